@@ -1,0 +1,428 @@
+"""The exercise catalogue: every exercise of the lab, once.
+
+Ids, given data, the names a student defines, points and policies follow ../shared/lab/EXERCISES.md.
+References are computed from `reference`; the notebooks' given-data cells, the checks, the worked
+solutions and the tests all read from here.  Symbolic items (G6, B1, B3) take their references from
+`reference.derivatives`, derived with sympy.diff.
+"""
+import numpy as np
+
+from . import cache
+from .checks.numeric import CODE, HAND, Tolerance
+from .exercises import Case, Exercise, Item, Mistake
+from .reference import activations as act, backprop as bp, descent as gd, network as net
+from .reference.forward import affine
+
+
+def col(*values):
+    return np.array(values, dtype=float).reshape(-1, 1)
+
+
+def mat(rows):
+    return np.array(rows, dtype=float)
+
+
+# ---------------------------------------------------------------- 01 forward pass
+FORWARD_GIVEN = {
+    "F1a": (mat([[1, 2], [2, 1]]), col(1, 1), col(0, 0)),
+    "F1b": (mat([[1, -1], [0, 5]]), col(-1, 8), col(3, 3)),
+    "F2a": (mat([[4, 4, 0], [2, 2, 4], [2, 4, 1]]), col(1, 1, -1), col(2, 2, 2)),
+    "F2b": (mat([[6, -6, -2], [-3, -1, -5], [1, 1, -7]]), col(4, 4, -8), col(0, 0, 0)),
+    "F3a": (mat([[1, 0, 1], [1, 2, 1]]), col(1, 2, 1), col(2, 2)),
+    "F3b": (mat([[1, -1], [0, 5], [2, -2]]), col(5, -7), col(1, 1, 1)),
+}
+FORWARD_EXAMPLE = (mat([[1, 2], [3, -1]]), col(2, -1), col(1, 1))
+
+
+def _forward(eid):
+    X, w, b = FORWARD_GIVEN[eid]
+    suffix = eid[1:].lower()
+    mistakes = [Mistake("no_bias", "X w without adding the bias b", lambda: X @ w)]
+    if X.shape[0] == X.shape[1]:
+        mistakes.append(Mistake("transposed_X", "X transposed times w (rows and columns swapped)",
+                                lambda: X.T @ w + b))
+    return Exercise(
+        id=eid, notebook="01_forward_pass", title=f"z = Xw + b ({X.shape[0]}x{X.shape[1]})",
+        points=2, hand=True,
+        given={f"X_{suffix}": X, f"w_{suffix}": w, f"b_{suffix}": b},
+        items=(Item(f"z_{suffix}", reference=lambda: affine(X, w, b), mistakes=tuple(mistakes)),))
+
+
+def _integer(name, value, swapped):
+    return Item(name, kind="integer", reference=lambda: np.array(float(value)), tolerance=CODE,
+                mistakes=(Mistake("rows_columns_swapped",
+                                  "observations and inputs swapped (rows are observations)",
+                                  lambda: np.array(float(swapped))),))
+
+
+F4 = Exercise(
+    id="F4", notebook="01_forward_pass", title="What the shape of X says", points=2,
+    manual_points=2,
+    items=(_integer("n_obs_2x3", 2, 3), _integer("n_inputs_2x3", 3, 2),
+           _integer("n_obs_3x2", 3, 2), _integer("n_inputs_3x2", 2, 3)))
+
+# ---------------------------------------------------------------- 02 activations
+ACTIVATION_EXAMPLE = col(1, 8)
+A_GIVEN = {"A1": col(8, 6), "A2": col(-8, 9, -3)}
+
+
+def _softmax_axis_mistake(z):
+    z = np.asarray(z, dtype=float)
+    e = np.exp(z - np.max(z, axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _activation_values(eid):
+    z = A_GIVEN[eid]
+    n = eid[1:]
+    items = []
+    for name, fn in act.ACTIVATIONS.items():
+        mistakes = ()
+        if name == "softmax":
+            mistakes = (Mistake("softmax_axis", "normalising each row separately (axis=1), "
+                                "which gives all ones for a column", lambda z=z: np.ones_like(z)),)
+        if name == "tanh":
+            mistakes = (Mistake("tanh_as_sigmoid", "the sigmoid instead of tanh",
+                                lambda z=z: act.sigmoid(z)),)
+        items.append(Item(f"{name}_{n}", reference=lambda fn=fn, z=z: fn(z), mistakes=mistakes))
+    return Exercise(id=eid, notebook="02_activations", title=f"Activations of z = {z.ravel().tolist()}",
+                    points=4, hand=True, given={f"z_{eid[1:]}": z}, items=tuple(items))
+
+
+def _activation_cases(fn):
+    rng = np.random.default_rng(20240)
+    inputs = [
+        ("the worked example z = (1, 8) as a column", ACTIVATION_EXAMPLE, False),
+        ("a random column of 5 entries", rng.normal(0, 3, size=(5, 1)), True),
+        ("a flat vector of 4 entries", rng.normal(0, 3, size=4), True),
+        ("a row vector of shape (1, 3)", rng.normal(0, 3, size=(1, 3)), True),
+        ("a column with large entries (1000, -1000, 0)", col(1000, -1000, 0), True),
+        ("a column with large entries (-1000, 1000)", col(-1000, 1000), True),
+        ("a column of equal entries", col(2, 2, 2, 2), True),
+    ]
+    return tuple(Case(label, (lambda z=z: ((z.copy(),), {})), (lambda z=z: fn(z)), hidden=hidden,
+                      exact_shape=True) for label, z, hidden in inputs)
+
+
+A0 = Exercise(
+    id="A0", notebook="02_activations", title="The four activation functions in NumPy", points=8,
+    items=tuple(Item(name, kind="function", cases=_activation_cases(fn),
+                     mistakes=(Mistake("softmax_axis", "normalising each row separately (axis=1) "
+                                       "instead of over all entries", _softmax_axis_mistake),)
+                     if name == "softmax" else ())
+                for name, fn in act.ACTIVATIONS.items()))
+
+# ---------------------------------------------------------------- 03 network output
+NETWORK = net.parameters()
+
+
+def _node(name):
+    return lambda: np.array(net.node_values()[name])
+
+
+N1 = Exercise(
+    id="N1", notebook="03_network_output", title="The network's matrices", points=5,
+    items=(Item("X", reference=lambda: NETWORK["X"]),
+           Item("w1", reference=lambda: NETWORK["w1"]),
+           Item("b1", reference=lambda: NETWORK["b1"]),
+           Item("w2", reference=lambda: NETWORK["w2"],
+                mistakes=(Mistake("transposed_w2", "w2 with rows and columns swapped (rows must "
+                                  "be the hidden nodes A, B)", lambda: NETWORK["w2"].T),)),
+           Item("b2", reference=lambda: NETWORK["b2"])))
+
+
+def _without_bias():
+    p = dict(NETWORK, b1=0 * NETWORK["b1"], b2=0 * NETWORK["b2"])
+    hidden, output = net.forward_pass(**p)
+    return dict(zip("ABCD", np.concatenate([hidden[0], output[0]])))
+
+
+def _sigmoid_output():
+    hidden, _ = net.forward_pass(**NETWORK)
+    return act.sigmoid(hidden @ NETWORK["w2"] + NETWORK["b2"])[0]
+
+
+N2 = Exercise(
+    id="N2", notebook="03_network_output", title="The values of A, B, C, D", points=4, hand=True,
+    items=tuple(Item(node, reference=_node(node), mistakes=(
+        Mistake("no_bias", "the value without the bias of 1", lambda node=node: _without_bias()[node]),)
+        + ((Mistake("sigmoid_output", "a sigmoid at the output where softmax belongs",
+                    lambda k=k: _sigmoid_output()[k]),) if node in "CD" else ()))
+        for k, node in enumerate("ABCD") if True))
+
+N3 = Exercise(
+    id="N3", notebook="03_network_output", title="The predicted class", points=1,
+    items=(Item("prediction", kind="label", reference=net.prediction,
+                options={"choices": ("YES", "NO")}),))
+
+
+def _network_case(label, seed, hidden=True):
+    if seed is None:
+        params = NETWORK
+    else:
+        rng = np.random.default_rng(seed)
+        params = {"X": rng.normal(size=(1, 3)), "w1": rng.normal(size=(3, 2)),
+                  "b1": rng.normal(size=(1, 2)), "w2": rng.normal(size=(2, 2)),
+                  "b2": rng.normal(size=(1, 2))}
+    keys = ("X", "w1", "b1", "w2", "b2")
+    return Case(label, lambda: (tuple(params[k].copy() for k in keys), {}),
+                lambda: net.forward_pass(*(params[k] for k in keys)), hidden=hidden)
+
+
+N4 = Exercise(
+    id="N4", notebook="03_network_output", title="forward_pass in NumPy", points=3,
+    items=(Item("forward_pass", kind="function", options={"outputs": 2}, cases=(
+        _network_case("the network of the figure", None, hidden=False),
+        _network_case("random weights and inputs (1)", 1),
+        _network_case("random weights and inputs (2)", 2),
+        _network_case("random weights and inputs (3)", 3))),))
+
+# ---------------------------------------------------------------- 04 gradient descent
+TOY_X, TOY_Y = gd.toy_data()
+W0, B0, ETA = col(1, 1), 0.0, 0.1
+BATCH1 = (TOY_X[:3], TOY_Y[:3])
+
+
+def _step_mistakes(kind):
+    """Wrong variants of the first batch's gradient or step: factor 2, sum vs mean, sign."""
+    X, y = BATCH1
+    dw, db = gd.mse_gradients(X, y, W0, B0)
+    variants = {"missing_factor_2": ("the gradient without the factor 2 of the squared error", 0.5),
+                "sum_not_mean": ("the sum over the batch instead of the mean (a factor N)", 3.0),
+                "sign_error": ("a sign error, (y - yhat) in place of (yhat - y)", -1.0)}
+    out = []
+    for name, (why, factor) in variants.items():
+        value = {"dw": lambda f=factor: f * dw, "db": lambda f=factor: f * db,
+                 "w": lambda f=factor: W0 - ETA * f * dw, "b": lambda f=factor: B0 - ETA * f * db}[kind]
+        out.append(Mistake(name, why, value))
+    return tuple(out)
+
+
+G1 = Exercise(
+    id="G1", notebook="04_gradient_descent", title="One mini-batch step by hand", points=4, hand=True,
+    items=(Item("dw_batch1", reference=lambda: gd.mse_gradients(*BATCH1, W0, B0)[0],
+                mistakes=_step_mistakes("dw")),
+           Item("db_batch1", reference=lambda: np.array(gd.mse_gradients(*BATCH1, W0, B0)[1]),
+                mistakes=_step_mistakes("db")),
+           Item("w_step1", reference=lambda: gd.gd_step(*BATCH1, W0, B0, ETA)[0],
+                mistakes=_step_mistakes("w")),
+           Item("b_step1", reference=lambda: np.array(gd.gd_step(*BATCH1, W0, B0, ETA)[1]),
+                mistakes=_step_mistakes("b"))))
+
+
+def _lr_case(label, X, y, hidden=True, tolerance=CODE, expected=None, **kwargs):
+    def inputs():
+        kw = {k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in kwargs.items()}
+        if "rng_seed" in kw:
+            kw["rng"] = np.random.default_rng(kw.pop("rng_seed"))
+        return (X.copy(), y.copy()), kw
+
+    def full_batch():
+        steps = kwargs["max_iter"] if kwargs.get("tol", 1e-8) == 0 else 1
+        w = kwargs.get("w", np.ones((X.shape[1], 1)))
+        b = kwargs.get("b", 0.0)
+        w, b = gd.full_batch_descent(X, y, w, b, kwargs.get("eta", 0.1), steps)
+        return w, np.array(b)
+    return Case(label, inputs, expected or full_batch, hidden=hidden, tolerance=tolerance)
+
+
+_rng = np.random.default_rng(7)
+_X20 = _rng.normal(size=(20, 3))
+_Y20 = _X20 @ col(0.5, -1.0, 2.0) + 0.3 + 0.1 * _rng.normal(size=(20, 1))
+
+G2 = Exercise(
+    id="G2", notebook="04_gradient_descent", title="Mini-batch gradient descent", points=7,
+    items=(Item("lr_gradient_descent", kind="function", options={"outputs": 2}, cases=(
+        _lr_case("the toy data, batch_size = N (full batch), 50 iterations, tol = 0", TOY_X, TOY_Y,
+                 hidden=False, batch_size=12, eta=0.1, max_iter=50, tol=0.0),
+        _lr_case("other data (20 x 3), full batch, given w and b, eta = 0.05, tol = 0", _X20, _Y20,
+                 batch_size=20, eta=0.05, w=col(0.1, 0.2, 0.3), b=-0.5, max_iter=30, tol=0.0),
+        _lr_case("default w and b (w = ones, b = 0), full batch, 20 iterations, tol = 0",
+                 TOY_X, TOY_Y, batch_size=12, eta=0.1, max_iter=20, tol=0.0),
+        _lr_case("a very large tol: it must stop at the second loss comparison, after one step",
+                 TOY_X, TOY_Y, batch_size=12, eta=0.1, max_iter=100, tol=1e10),
+        _lr_case("the toy data, batch_size = 3, 1000 iterations, tol = 0: reaches w_true, b_true",
+                 TOY_X, TOY_Y, batch_size=3, eta=0.1, max_iter=1000, tol=0.0, rng_seed=3,
+                 tolerance=Tolerance(atol=1e-3, rtol=0.0, kind="code"),
+                 expected=lambda: (gd.W_TRUE, np.array(gd.B_TRUE))),
+        _lr_case("other data, batch_size = 5, 300 iterations, tol = 0: reaches the least-squares fit",
+                 _X20, _Y20, batch_size=5, eta=0.05, max_iter=3000, tol=0.0, rng_seed=4,
+                 tolerance=Tolerance(atol=2e-2, rtol=0.0, kind="code"),
+                 expected=lambda: _least_squares(_X20, _Y20)))),))
+
+
+def _least_squares(X, y):
+    A = np.hstack([X, np.ones((X.shape[0], 1))])
+    coef = np.linalg.lstsq(A, y, rcond=None)[0]
+    return coef[:-1], np.array(coef[-1, 0])
+
+
+def _sgd(steps):
+    return gd.sgd_steps(TOY_X, TOY_Y, W0, B0, ETA, steps)
+
+
+G3 = Exercise(
+    id="G3", notebook="04_gradient_descent", title="Stochastic gradient descent", points=4, hand=True,
+    items=(Item("w_sgd_step1", reference=lambda: _sgd(1)[0]),
+           Item("b_sgd_step1", reference=lambda: np.array(_sgd(1)[1])),
+           Item("w_sgd_epoch1", reference=lambda: _sgd(12)[0],
+                mistakes=(Mistake("full_batch", "a full-batch step instead of 12 single-observation "
+                                  "steps", lambda: gd.gd_step(TOY_X, TOY_Y, W0, B0, ETA)[0]),)),
+           Item("b_sgd_epoch1", reference=lambda: np.array(_sgd(12)[1]))))
+
+G4_RATES = (0.01, 0.05, 0.1, 0.3)
+G4 = Exercise(
+    id="G4", notebook="04_gradient_descent", title="Learning rates", points=2, manual_points=2,
+    items=(Item("diverges_eta_0_3", kind="boolean",
+                reference=lambda: gd.diverges(TOY_X, TOY_Y, eta=0.3, batch_size=3)),))
+
+LOG_W0, LOG_B0 = col(1, 2), -10.0
+
+
+def _logistic(steps):
+    return gd.logistic_gradient_descent(gd.LOGISTIC_X, gd.LOGISTIC_Y, eta=ETA, w=LOG_W0, b=LOG_B0,
+                                        max_iter=steps)
+
+
+def _ce_mistakes(kind):
+    dw, db = gd.cross_entropy_gradients(gd.LOGISTIC_X, gd.LOGISTIC_Y, LOG_W0, LOG_B0)
+    out = []
+    for name, why, f in (("ce_sign", "(y - p) in place of (p - y)", -1.0),
+                         ("sum_not_mean", "the sum over observations instead of the mean", 3.0)):
+        out.append(Mistake(name, why, {"dw": lambda f=f: f * dw, "db": lambda f=f: f * db}[kind]))
+    return tuple(out)
+
+
+G5 = Exercise(
+    id="G5", notebook="04_gradient_descent", title="Logistic regression by hand", points=4, hand=True,
+    given={"X_logistic": gd.LOGISTIC_X, "y_logistic": gd.LOGISTIC_Y},
+    items=(Item("dw_logistic_0", reference=lambda: gd.cross_entropy_gradients(
+                gd.LOGISTIC_X, gd.LOGISTIC_Y, LOG_W0, LOG_B0)[0], mistakes=_ce_mistakes("dw")),
+           Item("db_logistic_0", reference=lambda: np.array(gd.cross_entropy_gradients(
+                gd.LOGISTIC_X, gd.LOGISTIC_Y, LOG_W0, LOG_B0)[1]), mistakes=_ce_mistakes("db")),
+           Item("w_logistic_3", reference=lambda: _logistic(3)[0]),
+           Item("b_logistic_3", reference=lambda: np.array(_logistic(3)[1]))))
+
+
+def _logistic_case(label, X, y, hidden=True, **kwargs):
+    def inputs():
+        return (X.copy(), y.copy()), {k: (v.copy() if isinstance(v, np.ndarray) else v)
+                                      for k, v in kwargs.items()}
+
+    def expected():
+        w, b = gd.logistic_gradient_descent(X, y, **kwargs)
+        return w, np.array(b)
+    return Case(label, inputs, expected, hidden=hidden)
+
+
+_rng = np.random.default_rng(11)
+_X30 = _rng.normal(size=(30, 2))
+_Y30 = (_X30 @ col(1.0, -2.0) + 0.3 * _rng.normal(size=(30, 1)) > 0).astype(float)
+
+G7 = Exercise(
+    id="G7", notebook="04_gradient_descent", title="Logistic regression by gradient descent",
+    points=3, items=(Item("logistic_gradient_descent", kind="function", options={"outputs": 2}, cases=(
+        _logistic_case("the lecture's data, w = (1, 2), b = -10, 3 steps", gd.LOGISTIC_X,
+                       gd.LOGISTIC_Y, hidden=False, eta=0.1, w=LOG_W0, b=LOG_B0, max_iter=3),
+        _logistic_case("other data (30 x 2), eta = 0.5, 200 steps", _X30, _Y30,
+                       eta=0.5, w=col(0.0, 0.0), b=0.0, max_iter=200),
+        _logistic_case("the lecture's data, eta = 0.05, 1000 steps (the default max_iter)",
+                       gd.LOGISTIC_X, gd.LOGISTIC_Y, eta=0.05, w=col(0.5, -0.5), b=1.0))),))
+
+# ---------------------------------------------------------------- 05 backpropagation
+def _theta(k):
+    return lambda: np.array(bp.line_thetas(3)[k - 1])
+
+
+def _theta_mistakes(k):
+    def variant(eta_factor):
+        return lambda: np.array(bp.line_thetas(3, eta=bp.LINE_ETA * eta_factor)[k - 1])
+    return (Mistake("missing_factor_2", "descent without the factor 2 of the squared error",
+                    variant(0.5)),
+            Mistake("sum_not_mean", "the summed gradient instead of the mean (a factor N)",
+                    variant(3.0)))
+
+
+B2 = Exercise(
+    id="B2", notebook="05_backpropagation", title="theta 1 to 3 by full-batch descent", points=3,
+    hand=True, given={"x_data": bp.LINE_X, "y_data": bp.LINE_Y},
+    items=tuple(Item(f"theta_{k}", reference=_theta(k), mistakes=_theta_mistakes(k))
+                for k in (1, 2, 3)))
+
+
+def _backprop_case(label, seed, n, hidden=True):
+    def data():
+        if seed is None:
+            X, y = bp.synthetic_data()
+            return X[:n], y[:n], bp.W1_START, bp.W2_START
+        rng = np.random.default_rng(seed)
+        X = rng.normal(size=(n, 3))
+        y = bp.network_output(X, bp.W1_TRUE, bp.W2_TRUE) + 0.1 * rng.normal(size=(n, 1))
+        return X, y, rng.normal(0.5, 0.5, size=(3, 2)), rng.normal(1.0, 0.5, size=(2, 1))
+
+    return Case(label, lambda: (tuple(a.copy() for a in data()), {}),
+                lambda: bp.backprop_gradients(*data()), hidden=hidden)
+
+
+def _backprop_mistakes():
+    return (Mistake("sum_not_mean", "the summed gradient instead of the mean (a factor N)",
+                    lambda X, y, W1, w2: tuple(g * X.shape[0] for g in bp.backprop_gradients(X, y, W1, w2))),
+            Mistake("missing_factor_2", "the gradient without the factor 2 of the squared error",
+                    lambda X, y, W1, w2: tuple(g / 2 for g in bp.backprop_gradients(X, y, W1, w2))))
+
+
+B4 = Exercise(
+    id="B4", notebook="05_backpropagation", title="backprop_gradients in NumPy", points=4,
+    items=(Item("backprop_gradients", kind="function", options={"outputs": 2},
+                mistakes=_backprop_mistakes(), cases=(
+        _backprop_case("the lab's first 100 observations at the starting weights", None, 100,
+                       hidden=False),
+        _backprop_case("other data (50 x 3) at random weights (1)", 1, 50),
+        _backprop_case("other data (7 x 3) at random weights (2)", 2, 7),
+        _backprop_case("other data (1 x 3): one observation", 3, 1))),))
+
+B5 = Exercise(
+    id="B5", notebook="05_backpropagation", title="5000 steps of gradient descent", points=3,
+    items=(Item("W1_hat", reference=lambda: cache.slow("B5")["W1"], tolerance=CODE),
+           Item("w2_hat", reference=lambda: cache.slow("B5")["w2"], tolerance=CODE)))
+
+ADAM_TOLERANCE = Tolerance(atol=1e-4, rtol=0.0, kind="code")
+B6 = Exercise(
+    id="B6", notebook="05_backpropagation", title="5000 steps of Adam", points=2,
+    items=(Item("W1_adam", reference=lambda: cache.slow("B6")["W1"], tolerance=ADAM_TOLERANCE),
+           Item("w2_adam", reference=lambda: cache.slow("B6")["w2"], tolerance=ADAM_TOLERANCE)))
+
+# ---------------------------------------------------------------- the catalogue
+NOTEBOOKS = ("01_forward_pass", "02_activations", "03_network_output", "04_gradient_descent",
+             "05_backpropagation")
+
+_EXERCISES = [*(_forward(e) for e in FORWARD_GIVEN), F4, A0,
+              *(_activation_values(e) for e in A_GIVEN), N1, N2, N3, N4,
+              G1, G2, G3, G4, G5, G7, B2, B4, B5, B6]
+
+
+def _add_symbolic():
+    """G6, B1, B3 from the symbolic module, when it is present."""
+    try:
+        from .symbolic_exercises import EXERCISES
+    except ImportError:
+        return []
+    return list(EXERCISES)
+
+
+_EXERCISES += _add_symbolic()
+_ORDER = ["F1a", "F1b", "F2a", "F2b", "F3a", "F3b", "F4", "A0", "A1", "A2", "N1", "N2", "N3", "N4",
+          "G1", "G2", "G3", "G4", "G5", "G6", "G7", "B1", "B2", "B3", "B4", "B5", "B6"]
+CATALOGUE = {e.id: e for e in sorted(_EXERCISES, key=lambda e: _ORDER.index(e.id))}
+
+
+def exercise(exercise_id):
+    """The exercise with this id; a KeyError names the known ids."""
+    try:
+        return CATALOGUE[exercise_id]
+    except KeyError:
+        raise KeyError(f"unknown exercise id {exercise_id!r}; known: {', '.join(CATALOGUE)}") from None
+
+
+def in_notebook(notebook):
+    return [e for e in CATALOGUE.values() if e.notebook == notebook]

@@ -1,0 +1,1 @@
+"""Checks: a student's plain data against a reference, giving verdicts; no printing here."""

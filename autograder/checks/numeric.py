@@ -1,0 +1,123 @@
+"""Numeric checks: a student's plain array against a reference array.
+
+An entry a is accepted when |a - r| <= atol + rtol |r| (numpy.isclose's rule).  Shapes follow the
+course's policy: a column (n, 1) and a flat (n,) vector are both correct, a row where a column is
+asked (or a column where a row is asked) earns half credit, anything else no credit.  Messages say
+which entries are off, in which direction and roughly by how much, never the expected value.
+"""
+from dataclasses import dataclass
+
+import numpy as np
+
+from .plain import as_array
+
+
+@dataclass(frozen=True)
+class Tolerance:
+    atol: float
+    rtol: float
+    kind: str   # "hand" or "code": decides the advice on near misses
+
+    def close(self, got, want):
+        return np.abs(got - want) <= self.atol + self.rtol * np.abs(want)
+
+
+HAND = Tolerance(atol=5e-4, rtol=1e-3, kind="hand")
+CODE = Tolerance(atol=1e-9, rtol=1e-6, kind="code")
+
+
+@dataclass(frozen=True)
+class Comparison:
+    score: float
+    message: str
+    mistake: str | None = None
+
+
+def _index(idx, shape):
+    if len(shape) == 0:
+        return "the value"
+    return "entry [" + ", ".join(str(int(i)) for i in idx) + "]"
+
+
+def align(got, want_shape):
+    """Reshape `got` to `want_shape` when the policy allows it; returns (array, credit, note) or
+    (None, 0, reason)."""
+    want_shape = tuple(want_shape)
+    shape = got.shape
+    if shape == want_shape:
+        return got, 1.0, ""
+    n = int(np.prod(want_shape))
+    if got.size != n:
+        return None, 0.0, (f"has shape {shape} ({got.size} entr{'y' if got.size == 1 else 'ies'}) "
+                           f"but {n} entr{'y is' if n == 1 else 'ies are'} expected, shape {want_shape}")
+    squeezed_want = tuple(d for d in want_shape if d != 1)
+    squeezed_got = tuple(d for d in shape if d != 1)
+    if squeezed_want != squeezed_got:
+        transposed = len(want_shape) == 2 and shape == want_shape[::-1]
+        hint = ": it looks transposed (rows and columns swapped)" if transposed else ""
+        return None, 0.0, f"has shape {shape} but shape {want_shape} is expected{hint}"
+    if len(squeezed_want) <= 1 and len(want_shape) == 2 and len(shape) == 2:
+        # a vector in the other orientation: (1, n) for (n, 1) or the reverse
+        column = want_shape[1] == 1
+        asked, given = ("column", "row") if column else ("row", "column")
+        return got.reshape(want_shape), 0.5, (f"is a {given} of shape {shape} where a {asked} "
+                                              f"{want_shape} is asked for: half credit")
+    return got.reshape(want_shape), 1.0, ""
+
+
+def _size_words(got, want):
+    rel = abs(got - want) / max(abs(want), 1e-12)
+    if want != 0 and abs(got + want) <= 1e-9 + 1e-3 * abs(want):
+        return "has the wrong sign"
+    direction = "too large" if got > want else "too small"
+    if rel < 0.01:
+        return f"is slightly {direction} (by less than 1%)"
+    if rel < 0.1:
+        return f"is {direction} by between 1% and 10%"
+    return f"is {direction} by more than 10%"
+
+
+def compare(name, plain, reference, tolerance, mistakes=()):
+    """Judge plain array data against a reference array; returns a Comparison.
+
+    `mistakes` is a sequence of (mistake_name, explanation, wrong_value) matched when the answer is
+    wrong: an answer equal to a known wrong variant is named.
+    """
+    if plain["type"] == "invalid":
+        return Comparison(0.0, f"{name}: {plain['reason']}.")
+    if plain["type"] != "array":
+        return Comparison(0.0, f"{name}: a number or an array of numbers is expected.")
+    want = np.asarray(reference, dtype=float)
+    got, credit, note = align(as_array(plain), want.shape)
+    if got is None:
+        return Comparison(0.0, f"{name} {note}.", _match(plain, want, tolerance, mistakes)[0])
+    ok = tolerance.close(got, want)
+    if ok.all():
+        return Comparison(credit, f"{name}: correct." if credit == 1 else f"{name} {note}.")
+    bad = np.argwhere(~ok) if want.ndim else [()]
+    details = [f"{_index(i, want.shape)} {_size_words(float(got[tuple(i)]), float(want[tuple(i)]))}"
+               for i in bad[:3]]
+    more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
+    count = "" if want.ndim == 0 else f"{len(bad)} of {want.size} entries are off: "
+    message = f"{name}: {count}{'; '.join(details)}{more}."
+    rel = np.abs(got - want) / np.maximum(np.abs(want), 1e-12)
+    if np.all(rel[~ok] < 0.01):
+        message += (" You are close: a hand answer needs 3 significant figures (or 3 decimals)."
+                    if tolerance.kind == "hand" else
+                    " The difference is small: check for rounding or single-precision arithmetic.")
+    mistake, explanation = _match(plain, want, tolerance, mistakes)
+    if mistake:
+        message += f" This looks like {explanation}."
+    return Comparison(0.0, message, mistake)
+
+
+def _match(plain, want, tolerance, mistakes):
+    if plain["type"] != "array":
+        return None, None
+    for mistake, explanation, wrong in mistakes:
+        wrong = np.asarray(wrong, dtype=float)
+        got, _, _ = align(as_array(plain), wrong.shape)
+        if got is not None and tolerance.close(got, wrong).all() and not (
+                wrong.shape == want.shape and tolerance.close(wrong, want).all()):
+            return mistake, explanation
+    return None, None

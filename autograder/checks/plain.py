@@ -1,0 +1,100 @@
+"""Turning a student's value into plain data without running any of its code.
+
+Plain data is JSON: {"type": "array", "shape": [...], "data": [floats]}, {"type": "bool", ...},
+{"type": "text", ...}, {"type": "tuple", "items": [...]}, or {"type": "invalid", "reason": ...}.
+Only exact built-in and NumPy types are read, through NumPy's own base-class methods, so an object
+that overrides `__eq__`, `__float__` or `__array__` is refused rather than asked for its value.
+"""
+import numpy as np
+
+MAX_ENTRIES = 10_000
+_NUMPY_SCALARS = {np.float64, np.float32, np.float16, np.longdouble, np.int8, np.int16, np.int32,
+                  np.int64, np.uint8, np.uint16, np.uint32, np.uint64, np.intc, np.uintc}
+
+
+def invalid(reason):
+    return {"type": "invalid", "reason": reason}
+
+
+def describe(value):
+    """A short name for the type of a student's value, for messages."""
+    kind = type(value)
+    module = getattr(kind, "__module__", "")
+    name = getattr(kind, "__qualname__", "object")
+    return name if module in ("builtins", "numpy") else f"{module}.{name}"
+
+
+def _array(values):
+    values = np.asarray(values, dtype=float)
+    if values.size > MAX_ENTRIES:
+        return invalid(f"an array of shape {values.shape} ({values.size} entries) is far larger "
+                       "than the answer asked for")
+    bad = np.argwhere(~np.isfinite(values)) if values.ndim else ([] if np.isfinite(values) else [()])
+    if len(bad):
+        where = ", ".join(_index(i) for i in list(bad)[:3])
+        what = "NaN" if np.isnan(values[tuple(bad[0])]) else "infinite"
+        return invalid(f"{len(bad)} entr{'y is' if len(bad) == 1 else 'ies are'} not finite "
+                       f"(entry {where} is {what}); a finite number is expected everywhere")
+    return {"type": "array", "shape": list(values.shape), "data": values.ravel().tolist()}
+
+
+def _index(idx):
+    return "[" + ", ".join(str(int(i)) for i in idx) + "]" if len(idx) else "(the value)"
+
+
+def numeric(value, depth=0):
+    """Plain array data for a number, a (nested) list or tuple of numbers, or a NumPy array."""
+    kind = type(value)
+    if kind is bool or kind is np.bool_:
+        return invalid("a True/False value where a number is expected")
+    if kind is int:
+        if abs(value) > 1e300:
+            return invalid("an integer too large to be a sensible answer")
+        return _array(float(value))
+    if kind is float or kind in _NUMPY_SCALARS:
+        return _array(float(value))
+    if isinstance(value, np.ndarray):
+        base = np.ndarray.view(value, np.ndarray)
+        if base.dtype.kind not in "iuf":
+            return invalid(f"a NumPy array of dtype {base.dtype} where numbers are expected")
+        if base.size > MAX_ENTRIES:
+            return invalid(f"an array of shape {base.shape} ({base.size} entries) is far larger "
+                           "than the answer asked for")
+        return _array(np.array(base, dtype=float, copy=True))
+    if kind in (list, tuple) and depth < 4:
+        if len(value) > MAX_ENTRIES:
+            return invalid(f"a {kind.__name__} of {len(value)} entries is far larger than the answer")
+        parts = [numeric(v, depth + 1) for v in value]
+        for part in parts:
+            if part["type"] == "invalid":
+                return part
+        shapes = {tuple(p["shape"]) for p in parts}
+        if len(shapes) > 1:
+            return invalid(f"a {kind.__name__} whose entries have different lengths "
+                           f"{sorted(shapes)}; each row must have the same length")
+        shape = [len(parts)] + (list(shapes.pop()) if parts else [])
+        data = [x for p in parts for x in p["data"]]
+        return {"type": "array", "shape": shape, "data": data}
+    if kind is str:
+        return invalid(f"the text {value[:20]!r} where a number is expected")
+    return invalid(f"a {describe(value)} where a number or an array of numbers is expected; "
+                   "convert it with float(...) or np.array(...)")
+
+
+def boolean(value):
+    """Plain data for True/False (Python or NumPy bool)."""
+    if type(value) is bool or type(value) is np.bool_:
+        return {"type": "bool", "value": bool(value)}
+    return invalid(f"a {describe(value)} where True or False is expected")
+
+
+def text(value):
+    """Plain data for a short piece of text."""
+    if type(value) is str or type(value) is np.str_:
+        return {"type": "text", "value": str(value)[:200]}
+    return invalid(f"a {describe(value)} where text (a str) is expected")
+
+
+def as_array(plain):
+    """The float array held by plain array data."""
+    return np.array(plain["data"], dtype=float).reshape(plain["shape"])

@@ -1,0 +1,42 @@
+"""Verdicts: what the grader concluded about an answer, as small immutable values.
+
+An `ItemVerdict` judges one name a student defines (a score in [0, 1], a message, the name of a
+known mistake if one matched).  A `Verdict` collects the items of one exercise and turns their
+scores into points.  Printing and nbgrader's conventions live in `grading`, not here.
+"""
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class ItemVerdict:
+    item: str
+    score: float                 # fraction of the item's credit, 0 <= score <= 1
+    message: str
+    mistake: str | None = None   # name of a known mistake the answer matches
+    hidden: bool = False         # judged on inputs the student does not see
+
+    @property
+    def correct(self):
+        return self.score >= 1.0
+
+
+@dataclass(frozen=True)
+class Verdict:
+    exercise: str
+    max_points: float
+    items: tuple = ()
+    weights: tuple = field(default=())   # share of max_points per item; default equal shares
+
+    @property
+    def points(self):
+        weights = self.weights or (1.0 / len(self.items),) * len(self.items)
+        total = sum(w * v.score for w, v in zip(weights, self.items)) * self.max_points
+        return round(min(max(total, 0.0), self.max_points), 4)
+
+    @property
+    def mistakes(self):
+        return tuple(v.mistake for v in self.items if v.mistake)
+
+    @property
+    def message(self):
+        return "\n".join(v.message for v in self.items)
