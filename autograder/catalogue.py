@@ -142,13 +142,18 @@ def _sigmoid_output():
     return act.sigmoid(hidden @ NETWORK["w2"] + NETWORK["b2"])[0]
 
 
+def _node_mistakes(node):
+    found = [Mistake("no_bias", "the value without the bias of 1", lambda: _without_bias()[node])]
+    if node in net.OUTPUT:
+        k = net.OUTPUT.index(node)
+        found.append(Mistake("sigmoid_output", "a sigmoid at the output where softmax belongs",
+                             lambda: _sigmoid_output()[k]))
+    return tuple(found)
+
+
 N2 = Exercise(
     id="N2", notebook="03_network_output", title="The values of A, B, C, D", points=4, hand=True,
-    items=tuple(Item(node, reference=_node(node), mistakes=(
-        Mistake("no_bias", "the value without the bias of 1", lambda node=node: _without_bias()[node]),)
-        + ((Mistake("sigmoid_output", "a sigmoid at the output where softmax belongs",
-                    lambda k=k: _sigmoid_output()[k]),) if node in "CD" else ()))
-        for k, node in enumerate("ABCD") if True))
+    items=tuple(Item(node, reference=_node(node), mistakes=_node_mistakes(node)) for node in "ABCD"))
 
 N3 = Exercise(
     id="N3", notebook="03_network_output", title="The predicted class", points=1,
@@ -200,6 +205,8 @@ def _step_mistakes(kind):
 
 G1 = Exercise(
     id="G1", notebook="04_gradient_descent", title="One mini-batch step by hand", points=4, hand=True,
+    given={"X_toy": TOY_X, "y_toy": TOY_Y, "w_true": gd.W_TRUE, "b_true": gd.B_TRUE,
+           "w0": W0, "b0": B0, "eta": ETA},
     items=(Item("dw_batch1", reference=lambda: gd.mse_gradients(*BATCH1, W0, B0)[0],
                 mistakes=_step_mistakes("dw")),
            Item("db_batch1", reference=lambda: np.array(gd.mse_gradients(*BATCH1, W0, B0)[1]),
@@ -371,8 +378,15 @@ def _backprop_mistakes():
                     lambda X, y, W1, w2: tuple(g / 2 for g in bp.backprop_gradients(X, y, W1, w2))))
 
 
+LAB_DATA_SETUP = """\
+# the lab's synthetic data: 10000 observations of 3 standard normal inputs
+X_lab = np.random.RandomState(0).randn(10000, 3)
+y_lab = np.exp((1 / (1 + np.exp(-(X_lab @ W1_true)))) @ w2_true)"""
+
 B4 = Exercise(
     id="B4", notebook="05_backpropagation", title="backprop_gradients in NumPy", points=4,
+    given={"W1_true": bp.W1_TRUE, "w2_true": bp.W2_TRUE, "W1_start": bp.W1_START,
+           "w2_start": bp.W2_START}, setup=LAB_DATA_SETUP,
     items=(Item("backprop_gradients", kind="function", options={"outputs": 2},
                 mistakes=_backprop_mistakes(), cases=(
         _backprop_case("the lab's first 100 observations at the starting weights", None, 100,

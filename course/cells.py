@@ -1,0 +1,106 @@
+"""A small vocabulary for writing nbgrader notebooks: each function returns one cell.
+
+Cells carry nbgrader's metadata: prose and given data are locked (read-only), answers are solution
+cells, tests are graded and locked, free-text and plot answers are manually graded.  Given data is
+printed from the exercise catalogue, so the notebooks and the grader cannot disagree.
+"""
+import nbformat.v4 as nbf
+import numpy as np
+
+from autograder.catalogue import exercise
+
+SCHEMA = 3
+
+
+def _meta(grade_id, *, grade=False, solution=False, locked=False, points=None):
+    meta = {"grade": grade, "grade_id": grade_id, "locked": locked, "schema_version": SCHEMA,
+            "solution": solution}
+    if points is not None:
+        meta["points"] = points
+    cell_meta = {"nbgrader": meta}
+    if locked:
+        cell_meta.update(editable=False, deletable=False)
+    return cell_meta
+
+
+class Counter:
+    """Gives locked cells stable, unique grade ids within a notebook."""
+
+    def __init__(self, prefix):
+        self.prefix, self.n = prefix, 0
+
+    def __call__(self, kind):
+        self.n += 1
+        return f"{self.prefix}_{kind}_{self.n:02d}"
+
+
+def md(ids, text):
+    return nbf.new_markdown_cell(text.strip(), metadata=_meta(ids("prose"), locked=True))
+
+
+def code(ids, source):
+    return nbf.new_code_cell(source.strip(), metadata=_meta(ids("code"), locked=True))
+
+
+def literal(value):
+    """NumPy source for a value of the catalogue."""
+    if isinstance(value, np.ndarray):
+        rows = np.array2string(value, separator=", ", max_line_width=100,
+                               formatter={"float_kind": lambda x: f"{x:g}"})
+        return f"np.array({rows})"
+    return repr(value)
+
+
+def latex(value):
+    """A pmatrix for a vector or matrix, the number otherwise."""
+    value = np.asarray(value)
+    if value.ndim == 0:
+        return f"{float(value):g}"
+    rows = value.reshape(value.shape[0], -1) if value.ndim == 2 else value.reshape(1, -1)
+    body = r" \\ ".join(" & ".join(f"{x:g}" for x in row) for row in rows)
+    return r"\begin{pmatrix} " + body + r" \end{pmatrix}"
+
+
+def given(ids, eid):
+    """The read-only cell that defines an exercise's given data (and symbols, if any)."""
+    ex = exercise(eid)
+    lines = [f"# given data for {eid} (read-only)"]
+    lines += [f"{name} = {literal(value)}" for name, value in ex.given.items()]
+    if ex.setup:
+        lines.append(ex.setup.strip())
+    return nbf.new_code_cell("\n".join(lines), metadata=_meta(f"{eid}_given", locked=True))
+
+
+def given_math(eid, symbols=None):
+    """Inline LaTeX of the given data: `X = (..), w = (..), b = (..)`."""
+    ex = exercise(eid)
+    symbols = symbols or {}
+    return ", \\quad ".join(f"{symbols.get(name, name)} = {latex(v)}" for name, v in ex.given.items())
+
+
+def answer(eid, solution, before="", after="", suffix="answer", indent=""):
+    """A solution cell: `before` and `after` are shown to the student around the answer region,
+    whose markers are indented by `indent` (inside a function body, say)."""
+    body = "\n".join(part for part in (before.strip("\n"),
+                                       f"{indent}### BEGIN SOLUTION", solution.strip("\n"),
+                                       f"{indent}### END SOLUTION", after.strip("\n")) if part)
+    return nbf.new_code_cell(body, metadata=_meta(f"{eid}_{suffix}", solution=True))
+
+
+def tests(eid):
+    """The graded test cell: a visible self-check, and the graded call hidden from students."""
+    ex = exercise(eid)
+    source = (f'check("{eid}", globals())\n### BEGIN HIDDEN TESTS\n'
+              f'grade("{eid}", globals())\n### END HIDDEN TESTS')
+    return nbf.new_code_cell(source, metadata=_meta(eid, grade=True, locked=True, points=ex.points))
+
+
+def manual_text(grade_id, points, solution):
+    return nbf.new_markdown_cell(solution.strip(), metadata=_meta(grade_id, grade=True, solution=True,
+                                                                  points=points))
+
+
+def manual_code(grade_id, points, solution):
+    body = "### BEGIN SOLUTION\n" + solution.strip("\n") + "\n### END SOLUTION"
+    return nbf.new_code_cell(body, metadata=_meta(grade_id, grade=True, solution=True,
+                                                  points=points))
