@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# The main job: set up, build the course (source notebooks, student release), grade the sample
+# class with real nbgrader in course_run/, write feedback and print the grade table.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+export PATH="$PWD/.venv/bin:$PATH"
+python -m course.build
+nbgrader generate_assignment maths_of_dl --force --log-level=WARN
+MATHS_OF_DL_CELL_TIMEOUT=${MATHS_OF_DL_CELL_TIMEOUT:-20} python -m autograder.cli demo --course course_run

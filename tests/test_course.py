@@ -1,0 +1,159 @@
+"""The course under real nbgrader: release in sync, a sample class autograded in one run.
+
+One `nbgrader autograde` run grades students with the instructor's solutions, the untouched
+release, other correct forms, typical mistakes, a crash and an endless loop; each is checked
+against the grading policy of EXERCISES.md.
+"""
+import json
+import os
+from pathlib import Path
+
+import nbformat
+import pytest
+from nbgrader.api import Gradebook
+
+from autograder import cli
+from autograder.catalogue import CATALOGUE, in_notebook
+from autograder.sample_class import CRASH, FORMS, LOOP, MISTAKES, write_class
+
+REPO = Path(__file__).resolve().parent.parent
+ASSIGNMENT = "maths_of_dl"
+STUDENTS = {"perfect": {}, "blank": None, "forms": FORMS, "mistakes": MISTAKES, "crash": CRASH,
+            "loop": LOOP}
+
+
+def cells_of(path):
+    nb = nbformat.read(path, as_version=4)
+    return [(c.cell_type, c.source, json.dumps(c.metadata.get("nbgrader", {}), sort_keys=True))
+            for c in nb.cells]
+
+
+def test_source_notebooks_are_built_from_the_catalogue(tmp_path):
+    from course.build import build
+    for built in build(tmp_path):
+        committed = REPO / "source" / ASSIGNMENT / built.name
+        assert cells_of(built) == cells_of(committed), f"{built.name}: run `python -m course.build`"
+
+
+@pytest.mark.slow
+def test_release_is_in_sync_with_source(tmp_path):
+    cli.prepare(tmp_path)
+    cli.release(tmp_path)
+    for generated in sorted((tmp_path / "release" / ASSIGNMENT).glob("*.ipynb")):
+        committed = REPO / "release" / ASSIGNMENT / generated.name
+        assert committed.exists(), f"release/ lacks {generated.name}"
+        assert cells_of(generated) == cells_of(committed), \
+            f"release/{generated.name} is stale: run nbgrader generate_assignment {ASSIGNMENT} --force"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    course = cli.prepare(tmp_path_factory.mktemp("course"))
+    cli.release(course)
+    write_class(course, STUDENTS)
+    os.environ["MATHS_OF_DL_CELL_TIMEOUT"] = "10"
+    try:
+        status = cli.autograde(course)
+        cli.feedback(course)
+    finally:
+        del os.environ["MATHS_OF_DL_CELL_TIMEOUT"]
+    scores = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        for student in STUDENTS:
+            sub = gb.find_submission(ASSIGNMENT, student)
+            scores[student] = {g.name: (g.score, g.max_score, g.auto_score is not None)
+                               for nb in sub.notebooks for g in nb.grades}
+    return course, status, scores
+
+
+def auto(scores):
+    """{exercise id: score} of the autograded test cells."""
+    return {name: s for name, (s, _, is_auto) in scores.items() if name in CATALOGUE}
+
+
+def test_autograde_run_succeeds(graded):
+    assert graded[1] == 0
+
+
+@pytest.mark.slow
+def test_instructor_solutions_get_every_autograded_point(graded):
+    scores = auto(graded[2]["perfect"])
+    assert set(scores) == set(CATALOGUE)
+    assert scores == {eid: float(e.points) for eid, e in CATALOGUE.items()}
+
+
+@pytest.mark.slow
+def test_untouched_release_gets_zero_on_every_graded_cell(graded):
+    assert all(score == 0 for score, _, _ in graded[2]["blank"].values())
+
+
+@pytest.mark.slow
+def test_other_correct_forms_get_full_marks(graded):
+    scores = auto(graded[2]["forms"])
+    assert scores == {eid: float(e.points) for eid, e in CATALOGUE.items()}
+
+
+@pytest.mark.slow
+def test_typical_mistakes_cost_what_the_policy_says(graded):
+    scores = auto(graded[2]["mistakes"])
+    half = CATALOGUE["F1a"].points / 2           # a row where a column is asked
+    assert scores["F1a"] == half
+    assert scores["F1b"] == 0                    # no bias
+    assert scores["F2a"] == 0                    # an object equal to everything
+    per_item = CATALOGUE["A1"].points / len(CATALOGUE["A1"].items)
+    assert scores["A1"] == CATALOGUE["A1"].points - per_item   # softmax along axis 1
+    per_item = CATALOGUE["N1"].points / len(CATALOGUE["N1"].items)
+    assert scores["N1"] == CATALOGUE["N1"].points - per_item   # w2 transposed
+    untouched = set(CATALOGUE) - {"F1a", "F1b", "F2a", "A1", "N1", "N2", "N3", "N4"}
+    assert all(scores[e] == CATALOGUE[e].points for e in untouched)
+
+
+def _outputs(course, student, notebook, grade_id):
+    nb = nbformat.read(course / "autograded" / student / ASSIGNMENT / f"{notebook}.ipynb", 4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
+    return cell.outputs
+
+
+@pytest.mark.slow
+def test_mistake_messages_name_the_mistake_without_the_answer(graded):
+    course = graded[0]
+    text = "".join(o.get("text", "") for o in _outputs(course, "mistakes", "01_forward_pass", "F1b"))
+    assert "without adding the bias" in text
+    assert "43" not in text and "-6" not in text
+    text = "".join(o.get("text", "") for o in _outputs(course, "mistakes", "01_forward_pass", "F1a"))
+    assert "half credit" in text and "row" in text
+
+
+@pytest.mark.slow
+def test_crash_and_endless_loop_cost_only_their_own_exercises(graded):
+    crash, loop = auto(graded[2]["crash"]), auto(graded[2]["loop"])
+    assert crash["F1a"] == 0 and loop["F2b"] == 0
+    for eid in ("F1b", "F2a", "F3a", "F3b", "F4"):
+        assert crash[eid] == CATALOGUE[eid].points
+    for eid in ("F1a", "F1b", "F2a", "F3a", "F3b", "F4"):
+        if eid != "F2b":
+            assert loop[eid] == CATALOGUE[eid].points
+    sigmoid_share = CATALOGUE["A0"].points / len(CATALOGUE["A0"].items)
+    assert crash["A0"] < CATALOGUE["A0"].points - sigmoid_share + 1e-9
+
+
+@pytest.mark.slow
+def test_no_error_in_a_test_cell_comes_from_the_grader(graded):
+    course = graded[0]
+    for student in STUDENTS:
+        for notebook in {e.notebook for e in CATALOGUE.values()}:
+            for ex in in_notebook(notebook):
+                errors = [o for o in _outputs(course, student, notebook, ex.id)
+                          if o.output_type == "error" or o.get("name") == "stderr"]
+                assert not errors, f"{student} {ex.id}: {errors}"
+
+
+@pytest.mark.slow
+def test_feedback_never_shows_hidden_tests(graded):
+    course = graded[0]
+    pages = list((course / "feedback").rglob("*.html"))
+    assert len(pages) == len(STUDENTS) * 5
+    for page in pages:
+        html = page.read_text()
+        assert "HIDDEN TESTS" not in html
+        assert "grade(&quot;" not in html and 'grade("' not in html
