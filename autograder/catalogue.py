@@ -205,8 +205,9 @@ def _step_mistakes(kind):
 
 G1 = Exercise(
     id="G1", notebook="04_gradient_descent", title="One mini-batch step by hand", points=4, hand=True,
-    given={"X_toy": TOY_X, "y_toy": TOY_Y, "w_true": gd.W_TRUE, "b_true": gd.B_TRUE,
-           "w0": W0, "b0": B0, "eta": ETA},
+    given={"X_toy": TOY_X, "w_true": gd.W_TRUE, "b_true": gd.B_TRUE, "w0": W0, "b0": B0,
+           "eta": ETA},
+    setup="y_toy = X_toy @ w_true + b_true   # the toy targets, a 12 x 1 column",
     items=(Item("dw_batch1", reference=lambda: gd.mse_gradients(*BATCH1, W0, B0)[0],
                 mistakes=_step_mistakes("dw")),
            Item("db_batch1", reference=lambda: np.array(gd.mse_gradients(*BATCH1, W0, B0)[1]),

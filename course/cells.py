@@ -42,13 +42,22 @@ def code(ids, source):
     return nbf.new_code_cell(source.strip(), metadata=_meta(ids("code"), locked=True))
 
 
-def literal(value):
-    """NumPy source for a value of the catalogue."""
-    if isinstance(value, np.ndarray):
-        rows = np.array2string(value, separator=", ", max_line_width=100,
-                               formatter={"float_kind": lambda x: f"{x:g}"})
-        return f"np.array({rows})"
-    return repr(value)
+def _number(x):
+    return repr(float(x)) if isinstance(x, (float, np.floating)) else repr(int(x))
+
+
+def literal(value, indent=0, width=90):
+    """NumPy source for a value of the catalogue: exact (shortest round-trip repr, floats stay
+    floats), one row of a matrix per line when it does not fit on one line."""
+    if not isinstance(value, np.ndarray):
+        return repr(value)
+    if value.ndim == 1:
+        return "np.array([" + ", ".join(map(_number, value)) + "])"
+    rows = ["[" + ", ".join(map(_number, row)) + "]" for row in value]
+    flat = "np.array([" + ", ".join(rows) + "])"
+    if indent + len(flat) <= width:
+        return flat
+    return "np.array([" + (",\n" + " " * (indent + 10)).join(rows) + "])"
 
 
 def latex(value):
@@ -65,7 +74,7 @@ def given(ids, eid):
     """The read-only cell that defines an exercise's given data (and symbols, if any)."""
     ex = exercise(eid)
     lines = [f"# given data for {eid} (read-only)"]
-    lines += [f"{name} = {literal(value)}" for name, value in ex.given.items()]
+    lines += [f"{name} = {literal(value, indent=len(name) + 3)}" for name, value in ex.given.items()]
     if ex.setup:
         lines.append(ex.setup.strip())
     return nbf.new_code_cell("\n".join(lines), metadata=_meta(f"{eid}_given", locked=True))

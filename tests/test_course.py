@@ -157,3 +157,19 @@ def test_feedback_never_shows_hidden_tests(graded):
         html = page.read_text()
         assert "HIDDEN TESTS" not in html
         assert "grade(&quot;" not in html and 'grade("' not in html
+
+
+def test_given_cells_hold_the_catalogues_data():
+    import numpy as np
+    from autograder.reference import backprop, descent
+    namespace = {"np": np}
+    for path in sorted((REPO / "source" / ASSIGNMENT).glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            if cell.metadata.get("nbgrader", {}).get("grade_id", "").endswith("_given"):
+                exec(cell.source, namespace)
+    for ex in CATALOGUE.values():
+        for name, value in ex.given.items():
+            assert np.array_equal(namespace[name], value), f"{ex.id}: {name}"
+    X, y = backprop.synthetic_data()
+    assert np.array_equal(namespace["X_lab"], X) and np.allclose(namespace["y_lab"], y, rtol=1e-15)
+    assert np.allclose(namespace["y_toy"], descent.toy_data()[1], rtol=1e-15)

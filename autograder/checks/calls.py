@@ -138,8 +138,9 @@ def judge(item, record, include_hidden=True):
             passed += 1
     if judged == 0:
         return 1.0, [], None
+    inputs = "the example input" if judged == 1 else f"all {judged} test inputs"
     if passed == judged:
-        messages.append(f"{name}: correct on all {judged} test input{'s' if judged > 1 else ''}.")
+        messages.append(f"{name}: correct on {inputs}.")
     else:
         messages.append(f"{name}: correct on {passed} of {judged} test inputs.")
     return passed / judged, messages, mistake

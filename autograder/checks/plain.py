@@ -24,35 +24,45 @@ def describe(value):
     return name if module in ("builtins", "numpy") else f"{module}.{name}"
 
 
-def _array(values):
+def _array(values, finite=True):
     values = np.asarray(values, dtype=float)
     if values.size > MAX_ENTRIES:
         return invalid(f"an array of shape {values.shape} ({values.size} entries) is far larger "
                        "than the answer asked for")
     bad = np.argwhere(~np.isfinite(values)) if values.ndim else ([] if np.isfinite(values) else [()])
-    if len(bad):
-        where = ", ".join(_index(i) for i in list(bad)[:3])
-        what = "NaN" if np.isnan(values[tuple(bad[0])]) else "infinite"
-        return invalid(f"{len(bad)} entr{'y is' if len(bad) == 1 else 'ies are'} not finite "
-                       f"(entry {where} is {what}); a finite number is expected everywhere")
+    if finite and len(bad):
+        first = tuple(bad[0])
+        what = "NaN" if np.isnan(values[first]) else "infinite"
+        if values.ndim == 0:
+            return invalid(f"the value is not finite ({what}); a finite number is expected")
+        count = "1 entry is" if len(bad) == 1 else f"{len(bad)} entries are"
+        return invalid(f"{count} not finite (the first, {_index(first)}, is {what}); "
+                       "a finite number is expected everywhere")
     return {"type": "array", "shape": list(values.shape), "data": values.ravel().tolist()}
 
 
 def _index(idx):
-    return "[" + ", ".join(str(int(i)) for i in idx) + "]" if len(idx) else "(the value)"
+    return "entry [" + ", ".join(str(int(i)) for i in idx) + "]" if len(idx) else "the value"
 
 
 def numeric(value, depth=0):
     """Plain array data for a number, a (nested) list or tuple of numbers, or a NumPy array."""
+    plain = _numeric(value, depth)
+    if plain["type"] == "array" and depth == 0:
+        return _array(as_array(plain))   # the finiteness check, with positions in the whole array
+    return plain
+
+
+def _numeric(value, depth):
     kind = type(value)
     if kind is bool or kind is np.bool_:
         return invalid("a True/False value where a number is expected")
     if kind is int:
         if abs(value) > 1e300:
             return invalid("an integer too large to be a sensible answer")
-        return _array(float(value))
+        return _array(float(value), finite=False)
     if kind is float or kind in _NUMPY_SCALARS:
-        return _array(float(value))
+        return _array(float(value), finite=False)
     if isinstance(value, np.ndarray):
         base = np.ndarray.view(value, np.ndarray)
         if base.dtype.kind not in "iuf":
@@ -60,11 +70,11 @@ def numeric(value, depth=0):
         if base.size > MAX_ENTRIES:
             return invalid(f"an array of shape {base.shape} ({base.size} entries) is far larger "
                            "than the answer asked for")
-        return _array(np.array(base, dtype=float, copy=True))
+        return _array(np.array(base, dtype=float, copy=True), finite=False)
     if kind in (list, tuple) and depth < 4:
         if len(value) > MAX_ENTRIES:
             return invalid(f"a {kind.__name__} of {len(value)} entries is far larger than the answer")
-        parts = [numeric(v, depth + 1) for v in value]
+        parts = [_numeric(v, depth + 1) for v in value]
         for part in parts:
             if part["type"] == "invalid":
                 return part
