@@ -253,7 +253,7 @@ G2 = Exercise(
                  TOY_X, TOY_Y, batch_size=3, eta=0.1, max_iter=1000, tol=0.0, rng_seed=3,
                  tolerance=Tolerance(atol=1e-3, rtol=0.0, kind="code"),
                  expected=lambda: (gd.W_TRUE, np.array(gd.B_TRUE))),
-        _lr_case("other data, batch_size = 5, 300 iterations, tol = 0: reaches the least-squares fit",
+        _lr_case("other data, batch_size = 5, 3000 iterations, tol = 0: reaches the least-squares fit",
                  _X20, _Y20, batch_size=5, eta=0.05, max_iter=3000, tol=0.0, rng_seed=4,
                  tolerance=Tolerance(atol=2e-2, rtol=0.0, kind="code"),
                  expected=lambda: _least_squares(_X20, _Y20)))),))

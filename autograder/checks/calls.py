@@ -1,12 +1,19 @@
 """Calling a student's function on the cases of a function item, and judging what it returned.
 
-In the kernel, `run` calls the function on fresh copies of each case's inputs under a time limit,
-with its warnings and printing captured, and records each result as plain data.  `judge` compares
-those records with the expected outputs; it never needs the student's function, so the tutor's
+In the kernel, `run` calls the function on fresh copies of each case's inputs and records each
+result as plain data.  Where the system can fork, the calls run in a child process that reports
+each record as soon as it has it, so a function that loops forever (even one that swallows every
+interruption), calls `exit` or kills its process costs only its own cases: the kernel waits at
+most `seconds` per case, then kills the child.  Elsewhere the calls run in the kernel under an
+alarm.  Warnings and printing of the student's code are captured either way.  `judge` compares
+the records with the expected outputs; it never needs the student's function, so the tutor's
 process can judge the same records again.
 """
 import contextlib
 import io
+import json
+import os
+import select
 import signal
 import threading
 import time
@@ -26,8 +33,9 @@ class TimeLimit(BaseException):
 
 @contextlib.contextmanager
 def time_limit(seconds):
-    """Interrupt the block after `seconds` (main thread only; elsewhere no limit)."""
-    if threading.current_thread() is not threading.main_thread():
+    """Interrupt the block after `seconds` (main thread with setitimer only; elsewhere no limit)."""
+    if threading.current_thread() is not threading.main_thread() or \
+            not hasattr(signal, "setitimer"):
         yield
         return
 
@@ -52,6 +60,101 @@ def _record(output, outputs):
     return {"type": "tuple", "items": [P.numeric(o) for o in output]}
 
 
+def _call(function, case, outputs, seconds=None):
+    """The plain record of one call: its output, or why there is none."""
+    args, kwargs = case.inputs()
+    start = time.perf_counter()
+    sink = io.StringIO()
+    limit = time_limit(seconds) if seconds else contextlib.nullcontext()
+    try:
+        with limit, warnings.catch_warnings(), np.errstate(all="ignore"), \
+                contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            warnings.simplefilter("ignore")
+            output = function(*args, **kwargs)
+            record = _record(output, outputs)
+    except TimeLimit:
+        record = P.invalid(f"did not finish within {seconds:g} seconds")
+    except (Exception, SystemExit) as error:  # the student's code raised: report it, grade the rest
+        text = str(error).splitlines()[0][:120] if str(error) else ""
+        record = P.invalid(f"raised {type(error).__name__}" + (f": {text}" if text else ""))
+    record["seconds"] = round(time.perf_counter() - start, 4)
+    return record
+
+
+def _in_child(function, todo, outputs, write_fd):
+    """Body of the forked child: one JSON line per case, then exit without cleanup."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.dup2(devnull, 2)
+        with os.fdopen(write_fd, "w") as pipe:
+            for k, case in todo:
+                pipe.write(json.dumps([k, _call(function, case, outputs)]) + "\n")
+                pipe.flush()
+    except BaseException:
+        pass
+    finally:
+        os._exit(0)
+
+
+def _read_lines(fd, deadline, buffer):
+    """The next complete line from `fd`, waiting until `deadline`; None on timeout, b"" at EOF."""
+    while b"\n" not in buffer[0]:
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            return None
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return b""
+        buffer[0] += chunk
+    line, buffer[0] = buffer[0].split(b"\n", 1)
+    return line
+
+
+def _run_forked(function, todo, outputs, seconds):
+    read_fd, write_fd = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # Python 3.12+ warns about fork in threaded processes
+        pid = os.fork()
+    if pid == 0:
+        os.close(read_fd)
+        _in_child(function, todo, outputs, write_fd)
+    os.close(write_fd)
+    records, buffer, ended = {}, [b""], None
+    try:
+        for k, case in todo:
+            if ended:
+                records[k] = P.invalid(ended)
+                continue
+            line = _read_lines(read_fd, time.monotonic() + seconds, buffer)
+            if line is None:
+                records[k] = P.invalid(f"did not finish within {seconds:g} seconds")
+                ended = "was not run again after it failed to finish on an earlier input"
+            elif line == b"":
+                records[k] = P.invalid("ended the process (it called exit or crashed) "
+                                       "instead of returning")
+                ended = "was not run after the process ended on an earlier input"
+            else:
+                records[k] = json.loads(line)[1]
+    finally:
+        os.close(read_fd)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    return records
+
+
+def _run_here(function, todo, outputs, seconds):
+    records, ended = {}, False
+    for k, case in todo:
+        if ended:   # one endless call is enough: keep the cell within its time limit
+            records[k] = P.invalid("was not run again after it failed to finish on an earlier input")
+            continue
+        records[k] = _call(function, case, outputs, seconds)
+        ended = records[k].get("reason", "").startswith("did not finish")
+    return records
+
+
 def run(function, item, include_hidden=True, seconds=None):
     """Plain data {"type": "calls", "results": [...]} for each case (hidden ones only if asked).
 
@@ -62,31 +165,11 @@ def run(function, item, include_hidden=True, seconds=None):
     if not callable(function):
         return P.invalid(f"a {P.describe(function)} where a function is expected")
     outputs = item.options.get("outputs", 1)
-    results, timed_out = [], False
-    for case in item.cases:
-        if case.hidden and not include_hidden:
-            results.append({"type": "skipped"})
-            continue
-        if timed_out:   # one endless call is enough: keep the cell within its time limit
-            results.append(P.invalid("was not run again after it failed to finish on an earlier input"))
-            continue
-        args, kwargs = case.inputs()
-        start = time.perf_counter()
-        sink = io.StringIO()
-        try:
-            with time_limit(seconds), warnings.catch_warnings(), np.errstate(all="ignore"), \
-                    contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
-                warnings.simplefilter("ignore")
-                output = function(*args, **kwargs)
-            results.append(_record(output, outputs))
-        except TimeLimit:
-            timed_out = True
-            results.append(P.invalid(f"did not finish within {seconds:g} seconds"))
-        except Exception as error:  # the student's code raised: report it, grade the rest
-            text = str(error).splitlines()[0][:120] if str(error) else ""
-            results.append(P.invalid(f"raised {type(error).__name__}" + (f": {text}" if text else "")))
-        results[-1]["seconds"] = round(time.perf_counter() - start, 4)
-    return {"type": "calls", "results": results}
+    todo = [(k, case) for k, case in enumerate(item.cases) if include_hidden or not case.hidden]
+    runner = _run_forked if hasattr(os, "fork") else _run_here
+    records = runner(function, todo, outputs, seconds) if todo else {}
+    return {"type": "calls",
+            "results": [records.get(k, {"type": "skipped"}) for k in range(len(item.cases))]}
 
 
 def judge(item, record, include_hidden=True):

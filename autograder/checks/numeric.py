@@ -19,7 +19,15 @@ class Tolerance:
     kind: str   # "hand" or "code": decides the advice on near misses
 
     def close(self, got, want):
-        return np.abs(got - want) <= self.atol + self.rtol * np.abs(want)
+        """|got - want| <= atol + rtol |want|; a hand answer may also be `want` rounded to three
+        significant figures (within half a unit of the third figure)."""
+        with np.errstate(all="ignore"):
+            diff = np.abs(got - want)
+            ok = diff <= self.atol + self.rtol * np.abs(want)
+            if self.kind == "hand":
+                magnitude = np.floor(np.log10(np.maximum(np.abs(want), 1e-300)))
+                ok |= diff <= 0.5 * 10.0 ** (magnitude - 2) * (1 + 1e-9)
+        return ok
 
 
 HAND = Tolerance(atol=5e-4, rtol=1e-3, kind="hand")
@@ -66,7 +74,8 @@ def align(got, want_shape):
 
 
 def _size_words(got, want):
-    rel = abs(got - want) / max(abs(want), 1e-12)
+    with np.errstate(all="ignore"):
+        rel = abs(got - want) / max(abs(want), 1e-12)
     if want != 0 and abs(got + want) <= 1e-9 + 1e-3 * abs(want):
         return "has the wrong sign"
     direction = "too large" if got > want else "too small"
@@ -100,7 +109,8 @@ def compare(name, plain, reference, tolerance, mistakes=()):
     more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
     count = "" if want.ndim == 0 else f"{len(bad)} of {want.size} entries are off: "
     message = f"{name}: {count}{'; '.join(details)}{more}."
-    rel = np.abs(got - want) / np.maximum(np.abs(want), 1e-12)
+    with np.errstate(all="ignore"):
+        rel = np.abs(got - want) / np.maximum(np.abs(want), 1e-12)
     if np.all(rel[~ok] < 0.01):
         message += (" You are close: a hand answer needs 3 significant figures (or 3 decimals)."
                     if tolerance.kind == "hand" else

@@ -63,7 +63,7 @@ def _numeric(value, depth):
         return _array(float(value), finite=False)
     if kind is float or kind in _NUMPY_SCALARS:
         return _array(float(value), finite=False)
-    if isinstance(value, np.ndarray):
+    if issubclass(kind, np.ndarray):
         base = np.ndarray.view(value, np.ndarray)
         if base.dtype.kind not in "iuf":
             return invalid(f"a NumPy array of dtype {base.dtype} where numbers are expected")

@@ -1,0 +1,573 @@
+"""The reference mathematics reproduces every number the lab prints, and the catalogue follows the contract.
+
+Every reference value here is computed by the package (`autograder.reference`, `autograder.catalogue`,
+`autograder.cache`); the numbers typed below are the lab's printed output
+(../shared/lab/maths-of-deep-learning-lab.md) and the contract's tables (../shared/lab/EXERCISES.md),
+typed as they are printed there.
+"""
+import warnings
+from fractions import Fraction
+
+import numpy as np
+import pytest
+
+from autograder import cache, catalogue
+from autograder.reference import activations as act
+from autograder.reference import backprop as bp
+from autograder.reference import descent as gd
+from autograder.reference import network as net
+from autograder.reference.forward import affine, architecture
+
+# ------------------------------------------------------------------ the lab's printed numbers
+LAB_EXAMPLE_X = [[1, 2], [3, -1]]
+LAB_EXAMPLE_W = [[2], [-1]]
+LAB_EXAMPLE_B = [[1], [1]]
+LAB_EXAMPLE_Z = [[1], [8]]
+
+LAB_SIGMOID_1_8 = [0.73105858, 0.99966465]
+LAB_TANH_1_8 = [0.76159416, 0.99999977]
+LAB_SOFTMAX_1_8 = [0.000911, 0.999089]
+
+LAB_A, LAB_B, LAB_C, LAB_D = 0.77816418, 0.83451912, 0.52647369, 0.47352631
+
+LAB_TOY_X = [[1, 2], [3, 1], [1, 1], [0, 1], [2, 2], [-2, 3], [1, 2], [-1, -0.5], [0.5, 1.2],
+             [2, 1], [-2, 3], [-1, 1]]
+LAB_TOY_Y = [4.6, 6.1, 3.1, 1.6, 6.1, 1.6, 4.6, -2.15, 2.65, 4.6, 1.6, 0.1]
+LAB_G1_DW = [[-6.], [-4.26666667]]
+LAB_G1_DB = -3.1999999999999993
+LAB_G1_W = [[1.6], [1.42666667]]
+LAB_G1_B = 0.31999999999999995
+LAB_LR_GD_W = [[1.49985359], [1.49973438]]     # one unseeded run of the lab: batch 3, 1000 iterations
+LAB_LR_GD_B = 0.10057783016938827
+
+LAB_B5_W1_COLUMNS = ([0.24985576, 0.5000211, 0.75018656], [0.74987578, 0.49998626, 0.25009692])
+LAB_B5_W2 = [[1.99874327], [3.00125615]]
+LAB_KERAS_W1 = [[0.25250572, 0.75124925], [0.49919188, 0.50062895], [0.74790984, 0.2485936]]
+LAB_KERAS_W2 = [[2.0164018], [2.983464]]
+
+
+def printed(decimals):
+    """Tolerance of a number printed with `decimals` decimals (half a unit of the last digit)."""
+    return 0.5 * 10.0 ** -decimals + 1e-15
+
+
+# ------------------------------------------------------------------ 01 forward pass
+def test_forward_worked_example_gives_1_8():
+    X, w, b = catalogue.FORWARD_EXAMPLE
+    np.testing.assert_array_equal(X, LAB_EXAMPLE_X)
+    np.testing.assert_array_equal(w, LAB_EXAMPLE_W)
+    np.testing.assert_array_equal(b, LAB_EXAMPLE_B)
+    z = affine(X, w, b)
+    assert z.shape == (2, 1)
+    np.testing.assert_array_equal(z, LAB_EXAMPLE_Z)
+
+
+CONTRACT_FORWARD = {   # EXERCISES.md, 01_forward_pass
+    "F1a": ([[1, 2], [2, 1]], [[1], [1]], [[0], [0]]),
+    "F1b": ([[1, -1], [0, 5]], [[-1], [8]], [[3], [3]]),
+    "F2a": ([[4, 4, 0], [2, 2, 4], [2, 4, 1]], [[1], [1], [-1]], [[2], [2], [2]]),
+    "F2b": ([[6, -6, -2], [-3, -1, -5], [1, 1, -7]], [[4], [4], [-8]], [[0], [0], [0]]),
+    "F3a": ([[1, 0, 1], [1, 2, 1]], [[1], [2], [1]], [[2], [2]]),
+    "F3b": ([[1, -1], [0, 5], [2, -2]], [[5], [-7]], [[1], [1], [1]]),
+}
+
+
+@pytest.mark.parametrize("eid", sorted(CONTRACT_FORWARD))
+def test_forward_exercise_given_data_and_reference(eid):
+    X, w, b = CONTRACT_FORWARD[eid]
+    ex = catalogue.exercise(eid)
+    suffix = eid[1:].lower()
+    np.testing.assert_array_equal(ex.given[f"X_{suffix}"], X)
+    np.testing.assert_array_equal(ex.given[f"w_{suffix}"], w)
+    np.testing.assert_array_equal(ex.given[f"b_{suffix}"], b)
+    # z_i = sum_j X_ij w_j + b_i, written out entry by entry
+    expected = [[sum(X[i][j] * w[j][0] for j in range(len(w))) + b[i][0]] for i in range(len(X))]
+    ref = ex.item(f"z_{suffix}").expected
+    assert ref.shape == (len(X), 1)
+    np.testing.assert_array_equal(ref, expected)
+
+
+def test_architecture_reads_rows_as_observations():
+    assert architecture((2, 3)) == (2, 3)
+    assert architecture((3, 2)) == (3, 2)
+    f4 = catalogue.exercise("F4")
+    assert {i.name: float(i.expected) for i in f4.items} == {
+        "n_obs_2x3": 2.0, "n_inputs_2x3": 3.0, "n_obs_3x2": 3.0, "n_inputs_3x2": 2.0}
+
+
+# ------------------------------------------------------------------ 02 activations
+def test_activation_worked_example_z_1_8():
+    z = catalogue.ACTIVATION_EXAMPLE
+    np.testing.assert_array_equal(z, [[1], [8]])
+    s, t, r, sm = act.sigmoid(z), act.tanh(z), act.relu(z), act.softmax(z)
+    for value in (s, t, r, sm):
+        assert value.shape == (2, 1)
+    np.testing.assert_allclose(s.ravel(), LAB_SIGMOID_1_8, rtol=0, atol=printed(8))
+    np.testing.assert_allclose(t.ravel(), LAB_TANH_1_8, rtol=0, atol=printed(8))
+    np.testing.assert_allclose(sm.ravel(), LAB_SOFTMAX_1_8, rtol=0, atol=printed(6))
+    np.testing.assert_array_equal(r, [[1], [8]])
+
+
+def test_activations_match_the_lab_formulas_at_moderate_z():
+    z = np.linspace(-6, 6, 25).reshape(-1, 1)
+    np.testing.assert_allclose(act.sigmoid(z), 1 / (1 + np.exp(-z)), rtol=1e-14, atol=1e-16)
+    np.testing.assert_allclose(act.tanh(z), (np.exp(2 * z) - 1) / (np.exp(2 * z) + 1),
+                               rtol=1e-12, atol=1e-15)
+    np.testing.assert_array_equal(act.relu(z), np.where(z > 0, z, 0.0))
+    np.testing.assert_allclose(act.softmax(z), np.exp(z) / np.exp(z).sum(), rtol=1e-13)
+    np.testing.assert_allclose(act.sigmoid_prime(z), act.sigmoid(z) * (1 - act.sigmoid(z)))
+
+
+@pytest.mark.parametrize("z", [np.array([[1000.0], [-1000.0], [0.0]]), np.array([[-1000.0], [1000.0]]),
+                               np.array([1000.0, -1000.0]), np.array([[1000.0, -1000.0, 3.0]]),
+                               np.array(1000.0), np.array(-1000.0)],
+                         ids=["column3", "column2", "flat", "row", "scalar+", "scalar-"])
+def test_stable_activations_no_nan_no_warning_at_1000(z):
+    with warnings.catch_warnings(), np.errstate(over="raise", invalid="raise", divide="raise"):
+        warnings.simplefilter("error")
+        values = {name: fn(z) for name, fn in act.ACTIVATIONS.items()}
+        values["sigmoid_prime"] = act.sigmoid_prime(z)
+    for name, value in values.items():
+        assert value.shape == np.shape(z), name
+        assert np.all(np.isfinite(value)), name
+    big, small = np.asarray(z) >= 1000, np.asarray(z) <= -1000
+    np.testing.assert_array_equal(values["sigmoid"][big], 1.0)
+    np.testing.assert_array_equal(values["tanh"][big], 1.0)
+    assert np.all(values["sigmoid"][small] < 1e-300) and np.all(values["sigmoid"][small] >= 0)
+    np.testing.assert_array_equal(values["tanh"][small], -1.0)
+    np.testing.assert_array_equal(values["relu"][small], 0.0)
+    np.testing.assert_allclose(values["softmax"].sum(), 1.0)
+    np.testing.assert_allclose(values["softmax"][np.asarray(z) == np.max(z)], 1.0)
+
+
+def test_softmax_of_a_column_normalises_over_all_entries():
+    rng = np.random.default_rng(0)
+    z = rng.normal(0, 3, size=(5, 1))
+    s = act.softmax(z)
+    assert s.shape == (5, 1)
+    assert s.sum() == pytest.approx(1.0, abs=1e-15)
+    assert not np.allclose(s, 1.0)                       # not the axis=1 mistake
+    np.testing.assert_allclose(s.ravel(), act.softmax(z.ravel()), rtol=1e-15)
+    np.testing.assert_allclose(s.T, act.softmax(z.T), rtol=1e-15)
+    # a matrix too: over all entries
+    m = rng.normal(size=(3, 4))
+    assert act.softmax(m).sum() == pytest.approx(1.0)
+    # softmax_rows is the per-row version used at a network's output
+    np.testing.assert_allclose(act.softmax_rows(m).sum(axis=1), 1.0)
+    np.testing.assert_allclose(act.softmax_rows(z.T), act.softmax(z.T))
+
+
+def test_activation_exercise_data():
+    np.testing.assert_array_equal(catalogue.exercise("A1").given["z_1"], [[8], [6]])
+    np.testing.assert_array_equal(catalogue.exercise("A2").given["z_2"], [[-8], [9], [-3]])
+    a1 = catalogue.exercise("A1")
+    np.testing.assert_array_equal(a1.item("relu_1").expected, [[8], [6]])
+    np.testing.assert_allclose(a1.item("softmax_1").expected.sum(), 1.0)
+
+
+# ------------------------------------------------------------------ 03 network
+def test_network_parameters_follow_the_figure():
+    p = net.parameters()
+    np.testing.assert_array_equal(p["X"], [[0.29, 0.11, 0.8]])
+    np.testing.assert_array_equal(p["w1"], [[0.3, 0.6], [0.8, 0.4], [0.1, 0.5]])
+    np.testing.assert_array_equal(p["b1"], [[1, 1]])
+    np.testing.assert_array_equal(p["w2"], [[0.1, 0.5], [0.7, 0.2]])
+    np.testing.assert_array_equal(p["b2"], [[1, 1]])
+    for name in p:
+        np.testing.assert_array_equal(catalogue.exercise("N1").item(name).expected, p[name])
+
+
+def test_network_values_and_prediction():
+    values = net.node_values()
+    assert list(values) == ["A", "B", "C", "D"]
+    assert all(type(v) is float for v in values.values())
+    np.testing.assert_allclose([values[k] for k in "ABCD"], [LAB_A, LAB_B, LAB_C, LAB_D],
+                               rtol=0, atol=printed(8))
+    assert values["C"] + values["D"] == pytest.approx(1.0)
+    assert net.prediction() == "YES"
+    n2 = catalogue.exercise("N2")
+    for k, v in zip("ABCD", (LAB_A, LAB_B, LAB_C, LAB_D)):
+        assert float(n2.item(k).expected) == pytest.approx(v, abs=printed(8))
+    assert catalogue.exercise("N3").item("prediction").expected == "YES"
+
+
+def test_forward_pass_shapes():
+    hidden, output = net.forward_pass(**net.parameters())
+    assert hidden.shape == (1, 2) and output.shape == (1, 2)
+
+
+# ------------------------------------------------------------------ 04 gradient descent
+def test_toy_data_is_the_labs():
+    X, y = gd.toy_data()
+    np.testing.assert_array_equal(X, LAB_TOY_X)
+    assert y.shape == (12, 1)
+    np.testing.assert_allclose(y.ravel(), LAB_TOY_Y, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(gd.W_TRUE, [[1.5], [1.5]])
+    assert gd.B_TRUE == 0.1
+
+
+def test_g1_gradients_and_step_as_printed():
+    X, y = gd.toy_data()
+    dw, db = gd.mse_gradients(X[:3], y[:3], [[1], [1]], 0)
+    np.testing.assert_allclose(dw, LAB_G1_DW, rtol=0, atol=printed(8))
+    assert db == pytest.approx(LAB_G1_DB, abs=1e-12)
+    assert db == pytest.approx(-3.2, abs=1e-12)
+    w, b = gd.gd_step(X[:3], y[:3], [[1], [1]], 0, 0.1)
+    np.testing.assert_allclose(w, LAB_G1_W, rtol=0, atol=printed(8))
+    assert b == pytest.approx(LAB_G1_B, abs=1e-12)
+    assert b == pytest.approx(0.32, abs=1e-12)
+    # the same numbers through the catalogue's G1 items
+    g1 = catalogue.exercise("G1")
+    np.testing.assert_allclose(g1.item("dw_batch1").expected, LAB_G1_DW, atol=printed(8))
+    assert float(g1.item("db_batch1").expected) == pytest.approx(-3.2)
+    np.testing.assert_allclose(g1.item("w_step1").expected, LAB_G1_W, atol=printed(8))
+    assert float(g1.item("b_step1").expected) == pytest.approx(0.32)
+    # the lab's 3-decimal rendering (9), (10), (12), (13)
+    np.testing.assert_allclose(np.round(dw.ravel(), 3), [-6.000, -4.267])
+    np.testing.assert_allclose(np.round(w.ravel(), 3), [1.600, 1.427])
+
+
+def test_g3_sgd_first_step_exactly():
+    # observation 1: x = (1, 2), y = 4.6, yhat = 3, residual -1.6; dw = 2 r x, db = 2 r
+    g3 = catalogue.exercise("G3")
+    np.testing.assert_allclose(g3.item("w_sgd_step1").expected, [[1.32], [1.64]], atol=1e-12)
+    assert float(g3.item("b_sgd_step1").expected) == pytest.approx(0.32, abs=1e-12)
+    # one epoch in the given order, written out in exact arithmetic
+    w1, w2, b = Fraction(1), Fraction(1), Fraction(0)
+    eta = Fraction(1, 10)
+    for (x1, x2), t in zip(LAB_TOY_X, LAB_TOY_Y):
+        x1, x2, t = Fraction(str(x1)), Fraction(str(x2)), Fraction(str(t))
+        r = w1 * x1 + w2 * x2 + b - t
+        w1, w2, b = w1 - eta * 2 * r * x1, w2 - eta * 2 * r * x2, b - eta * 2 * r
+    np.testing.assert_allclose(g3.item("w_sgd_epoch1").expected, [[float(w1)], [float(w2)]],
+                               rtol=1e-12)
+    assert float(g3.item("b_sgd_epoch1").expected) == pytest.approx(float(b), rel=1e-12)
+
+
+def test_g5_logistic_gradient_at_the_start():
+    import math
+    X, y, w, b = [[1, 2], [3, 4], [5, 6]], [0, 1, 1], (1, 2), -10
+    p = [1 / (1 + math.exp(-(r[0] * w[0] + r[1] * w[1] + b))) for r in X]
+    dw = [sum((p[i] - y[i]) * X[i][j] for i in range(3)) / 3 for j in range(2)]
+    db = sum(p[i] - y[i] for i in range(3)) / 3
+    g5 = catalogue.exercise("G5")
+    np.testing.assert_array_equal(g5.given["X_logistic"], X)
+    np.testing.assert_array_equal(np.ravel(g5.given["y_logistic"]), y)
+    np.testing.assert_allclose(g5.item("dw_logistic_0").expected, np.reshape(dw, (2, 1)), rtol=1e-12)
+    assert float(g5.item("db_logistic_0").expected) == pytest.approx(db, rel=1e-12)
+    # three full-batch steps
+    wv, bv = np.array([[1.0], [2.0]]), -10.0
+    for _ in range(3):
+        pv = 1 / (1 + np.exp(-(np.array(X) @ wv + bv)))
+        r = pv - np.array(y, float).reshape(-1, 1)
+        wv, bv = wv - 0.1 * np.array(X).T @ r / 3, bv - 0.1 * r.mean()
+    np.testing.assert_allclose(g5.item("w_logistic_3").expected, wv, rtol=1e-12)
+    assert float(g5.item("b_logistic_3").expected) == pytest.approx(bv, rel=1e-12)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+@pytest.mark.parametrize("given", [True, False])
+def test_lr_gradient_descent_with_batch_size_n_is_full_batch(seed, given):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(15, 3))
+    y = X @ np.array([[1.0], [-2.0], [0.5]]) + 0.2 + 0.1 * rng.normal(size=(15, 1))
+    w0, b0 = (np.array([[0.1], [0.2], [0.3]]), -0.4) if given else (np.ones((3, 1)), 0.0)
+    kwargs = {"w": w0.copy(), "b": b0} if given else {}
+    w, b = gd.lr_gradient_descent(X, y, batch_size=15, eta=0.05, max_iter=40, tol=0.0,
+                                  rng=np.random.default_rng(seed), **kwargs)
+    wf, bf = gd.full_batch_descent(X, y, w0, b0, 0.05, 40)
+    np.testing.assert_allclose(w, wf, rtol=1e-10, atol=1e-12)
+    assert b == pytest.approx(bf, rel=1e-10, abs=1e-12)
+    # a batch size above N is N
+    w2, b2 = gd.lr_gradient_descent(X, y, batch_size=32, eta=0.05, max_iter=40, tol=0.0,
+                                    rng=np.random.default_rng(seed), **kwargs)
+    np.testing.assert_allclose(w2, wf, rtol=1e-10, atol=1e-12)
+
+
+def test_lr_gradient_descent_does_not_mutate_its_inputs():
+    X, y = gd.toy_data()
+    w0 = np.array([[0.3], [0.7]])
+    before = (X.copy(), y.copy(), w0.copy())
+    gd.lr_gradient_descent(X, y, batch_size=3, w=w0, b=0.5, max_iter=5, rng=np.random.default_rng(0))
+    for a, b in zip((X, y, w0), before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_lr_gradient_descent_stops_on_tol_after_one_step():
+    X, y = gd.toy_data()
+    losses = []
+    w, b = gd.lr_gradient_descent(X, y, batch_size=12, eta=0.1, max_iter=100, tol=1e10, losses=losses)
+    assert len(losses) == 2
+    wf, bf = gd.full_batch_descent(X, y, np.ones((2, 1)), 0.0, 0.1, 1)
+    np.testing.assert_allclose(w, wf, rtol=1e-12)
+    assert b == pytest.approx(bf)
+
+
+def test_lr_gradient_descent_reaches_w_true_on_the_toy_data():
+    X, y = gd.toy_data()
+    w, b = gd.lr_gradient_descent(X, y, batch_size=3, eta=0.1, max_iter=1000, tol=0.0,
+                                  rng=np.random.default_rng(3))
+    np.testing.assert_allclose(w, [[1.5], [1.5]], atol=1e-9)
+    assert b == pytest.approx(0.1, abs=1e-9)
+
+
+def test_the_labs_printed_run_is_typical_of_the_reference():
+    """The lab's run is unseeded (tol = 1e-8 stops it early): its result is typical of the reference's."""
+    X, y = gd.toy_data()
+    gaps = []
+    for seed in range(10):
+        w, b = gd.lr_gradient_descent(X, y, batch_size=3, max_iter=1000, rng=np.random.default_rng(seed))
+        gaps.append(max(np.max(np.abs(w - LAB_LR_GD_W)), abs(b - LAB_LR_GD_B)))
+    assert np.median(gaps) < 5e-4
+    np.testing.assert_allclose(LAB_LR_GD_W, [[1.5], [1.5]], atol=1e-3)   # the contract's 1e-3
+
+
+def test_g4_eta_0_3_diverges_and_small_rates_do_not():
+    X, y = gd.toy_data()
+    assert bool(catalogue.exercise("G4").item("diverges_eta_0_3").expected) is True
+    assert gd.diverges(X, y, eta=0.3, batch_size=3)
+    for eta in (0.01, 0.05, 0.1):
+        assert not gd.diverges(X, y, eta=eta, batch_size=3, seeds=range(5))
+
+
+def test_logistic_gradient_descent_default_start():
+    w, b = gd.logistic_gradient_descent(gd.LOGISTIC_X, gd.LOGISTIC_Y, max_iter=1)
+    dw, db = gd.cross_entropy_gradients(gd.LOGISTIC_X, gd.LOGISTIC_Y, np.ones((2, 1)), 0.0)
+    np.testing.assert_allclose(w, np.ones((2, 1)) - 0.1 * dw)
+    assert b == pytest.approx(-0.1 * db)
+
+
+# ------------------------------------------------------------------ 05 backpropagation
+def test_b2_thetas_exactly():
+    x, t = [Fraction(2), Fraction(3), Fraction(5)], [Fraction(7), Fraction(10), Fraction(16)]
+    w, b, eta = Fraction(1), Fraction(0), Fraction(1, 100)
+    thetas = []
+    for _ in range(3):
+        r = [w * xi + b - ti for xi, ti in zip(x, t)]
+        w, b = (w - eta * 2 * sum(ri * xi for ri, xi in zip(r, x)) / 3,
+                b - eta * 2 * sum(r) / 3)
+        thetas.append((float(w), float(b)))
+    np.testing.assert_allclose(bp.line_thetas(3), thetas, rtol=1e-13)
+    b2 = catalogue.exercise("B2")
+    for k in (1, 2, 3):
+        np.testing.assert_allclose(b2.item(f"theta_{k}").expected, thetas[k - 1], rtol=1e-13)
+    np.testing.assert_array_equal(b2.given["x_data"], [2, 3, 5])
+    np.testing.assert_array_equal(b2.given["y_data"], [7, 10, 16])
+
+
+def test_synthetic_data_is_the_labs():
+    X, y = bp.synthetic_data()
+    rs = np.random.RandomState(0)          # the lab's np.random.seed(0); np.random.randn(10000, 3)
+    X_lab = rs.randn(10000, 3)
+    np.testing.assert_array_equal(X, X_lab)
+
+    def sigmoid(z):
+        return 1 / (1 + np.exp(-z))
+    w1_1, w1_2, w2_1 = np.array([[0.25], [0.5], [0.75]]), np.array([[0.75], [0.5], [0.25]]), \
+        np.array([[2.0], [3.0]])
+    y_lab = np.exp(np.concatenate((sigmoid(X_lab @ w1_1), sigmoid(X_lab @ w1_2)), axis=1) @ w2_1)
+    assert y.shape == (10000, 1)
+    np.testing.assert_allclose(y, y_lab, rtol=1e-13)
+
+
+def _finite_difference(X, y, W1, w2, h=1e-6):
+    dW1, dw2 = np.zeros_like(W1), np.zeros_like(w2)
+    for grad, param in ((dW1, W1), (dw2, w2)):
+        for idx in np.ndindex(param.shape):
+            old = param[idx]
+            param[idx] = old + h
+            up = bp.loss(X, y, W1, w2)
+            param[idx] = old - h
+            down = bp.loss(X, y, W1, w2)
+            param[idx] = old
+            grad[idx] = (up - down) / (2 * h)
+    return dW1, dw2
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_backprop_gradients_agree_with_finite_differences(seed):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(40, 3))
+    y = bp.network_output(X, bp.W1_TRUE, bp.W2_TRUE) + 0.1 * rng.normal(size=(40, 1))
+    W1, w2 = rng.normal(0.5, 0.5, size=(3, 2)), rng.normal(1.0, 0.5, size=(2, 1))
+    dW1, dw2 = bp.backprop_gradients(X, y, W1, w2)
+    assert dW1.shape == (3, 2) and dw2.shape == (2, 1)
+    fW1, fw2 = _finite_difference(X, y, W1.copy(), w2.copy())
+    np.testing.assert_allclose(dW1, fW1, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(dw2, fw2, rtol=1e-5, atol=1e-7)
+    # flat w2 and flat y are read as columns
+    f1, f2 = bp.backprop_gradients(X, y.ravel(), W1, w2.ravel())
+    np.testing.assert_allclose(f1, dW1)
+    np.testing.assert_allclose(f2, dw2)
+
+
+def test_backprop_gradients_at_the_labs_start_match_the_labs_deltas():
+    X, y = bp.synthetic_data()
+    X, y = X[:500], y[:500]
+
+    def sigmoid(z):
+        return 1 / (1 + np.exp(-z))
+    w1_1, w1_2, w2_1 = np.array([[0.2], [0.6], [1.0]]), np.array([[0.4], [0.8], [1.2]]), \
+        np.array([[1.0], [2.0]])
+    z1_1, z1_2 = X @ w1_1, X @ w1_2
+    a1 = np.concatenate((sigmoid(z1_1), sigmoid(z1_2)), axis=1)
+    z2 = a1 @ w2_1
+    y_hat = np.exp(z2).reshape(len(y), 1)
+    delta2_1 = 2 * (y_hat - y) * np.exp(z2)
+    delta1_1 = w2_1[0] * delta2_1 * sigmoid(z1_1) * (1 - sigmoid(z1_1))
+    delta1_2 = w2_1[1] * delta2_1 * sigmoid(z1_2) * (1 - sigmoid(z1_2))
+    dW1, dw2 = bp.backprop_gradients(X, y, bp.W1_START, bp.W2_START)
+    np.testing.assert_allclose(dw2, np.mean(delta2_1 * a1, axis=0).reshape(2, 1), rtol=1e-12)
+    np.testing.assert_allclose(dW1[:, :1], np.mean(delta1_1 * X, axis=0).reshape(3, 1), rtol=1e-12)
+    np.testing.assert_allclose(dW1[:, 1:], np.mean(delta1_2 * X, axis=0).reshape(3, 1), rtol=1e-12)
+    np.testing.assert_array_equal(bp.W1_START, [[0.2, 0.4], [0.6, 0.8], [1.0, 1.2]])
+    np.testing.assert_array_equal(bp.W2_START, [[1.0], [2.0]])
+    assert bp.GD_ETA == 0.0005 and bp.N_STEPS == 5000
+    assert bp.KERAS_ADAM == {"lr": 0.001, "beta1": 0.9, "beta2": 0.999, "eps": 1e-7}
+
+
+def test_b5_cached_reference_reproduces_the_labs_printout():
+    ref = cache.slow("B5")
+    assert ref["W1"].shape == (3, 2) and ref["w2"].shape == (2, 1)
+    np.testing.assert_allclose(ref["W1"][:, 0], LAB_B5_W1_COLUMNS[0], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(ref["W1"][:, 1], LAB_B5_W1_COLUMNS[1], rtol=0, atol=1e-8)
+    np.testing.assert_allclose(ref["w2"], LAB_B5_W2, rtol=0, atol=1e-8)
+    b5 = catalogue.exercise("B5")
+    np.testing.assert_array_equal(b5.item("W1_hat").expected, ref["W1"])
+    np.testing.assert_array_equal(b5.item("w2_hat").expected, ref["w2"])
+
+
+def test_b6_cached_reference_is_within_1e_5_of_keras():
+    ref = cache.slow("B6")
+    assert ref["W1"].shape == (3, 2) and ref["w2"].shape == (2, 1)
+    np.testing.assert_allclose(ref["W1"], LAB_KERAS_W1, rtol=0, atol=1e-5)
+    np.testing.assert_allclose(ref["w2"], LAB_KERAS_W2, rtol=0, atol=1e-5)
+    b6 = catalogue.exercise("B6")
+    np.testing.assert_array_equal(b6.item("W1_adam").expected, ref["W1"])
+    np.testing.assert_array_equal(b6.item("w2_adam").expected, ref["w2"])
+
+
+def test_cache_slow_returns_fresh_arrays():
+    a = cache.slow("B5")
+    a["W1"][:] = 0
+    assert not np.all(cache.slow("B5")["W1"] == 0)
+
+
+def test_stored_slow_references_equal_a_fresh_computation():
+    """The one slow test (~6 s): 5000 steps of gradient descent and of Adam on 10000 observations."""
+    assert cache.PATH.exists(), "autograder/data/slow_references.json is missing"
+    fresh = cache.compute()
+    assert set(fresh) == {"B5", "B6"}
+    for key in ("B5", "B6"):
+        stored = cache.slow(key)
+        assert set(stored) == {"W1", "w2"}
+        for name in ("W1", "w2"):
+            np.testing.assert_allclose(stored[name], fresh[key][name], rtol=0, atol=1e-10,
+                                       err_msg=f"{key} {name}")
+
+
+# ------------------------------------------------------------------ the catalogue against the contract
+CONTRACT = {   # id: (notebook, names a student defines, auto points, manual points)
+    "F1a": ("01_forward_pass", ["z_1a"], 2, 0),
+    "F1b": ("01_forward_pass", ["z_1b"], 2, 0),
+    "F2a": ("01_forward_pass", ["z_2a"], 2, 0),
+    "F2b": ("01_forward_pass", ["z_2b"], 2, 0),
+    "F3a": ("01_forward_pass", ["z_3a"], 2, 0),
+    "F3b": ("01_forward_pass", ["z_3b"], 2, 0),
+    "F4": ("01_forward_pass", ["n_obs_2x3", "n_inputs_2x3", "n_obs_3x2", "n_inputs_3x2"], 2, 2),
+    "A0": ("02_activations", ["sigmoid", "tanh", "relu", "softmax"], 8, 0),
+    "A1": ("02_activations", ["sigmoid_1", "tanh_1", "relu_1", "softmax_1"], 4, 0),
+    "A2": ("02_activations", ["sigmoid_2", "tanh_2", "relu_2", "softmax_2"], 4, 0),
+    "N1": ("03_network_output", ["X", "w1", "b1", "w2", "b2"], 5, 0),
+    "N2": ("03_network_output", ["A", "B", "C", "D"], 4, 0),
+    "N3": ("03_network_output", ["prediction"], 1, 0),
+    "N4": ("03_network_output", ["forward_pass"], 3, 0),
+    "G1": ("04_gradient_descent", ["dw_batch1", "db_batch1", "w_step1", "b_step1"], 4, 0),
+    "G2": ("04_gradient_descent", ["lr_gradient_descent"], 7, 0),
+    "G3": ("04_gradient_descent", ["w_sgd_step1", "b_sgd_step1", "w_sgd_epoch1", "b_sgd_epoch1"], 4, 0),
+    "G4": ("04_gradient_descent", ["diverges_eta_0_3"], 2, 2),
+    "G5": ("04_gradient_descent", ["dw_logistic_0", "db_logistic_0", "w_logistic_3", "b_logistic_3"],
+           4, 0),
+    "G6": ("04_gradient_descent", ["dCE_dw1", "dCE_dw2", "dCE_db"], 3, 0),
+    "G7": ("04_gradient_descent", ["logistic_gradient_descent"], 3, 0),
+    "B1": ("05_backpropagation", ["dL_dw", "dL_db"], 3, 0),
+    "B2": ("05_backpropagation", ["theta_1", "theta_2", "theta_3"], 3, 0),
+    "B3": ("05_backpropagation", ["delta2_1", "delta1_1", "delta1_2", "dL_dw2_11", "dL_dw2_21",
+                                  "dL_dw1_11", "dL_dw1_21", "dL_dw1_31", "dL_dw1_12", "dL_dw1_22",
+                                  "dL_dw1_32"], 11, 0),
+    "B4": ("05_backpropagation", ["backprop_gradients"], 4, 0),
+    "B5": ("05_backpropagation", ["W1_hat", "w2_hat"], 3, 0),
+    "B6": ("05_backpropagation", ["W1_adam", "w2_adam"], 2, 0),
+}
+SYMBOLIC = {"G6", "B1", "B3"}
+NOTEBOOK_POINTS = {   # EXERCISES.md headings: (auto, manual)
+    "01_forward_pass": (14, 2), "02_activations": (16, 0), "03_network_output": (13, 0),
+    "04_gradient_descent": (27, 2), "05_backpropagation": (26, 0),
+}
+
+
+def test_catalogue_holds_the_contracts_exercises_in_order():
+    ids = list(catalogue.CATALOGUE)
+    assert set(CONTRACT) - SYMBOLIC <= set(ids), "a numeric exercise is missing"
+    assert set(ids) <= set(CONTRACT), f"unknown ids {set(ids) - set(CONTRACT)}"
+    assert ids == [i for i in CONTRACT if i in ids]
+    assert set(SYMBOLIC) & set(ids) in (set(), SYMBOLIC), "the symbolic exercises come as a set"
+
+
+@pytest.mark.parametrize("eid", list(CONTRACT))
+def test_exercise_names_points_and_notebook(eid):
+    if eid not in catalogue.CATALOGUE:
+        assert eid in SYMBOLIC
+        pytest.skip(f"{eid} comes with autograder/symbolic_exercises.py")
+    notebook, names, points, manual = CONTRACT[eid]
+    ex = catalogue.exercise(eid)
+    assert ex.id == eid
+    assert ex.notebook == notebook
+    assert [i.name for i in ex.items] == names
+    assert ex.points == points
+    assert ex.manual_points == manual
+    assert sum(ex.weights) == pytest.approx(1.0)
+    if eid != "B3":     # "split evenly over its items unless stated"
+        assert len(set(ex.weights)) == 1
+    if eid in SYMBOLIC:
+        assert {i.kind for i in ex.items} == {"symbolic"}
+
+
+def test_catalogue_point_totals():
+    present = catalogue.CATALOGUE
+    auto = sum(e.points for e in present.values())
+    manual = sum(e.manual_points for e in present.values())
+    assert manual == 4
+    if set(CONTRACT) <= set(present):
+        assert auto == 96 and auto + manual == 100
+        for notebook, (want_auto, want_manual) in NOTEBOOK_POINTS.items():
+            exs = catalogue.in_notebook(notebook)
+            assert sum(e.points for e in exs) == want_auto, notebook
+            assert sum(e.manual_points for e in exs) == want_manual, notebook
+    else:
+        numeric = [e for e in present.values() if e.id not in SYMBOLIC]
+        assert len(numeric) == 24
+        assert sum(e.points for e in numeric) == 96 - 17
+        for notebook, (want_auto, want_manual) in NOTEBOOK_POINTS.items():
+            exs = [e for e in catalogue.in_notebook(notebook) if e.id not in SYMBOLIC]
+            missing = sum(CONTRACT[i][2] for i in SYMBOLIC if CONTRACT[i][0] == notebook)
+            assert sum(e.points for e in exs) == want_auto - missing, notebook
+            assert sum(e.manual_points for e in exs) == want_manual, notebook
+
+
+def test_unknown_exercise_id_names_the_known_ones():
+    with pytest.raises(KeyError, match="F1a"):
+        catalogue.exercise("Z9")
+
+
+def test_hand_answers_are_the_contracts():
+    hand = {e.id for e in catalogue.CATALOGUE.values() if e.hand}
+    assert {"F1a", "F1b", "F2a", "F2b", "F3a", "F3b", "A1", "A2", "G1", "G3", "G5"} <= hand
+    for eid in hand:
+        for item in catalogue.exercise(eid).items:
+            assert (item.tolerance.atol, item.tolerance.rtol) == (5e-4, 1e-3), (eid, item.name)
+    for eid in ("B5",):
+        for item in catalogue.exercise(eid).items:
+            assert (item.tolerance.atol, item.tolerance.rtol) == (1e-9, 1e-6)
+    for item in catalogue.exercise("B6").items:
+        assert item.tolerance.atol == 1e-4
