@@ -416,16 +416,9 @@ _EXERCISES = [*(_forward(e) for e in FORWARD_GIVEN), F4, A0,
               G1, G2, G3, G4, G5, G7, B2, B4, B5, B6]
 
 
-def _add_symbolic():
-    """G6, B1, B3 from the symbolic module, when it is present."""
-    try:
-        from .symbolic_exercises import EXERCISES
-    except ImportError:
-        return []
-    return list(EXERCISES)
+from .symbolic_exercises import EXERCISES as SYMBOLIC  # noqa: E402  (G6, B1, B3)
 
-
-_EXERCISES += _add_symbolic()
+_EXERCISES += list(SYMBOLIC)
 _ORDER = ["F1a", "F1b", "F2a", "F2b", "F3a", "F3b", "F4", "A0", "A1", "A2", "N1", "N2", "N3", "N4",
           "G1", "G2", "G3", "G4", "G5", "G6", "G7", "B1", "B2", "B3", "B4", "B5", "B6"]
 CATALOGUE = {e.id: e for e in sorted(_EXERCISES, key=lambda e: _ORDER.index(e.id))}

@@ -1,5 +1,4 @@
 """Notebook 04: gradient descent."""
-from autograder.catalogue import CATALOGUE
 from .cells import Counter, answer, code, given, latex, manual_code, md, tests
 
 NAME = "04_gradient_descent"
@@ -176,10 +175,7 @@ parameters after three full-batch steps, `w_logistic_3` and `b_logistic_3`.
                      "    if step == 3:\n        break\n    w, b = w - 0.1 * dw, b - 0.1 * db\n"
                      "w_logistic_3, b_logistic_3 = w, b"),
         tests("G5"),
-    ]
-    if "G6" in CATALOGUE:
-        out += [
-            md(ids, r"""
+        md(ids, r"""
 ## Exercise G6: the cross-entropy gradient, symbolically
 
 Take one observation with inputs $x_1, x_2$ and label $y$, parameters $w_1, w_2, b$,
@@ -187,13 +183,13 @@ $z = w_1x_1 + w_2x_2 + b$ and $p = S(z)$. Differentiate its cross-entropy
 $-\big(y\log p + (1 - y)\log(1 - p)\big)$ by hand, using $S'(z) = S(z)(1 - S(z))$, and store the
 three derivatives as SymPy expressions (or strings of plain maths such as `"(p - y)*x1"`) in
 `dCE_dw1`, `dCE_dw2` and `dCE_db`. The cell below defines the symbols and the expressions `z` and
-`p`; any correct form of the answer is accepted.
+`p`; any correct form of the answer is accepted. Careful: these symbols are names in the
+notebook; if a later cell gives one of them a number (say `b = 0`), answers typed after it use
+that number instead of the symbol.
 """),
-            given(ids, "G6"),
-            answer("G6", "dCE_dw1 = (p - y) * x1\ndCE_dw2 = (p - y) * x2\ndCE_db = p - y"),
-            tests("G6"),
-        ]
-    out += [
+        given(ids, "G6"),
+        answer("G6", "dCE_dw1 = (p - y) * x1\ndCE_dw2 = (p - y) * x2\ndCE_db = p - y"),
+        tests("G6"),
         md(ids, r"""
 ## Exercise G7: logistic regression by gradient descent
 

@@ -1,5 +1,4 @@
 """Notebook 05: backpropagation."""
-from autograder.catalogue import CATALOGUE
 from .cells import Counter, answer, code, given, md, tests
 
 NAME = "05_backpropagation"
@@ -72,22 +71,17 @@ $\partial\mathcal{L}/\partial b = \frac{1}{N}\sum_i 2(\hat{y}(x_i) - y_i)$.
 The data are $(x_i, y_i) = (2, 7), (3, 10), (5, 16)$, which lie exactly on $y = 3x + 1$.
 """),
         code(ids, "import numpy as np\nimport sympy as sp\nfrom autograder import check, grade"),
-    ]
-    if "B1" in CATALOGUE:
-        out += [
-            md(ids, r"""
+        md(ids, r"""
 ## Exercise B1: the gradient of the batch loss
 
 Write $\partial\mathcal{L}/\partial w$ and $\partial\mathcal{L}/\partial b$ for these three
 observations as expressions in the symbols `w` and `b`, and store them in `dL_dw` and `dL_db`
 (SymPy expressions or strings such as `"2*(w + b)"`).
 """),
-            given(ids, "B1"),
-            answer("B1", "dL_dw = sp.Rational(2, 3) * ((2*w + b - 7)*2 + (3*w + b - 10)*3 + (5*w + b - 16)*5)\n"
-                         "dL_db = sp.Rational(2, 3) * ((2*w + b - 7) + (3*w + b - 10) + (5*w + b - 16))"),
-            tests("B1"),
-        ]
-    out += [
+        given(ids, "B1"),
+        answer("B1", "dL_dw = sp.Rational(2, 3) * ((2*w + b - 7)*2 + (3*w + b - 10)*3 + (5*w + b - 16)*5)\n"
+                     "dL_db = sp.Rational(2, 3) * ((2*w + b - 7) + (3*w + b - 10) + (5*w + b - 16))"),
+        tests("B1"),
         md(ids, r"""
 ## Exercise B2: three steps of batch gradient descent
 
@@ -101,10 +95,7 @@ learning rate $\eta = 0.01$. Store $\theta^{(1)}, \theta^{(2)}, \theta^{(3)}$ as
                      "    w_t, b_t = w_t - 0.01 * np.mean(2 * r * x_data), b_t - 0.01 * np.mean(2 * r)\n"
                      "    thetas.append((w_t, b_t))\ntheta_1, theta_2, theta_3 = thetas"),
         tests("B2"),
-    ]
-    if "B3" in CATALOGUE:
-        out += [
-            md(ids, r"""
+        md(ids, r"""
 ## Exercise B3: the gradients of a small network
 
 The lab's Example 1 has three inputs, a hidden layer of two sigmoid neurons and one output with the
@@ -118,12 +109,12 @@ $\delta^{(1)}_j = \partial\mathcal{L}/\partial z^{(1)}_j = \delta^{(2)}_1 w^{(2)
 write the three deltas and the eight weight gradients. The cell below defines the symbols
 (`w1_ij` goes from input $i$ to hidden neuron $j$, `w2_i1` from hidden neuron $i$ to the output)
 and the expressions `z1_1, z1_2, a1_1, a1_2, z2_1, y_hat`, which you may use in your answers.
+Careful: these symbols are names in the notebook; if a later cell gives one of them a number
+(say `b = 0`), answers typed after it use that number instead of the symbol.
 """),
-            given(ids, "B3"),
-            answer("B3", B3_SOLUTION),
-            tests("B3"),
-        ]
-    out += [
+        given(ids, "B3"),
+        answer("B3", B3_SOLUTION),
+        tests("B3"),
         md(ids, r"""
 ## The network in NumPy
 

@@ -17,10 +17,11 @@ constructors, checking every bound again (a recorded tree is not trusted), and e
 whose values come from their definitions.  The reference r (lambdified once per process) is
 evaluated at the same points; the answer s is correct when |s - r| <= 1e-8 |r| + 1e-10 (1 + mean |r|)
 at every point.  A near miss (relative differences below 1e-6 only) is evaluated again in 40-digit
-arithmetic under a time limit: that can only confirm an answer, an undecided recheck never makes
-one wrong.  A wrong answer gets a counterexample (the point, 3 decimals, exactly as evaluated; the
-student's value; too large, too small or the wrong sign) and the name of a known mistake it equals
-at every point; neither the reference expression nor its value is ever printed.
+arithmetic, each step bounded in size: that confirms an answer whose floats lost digits, or shows
+that it differs; an undecided recheck never makes an answer wrong.  A wrong answer gets a
+counterexample (the point, 3 decimals, exactly as evaluated; the student's value; too large, too
+small or the wrong sign) and the name of a known mistake it equals at every point; neither the
+reference expression nor its value is ever printed.
 
 Options of a symbolic item (`Item.options`):
     symbols        names of the real symbols, in the order messages list them
@@ -39,7 +40,6 @@ import sympy as sp
 from sympy.core import numbers as N
 from sympy.core.function import UndefinedFunction
 
-from .calls import TimeLimit, time_limit
 from .numeric import Comparison
 from .plain import _NUMPY_SCALARS, describe, invalid
 
@@ -53,7 +53,6 @@ MAX_EXP_ARG = 700.0    # exp, sinh, cosh of a constant beyond this would overflo
 POINTS = 32
 RTOL, ATOL = 1e-8, 1e-10
 NEAR_MISS = 1e-6
-RECHECK_SECONDS = 1.0
 
 FUNCTIONS = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh}
 _FLOAT_FUNCTIONS = {"exp": math.exp, "log": math.log, "tanh": math.tanh, "sinh": math.sinh,
@@ -459,23 +458,59 @@ def _close(got, want, scale, rtol=RTOL):
         return np.abs(got - want) <= rtol * np.abs(want) + ATOL * scale
 
 
+class _Undecided(Exception):
+    """The precise evaluation cannot decide (a step leaves the real numbers or grows huge)."""
+
+
+_MP_FUNCTIONS = ((sp.exp, "exp"), (sp.log, "log"), (sp.tanh, "tanh"), (sp.sinh, "sinh"),
+                 (sp.cosh, "cosh"))
+
+
+def _precise(expr, values, mp):
+    """The value of a rebuilt (unevaluated, whitelisted) expression in mpmath arithmetic, every
+    step kept below 1e300 in magnitude so that the work stays small; raises _Undecided."""
+    cls = type(expr)
+    if expr.is_Symbol:
+        value = values[expr]
+    elif expr.is_Rational:
+        value = mp.mpf(int(expr.p)) / int(expr.q)
+    elif expr.is_Float:
+        value = mp.mpf(float(expr))
+    else:
+        args = [_precise(a, values, mp) for a in expr.args]
+        if cls is sp.Add:
+            value = mp.fsum(args)
+        elif cls is sp.Mul:
+            value = mp.fprod(args)
+        elif cls is sp.Pow:
+            value = mp.power(*args)
+        else:
+            name = next(n for c, n in _MP_FUNCTIONS if c is cls)
+            value = getattr(mp, name)(args[0])
+    if not isinstance(value, mp.mpf) or not mp.isfinite(value) or abs(value) > 1e300:
+        raise _Undecided
+    return value
+
+
 def _recheck(expr, reference, names, inter, rows):
-    """True if `expr` equals `reference` at these points to 25 digits (40-digit arithmetic),
-    False if not, None when undecided in time."""
+    """True if `expr` equals `reference` at these points to 25 digits (in 40-digit arithmetic),
+    False if it does not, None when undecided."""
     import mpmath
-    try:
-        with time_limit(RECHECK_SECONDS), mpmath.workdps(40):
-            mine = _function.__wrapped__(expr, names + tuple(n for n, _ in inter), "mpmath")
-            theirs = _function(reference, names, "mpmath")
-            parts = [_function(e, names, "mpmath") for _, e in inter]
-            for row in rows:
-                point = [mpmath.mpf(float(v)) for v in row]
-                a, b = mine(*point, *(f(*point) for f in parts)), theirs(*point)
-                if abs(a - b) > mpmath.mpf(10) ** -25 * (1 + abs(b)):
-                    return False
-            return True
-    except (TimeLimit, ArithmeticError, ValueError, TypeError):
-        return None
+    symbols = [sp.Symbol(n, real=True) for n in names + tuple(n for n, _ in inter)]
+    with mpmath.workdps(40):
+        theirs = _function(reference, names, "mpmath")
+        parts = [_function(e, names, "mpmath") for _, e in inter]
+        for row in rows:
+            point = [mpmath.mpf(float(v)) for v in row]
+            values = dict(zip(symbols, point + [f(*point) for f in parts]))
+            try:
+                mine = _precise(expr, values, mpmath.mp)
+            except (_Undecided, ArithmeticError, ValueError, KeyError, StopIteration):
+                return None
+            want = theirs(*point)
+            if abs(mine - want) > mpmath.mpf(10) ** -25 * (1 + abs(want)):
+                return False
+    return True
 
 
 # ------------------------------------------------------------------ the verdict

@@ -1,0 +1,542 @@
+"""The symbolic exercises G6, B1, B3 and checks.symbolic: equivalent forms are accepted, wrong forms
+rejected with a counterexample (and the mistake named), hostile input refused quickly and safely.
+
+The forms below follow the lab's formulas (e.g. delta2_1 = 2 (y_hat - y) y_hat); B1's data come from
+reference.backprop, never typed.
+"""
+import json
+import os
+import subprocess
+import sys
+import time
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import sympy as sp
+
+from autograder.catalogue import exercise
+from autograder.checks import symbolic as S
+from autograder.grading import grade
+from autograder.judging import judge
+from autograder.reference import backprop as bp
+from autograder.reference import derivatives as D
+
+SYMBOLIC = ("G6", "B1", "B3")
+
+
+def setup(eid):
+    ns = {}
+    exec(exercise(eid).setup, ns)
+    ns.pop("__builtins__", None)
+    return SimpleNamespace(**ns)
+
+
+def check(eid, name, answer):
+    item = exercise(eid).item(name)
+    plain = S.to_plain(answer, item.options)
+    json.dumps(plain)   # plain data only
+    return S.compare(name, plain, item.expected, item.options, item.wrong_variants())
+
+
+# ------------------------------------------------------------------ the lab's formulas
+def _target(name):
+    return {"dCE_dw1": "x1", "dCE_dw2": "x2", "dCE_db": "1"}[name]
+
+
+def lab_g6(n, name):
+    """dCE/dtheta = (p - y) dz/dtheta."""
+    return (n.p - n.y) * {"dCE_dw1": n.x1, "dCE_dw2": n.x2, "dCE_db": 1}[name]
+
+
+LINE = [(int(x), int(y)) for x, y in zip(bp.LINE_X, bp.LINE_Y)]
+
+
+def lab_b1_text(name):
+    """The lab's equations (14), (15): (2/N) sum (w x_i + b - y_i) x_i, and the same without x_i."""
+    factor = (lambda x: f"*{x}") if name == "dL_dw" else (lambda x: "")
+    return f"2/{len(LINE)}*(" + " + ".join(f"({x}*w + b - {y}){factor(x)}" for x, y in LINE) + ")"
+
+
+def lab_b1(n, name):
+    return sp.Rational(2, len(LINE)) * sum((n.w * x + n.b - y) * (x if name == "dL_dw" else 1)
+                                           for x, y in LINE)
+
+
+def _parts(name):
+    """(kind, i, j) as in the lab's notation: delta1_j, dL/dw2_i1, dL/dw1_ij."""
+    return D._network_parts(name)
+
+
+def lab_b3(n, name):
+    """The lab's backpropagation code: delta2_1 = 2 (y_hat - y) exp(z2_1), delta1_j =
+    w2_j1 delta2_1 S(z1_j)(1 - S(z1_j)), gradients delta * (a1 or x)."""
+    kind, i, j = _parts(name)
+    delta2 = 2 * (n.y_hat - n.y) * n.y_hat
+    if kind == "delta2":
+        return delta2
+    if kind == "w2":
+        return delta2 * getattr(n, f"a1_{i}")
+    a = getattr(n, f"a1_{j}")
+    delta1 = getattr(n, f"w2_{j}1") * delta2 * a * (1 - a)
+    return delta1 if kind == "delta1" else delta1 * getattr(n, f"x{i}")
+
+
+LAB = {"G6": lab_g6, "B1": lab_b1, "B3": lab_b3}
+ITEMS = [(eid, item.name) for eid in SYMBOLIC for item in exercise(eid).items]
+
+
+def _values(expr, names, points):
+    f = sp.lambdify([sp.Symbol(s, real=True) for s in names], expr, "numpy")
+    return np.broadcast_to(np.asarray(f(*points.T), dtype=float), (points.shape[0],))
+
+
+# ------------------------------------------------------------------ catalogue and references
+def test_catalogue_entries():
+    expected = {"G6": ("04_gradient_descent", 3, 3), "B1": ("05_backpropagation", 3, 2),
+                "B3": ("05_backpropagation", 11, 11)}
+    for eid, (notebook, points, n) in expected.items():
+        ex = exercise(eid)
+        assert (ex.notebook, ex.points, len(ex.items)) == (notebook, points, n)
+        assert ex.title and ex.setup and not ex.hand
+        assert all(i.kind == "symbolic" for i in ex.items)
+        assert np.allclose(ex.weights, 1 / n)
+    assert [i.name for i in exercise("B3").items] == [
+        "delta2_1", "delta1_1", "delta1_2", "dL_dw2_11", "dL_dw2_21", "dL_dw1_11", "dL_dw1_21",
+        "dL_dw1_31", "dL_dw1_12", "dL_dw1_22", "dL_dw1_32"]
+    assert [i.name for i in exercise("G6").items] == ["dCE_dw1", "dCE_dw2", "dCE_db"]
+    assert [i.name for i in exercise("B1").items] == ["dL_dw", "dL_db"]
+
+
+@pytest.mark.parametrize("eid,model", [("G6", D.logistic), ("B1", D.line), ("B3", D.network)])
+def test_setup_cell_builds_the_model(eid, model):
+    n, m = setup(eid), model()
+    for name, symbol in m.symbols.items():
+        assert getattr(n, name) == symbol
+    for name, expr in m.intermediates.items():
+        assert getattr(n, name) == expr
+
+
+@pytest.mark.parametrize("eid,name", ITEMS)
+def test_reference_is_the_labs_formula(eid, name):
+    item = exercise(eid).item(name)
+    names = item.options["symbols"]
+    assert {s.name for s in item.expected.free_symbols} <= set(names)
+    points = np.random.default_rng(1).uniform(-1, 1, size=(40, len(names)))
+    lab = LAB[eid](setup(eid), name)
+    assert np.allclose(_values(item.expected, names, points), _values(lab, names, points),
+                       rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", D.NETWORK_TARGETS)
+def test_network_chain_rule_equals_diff(name):
+    names = tuple(D.network().symbols)
+    points = np.random.default_rng(2).uniform(-1, 1, size=(20, len(names)))
+    assert np.allclose(_values(D.network_chain(name), names, points),
+                       _values(D.network_reference(name), names, points), rtol=1e-10)
+
+
+@pytest.mark.parametrize("eid,name", ITEMS)
+def test_mistakes_are_distinct_and_wrong(eid, name):
+    item = exercise(eid).item(name)
+    names = item.options["symbols"]
+    points = np.random.default_rng(3).uniform(-1, 1, size=(20, len(names)))
+    seen = [_values(item.expected, names, points)]
+    for mistake, explanation, wrong in item.wrong_variants():
+        values = _values(wrong, names, points)
+        assert not any(np.allclose(values, s) for s in seen), mistake
+        seen.append(values)
+
+
+# ------------------------------------------------------------------ banks of equivalent forms
+def g6_bank(name):
+    X = _target(name)
+    dce_dp = "-(y/p - (1 - y)/(1 - p))"
+    texts = [f"(p - y)*{X}", f"{X}*(1/(1 + exp(-z)) - y)", f"{X}*(1/(1+exp(-(w1*x1+w2*x2+b))) - y)",
+             f"{X}*(sigmoid(z) - y)", f"-(y*(1 - p) - (1 - y)*p)*{X}", f"{dce_dp}*p*(1 - p)*{X}",
+             f"{dce_dp}*exp(-z)/(1 + exp(-z))^2*{X}", f"{X}*(0.5 + 0.5*tanh(0.5*z) - y)",
+             f"{X} * (1/(1 + E^(-z)) - y)", f"{dce_dp}*(1 - tanh(z/2)^2)/4*{X}",
+             f"{dce_dp}/(4*cosh(z/2)**2)*{X}", f"-y*{X} + p*{X}", f"{X}*(exp(z)/(1 + exp(z)) - y)"]
+    n = setup("G6")
+    lab = lab_g6(n, name)
+    exprs = [lab, sp.expand(lab), sp.factor(lab), sp.together(lab), sp.simplify(lab),
+             (sp.Symbol("p") - n.y) * sp.sympify(X).subs({sp.Symbol("x1"): n.x1, sp.Symbol("x2"): n.x2}),
+             lab * sp.Float(0.5) * 2, lab.rewrite(sp.tanh)]
+    return texts + exprs
+
+
+def b1_bank(name):
+    n, N = setup("B1"), len(LINE)
+    lab = lab_b1(n, name)
+    factor = (lambda x: f"*{x}") if name == "dL_dw" else (lambda x: "")
+    texts = [lab_b1_text(name),
+             "(" + " + ".join(f"2*({x}*w + b - {y}){factor(x)}" for x, y in LINE) + f")/{N}",
+             "1/" + str(N) + "*(" + " + ".join(f"2*(w*{x} - {y} + b){factor(x)}" for x, y in LINE) + ")",
+             str(sp.expand(lab)), str(sp.expand(lab).evalf()), str(sp.expand(lab)).replace("**", "^"),
+             "0.5*4/" + str(N) + "*(" + " + ".join(f"({x}*w+b-{y}){factor(x)}" for x, y in LINE) + ")"]
+    return texts + [lab, sp.expand(lab), sp.factor(lab), sp.expand(lab).evalf()]
+
+
+SLOPES = ["a1_{j}*(1 - a1_{j})", "exp(-z1_{j})/(1 + exp(-z1_{j}))^2", "(1 - tanh(z1_{j}/2)^2)/4",
+          "sigmoid(z1_{j})*(1 - sigmoid(z1_{j}))", "1/(4*cosh(z1_{j}/2)^2)",
+          "0.25*(1 - tanh(0.5*z1_{j})**2)", "(a1_{j} - a1_{j}^2)"]
+DELTA2 = ["2*(y_hat - y)*y_hat", "2*(exp(z2_1) - y)*exp(z2_1)", "2*exp(2*z2_1) - 2*y*exp(z2_1)",
+          "(y_hat - y)*y_hat/0.5", "2*(y_hat^2 - y*y_hat)"]
+
+
+def b3_texts(name):
+    kind, i, j = _parts(name)
+    if kind == "delta2":
+        return DELTA2
+    if kind == "w2":
+        return [f"({d})*a1_{i}" for d in DELTA2] + [f"2*(y_hat - y)*y_hat/(1 + exp(-z1_{i}))"]
+    out = []
+    for k, slope in enumerate(SLOPES):
+        d = DELTA2[k % len(DELTA2)]
+        delta1 = f"w2_{j}1*({d})*({slope.format(j=j)})"
+        out.append(delta1 if kind == "delta1" else f"{delta1}*x{i}")
+    if kind == "w1":
+        out.append(f"2*(y_hat - y)*y_hat*w2_{j}1*a1_{j}*(1 - a1_{j})*x{i}")
+    return out
+
+
+def b3_bank(name):
+    n = setup("B3")
+    lab = lab_b3(n, name)
+    named = {s: sp.Symbol(s) for s in ("y_hat", "a1_1", "a1_2")}
+    kind, i, j = _parts(name)
+    with_names = 2 * (named["y_hat"] - n.y) * named["y_hat"]
+    if kind == "w2":
+        with_names *= named[f"a1_{i}"]
+    elif kind != "delta2":
+        a = named[f"a1_{j}"]
+        with_names *= getattr(n, f"w2_{j}1") * a * (1 - a) * (getattr(n, f"x{i}") if i else 1)
+    return b3_texts(name) + [lab, sp.expand(lab), sp.factor(lab, deep=False), with_names,
+                             lab.rewrite(sp.tanh), sp.Float(0.5) * 2 * lab]
+
+
+BANKS = {"G6": g6_bank, "B1": b1_bank, "B3": b3_bank}
+
+
+@pytest.mark.parametrize("eid,name", ITEMS)
+def test_equivalent_forms_accepted(eid, name):
+    bank = BANKS[eid](name)
+    assert len(bank) >= 8
+    for answer in bank:
+        verdict = check(eid, name, answer)
+        assert verdict.score == 1.0, (answer, verdict.message)
+        assert verdict.message == f"{name}: correct."
+
+
+# ------------------------------------------------------------------ banks of wrong forms
+WRONG_TEXTS = {
+    ("G6", "dCE_dw1"): {"(y - p)*x1": "ce_sign", "(p - y)*x2": "wrong_input",
+                        "p - y": "missing_input",
+                        "-(y/p - (1 - y)/(1 - p))*x1": "missing_sigmoid_derivative",
+                        "-(y/p - (1 - y)/(1 - p))*p*x1": "sigmoid_for_derivative"},
+    ("G6", "dCE_db"): {"y - p": "ce_sign", "-(y/p - (1-y)/(1-p))": "missing_sigmoid_derivative"},
+    ("B1", "dL_dw"): {lab_b1_text("dL_dw").replace(f"2/{len(LINE)}*", f"1/{len(LINE)}*"):
+                      "missing_factor_2",
+                      lab_b1_text("dL_dw").replace(f"2/{len(LINE)}*", "2*"): "sum_not_mean",
+                      "-" + lab_b1_text("dL_dw"): "sign_error",
+                      lab_b1_text("dL_db"): "missing_input"},
+    ("B1", "dL_db"): {lab_b1_text("dL_dw"): "extra_input",
+                      lab_b1_text("dL_db").replace(f"2/{len(LINE)}*", "2*"): "sum_not_mean"},
+    ("B3", "delta2_1"): {"2*(y_hat - y)": "missing_output_factor",
+                         "(y_hat - y)*y_hat": "missing_factor_2", "2*(y - y_hat)*y_hat": "sign_error"},
+    ("B3", "delta1_1"): {"w2_11*2*(y_hat - y)*y_hat": "missing_sigmoid_derivative",
+                         "w2_11*2*(y_hat - y)*y_hat*a1_1": "sigmoid_for_derivative",
+                         "w2_21*2*(y_hat - y)*y_hat*a1_1*(1 - a1_1)": "other_neuron_weight",
+                         "w2_11*2*(y_hat - y)*a1_1*(1 - a1_1)": "missing_output_factor"},
+    ("B3", "dL_dw2_11"): {"2*(y_hat - y)*y_hat*a1_2": "wrong_input",
+                          "2*(y_hat - y)*a1_1": "missing_output_factor",
+                          "(y_hat - y)*y_hat*a1_1": "missing_factor_2"},
+    ("B3", "dL_dw1_21"): {"2*(y_hat - y)*y_hat*w2_11*a1_1*(1 - a1_1)*x1": "wrong_input",
+                          "2*(y_hat - y)*y_hat*w2_21*a1_2*(1 - a1_2)*x2": "other_neuron_delta",
+                          "2*(y_hat - y)*y_hat*w2_11*a1_1*x2": "sigmoid_for_derivative",
+                          "2*(y_hat - y)*y_hat*w2_11*x2": "missing_sigmoid_derivative",
+                          "2*(y_hat - y)*y_hat*w2_21*a1_1*(1 - a1_1)*x2": "other_neuron_weight",
+                          "2*(y - y_hat)*y_hat*w2_11*a1_1*(1 - a1_1)*x2": "sign_error"},
+}
+
+
+def _assert_hides_reference(eid, name, message):
+    """The counterexample gives neither the reference expression nor its value (the named
+    mistake's explanation may name the factor that is wrong)."""
+    item = exercise(eid).item(name)
+    message = message.split(" This looks like ")[0]
+    assert str(item.expected) not in message
+    assert "exp(" not in message and "y_hat -" not in message
+    key = (item.options["symbols"], tuple(sorted(item.options["domain"].items())),
+           S._seed(name, item.options), S.POINTS)
+    for value in S._known_values(item.expected, key):
+        assert f" {value:.6g}," not in message and f" {value:.6g}." not in message
+
+
+@pytest.mark.parametrize("eid,name", ITEMS)
+def test_each_named_mistake_is_named(eid, name):
+    item = exercise(eid).item(name)
+    assert item.mistakes
+    for mistake, explanation, wrong in item.wrong_variants():
+        for answer in (wrong, sp.expand(wrong)):
+            verdict = check(eid, name, answer)
+            assert verdict.score == 0 and verdict.mistake == mistake, (mistake, verdict.message)
+            assert f"This looks like {explanation}." in verdict.message
+            assert "not right. At " in verdict.message
+            _assert_hides_reference(eid, name, verdict.message)
+
+
+@pytest.mark.parametrize("eid,name", sorted(WRONG_TEXTS))
+def test_wrong_strings_name_their_mistake(eid, name):
+    for answer, mistake in WRONG_TEXTS[(eid, name)].items():
+        verdict = check(eid, name, answer)
+        assert verdict.score == 0 and verdict.mistake == mistake, (answer, verdict.message)
+
+
+def _perturbations(eid, name):
+    lab = LAB[eid](setup(eid), name)
+    first = sorted(lab.free_symbols, key=lambda s: s.name)[0]
+    rng = np.random.default_rng(abs(hash(name)) % 2**32)
+    c = float(rng.uniform(1.01, 1.5))
+    return [lab * sp.Rational(1001, 1000), lab + sp.Rational(1, 1000), lab * c, lab + first / 100,
+            lab * (1 + sp.Float(1e-7)), lab.subs(first, first * 1.1), -lab + 1, lab ** 2, 0,
+            sp.Integer(1), lab * first]
+
+
+@pytest.mark.parametrize("eid,name", ITEMS)
+def test_perturbed_forms_rejected(eid, name):
+    for answer in _perturbations(eid, name):
+        verdict = check(eid, name, answer)
+        assert verdict.score == 0, (answer, verdict.message)
+        assert verdict.message.startswith(f"{name}: not right. At ")
+        assert any(w in verdict.message for w in ("too large", "too small", "wrong sign"))
+        _assert_hides_reference(eid, name, verdict.message)
+
+
+def test_changed_coefficient_in_a_string_is_rejected():
+    good = "2*(y_hat - y)*y_hat*w2_11*a1_1*(1 - a1_1)*x1"
+    assert check("B3", "dL_dw1_11", good).score == 1
+    for bad in (good.replace("2*", "3*", 1), good.replace("(1 - a1_1)", "(2 - a1_1)"),
+                good + " + 0.001", good.replace("x1", "x3")):
+        assert check("B3", "dL_dw1_11", bad).score == 0
+
+
+def test_counterexample_is_reproducible_at_the_printed_point():
+    """The point is printed exactly (3 decimals), so a student can evaluate there."""
+    verdict = check("G6", "dCE_dw1", "(p - y)*x1*1.5")
+    point = verdict.message.split("At ")[1].split(", your")[0]
+    values = {k: float(v) for k, v in (kv.split(" = ") for kv in point.split(", "))}
+    n = setup("G6")
+    subs = {getattr(n, k): v for k, v in values.items()}
+    student = float(((n.p - n.y) * n.x1 * 1.5).subs(subs))
+    assert f"your expression is {student:.6g}" in verdict.message
+
+
+# ------------------------------------------------------------------ invalid answers
+@pytest.mark.parametrize("answer,words", [
+    ("q*x1", "uses the name 'q'"), ("x3*(p - y)", "uses the name 'x3'"),
+    (None, "is a NoneType"), ([1, 2], "is a list"), ("", "not a valid expression"),
+    ("2(p - y)", "products need *"), ("x1 x2", "not a valid expression"),
+    ("exp", "without an argument"), ("abs(p - y)", "calls abs"), ("exp(z, 2)", "one argument"),
+    ("(p - y) // x1", "operator //"), ("1/0", "divides by zero"), ("log(0)*x1", "log of a constant"),
+    ("sqrt(-1)*x1", "negative constant"), ("1j*x1", "not a real number"),
+    (True, "is a bool"), ("'x1'", "not a real number"),
+])
+def test_invalid_answers_explained(answer, words):
+    item = exercise("G6").item("dCE_dw1")
+    plain = S.to_plain(answer, item.options)
+    assert plain["type"] == "invalid" and words in plain["reason"], plain
+    verdict = judge("G6", {"dCE_dw1": plain})
+    assert verdict.items[0].score == 0 and words in verdict.items[0].message
+
+
+def test_invalid_sympy_answers_explained():
+    n = setup("G6")
+    options = exercise("G6").item("dCE_dw1").options
+    cases = [(sp.Function("sigma")(n.z) * n.x1, "the function sigma"),
+             (sp.Abs(n.p - n.y) * n.x1, "uses Abs"),
+             (sp.Derivative(n.p, n.w1), "unevaluated Derivative"), (sp.Eq(n.x1, 1), "not accepted"),
+             (sp.Matrix([n.x1]), "is a sympy"), ((n.p - n.y) * sp.Symbol("x3"), "uses the name 'x3'"),
+             (n.x1 * sp.I, "imaginary unit"), (n.x1 + sp.oo, "infinity"),
+             (sp.Dummy("x1") * 2, "uses Dummy"), (sp.pi * n.x1, "uses Pi")]
+    for answer, words in cases:
+        plain = S.to_plain(answer, options)
+        assert plain["type"] == "invalid" and words in plain["reason"], (answer, plain)
+
+
+def test_symbol_tables_are_per_exercise():
+    """y means a label in G6 and a target in B3; B1 has only w and b."""
+    assert check("B1", "dL_db", "x1 + w").message.startswith("dL_db: the answer uses the name 'x1'")
+    assert check("G6", "dCE_db", "y_hat - y").message.startswith("dCE_db: the answer uses the name")
+    assert check("B3", "delta2_1", "p - y").message.startswith("delta2_1: the answer uses the name")
+
+
+@pytest.mark.parametrize("answer", ["log(-(x1^2) - 1)", "x1/(z - z)", "x1*(z - z - 1)^0.5",
+                                    "x1*(x1 - x1 - 1)^(1/2)", "exp(1000 + x1^2)"])
+def test_undefined_everywhere_is_invalid_not_wrong(answer):
+    verdict = check("G6", "dCE_dw1", answer)
+    assert verdict.score == 0 and "undefined (or infinite) at every point" in verdict.message
+    assert verdict.mistake is None and "not right" not in verdict.message
+
+
+# ------------------------------------------------------------------ hostile input
+CANARY = "/tmp/autograder_symbolic_canary"
+HOSTILE = [
+    "__import__('os').system('touch " + CANARY + "')", f"open('{CANARY}', 'w')",
+    "().__class__.__bases__[0].__subclasses__()", "lambda: 1", "[x for x in range(10**9)]",
+    "(x for x in ())", "9**9**9", "10**10**10", "2**100**100", "exp(exp(exp(1000)))",
+    "exp(exp(exp(exp(x1))))", "x1**1000", "x1 + " * 3000 + "x1", "x1" * 5000, "x1[0]", "x1.real",
+    "exec('1')", "eval('1')", "globals()", "'a'*10**9", "1e308*1e308", "(" * 300 + "x1" + ")" * 300,
+    "-" * 3000 + "x1", "x1 if 1 else 2", "f'{x1}'", "b'x1'", "x1; import os", "import os",
+    "x1 = 3", "x1\x00", "9" * 400, "(x1 := 2)", "{x1: 1}", "x1 @ x1", "~x1", "not x1",
+    "sigmoid(sigmoid(sigmoid(" * 20 + "x1" + ")))" * 20, "(((x1^100)^100)^100)^100",
+    "(10^15)^100", "exp(700)*exp(700)*exp(700)", "tanh(1e308)", "1e-400*x1",
+    "*" * 100, "\u00b2", "x\u2081",
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_strings_refused_quickly(text):
+    start = time.perf_counter()
+    verdict = check("B3", "dL_dw1_11", text)
+    assert time.perf_counter() - start < 0.5, text[:60]
+    assert verdict.score == 0
+    assert not os.path.exists(CANARY)
+
+
+def test_hostile_objects_refused():
+    n = setup("B3")
+    options = exercise("B3").item("delta2_1").options
+
+    class Sneaky(sp.Add):
+        pass
+
+    sneaky = Sneaky(n.x1, n.y)
+    Sneaky.args = property(lambda self: (_ for _ in ()).throw(AssertionError("student's method")))
+
+    class Liar:
+        __class__ = sp.Symbol   # claims to be a SymPy symbol
+
+    expr = n.x1
+    for _ in range(30):          # a DAG with 2**30 paths
+        expr = sp.Mul(expr, expr + 1, evaluate=False)
+    for answer in (sneaky, Liar(), expr, sp.Float("1e400") * n.x1, n.x1 ** 10**6):
+        start = time.perf_counter()
+        plain = S.to_plain(answer, options)
+        assert plain["type"] == "invalid", plain
+        assert time.perf_counter() - start < 0.5
+
+
+def _nested(depth):
+    tree = ["sym", "x1"]
+    for _ in range(depth):
+        tree = ["exp", tree]
+    return tree
+
+
+@pytest.mark.parametrize("tree", [
+    ["pow", ["int", 10], ["int", 10**9]], ["int", 10**30], ["evil", ["int", 1]], ["sym", "__class__"],
+    ["sym", "os"], _nested(10_000), ["add"] + [["int", 1]] * 10_000, ["float", "nan"],
+    ["float", "1e999"], ["rat", 1, 0], ["int", True], "x1", None, ["pow", ["int", 2]],
+    ["mul", ["int", 2], ["float", "1" * 10_000]],
+])
+def test_tampered_records_refused(tree):
+    """The trusted recheck reads recorded trees: it must refuse anything to_plain would not emit."""
+    item = exercise("B3").item("delta2_1")
+    start = time.perf_counter()
+    verdict = S.compare("delta2_1", {"type": "expr", "tree": tree}, item.expected, item.options,
+                        item.wrong_variants())
+    assert verdict.score == 0 and "the answer" in verdict.message
+    assert time.perf_counter() - start < 0.5
+
+
+# ------------------------------------------------------------------ determinism, end to end
+def test_same_answer_same_verdict():
+    first = check("B3", "dL_dw1_12", "2*(y_hat - y)*y_hat*w2_21*a1_2*x1")
+    assert check("B3", "dL_dw1_12", "2*(y_hat - y)*y_hat*w2_21*a1_2*x1") == first
+    code = ("from autograder.catalogue import exercise; from autograder.checks import symbolic as S;"
+            "i = exercise('B3').item('dL_dw1_12');"
+            "print(S.compare(i.name, S.to_plain('2*(y_hat - y)*y_hat*w2_21*a1_2*x1', i.options),"
+            " i.expected, i.options, i.wrong_variants()).message)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                         cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    assert out.stdout.strip() == first.message
+
+
+def _answers(eid, wrong=None):
+    n = setup(eid)
+    answers = {}
+    for item in exercise(eid).items:
+        value = LAB[eid](n, item.name)
+        answers[item.name] = value * 2 if item.name == wrong else value
+    return answers
+
+
+@pytest.mark.parametrize("eid", SYMBOLIC)
+def test_judge_end_to_end(eid):
+    ex = exercise(eid)
+    plain = {k: S.to_plain(v, ex.item(k).options) for k, v in _answers(eid).items()}
+    plain = json.loads(json.dumps(plain))      # as the trusted recheck reads it
+    assert judge(eid, plain).points == ex.points
+    wrong = ex.items[-1].name
+    plain[wrong] = S.to_plain(_answers(eid, wrong)[wrong], ex.item(wrong).options)
+    verdict = judge(eid, plain)
+    assert verdict.points == pytest.approx(ex.points * (len(ex.items) - 1) / len(ex.items), abs=1e-4)
+    del plain[ex.items[0].name]
+    assert "is not defined" in judge(eid, plain).items[0].message
+
+
+@pytest.mark.parametrize("eid", SYMBOLIC)
+def test_grade_end_to_end(eid, capsys):
+    ex = exercise(eid)
+    namespace = {}
+    exec(ex.setup, namespace)
+    namespace.update(_answers(eid))
+    assert grade(eid, namespace) == ex.points
+    namespace[ex.items[0].name] = "0"
+    points = grade(eid, namespace)
+    assert points == pytest.approx(ex.points * (len(ex.items) - 1) / len(ex.items), abs=1e-4)
+    out = capsys.readouterr().out
+    assert f"{eid}: {points:g} / {ex.points:g} points" in out
+
+
+def test_grade_accepts_strings_with_intermediates(capsys):
+    namespace = {}
+    exec(exercise("B3").setup, namespace)
+    for name in D.NETWORK_TARGETS:
+        namespace[name] = b3_texts(name)[0]
+    assert grade("B3", namespace) == 11
+
+
+# ------------------------------------------------------------------ parsing and precision details
+@pytest.mark.parametrize("text,expected", [
+    ("a - b - c", "a - b - c"), ("a/b/c", "a/(b*c)"), ("a/b*c", "a*c/b"), ("-a^2", "-(a**2)"),
+    ("a^b^c", "a**(b**c)"), ("2*a^2 - a/2", "2*a**2 - a/2"), ("-(-a)", "a"), ("a - -b", "a + b"),
+    ("sqrt(a)*E", "sqrt(a)*exp(1)"), ("sigmoid(a)", "1/(1 + exp(-a))"), ("1.5e-3*a", "0.0015*a"),
+])
+def test_parse_follows_maths_precedence(text, expected):
+    options = {"symbols": ("a", "b", "c"), "intermediates": {}}
+    got = S.to_sympy(S.parse(text, options), options)
+    a, b, c = sp.symbols("a b c", real=True)
+    want = eval(expected, {"a": a, "b": b, "c": c, "sqrt": sp.sqrt, "exp": sp.exp})  # test's own
+    assert sp.simplify(got.doit() - want) == 0
+
+
+def test_long_sums_are_flat_not_deep():
+    answer = " + ".join(["(p - y)*x1/150"] * 150)
+    assert len(answer) < S.MAX_TEXT
+    assert check("G6", "dCE_dw1", answer).score == 1
+
+
+def test_float_cancellation_is_confirmed_by_the_precise_recheck(monkeypatch):
+    """(p - y + 1e8) - 1e8 loses digits in floats; 40-digit arithmetic shows it is p - y."""
+    assert check("G6", "dCE_db", "(p - y + 1e8) - 1e8").score == 1
+    assert check("G6", "dCE_db", "(p - y)*(1 + 1e-7)").score == 0
+    monkeypatch.setattr(S, "_recheck", lambda *args: False)   # floats alone would reject it
+    assert check("G6", "dCE_db", "(p - y + 1e8) - 1e8").score == 0
+
+
+def test_an_undecided_recheck_never_makes_an_answer_wrong(monkeypatch):
+    monkeypatch.setattr(S, "_recheck", lambda *args: None)
+    assert check("G6", "dCE_db", "(p - y)*(1 + 1e-7)").score == 1
+    assert check("G6", "dCE_db", "(p - y)*(1 + 1e-3)").score == 0
