@@ -5,7 +5,21 @@
     maths-of-dl autograde [--course DIR]        nbgrader autograde of every submission
     maths-of-dl feedback  [--course DIR]        feedback HTML without hidden tests
     maths-of-dl grades    [--course DIR]        grades.csv and the grade table
-    maths-of-dl demo --course DIR               all of the above on the sample class
+    maths-of-dl grade-class [--course DIR] [--workers N] [--zip FILE ...]
+                                                import (LMS zip), parallel resumable autograde,
+                                                feedback, grades.csv, reports/ (class report)
+    maths-of-dl report [--course DIR]           reports/ only (from gradebook and autograded/)
+    maths-of-dl demo --course DIR               all of the above on a 30-student sample class
+    maths-of-dl documents [DIR] [--out DIR]     exercises/*.pdf and solutions/*.pdf
+
+grade-class exit status: 0 every student graded cleanly; 1 graded, but some students need a
+human look (reasons in reports/students.csv and reports/summary.md); 2 some student could not be
+graded at all, or the tool failed.  `demo` returns 0 when the sample class (which has broken work
+on purpose) is graded with status 0 or 1.
+
+LMS zip: each zip is copied to downloaded/maths_of_dl/archive/ and imported with
+`nbgrader zip_collect`; files inside are named <student>_<notebook>.ipynb (any folders), e.g.
+ada_lovelace_01_forward_pass.ipynb (notebook names start with two digits and an underscore).
 
 Every step runs the real nbgrader command in the course folder (the folder that holds
 nbgrader_config.py and source/).
@@ -13,6 +27,7 @@ nbgrader_config.py and source/).
 import argparse
 import csv
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -80,30 +95,110 @@ def grades(course):
     return rows
 
 
-def demo(course):
-    from .sample_class import write_class
-    course = prepare(course)
+def import_zip(course, zips):
+    """Import LMS zip downloads into submitted/ with nbgrader zip_collect."""
+    course = Path(course)
+    archive = course / "downloaded" / ASSIGNMENT / "archive"
+    archive.mkdir(parents=True, exist_ok=True)
+    for z in zips:
+        shutil.copy(z, archive / Path(z).name)
+    names = "|".join(re.escape(p.name) for p in sorted((course / "release" / ASSIGNMENT).glob("*.ipynb")))
+    regexp = rf".*/(?P<student_id>[^/]+?)_(?P<file_id>(?:{names}))$"
+    return nbgrader(course, "zip_collect", ASSIGNMENT, "--force",
+                    f"--FileNameCollectorPlugin.named_regexp={regexp}", check=False).returncode
+
+
+def ensure_released(course):
+    """The gradebook must know the assignment (generate_assignment); release when it does not."""
+    from nbgrader.api import Gradebook, MissingEntry
+    from .class_grading import db_url
+    try:
+        with Gradebook(db_url(course)) as gb:
+            if gb.find_assignment(ASSIGNMENT).notebooks:
+                return
+    except MissingEntry:
+        pass
     release(course)
-    write_class(course)
-    status = autograde(course)
-    feedback(course)
+
+
+def grade_class(course, workers=None, zips=(), notebook_timeout=None, memory_mb=4096, force=False,
+                notebooks=None, students=None, quiet=False):
+    """Import, grade in parallel (resumable), feedback, grades, class report; the exit status."""
+    from .class_grading import grade_class as run
+    from .class_report import write_report
+    course = Path(course)
+    if zips and import_zip(course, zips) != 0:
+        print("zip import failed", file=sys.stderr)
+        return 2
+    ensure_released(course)
+    result = run(course, workers=workers, notebook_timeout=notebook_timeout, memory_mb=memory_mb,
+                 force=force, notebooks=notebooks, students=students, progress=not quiet)
+    for student in result.graded:      # feedback again for whoever was (re)graded
+        shutil.rmtree(course / "feedback" / student / ASSIGNMENT, ignore_errors=True)
+    status = result.exit_status
+    if result.graded or not (course / "feedback").exists():
+        if nbgrader(course, "generate_feedback", ASSIGNMENT, "--log-level=WARN",
+                    check=False).returncode != 0:
+            status = 2
     grades(course)
+    summary = write_report(course)
+    review = result.needs_human
+    print(f"graded {len(result.graded)}, unchanged {len(result.skipped)}; "
+          f"{len(review)} need a look: {', '.join(review) or '-'}")
+    print(f"class report: {summary}")
     return status
 
 
+def demo(course, n=30, workers=None):
+    from .sample_class import write_sample_class
+    course = prepare(course)
+    release(course)
+    write_sample_class(course, n)
+    status = grade_class(course, workers=workers)
+    return 0 if status <= 1 else status
+
+
 def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["documents"]:   # exercise sheets and worked solutions: its own options
+        from .documents import main as documents
+        return documents(argv[1:])
     parser = argparse.ArgumentParser(prog="maths-of-dl", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["release", "sample-class", "autograde", "feedback",
-                                            "grades", "demo"])
+                                            "grades", "grade-class", "report", "demo"])
     parser.add_argument("--course", default=".", help="the course folder (default: here)")
+    parser.add_argument("--workers", type=int, default=None,
+                        help="grade-class: parallel nbgrader processes (default: number of cores)")
+    parser.add_argument("--zip", action="append", default=[], metavar="FILE",
+                        help="grade-class: an LMS zip download to import first (repeatable)")
+    parser.add_argument("--notebook-timeout", type=float, default=None,
+                        help="grade-class: wall-clock seconds one notebook may take "
+                             "(default: max(120, 4 x cell timeout))")
+    parser.add_argument("--memory-mb", type=int, default=4096,
+                        help="grade-class: address-space limit of nbgrader and its kernel")
+    parser.add_argument("--force", action="store_true", help="grade-class: regrade everyone")
+    parser.add_argument("--student", action="append", default=None,
+                        help="grade-class: only these students (repeatable)")
+    parser.add_argument("--students", type=int, default=30, help="demo: size of the sample class")
+    parser.add_argument("--quiet", action="store_true", help="grade-class: no progress")
     args = parser.parse_args(argv)
     course = Path(args.course)
+    if args.command == "grade-class":
+        return grade_class(course, workers=args.workers, zips=args.zip,
+                           notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb,
+                           force=args.force, students=args.student, quiet=args.quiet)
+    if args.command == "report":
+        from .class_report import write_report
+        print(write_report(course))
+        return 0
+    if args.command == "demo":
+        return demo(course, n=args.students, workers=args.workers)
     if args.command == "sample-class":
         from .sample_class import write_class
         print("\n".join(write_class(prepare(course))))
         return 0
-    action = {"release": release, "autograde": autograde, "feedback": feedback, "grades": grades,
-              "demo": demo}[args.command]
+    action = {"release": release, "autograde": autograde, "feedback": feedback,
+              "grades": grades}[args.command]
     result = action(course)
     return result if isinstance(result, int) else 0
 

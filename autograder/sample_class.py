@@ -73,3 +73,106 @@ def write_class(course, students=STUDENTS, notebooks=None):
         write_submission(course, student, answers=answers or {}, blank=answers is None,
                          notebooks=notebooks)
     return list(students)
+
+
+# ---------------------------------------------------------------------------- a whole class
+# Variations on the sample students, so that a class of 30 has a realistic mix.
+NO_BIAS = {"01_forward_pass": {"F1b_answer": MISTAKES["01_forward_pass"]["F1b_answer"]}}
+ROW = {"01_forward_pass": {"F1a_answer": MISTAKES["01_forward_pass"]["F1a_answer"]}}
+SOFTMAX_AXIS = {"02_activations": MISTAKES["02_activations"]}
+W2_TRANSPOSED = {"03_network_output": MISTAKES["03_network_output"]}
+EQUALS_ALL = {"01_forward_pass": {"F2a_answer": MISTAKES["01_forward_pass"]["F2a_answer"]}}
+
+VARIANTS = [("perfect", {}), ("forms", FORMS), ("mistakes", MISTAKES), ("nobias", NO_BIAS),
+            ("row", ROW), ("softmax", SOFTMAX_AXIS), ("w2", W2_TRANSPOSED), ("perfect", {}),
+            ("equalsall", EQUALS_ALL), ("crash", CRASH), ("perfect", {}), ("loop", LOOP),
+            ("blank", None), ("forms", FORMS), ("nobias", NO_BIAS)]
+
+
+def _merge(*parts):
+    merged = {}
+    for part in parts:
+        for notebook, answers in (part or {}).items():
+            merged.setdefault(notebook, {}).update(answers)
+    return merged
+
+
+def class_of(n=30):
+    """A deterministic synthetic class of `n` students: {student id: answers or None}."""
+    students = {}
+    for i in range(n):
+        kind, answers = VARIANTS[i % len(VARIANTS)]
+        if i >= len(VARIANTS) and answers is not None:   # second round: mix two kinds
+            answers = _merge(answers, VARIANTS[(i * 7 + 3) % len(VARIANTS)][1])
+            kind = f"{kind}+{VARIANTS[(i * 7 + 3) % len(VARIANTS)][0]}"
+        students[f"s{i + 1:02d}_{kind.replace('+', '_')}"] = answers
+    return students
+
+
+def write_sample_class(course, n=30, notebooks=None):
+    return write_class(course, class_of(n), notebooks=notebooks)
+
+
+# ---------------------------------------------------------------------------- pathological work
+SWALLOW = ("import time\nwhile True:\n    try:\n        time.sleep(0.05)\n"
+           "    except KeyboardInterrupt:\n        pass")
+
+PATHOLOGICAL = {   # student -> (answers for notebook 01, what is done to the files afterwards)
+    "p_infinite_loop": ({"F2b_answer": "while True:\n    pass"}, None),
+    "p_swallow_interrupt": ({"F2b_answer": SWALLOW}, None),
+    "p_os_exit": ({"F2b_answer": "import os\nos._exit(1)"}, None),
+    "p_segfault": ({"F2b_answer": "import ctypes\nctypes.string_at(0)"}, None),
+    "p_memory": ({"F2b_answer": "blob = []\nwhile True:\n    blob.append(np.empty(2**28))"},
+                 None),
+    "p_output": ({"F2b_answer": "for i in range(200000):\n    print('spam ' * 20)"}, None),
+    "p_truncated": ({}, "truncate"),
+    "p_not_json": ({}, "garbage"),
+    "p_deleted_cell": ({}, "delete"),
+    "p_duplicated_cell": ({}, "duplicate"),
+    "p_retyped_cell": ({}, "retype"),
+    "p_missing_notebook": ({}, "remove"),
+}
+
+
+def _damage(path, how):
+    import copy
+    import nbformat
+    if how == "truncate":
+        data = path.read_bytes()
+        path.write_bytes(data[: len(data) // 2])
+    elif how == "garbage":
+        path.write_text("this is not a notebook\n")
+    elif how == "remove":
+        path.unlink()
+    else:
+        nb = nbformat.read(path, as_version=4)
+        cells = []
+        for cell in nb.cells:
+            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if how == "delete" and gid == "F1b":
+                continue
+            if how == "retype" and gid == "F3a":
+                cell.cell_type = "markdown"
+                cell.pop("outputs", None)
+                cell.pop("execution_count", None)
+            cells.append(cell)
+            if how == "duplicate" and gid == "F2a":
+                twin = copy.deepcopy(cell)
+                twin["id"] = cell["id"] + "-copy"
+                cells.append(twin)
+        nb.cells = cells
+        nbformat.write(nb, path)
+
+
+def write_pathological_class(course, notebooks=("01_forward_pass",), students=None):
+    """Write the pathological students (every case the class grader must survive); their ids."""
+    written = []
+    for student, (answers, how) in PATHOLOGICAL.items():
+        if students is not None and student not in students:
+            continue
+        folder = write_submission(course, student, answers={"01_forward_pass": answers},
+                                  notebooks=list(notebooks))
+        if how:
+            _damage(folder / "01_forward_pass.ipynb", how)
+        written.append(student)
+    return written

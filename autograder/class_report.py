@@ -1,0 +1,200 @@
+"""The class report: what the class scored and which named mistakes it made, per exercise.
+
+Read from the gradebook (scores), the grading manifest (status and reasons per student) and the
+autograded notebooks: every graded test cell displays the plain answers it judged
+(MIME application/vnd.maths-of-dl.answers+json); they are judged again here, in-process, with
+`judging.judge` to name the mistakes.  No student code is executed.
+
+Writes into <course>/reports/:
+  class_report.csv   per exercise: max, students, mean, median, score bins, mistakes (name=count)
+  mistakes.csv       per exercise and named mistake: how many students made it
+  students.csv       per student: score, max, status, reasons, per-notebook scores
+  summary.md         a readable summary
+  scores.png         histogram of totals and mean share per exercise (matplotlib, Agg)
+If a trusted-recheck flags file exists (JSON lines, one object with a "student" key per flag,
+see autograder/trusted.py), its flags are listed per student as well.
+"""
+import csv
+import json
+import os
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import nbformat
+
+from .class_grading import ASSIGNMENT, RECORD_MIME, db_url, load_manifest
+
+BINS = [(0.0, 0.0, "0"), (0.0, 0.5, "<50%"), (0.5, 1.0, "50-99%"), (1.0, 1.0, "100%")]
+
+
+def _bin(share):
+    if share <= 0:
+        return "0"
+    if share < 0.5:
+        return "<50%"
+    if share < 1:
+        return "50-99%"
+    return "100%"
+
+
+def read_scores(course):
+    """{student: {"score", "max", "notebooks": {nb: score}, "cells": {grade id: (score, max)}}}."""
+    from nbgrader.api import Gradebook
+    found = {}
+    with Gradebook(db_url(course)) as gb:
+        for sub in gb.assignment_submissions(ASSIGNMENT):
+            found[sub.student_id] = {
+                "score": sub.score, "max": sub.max_score,
+                "notebooks": {nb.name: nb.score for nb in sub.notebooks},
+                "cells": {g.name: (g.score, g.max_score) for nb in sub.notebooks for g in nb.grades}}
+    return found
+
+
+def read_mistakes(course, student):
+    """{exercise id: [named mistakes]} from the answers recorded in the autograded notebooks."""
+    from .judging import judge
+    found = {}
+    for path in sorted((Path(course) / "autograded" / student / ASSIGNMENT).glob("*.ipynb")):
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:
+            continue
+        for cell in nb.cells:
+            for out in cell.get("outputs", []):
+                record = out.get("data", {}).get(RECORD_MIME) if isinstance(out, dict) else None
+                if not isinstance(record, dict) or "exercise" not in record:
+                    continue
+                try:
+                    verdict = judge(record["exercise"], record.get("answers", {}))
+                except Exception:
+                    continue
+                found[record["exercise"]] = list(verdict.mistakes)
+    return found
+
+
+def read_trusted_flags(course):
+    """{student: [flag text]} from a trusted-recheck JSON-lines file, if one exists."""
+    flags = defaultdict(list)
+    candidates = []
+    try:
+        from . import trusted
+        if hasattr(trusted, "read_flags") and hasattr(trusted, "FLAGS_FILE"):
+            for (student, _, notebook), entry in sorted(
+                    trusted.read_flags(Path(course) / trusted.FLAGS_FILE).items()):
+                flags[student].append(f"{notebook}: {entry.get('message') or entry.get('reasons')}")
+            return dict(flags)
+        for name in ("FLAGS_FILE", "FLAGS_PATH", "FLAGS"):
+            value = getattr(trusted, name, None)
+            if isinstance(value, (str, Path)):
+                candidates.append(Path(course) / value)
+    except Exception:
+        pass
+    candidates += sorted(Path(course).glob("*.jsonl")) + sorted((Path(course) / "reports").glob("trusted*.jsonl"))
+    for path in candidates:
+        if not path.is_file():
+            continue
+        for line in path.read_text(errors="replace").splitlines():
+            try:
+                flag = json.loads(line)
+            except ValueError:
+                continue
+            if isinstance(flag, dict) and flag.get("student"):
+                text = flag.get("reason") or flag.get("message") or json.dumps(flag, sort_keys=True)
+                flags[flag["student"]].append(str(text))
+        break
+    return dict(flags)
+
+
+def write_report(course, out=None):
+    """Write the report files; returns the path of summary.md."""
+    from .catalogue import CATALOGUE
+    course = Path(course)
+    out = Path(out or course / "reports")
+    out.mkdir(parents=True, exist_ok=True)
+    scores = read_scores(course)
+    manifest = load_manifest(course)
+    flags = read_trusted_flags(course)
+    students = sorted(scores)
+    mistakes = {s: read_mistakes(course, s) for s in students}
+    exercises = [e for e in CATALOGUE if any(e in scores[s]["cells"] for s in students)]
+
+    rows, mistake_rows = [], []
+    per_ex = {}
+    for eid in exercises:
+        got = [scores[s]["cells"][eid] for s in students if eid in scores[s]["cells"]]
+        maxp = got[0][1] if got else CATALOGUE[eid].points
+        values = sorted(v for v, _ in got)
+        bins = Counter(_bin(v / maxp if maxp else 0) for v in values)
+        named = Counter(m for s in students for m in set(mistakes[s].get(eid, [])))
+        mean = sum(values) / len(values) if values else 0.0
+        median = values[len(values) // 2] if values else 0.0
+        per_ex[eid] = (mean, maxp, named)
+        rows.append([eid, CATALOGUE[eid].notebook, maxp, len(values), round(mean, 3), median]
+                    + [bins.get(label, 0) for *_, label in BINS]
+                    + ["; ".join(f"{k}={v}" for k, v in named.most_common())])
+        mistake_rows += [[eid, k, v] for k, v in named.most_common()]
+    with open(out / "class_report.csv", "w", newline="") as f:
+        csv.writer(f).writerows([["exercise", "notebook", "max", "students", "mean", "median"]
+                                 + [f"bin_{label}" for *_, label in BINS] + ["mistakes"]] + rows)
+    with open(out / "mistakes.csv", "w", newline="") as f:
+        csv.writer(f).writerows([["exercise", "mistake", "students"]] + mistake_rows)
+
+    notebooks = sorted({nb for s in students for nb in scores[s]["notebooks"]})
+    with open(out / "students.csv", "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["student", "score", "max", "status", "reasons", "trusted_flags"] + notebooks)
+        for s in students:
+            entry = manifest.get(s, {})
+            reasons = "; ".join(f"{nb}: {r}" for nb, rs in sorted(entry.get("reasons", {}).items())
+                                for r in rs)
+            w.writerow([s, scores[s]["score"], scores[s]["max"], entry.get("status", "unknown"),
+                        reasons, "; ".join(flags.get(s, []))]
+                       + [scores[s]["notebooks"].get(nb, 0.0) for nb in notebooks])
+
+    totals = [scores[s]["score"] for s in students]
+    maximum = max((scores[s]["max"] for s in students), default=0)
+    lines = [f"# Class report: {ASSIGNMENT}", "",
+             f"{len(students)} students; mean {sum(totals) / max(len(totals), 1):.1f} / {maximum:g}"
+             f" points; median {sorted(totals)[len(totals) // 2] if totals else 0:g}.", "",
+             "![scores](scores.png)", "", "## Per exercise", "",
+             "| exercise | max | mean | 0 | <50% | 50-99% | 100% | named mistakes (students) |",
+             "|---|---|---|---|---|---|---|---|"]
+    for row in rows:
+        lines.append(f"| {row[0]} | {row[2]:g} | {row[4]:.2f} | {row[6]} | {row[7]} | {row[8]} | "
+                     f"{row[9]} | {row[10] or '-'} |")
+    review = [s for s in students if manifest.get(s, {}).get("status", "ok") != "ok" or s in flags]
+    lines += ["", f"## Students who need a look ({len(review)})", ""]
+    for s in review:
+        entry = manifest.get(s, {})
+        lines.append(f"- **{s}** ({scores[s]['score']:g} / {scores[s]['max']:g}, "
+                     f"{entry.get('status', 'unknown')})")
+        for nb, rs in sorted(entry.get("reasons", {}).items()):
+            for r in rs:
+                lines.append(f"  - {nb}: {r}")
+        for flag in flags.get(s, []):
+            lines.append(f"  - trusted recheck: {flag}")
+    (out / "summary.md").write_text("\n".join(lines) + "\n")
+    _plot(out / "scores.png", totals, maximum, per_ex)
+    return out / "summary.md"
+
+
+def _plot(path, totals, maximum, per_ex):
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    fig, (a, b) = plt.subplots(1, 2, figsize=(12, 4), gridspec_kw={"width_ratios": [1, 2]})
+    a.hist(totals, bins=min(20, max(len(totals), 1)), range=(0, maximum or 1), color="#4472c4")
+    a.set_xlabel("total points")
+    a.set_ylabel("students")
+    a.set_title("Totals")
+    names = list(per_ex)
+    b.bar(names, [per_ex[e][0] / per_ex[e][1] if per_ex[e][1] else 0 for e in names],
+          color="#70ad47")
+    b.set_ylim(0, 1)
+    b.set_ylabel("mean share of points")
+    b.set_title("Per exercise")
+    b.tick_params(axis="x", rotation=90)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
