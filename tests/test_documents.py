@@ -1,0 +1,234 @@
+"""Release documents (issue 4): worked-solution PDFs and printable exercise sheets.
+
+The end-to-end tests build every document once per session from a clean course folder (the
+configuration and freshly built source notebooks, no release/), exactly as the command does on a
+clean checkout, then read the PDFs back with `pdftotext -layout`.  The build takes about 15 s on
+two idle cores (XeLaTeX dominates; up to a minute on a loaded machine).  The worked solutions must show each exercise's reference answer as the
+package computes it, at the printed precision (`worked.fmt`), and no grader text; the exercise
+sheets must name every exercise and show none of the answers.
+"""
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat.v4 as nbf
+import numpy as np
+import pytest
+
+from autograder import documents, worked
+from autograder.catalogue import CATALOGUE, NOTEBOOKS
+
+ROOT = Path(__file__).resolve().parent.parent
+# The exercise ids of EXERCISES.md; the symbolic ones exist when the catalogue has them.
+EXERCISES_MD = ("F1a", "F1b", "F2a", "F2b", "F3a", "F3b", "F4", "A0", "A1", "A2",
+                "N1", "N2", "N3", "N4", "G1", "G2", "G3", "G4", "G5", "G6", "G7",
+                "B1", "B2", "B3", "B4", "B5", "B6")
+SYMBOLIC = {"G6", "B1", "B3"}
+EXPECTED_IDS = [e for e in EXERCISES_MD if e not in SYMBOLIC or e in CATALOGUE]
+GRADER_TEXT = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "grade(", "check(", "autograder",
+               "NotImplementedError", "YOUR CODE HERE", "YOUR ANSWER HERE")
+
+MISSING = documents.missing_tools()
+needs_tex = pytest.mark.skipif(
+    bool(MISSING) or not shutil.which("pdftotext"),
+    reason="PDF tools missing: " + (documents.install_hint(MISSING) or "pdftotext (poppler-utils)"))
+
+
+# ---------------------------------------------------------------- what the PDFs must show
+def shown(value):
+    """The text a PDF shows for a number: `worked.fmt`, the mantissa of 4.1e-8 style numbers."""
+    return worked.mantissa(worked.fmt(value))
+
+
+def answer_strings(ex):
+    """Every reference answer of an exercise as the solutions print it."""
+    out = []
+    for item in ex.items:
+        if item.kind in ("value", "integer"):
+            out += [shown(v) for v in np.ravel(item.expected)]
+        elif item.kind == "boolean":
+            out.append(str(bool(item.expected)))
+        elif item.kind == "label":
+            out.append(str(item.expected))
+        elif item.kind == "function":
+            for case in item.cases:
+                if not case.hidden:
+                    result = case.expected()
+                    for part in result if isinstance(result, tuple) else (result,):
+                        out += [shown(v) for v in np.ravel(part)]
+        elif item.kind == "symbolic":
+            out.append(item.name)
+    return out
+
+
+def distinctive_answers(ex):
+    """Answers of a hand exercise that cannot appear on a sheet by chance (5 digits or more)."""
+    return [s for item in ex.items if item.kind == "value"
+            for s in (shown(v) for v in np.ravel(item.expected))
+            if len(re.sub(r"\D", "", s)) >= 5]
+
+
+def normalise(text):
+    """pdftotext's rendering of maths, made comparable: U+2212 minus as '-'."""
+    return text.replace("\u2212", "-").replace("\ufb01", "fi").replace("\ufb02", "fl")
+
+
+# ---------------------------------------------------------------- quick tests (no TeX)
+def test_fmt_is_the_one_formatter():
+    assert worked.fmt(-6.0) == "-6"
+    assert worked.fmt(4.266666666) == "4.26667"
+    assert worked.fmt(1.6000000000000003) == "1.6"
+    assert worked.fmt(4.139937718785167e-08) == "4.13994e-8"
+    assert worked.tex(4.139937718785167e-08) == r"4.13994 \times 10^{-8}"
+    assert worked.fmt(-1e-17) == "0"
+    assert worked.eq(3 - 4.6) == "=" and worked.eq(2 / 3) == r"\approx"
+
+
+@pytest.mark.parametrize("eid", list(CATALOGUE))
+def test_worked_steps_end_with_the_catalogue_answers(eid):
+    ex = CATALOGUE[eid]
+    text = worked.markdown(eid)
+    for answer in answer_strings(ex):
+        assert answer in text, f"{eid}: {answer} missing from the worked steps"
+    assert not [t for t in GRADER_TEXT if t in text]
+
+
+def test_sheet_and_solution_cells_leave_out_the_grader():
+    release = nbf.new_notebook(cells=[
+        nbf.new_markdown_cell("## Exercise N3\n\nWhich answer?"),
+        nbf.new_code_cell("import numpy as np\nfrom autograder import check, grade"),
+        nbf.new_code_cell("# YOUR CODE HERE\nraise NotImplementedError()",
+                          metadata={"nbgrader": {"grade_id": "N3_answer", "solution": True,
+                                                 "grade": False}}),
+        nbf.new_code_cell('check("N3", globals())',
+                          metadata={"nbgrader": {"grade_id": "N3", "solution": False,
+                                                 "grade": True, "points": 1}})])
+    sheet = documents.exercise_sheet(release)
+    solution = documents.solution_notebook(release, {"N3_answer": 'prediction = "YES"'})
+    for nb in (sheet, solution):
+        assert documents.forbidden_text(nb) == []
+    assert any("Working space for N3" in c.source for c in sheet.cells)
+    assert any('"YES"' in c.source for c in solution.cells)
+    assert documents.forbidden_text(nbf.new_notebook(cells=[
+        nbf.new_code_cell("### BEGIN HIDDEN TESTS\ngrade('N3', globals())")])) == \
+        ["HIDDEN TESTS", "grade("]
+
+
+def test_install_hint_names_the_packages():
+    hint = documents.install_hint([documents.Requirement("xelatex", "texlive-xetex"),
+                                   documents.Requirement("pandoc", "pandoc")])
+    assert "texlive-xetex" in hint and "pandoc" in hint
+    assert set(documents.APT_PACKAGES) >= {"texlive-xetex", "texlive-fonts-recommended",
+                                            "texlive-plain-generic", "pandoc", "fonts-dejavu",
+                                            "poppler-utils"}
+
+
+# ---------------------------------------------------------------- the build, once
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    """A clean course folder: the configuration and the source notebooks, no release."""
+    from course.build import build
+    folder = tmp_path_factory.mktemp("course")
+    shutil.copy(ROOT / "nbgrader_config.py", folder / "nbgrader_config.py")
+    build(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def built(course, tmp_path_factory):
+    """Run the command once; returns (output folder, completed process)."""
+    out = tmp_path_factory.mktemp("documents")
+    run = subprocess.run([sys.executable, "-m", "autograder.documents", str(course), "--out",
+                          str(out)], cwd=ROOT, capture_output=True, text=True)
+    return out, run
+
+
+@pytest.fixture(scope="module")
+def texts(built):
+    out, _ = built
+    found = {}
+    for kind in documents.KINDS:
+        for pdf in sorted((out / kind).glob("*.pdf")):
+            text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                                  text=True, check=True).stdout
+            found[(kind, pdf.stem)] = normalise(text)
+    return found
+
+
+@pytest.mark.slow
+@needs_tex
+def test_the_command_builds_every_pdf(built):
+    out, run = built
+    assert run.returncode == 0, run.stdout + run.stderr
+    for kind in documents.KINDS:
+        for name in NOTEBOOKS:
+            pdf = out / kind / f"{name}.pdf"
+            assert pdf.exists(), f"{pdf} missing:\n{run.stdout}{run.stderr}"
+            assert pdf.stat().st_size > 5000
+            assert pdf.read_bytes().startswith(b"%PDF")
+
+
+@pytest.mark.slow
+@needs_tex
+@pytest.mark.parametrize("eid", list(CATALOGUE))
+def test_solutions_show_the_reference_answers(texts, eid):
+    ex = CATALOGUE[eid]
+    text = texts[("solutions", ex.notebook)]
+    missing = [a for a in answer_strings(ex) if a not in text]
+    assert not missing, f"{eid}: {missing} not in solutions/{ex.notebook}.pdf"
+
+
+@pytest.mark.slow
+@needs_tex
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_no_grader_text_in_any_pdf(texts, name):
+    for kind in documents.KINDS:
+        found = [t for t in GRADER_TEXT if t in texts[(kind, name)]]
+        assert not found, f"{kind}/{name}.pdf shows {found}"
+
+
+@pytest.mark.slow
+@needs_tex
+def test_solutions_show_the_working(texts):
+    nb04 = texts[("solutions", "04_gradient_descent")]
+    assert "Worked solution of G3" in nb04 and nb04.count("∂L/∂w₁") >= 1   # the SGD table
+    assert "eta = 0.3" in nb04                                               # the loss figure
+    assert "sigmoid" in texts[("solutions", "03_network_output")]           # the network figure
+    if "B3" in CATALOGUE:
+        assert "Hidden weights" in texts[("solutions", "05_backpropagation")]
+
+
+@pytest.mark.slow
+@needs_tex
+def test_sheets_name_every_exercise(texts):
+    sheets = "\n".join(t for (kind, _), t in texts.items() if kind == "exercises")
+    missing = [e for e in EXPECTED_IDS if not re.search(rf"\b{e}\b", sheets)]
+    assert not missing, f"exercise ids missing from the sheets: {missing}"
+    assert sheets.count("Working space for") >= len(EXPECTED_IDS)
+
+
+@pytest.mark.slow
+@needs_tex
+@pytest.mark.parametrize("eid", [e for e, ex in CATALOGUE.items() if ex.hand])
+def test_sheets_show_no_answers(texts, eid):
+    ex = CATALOGUE[eid]
+    answers = distinctive_answers(ex)
+    text = texts[("exercises", ex.notebook)]
+    assert not [a for a in answers if a in text], f"{eid}: an answer is on the sheet"
+
+
+@pytest.mark.slow
+def test_without_xelatex_it_says_what_is_missing_and_builds_html(course, tmp_path):
+    missing = [documents.Requirement("xelatex (typesets the PDFs)", "texlive-xetex")]
+    name = "03_network_output"          # one notebook (with a figure) keeps this test short
+    report = documents.build_documents(course, tmp_path, tools=missing, notebooks=[name])
+    assert report.exit_code == 1 and not report.pdfs and not report.problems, report.summary()
+    assert "texlive-xetex" in report.summary() and "xelatex" in report.summary()
+    for kind in documents.KINDS:
+        html = (tmp_path / kind / f"{name}.html").read_text()
+        assert "image/png;base64" in html                      # the network's figure
+        assert not [t for t in GRADER_TEXT if t in html]
+        assert (tmp_path / kind / f"{name}.tex").exists()         # LaTeX to typeset elsewhere,
+        assert list((tmp_path / kind / f"{name}_files").glob("*.pdf"))     # with its figures
