@@ -27,3 +27,25 @@ c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearH
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+
+# --- trusted regrading (autograder.trusted) ---------------------------------------------------
+# Every autograded score is recomputed in this process from the plain data the test cells record,
+# before nbgrader saves it; the kernel's own score only served the student's feedback.  Flags for
+# a human go to nbgrader's log and to <course>/reports/flags.jsonl (see autograder/trusted.py).
+# nbgrader's default autograde preprocessors are kept, in their order.
+from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Execute,  # noqa: E402
+                                    IgnorePattern, LimitOutput, SaveAutoGrades)
+
+# named, not imported: only `nbgrader autograde` loads the grader (and all its references) here
+c.Autograde.autograde_preprocessors = [
+    Execute,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    "autograder.trusted.TrustedRegrade",   # after the kernel ran, before SaveAutoGrades
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+# --- end of trusted regrading -------------------------------------------------------------------

@@ -8,7 +8,7 @@ solutions and the tests all read from here.  Symbolic items (G6, B1, B3) take th
 import numpy as np
 
 from . import cache
-from .checks.numeric import CODE, HAND, Tolerance
+from .checks.numeric import CODE, Tolerance
 from .exercises import Case, Exercise, Item, Mistake
 from .reference import activations as act, backprop as bp, descent as gd, network as net
 from .reference.forward import affine

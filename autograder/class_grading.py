@@ -47,7 +47,6 @@ import nbformat
 
 ASSIGNMENT = "maths_of_dl"
 WORK = ".grading"
-RECORD_MIME = "application/vnd.maths-of-dl.answers+json"
 
 
 # ---------------------------------------------------------------------------- course facts

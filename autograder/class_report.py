@@ -15,14 +15,14 @@ If a trusted-recheck flags file exists (JSON lines, one object with a "student" 
 see autograder/trusted.py), its flags are listed per student as well.
 """
 import csv
-import json
 import os
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import nbformat
 
-from .class_grading import ASSIGNMENT, RECORD_MIME, db_url, load_manifest
+from .class_grading import ASSIGNMENT, db_url, load_manifest
+from .grading import RECORD_MIME
 
 BINS = [(0.0, 0.0, "0"), (0.0, 0.5, "<50%"), (0.5, 1.0, "50-99%"), (1.0, 1.0, "100%")]
 
@@ -73,35 +73,11 @@ def read_mistakes(course, student):
 
 
 def read_trusted_flags(course):
-    """{student: [flag text]} from a trusted-recheck JSON-lines file, if one exists."""
+    """{student: [flag text]} from the trusted regrade's flags file (see autograder.trusted)."""
+    from .trusted import FLAGS_FILE, read_flags
     flags = defaultdict(list)
-    candidates = []
-    try:
-        from . import trusted
-        if hasattr(trusted, "read_flags") and hasattr(trusted, "FLAGS_FILE"):
-            for (student, _, notebook), entry in sorted(
-                    trusted.read_flags(Path(course) / trusted.FLAGS_FILE).items()):
-                flags[student].append(f"{notebook}: {entry.get('message') or entry.get('reasons')}")
-            return dict(flags)
-        for name in ("FLAGS_FILE", "FLAGS_PATH", "FLAGS"):
-            value = getattr(trusted, name, None)
-            if isinstance(value, (str, Path)):
-                candidates.append(Path(course) / value)
-    except Exception:
-        pass
-    candidates += sorted(Path(course).glob("*.jsonl")) + sorted((Path(course) / "reports").glob("trusted*.jsonl"))
-    for path in candidates:
-        if not path.is_file():
-            continue
-        for line in path.read_text(errors="replace").splitlines():
-            try:
-                flag = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(flag, dict) and flag.get("student"):
-                text = flag.get("reason") or flag.get("message") or json.dumps(flag, sort_keys=True)
-                flags[flag["student"]].append(str(text))
-        break
+    for (student, _, notebook), entry in sorted(read_flags(Path(course) / FLAGS_FILE).items()):
+        flags[student].append(f"{notebook}: {entry.get('message') or entry.get('reasons')}")
     return dict(flags)
 
 

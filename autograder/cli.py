@@ -161,7 +161,12 @@ def demo(course, n=30, workers=None):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["documents"]:   # exercise sheets and worked solutions: its own options
-        from .documents import main as documents
+        try:   # an instructor's tool: it lives with the course's sources, not in the package
+            from course.documents import main as documents
+        except ImportError:
+            print("maths-of-dl documents: run it from the course repository "
+                  "(python -m course.documents)", file=sys.stderr)
+            return 2
         return documents(argv[1:])
     parser = argparse.ArgumentParser(prog="maths-of-dl", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["release", "sample-class", "autograde", "feedback",

@@ -1,5 +1,5 @@
 """Notebook 01: neuron values z = Xw + b."""
-from autograder.catalogue import FORWARD_EXAMPLE, FORWARD_GIVEN
+from autograder.catalogue import FORWARD_EXAMPLE
 from .cells import Counter, answer, code, given, given_math, latex, manual_text, md, tests
 
 NAME = "01_forward_pass"

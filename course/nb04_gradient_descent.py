@@ -1,5 +1,5 @@
 """Notebook 04: gradient descent."""
-from .cells import Counter, answer, code, given, latex, manual_code, md, tests
+from .cells import Counter, answer, code, given, manual_code, md, tests
 
 NAME = "04_gradient_descent"
 
@@ -91,12 +91,12 @@ $\mathbf{w}_{\text{true}} = (1.5, 1.5)^\top$ and $b_{\text{true}} = 0.1$.
 """),
         code(ids, "import numpy as np\nimport matplotlib.pyplot as plt\nfrom autograder import check, grade"),
         given(ids, "G1"),
-        md(ids, rf"""
+        md(ids, r"""
 ## Exercise G1: one mini-batch step by hand
 
-Take the first batch of $N = 3$ observations, $\mathbf{{X}}_{{1:3}}$ and $\mathbf{{y}}_{{1:3}}$ (the
-first three rows of `X_toy` and `y_toy`), start from $\mathbf{{w}}^{{(0)}} = (1, 1)^\top$,
-$b^{{(0)}} = 0$, and use $\eta = 0.1$. Compute the gradients at the start, `dw_batch1` (a column of
+Take the first batch of $N = 3$ observations, $\mathbf{X}_{1:3}$ and $\mathbf{y}_{1:3}$ (the
+first three rows of `X_toy` and `y_toy`), start from $\mathbf{w}^{(0)} = (1, 1)^\top$,
+$b^{(0)} = 0$, and use $\eta = 0.1$. Compute the gradients at the start, `dw_batch1` (a column of
 2) and `db_batch1` (a number), then the parameters after one step, `w_step1` and `b_step1`.
 """),
         answer("G1", "Xb, yb = X_toy[:3], y_toy[:3]\nresidual = Xb @ w0 + b0 - yb\n"

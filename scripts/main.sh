@@ -9,5 +9,5 @@ export PATH="$PWD/.venv/bin:$PATH"
 python -m course.build
 nbgrader generate_assignment maths_of_dl --force --log-level=WARN
 # exercise sheets and worked solutions (exit 1: TeX missing, HTML written instead)
-python -m autograder.documents . || [ $? -eq 1 ]
+python -m course.documents . || [ $? -eq 1 ]
 MATHS_OF_DL_CELL_TIMEOUT=${MATHS_OF_DL_CELL_TIMEOUT:-20} python -m autograder.cli demo --course course_run

@@ -19,7 +19,7 @@ missing=""
 for tool in xelatex pandoc pdftotext; do command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"; done
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$missing DejaVu-fonts"
 if [ -n "$missing" ]; then
-  APT_PACKAGES=$(.venv/bin/python -m autograder.documents --apt-packages)
+  APT_PACKAGES=$(.venv/bin/python -m course.documents --apt-packages)
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing Debian packages for PDFs ($APT_PACKAGES)"
     apt-get update -qq

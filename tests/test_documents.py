@@ -17,7 +17,7 @@ import nbformat.v4 as nbf
 import numpy as np
 import pytest
 
-from autograder import documents, worked
+from course import documents, worked
 from autograder.catalogue import CATALOGUE, NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -140,7 +140,7 @@ def course(tmp_path_factory):
 def built(course, tmp_path_factory):
     """Run the command once; returns (output folder, completed process)."""
     out = tmp_path_factory.mktemp("documents")
-    run = subprocess.run([sys.executable, "-m", "autograder.documents", str(course), "--out",
+    run = subprocess.run([sys.executable, "-m", "course.documents", str(course), "--out",
                           str(out)], cwd=ROOT, capture_output=True, text=True)
     return out, run
 

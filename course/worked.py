@@ -18,8 +18,8 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import catalogue as cat
-from .reference import activations as act, backprop as bp, descent as gd, forward as fw, \
+from autograder import catalogue as cat
+from autograder.reference import activations as act, backprop as bp, descent as gd, forward as fw, \
     network as net
 
 DIGITS = 6
@@ -132,7 +132,7 @@ def figure(draw, size=(6.4, 3.6)):
 @lru_cache(maxsize=None)
 def network_figure():
     """The network of Part 3, drawn from the reference's weights."""
-    from .figures import draw_network
+    from autograder.figures import draw_network
     return figure(lambda ax: draw_network(ax=ax), size=(7, 4.2))
 
 
@@ -151,7 +151,7 @@ def loss_curves(rates=cat.G4_RATES, batch_size=3, iterations=30, seed=0):
 
 @lru_cache(maxsize=None)
 def loss_figure():
-    from .figures import plot_losses
+    from autograder.figures import plot_losses
     curves = loss_curves()
     return figure(lambda ax: plot_losses(curves, ax=ax))
 
@@ -743,7 +743,7 @@ def _sigmoid_factor(z, out):
 
 def _g6():
     import sympy as sp
-    from .reference import derivatives as D
+    from autograder.reference import derivatives as D
     ex = cat.exercise("G6")
     m = D.logistic()
     z, p = sp.Symbol("z", real=True), sp.Symbol("p", real=True)
@@ -773,7 +773,7 @@ def _g6():
 
 def _b1():
     import sympy as sp
-    from .reference import derivatives as D
+    from autograder.reference import derivatives as D
     ex = cat.exercise("B1")
     m = D.line()
     w, b = m["w"], m["b"]
@@ -808,7 +808,7 @@ def _b1():
 
 def _b3():
     import sympy as sp
-    from .reference import derivatives as D
+    from autograder.reference import derivatives as D
     ex = cat.exercise("B3")
     m = D.network()
     S = {name: sp.Symbol(name, real=True) for name in m.intermediates}   # z1_j, a1_j, z2_1, y_hat

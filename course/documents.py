@@ -1,7 +1,7 @@
 """Release documents: worked-solution PDFs and printable exercise sheets.
 
-    python -m autograder.documents [COURSE] [--out DIR] [--regenerate] [--jobs N] [--notebook NAME]
-    python -m autograder.documents --apt-packages      # what a Debian/Ubuntu machine needs
+    python -m course.documents [COURSE] [--out DIR] [--regenerate] [--jobs N] [--notebook NAME]
+    python -m course.documents --apt-packages      # what a Debian/Ubuntu machine needs
 
 COURSE is the course folder (nbgrader_config.py, source/, release/; default: the current folder).
 The release notebooks are read from COURSE/release/maths_of_dl/; when there are none (a clean
@@ -162,7 +162,7 @@ def release_notebooks(course_root, workdir, assignment=ASSIGNMENT, regenerate=Fa
 
 def model_answers(course_root, assignment=ASSIGNMENT):
     """{notebook: {grade id: text}} of the source's answer cells, markers removed ({} if none)."""
-    from .submissions import solutions
+    from autograder.submissions import solutions
     source = Path(course_root) / "source" / assignment
     return solutions(source) if source.exists() else {}
 
@@ -174,7 +174,7 @@ def _nbgrader(cell):
 
 def exercise_of(cell):
     """The catalogue id an nbgrader cell belongs to (grade ids "F1a", "F1a_answer", ...)."""
-    from .catalogue import CATALOGUE
+    from autograder.catalogue import CATALOGUE
     eid = (_nbgrader(cell).get("grade_id") or "").split("_")[0]
     return eid if eid in CATALOGUE else None
 
@@ -239,7 +239,7 @@ def block_cells(blocks):
 
 def _figure_for(code):
     """The figure a given-data cell draws with the package's figures, if any."""
-    from . import worked
+    from course import worked
     if "draw_network(" in code:
         return worked.network_figure()
     if "plot_losses(" in code:
@@ -295,7 +295,7 @@ def blank_box(label, names, height, code=""):
 
 def working_space(eid, cell, kind):
     """A labelled, framed space to work in, sized by what the exercise asks."""
-    from .catalogue import exercise
+    from autograder.catalogue import exercise
     ex = exercise(eid)
     if kind == "manual":
         label, names, height = f"Working space for {eid} (graded by your tutor)", [], 6
@@ -357,7 +357,7 @@ def solution_notebook(release_nb, models=None, steps=None):
     and as code for exercises whose worked steps show no code); `steps` maps an exercise id to its
     worked blocks (default: `worked.steps`).
     """
-    from . import worked
+    from course import worked
     models = models or {}
     steps = steps or worked.steps
     cells = []
@@ -497,7 +497,7 @@ class Report:
 
 def _missing_exercises(notebooks):
     """Exercises of the catalogue (in these notebooks) that have no answer cell in the release."""
-    from .catalogue import CATALOGUE
+    from autograder.catalogue import CATALOGUE
     present = {exercise_of(c) for nb in notebooks.values() for c in nb.cells
                if role(c) == "answer"}
     return [eid for eid, ex in CATALOGUE.items() if ex.notebook in notebooks and eid not in present]
@@ -582,7 +582,7 @@ def build_documents(course_root=".", out_root=None, *, assignment=ASSIGNMENT, re
 
 
 def main(argv=None):
-    parser = argparse.ArgumentParser(prog="python -m autograder.documents",
+    parser = argparse.ArgumentParser(prog="python -m course.documents",
                                      description="Build solutions/*.pdf (worked solutions) and "
                                                  "exercises/*.pdf (printable exercise sheets).")
     parser.add_argument("course", nargs="?", default=".",
