@@ -143,7 +143,10 @@ def test_no_error_in_a_test_cell_comes_from_the_grader(graded):
     found a record everywhere, agreed with the kernel's score and flagged nobody."""
     from autograder.trusted import FLAGS_FILE, read_flags
     course = graded[0]
-    assert read_flags(course / FLAGS_FILE, flagged_only=True) == {}
+    flags = read_flags(course / FLAGS_FILE, flagged_only=True)
+    # the one flag: the answer that is an object equal to everything, a tampering sign
+    assert {key: entry["reasons"] for key, entry in flags.items()} == {
+        ("mistakes", ASSIGNMENT, "01_forward_pass"): ["tamper:comparison-override"]}
     for student in STUDENTS:
         for notebook in {e.notebook for e in CATALOGUE.values()}:
             for ex in in_notebook(notebook):
