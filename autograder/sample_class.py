@@ -27,6 +27,19 @@ FORMS = {  # correct answers in other forms: lists, flat vectors, rounded hand a
                      "softmax_1 = [0.881, 0.119]",
     },
     "03_network_output": {"N3_answer": 'prediction = " yes "'},
+    "04_gradient_descent": {   # derivatives as strings, through p or z, or rearranged
+        "G6_answer": 'dCE_dw1 = "x1*(1/(1+exp(-z)) - y)"\ndCE_dw2 = "(p - y)*x2"\n'
+                     "dCE_db = -(y * (1 - p)) + (1 - y) * p",
+    },
+    "05_backpropagation": {
+        "B1_answer": 'dL_dw = "2/3*(38*w + 10*b - 124)"\ndL_db = "(20*w + 6*b - 66)/3"',
+        "B3_answer": 'delta2_1 = "2*(y_hat - y)*y_hat"\n'
+                     "delta1_1 = 2 * (y_hat - y) * y_hat * w2_11 * (1 - sp.tanh(z1_1 / 2) ** 2) / 4\n"
+                     "delta1_2 = 2 * (y_hat - y) * y_hat * w2_21 * a1_2 * (1 - a1_2)\n"
+                     'dL_dw2_11 = "delta2_1*a1_1".replace("delta2_1", "2*(y_hat - y)*y_hat")\n'
+                     "dL_dw2_21 = 2 * (y_hat - y) * sp.exp(z2_1) * a1_2\n"
+                     + "\n".join(f"dL_dw1_{i}{j} = delta1_{j} * x{i}" for j in (1, 2) for i in (1, 2, 3)),
+    },
 }
 
 MISTAKES = {  # typical mistakes, each costing what the policy says
@@ -39,6 +52,9 @@ MISTAKES = {  # typical mistakes, each costing what the policy says
     "02_activations": {
         "A1_answer": "sigmoid_1 = sigmoid(z_1)\ntanh_1 = tanh(z_1)\nrelu_1 = relu(z_1)\n"
                      "softmax_1 = np.exp(z_1) / np.exp(z_1).sum(axis=1, keepdims=True)",
+    },
+    "04_gradient_descent": {   # (y - p) for (p - y) in the first derivative
+        "G6_answer": "dCE_dw1 = (y - p) * x1\ndCE_dw2 = (p - y) * x2\ndCE_db = p - y",
     },
     "03_network_output": {
         "N1_answer": "X = np.array([[0.29, 0.11, 0.8]])\n"

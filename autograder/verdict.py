@@ -31,7 +31,7 @@ class Verdict:
     def points(self):
         weights = self.weights or (1.0 / len(self.items),) * len(self.items)
         total = sum(w * v.score for w, v in zip(weights, self.items)) * self.max_points
-        return round(min(max(total, 0.0), self.max_points), 4)
+        return round(min(max(total, 0.0), float(self.max_points)), 4)
 
     @property
     def mistakes(self):

@@ -104,7 +104,9 @@ def test_typical_mistakes_cost_what_the_policy_says(graded):
     assert scores["A1"] == CATALOGUE["A1"].points - per_item   # softmax along axis 1
     per_item = CATALOGUE["N1"].points / len(CATALOGUE["N1"].items)
     assert scores["N1"] == CATALOGUE["N1"].points - per_item   # w2 transposed
-    untouched = set(CATALOGUE) - {"F1a", "F1b", "F2a", "A1", "N1", "N2", "N3", "N4"}
+    per_item = CATALOGUE["G6"].points / len(CATALOGUE["G6"].items)
+    assert scores["G6"] == CATALOGUE["G6"].points - per_item   # (y - p) in dCE_dw1
+    untouched = set(CATALOGUE) - {"F1a", "F1b", "F2a", "A1", "N1", "N2", "N3", "N4", "G6"}
     assert all(scores[e] == CATALOGUE[e].points for e in untouched)
 
 
@@ -122,6 +124,8 @@ def test_mistake_messages_name_the_mistake_without_the_answer(graded):
     assert "43" not in text and "-6" not in text
     text = "".join(o.get("text", "") for o in _outputs(course, "mistakes", "01_forward_pass", "F1a"))
     assert "half credit" in text and "row" in text
+    text = "".join(o.get("text", "") for o in _outputs(course, "mistakes", "04_gradient_descent", "G6"))
+    assert "(y - p) in place of (p - y)" in text and "wrong sign" in text
 
 
 @pytest.mark.slow
