@@ -173,7 +173,7 @@ def main(argv=None):
                                             "grades", "grade-class", "report", "demo"])
     parser.add_argument("--course", default=".", help="the course folder (default: here)")
     parser.add_argument("--workers", type=int, default=None,
-                        help="grade-class: parallel nbgrader processes (default: number of cores)")
+                        help="grade-class: parallel nbgrader processes (default: number of cores + 1)")
     parser.add_argument("--zip", action="append", default=[], metavar="FILE",
                         help="grade-class: an LMS zip download to import first (repeatable)")
     parser.add_argument("--notebook-timeout", type=float, default=None,

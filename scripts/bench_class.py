@@ -28,9 +28,12 @@ from autograder.sample_class import write_sample_class  # noqa: E402
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=30)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="the tool's workers (default: its own default, cores + 1)")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
+    from autograder.class_grading import default_workers
+    args.workers = args.workers or default_workers()
     os.environ.setdefault("MATHS_OF_DL_CELL_TIMEOUT", "20")
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     with tempfile.TemporaryDirectory() as tmp:

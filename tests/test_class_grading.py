@@ -130,3 +130,25 @@ def test_rerun_grades_only_changed_submissions(graded):
         assert again.graded == ["ok_mistakes"]
     finally:
         del os.environ["MATHS_OF_DL_CELL_TIMEOUT"]
+
+
+@pytest.mark.slow
+def test_lms_zip_is_imported_into_submitted(tmp_path):
+    """An LMS download (<student>_<notebook>.ipynb, in folders) lands in nbgrader's layout."""
+    import zipfile
+    from autograder import cli
+    course = cli.prepare(tmp_path / "course")
+    cli.release(course)
+    release = sorted((course / "release" / "maths_of_dl").glob("*.ipynb"))
+    archive = tmp_path / "lms.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        for student in ("ada_lovelace", "alan_turing"):
+            for nb in release[:2]:
+                z.write(nb, f"downloads/{student}_{nb.name}")
+    assert cli.import_zip(course, [archive]) == 0
+    for student in ("ada_lovelace", "alan_turing"):
+        got = sorted(p.name for p in (course / "submitted" / student / "maths_of_dl").glob("*.ipynb"))
+        assert got == [nb.name for nb in release[:2]]
+        for nb in release[:2]:
+            assert (course / "submitted" / student / "maths_of_dl" / nb.name).read_bytes() == \
+                nb.read_bytes()
