@@ -15,6 +15,7 @@ If a trusted-recheck flags file exists (JSON lines, one object with a "student" 
 see autograder/trusted.py), its flags are listed per student as well.
 """
 import csv
+import json
 import os
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -64,6 +65,7 @@ def read_mistakes(course, student):
                 record = out.get("data", {}).get(RECORD_MIME) if isinstance(out, dict) else None
                 if not isinstance(record, dict) or "exercise" not in record:
                     continue
+                record = json.loads(json.dumps(record))   # plain JSON, as the regrade reads it
                 try:
                     verdict = judge(record["exercise"], record.get("answers", {}))
                 except Exception:

@@ -187,7 +187,7 @@ def main(argv=None):
     parser.add_argument("--students", type=int, default=30, help="demo: size of the sample class")
     parser.add_argument("--quiet", action="store_true", help="grade-class: no progress")
     args = parser.parse_args(argv)
-    course = Path(args.course)
+    course = Path(args.course).resolve()   # nbgrader runs inside it
     if args.command == "grade-class":
         return grade_class(course, workers=args.workers, zips=args.zip,
                            notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb,

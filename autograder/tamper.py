@@ -141,6 +141,14 @@ CALL_PREFIXES = {"os.exec": "early-exit", "os.spawn": "file-system",
                  "ctypes.": "interpreter-state", "gc.": "interpreter-state"}
 PATH_WRITERS = {"write_text", "write_bytes", "unlink", "rmdir", "touch", "chmod", "symlink_to",
                 "hardlink_to", "rename", "replace"}
+
+
+def _text_method(call):
+    """`"...".replace(a, b)`: str.replace on text (it takes two arguments, Path.replace one)."""
+    return call.func.attr == "replace" and (
+        isinstance(call.func.value, ast.Constant) or len(call.args) + len(call.keywords) >= 2)
+
+
 EXIT_EXCEPTIONS = {"SystemExit", "KeyboardInterrupt", "GeneratorExit"}
 SUSPICIOUS_TEXT = ("gradebook", ".db", "sqlite", "autograded/", "submitted/", "nbgrader",
                    "showtraceback", "maths-of-dl.answers")
@@ -448,7 +456,8 @@ class _Scanner(ast.NodeVisitor):
                                                IPYTHON_ATTRIBUTES for n in ast.walk(func.value)) \
                     else "module-attribute"
                 self.flag(node, reason, f"calls {self.text(func)}")
-            elif func.attr in PATH_WRITERS and not self.protected(func.value):
+            elif func.attr in PATH_WRITERS and not self.protected(func.value) \
+                    and not _text_method(node):
                 self.flag(node, "file-system", f"calls .{func.attr}(...)")
             elif func.attr in ("run_line_magic", "run_cell_magic", "system", "getoutput"):
                 self._magic(node, func.attr)

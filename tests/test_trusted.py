@@ -723,3 +723,19 @@ def test_config_inserts_the_regrade_before_save_auto_grades():
     assert names == ["Execute", "IgnorePattern", "ClearMetadataPreprocessor", "LimitOutput",
                      "autograder.trusted.TrustedRegrade", "SaveAutoGrades", "AssignLatePenalties",
                      "CheckCellMetadata"]
+
+
+def test_honest_sample_answers_show_no_sign_of_tampering():
+    """Every answer of the sample class's correct forms is honest: the scan finds nothing."""
+    from autograder.sample_class import FORMS
+    from autograder.tamper import scan_source
+    for notebook, answers in FORMS.items():
+        for grade_id, code in answers.items():
+            assert scan_source(code) == [], f"{notebook} {grade_id}"
+
+
+def test_text_replace_is_not_a_file_operation():
+    from autograder.tamper import scan_source
+    assert scan_source('s = "2*(y_hat - y)".replace("y_hat", "exp(z2_1)")') == []
+    assert scan_source('s = answer.replace("^", "**")') == []
+    assert [f.reason for f in scan_source('Path("gradebook.db").replace("x.db")')] != []
