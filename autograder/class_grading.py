@@ -45,6 +45,8 @@ from pathlib import Path
 
 import nbformat
 
+from .cli import tool_env
+
 ASSIGNMENT = "maths_of_dl"
 WORK = ".grading"
 
@@ -245,8 +247,7 @@ class Grader:
         if not set(self.expected) - excluded:     # nothing to execute: the merge records zeros
             args = [sys.executable, "-c", "pass"]
         job.log = work / f"nbgrader-{job.attempt}.log"
-        env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
-                   PYTHONUNBUFFERED="1")
+        env = tool_env(PYTHONUNBUFFERED="1")
         with open(job.log, "wb") as log:
             job.proc = subprocess.Popen(args, cwd=self.course, env=env, stdout=log,
                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,

@@ -37,10 +37,16 @@ ASSIGNMENT = "maths_of_dl"
 REPO = Path(__file__).resolve().parent.parent
 
 
+def tool_env(**extra):
+    """The environment for nbgrader subprocesses: this Python's scripts folder first on PATH
+    (nbgrader runs `alembic` from PATH), plus `extra` variables."""
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return dict(os.environ, PATH=path, **extra)
+
+
 def nbgrader(course, *args, check=True):
     """Run `nbgrader ARGS` in the course folder with this Python's tools on PATH."""
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=env,
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=tool_env(),
                           check=check)
 
 

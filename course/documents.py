@@ -38,6 +38,8 @@ from pathlib import Path
 import nbformat
 import nbformat.v4 as nbf
 
+from autograder.cli import tool_env
+
 ASSIGNMENT = "maths_of_dl"
 COURSE_TITLE = "Maths of Deep Learning"
 KINDS = {"exercises": "exercise sheet", "solutions": "worked solutions"}
@@ -140,11 +142,8 @@ def generate_release(course_root, workdir, assignment=ASSIGNMENT):
     config = course_root / "nbgrader_config.py"
     if config.exists():
         shutil.copy(config, copy / "nbgrader_config.py")
-    # nbgrader runs `alembic` from PATH: make the interpreter's own scripts folder come first
-    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent),
-                                                 os.environ.get("PATH", "")]))
     run = subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", assignment,
-                          "--force"], cwd=copy, capture_output=True, text=True, env=env)
+                          "--force"], cwd=copy, capture_output=True, text=True, env=tool_env())
     release = copy / "release" / assignment
     if run.returncode != 0 or not any(release.glob("*.ipynb")):
         raise RuntimeError("nbgrader generate_assignment failed:\n" + run.stdout[-2000:]

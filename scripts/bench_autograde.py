@@ -4,7 +4,6 @@ same five notebooks without any test cell.  Several runs each; prints the median
     .venv/bin/python scripts/bench_autograde.py [--runs 3]
 """
 import argparse
-import os
 import shutil
 import statistics
 import subprocess
@@ -44,7 +43,7 @@ def main():
             start = time.perf_counter()
             subprocess.run([sys.executable, "-m", "nbgrader", "autograde", "maths_of_dl", "--force",
                             "--log-level=ERROR"], cwd=course, check=True,
-                           env=dict(os.environ, PATH=f"{Path(sys.executable).parent}:{os.environ['PATH']}"))
+                           env=cli.tool_env())
             graded.append(time.perf_counter() - start)
             start = time.perf_counter()
             plain_run(submission)

@@ -35,7 +35,7 @@ def main():
     from autograder.class_grading import default_workers
     args.workers = args.workers or default_workers()
     os.environ.setdefault("MATHS_OF_DL_CELL_TIMEOUT", "20")
-    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    env = cli.tool_env()
     with tempfile.TemporaryDirectory() as tmp:
         course = cli.prepare(Path(tmp) / "course")
         cli.release(course)
