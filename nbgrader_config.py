@@ -1,26 +1,31 @@
 """nbgrader configuration of the course 'Maths of Deep Learning'.
 
 The course folder is the folder nbgrader runs in (source/, release/, submitted/, autograded/,
-feedback/ below it).  Environment variables:
-  MATHS_OF_DL_DB_URL        gradebook URL (default: SQLite gradebook.db in the course folder);
-                            e.g. postgresql://user@host/maths_of_dl for a large course
-  MATHS_OF_DL_CELL_TIMEOUT  seconds one cell may run during autograding (default 60)
+feedback/ below it).  Settings and their environment variables are in autograder/settings.py:
+  MATHS_OF_DL_DB_URL          gradebook URL (default: SQLite gradebook.db in the course folder)
+  MATHS_OF_DL_CELL_TIMEOUT    seconds one cell may run during autograding (default 60)
+  MATHS_OF_DL_GRADING_KERNEL  kernel spec the notebooks are graded in (default maths-of-dl-grading)
 """
 import os
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
-from nbgrader.preprocessors import ClearHiddenTests, GetGrades
+from nbgrader.converters import Autograde
+from nbgrader.preprocessors import ClearHiddenTests, Execute, GetGrades, SaveAutoGrades
+
+from autograder import settings
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it reads this file)
 
-c.CourseDirectory.course_id = "maths-of-dl"
-if os.environ.get("MATHS_OF_DL_DB_URL"):
-    c.CourseDirectory.db_url = os.environ["MATHS_OF_DL_DB_URL"]
+c.CourseDirectory.course_id = settings.COURSE_ID
+if settings.DB_URL_VARIABLE in os.environ:   # otherwise nbgrader's gradebook.db in the course
+    c.CourseDirectory.db_url = os.environ[settings.DB_URL_VARIABLE]
 
-# The 5000-step trainings of notebook 05 take about 3 s each; a minute leaves room for slow
-# student code while a cell that loops forever is interrupted and graded 0.
-c.Execute.timeout = int(os.environ.get("MATHS_OF_DL_CELL_TIMEOUT", "60"))
+# A cell that loops forever is interrupted and graded 0.
+c.Execute.timeout = settings.cell_timeout()
 c.Execute.interrupt_on_timeout = True
+# The grading kernel has the kernel side (mdl_kernel) and NumPy, SymPy, matplotlib only: nothing
+# that knows an answer can be imported from a student's notebook while it is graded.
+c.Execute.kernel_name = settings.grading_kernel()
 
 # Students never see the hidden tests in their feedback.
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]
@@ -28,24 +33,11 @@ c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearH
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# --- trusted regrading (autograder.trusted) ---------------------------------------------------
-# Every autograded score is recomputed in this process from the plain data the test cells record,
-# before nbgrader saves it; the kernel's own score only served the student's feedback.  Flags for
-# a human go to nbgrader's log and to <course>/reports/flags.jsonl (see autograder/trusted.py).
-# nbgrader's default autograde preprocessors are kept, in their order.
-from nbconvert.preprocessors import ClearMetadataPreprocessor  # noqa: E402
-from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Execute,  # noqa: E402
-                                    IgnorePattern, LimitOutput, SaveAutoGrades)
-
-# named, not imported: only `nbgrader autograde` loads the grader (and all its references) here
-c.Autograde.autograde_preprocessors = [
-    Execute,
-    IgnorePattern,
-    ClearMetadataPreprocessor,
-    LimitOutput,
-    "autograder.trusted.TrustedRegrade",   # after the kernel ran, before SaveAutoGrades
-    SaveAutoGrades,
-    AssignLatePenalties,
-    CheckCellMetadata,
-]
-# --- end of trusted regrading -------------------------------------------------------------------
+# The grader runs in this process (autograder.grading): the test inputs are written into the
+# test cells before the kernel runs them, and every record is judged after, before nbgrader saves
+# the scores.  nbgrader's own default list is kept, whatever its version adds to it.  Named, not
+# imported: only `nbgrader autograde` loads the grader (and all its references).
+preprocessors = list(Autograde.class_traits()["autograde_preprocessors"].default())
+preprocessors.insert(preprocessors.index(Execute), "autograder.grading.inputs.TestInputs")
+preprocessors.insert(preprocessors.index(SaveAutoGrades), "autograder.grading.grader.Grade")
+c.Autograde.autograde_preprocessors = preprocessors

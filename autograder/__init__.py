@@ -1,8 +1,6 @@
-"""Autograder of the 'Maths of Deep Learning' lab.
+"""The tutor's side of the 'Maths of Deep Learning' lab: the catalogue, the references, judging,
+the nbgrader preprocessors that grade, class grading and the class report.
 
-Notebooks call `check(exercise_id, globals())` for a self-check and `grade(exercise_id, globals())`
-in a graded test cell.  See README.md for the map of modules.
+Nothing here is installed where students work, nor in the grading kernel: a student's kernel has
+only the kernel side, `mdl_kernel` (kernel/).  See README.md for the map of modules.
 """
-from .grading import check, grade
-
-__all__ = ["check", "grade"]

@@ -8,8 +8,10 @@ solutions and the tests all read from here.  Symbolic items (G6, B1, B3) take th
 import numpy as np
 
 from . import cache
-from .checks.numeric import CODE, Tolerance
+from mdl_kernel.compare import CODE, Tolerance
+
 from .exercises import Case, Exercise, Item, Mistake
+from .kinds import BOOLEAN, FUNCTION, INTEGER, LABEL
 from .reference import activations as act, backprop as bp, descent as gd, network as net
 from .reference.forward import affine
 
@@ -49,7 +51,7 @@ def _forward(eid):
 
 
 def _integer(name, value, swapped):
-    return Item(name, kind="integer", reference=lambda: np.array(float(value)), tolerance=CODE,
+    return Item(name, kind=INTEGER, reference=lambda: np.array(float(value)), tolerance=CODE,
                 mistakes=(Mistake("rows_columns_swapped",
                                   "observations and inputs swapped (rows are observations)",
                                   lambda: np.array(float(swapped))),))
@@ -106,7 +108,7 @@ def _activation_cases(fn):
 
 A0 = Exercise(
     id="A0", notebook="02_activations", title="The four activation functions in NumPy", points=8,
-    items=tuple(Item(name, kind="function", cases=_activation_cases(fn),
+    items=tuple(Item(name, kind=FUNCTION, cases=_activation_cases(fn),
                      mistakes=(Mistake("softmax_axis", "normalising each row separately (axis=1) "
                                        "instead of over all entries", _softmax_axis_mistake),)
                      if name == "softmax" else ())
@@ -157,8 +159,9 @@ N2 = Exercise(
 
 N3 = Exercise(
     id="N3", notebook="03_network_output", title="The predicted class", points=1,
-    items=(Item("prediction", kind="label", reference=net.prediction,
-                options={"choices": ("YES", "NO")}),))
+    items=(Item("prediction", kind=LABEL, reference=net.prediction,
+                options={"choices": ("YES", "NO")},
+                hint="Compare the two output values: the class is the larger one."),))
 
 
 def _network_case(label, seed, hidden=True):
@@ -176,7 +179,7 @@ def _network_case(label, seed, hidden=True):
 
 N4 = Exercise(
     id="N4", notebook="03_network_output", title="forward_pass in NumPy", points=3,
-    items=(Item("forward_pass", kind="function", options={"outputs": 2}, cases=(
+    items=(Item("forward_pass", kind=FUNCTION, options={"outputs": 2}, cases=(
         _network_case("the network of the figure", None, hidden=False),
         _network_case("random weights and inputs (1)", 1),
         _network_case("random weights and inputs (2)", 2),
@@ -240,7 +243,7 @@ _Y20 = _X20 @ col(0.5, -1.0, 2.0) + 0.3 + 0.1 * _rng.normal(size=(20, 1))
 
 G2 = Exercise(
     id="G2", notebook="04_gradient_descent", title="Mini-batch gradient descent", points=7,
-    items=(Item("lr_gradient_descent", kind="function", options={"outputs": 2}, cases=(
+    items=(Item("lr_gradient_descent", kind=FUNCTION, options={"outputs": 2}, cases=(
         _lr_case("the toy data, batch_size = N (full batch), 50 iterations, tol = 0", TOY_X, TOY_Y,
                  hidden=False, batch_size=12, eta=0.1, max_iter=50, tol=0.0),
         _lr_case("other data (20 x 3), full batch, given w and b, eta = 0.05, tol = 0", _X20, _Y20,
@@ -281,8 +284,10 @@ G3 = Exercise(
 G4_RATES = (0.01, 0.05, 0.1, 0.3)
 G4 = Exercise(
     id="G4", notebook="04_gradient_descent", title="Learning rates", points=2, manual_points=2,
-    items=(Item("diverges_eta_0_3", kind="boolean",
-                reference=lambda: gd.diverges(TOY_X, TOY_Y, eta=0.3, batch_size=3)),))
+    items=(Item("diverges_eta_0_3", kind=BOOLEAN,
+                reference=lambda: gd.diverges(TOY_X, TOY_Y, eta=0.3, batch_size=3),
+                hint="Run the experiment and look at the loss over the iterations before "
+                     "deciding."),))
 
 LOG_W0, LOG_B0 = col(1, 2), -10.0
 
@@ -329,7 +334,7 @@ _Y30 = (_X30 @ col(1.0, -2.0) + 0.3 * _rng.normal(size=(30, 1)) > 0).astype(floa
 
 G7 = Exercise(
     id="G7", notebook="04_gradient_descent", title="Logistic regression by gradient descent",
-    points=3, items=(Item("logistic_gradient_descent", kind="function", options={"outputs": 2}, cases=(
+    points=3, items=(Item("logistic_gradient_descent", kind=FUNCTION, options={"outputs": 2}, cases=(
         _logistic_case("the lecture's data, w = (1, 2), b = -10, 3 steps", gd.LOGISTIC_X,
                        gd.LOGISTIC_Y, hidden=False, eta=0.1, w=LOG_W0, b=LOG_B0, max_iter=3),
         _logistic_case("other data (30 x 2), eta = 0.5, 200 steps", _X30, _Y30,
@@ -388,7 +393,7 @@ B4 = Exercise(
     id="B4", notebook="05_backpropagation", title="backprop_gradients in NumPy", points=4,
     given={"W1_true": bp.W1_TRUE, "w2_true": bp.W2_TRUE, "W1_start": bp.W1_START,
            "w2_start": bp.W2_START}, setup=LAB_DATA_SETUP,
-    items=(Item("backprop_gradients", kind="function", options={"outputs": 2},
+    items=(Item("backprop_gradients", kind=FUNCTION, options={"outputs": 2},
                 mistakes=_backprop_mistakes(), cases=(
         _backprop_case("the lab's first 100 observations at the starting weights", None, 100,
                        hidden=False),

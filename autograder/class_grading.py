@@ -45,9 +45,8 @@ from pathlib import Path
 
 import nbformat
 
-from .cli import tool_env
+from .settings import ASSIGNMENT, db_url, tool_env
 
-ASSIGNMENT = "maths_of_dl"
 WORK = ".grading"
 
 
@@ -57,10 +56,6 @@ def default_workers():
     between nbgrader and its kernel), and the extra process keeps the cores busy meanwhile
     (measured in docs/benchmarks.md: 1.60x with 2 workers, 1.82x with 3 on 2 cores)."""
     return (os.cpu_count() or 1) + 1
-
-
-def db_url(course):
-    return os.environ.get("MATHS_OF_DL_DB_URL") or f"sqlite:///{Path(course).resolve() / 'gradebook.db'}"
 
 
 def sqlite_path(url):

@@ -1,9 +1,8 @@
 """The class report: what the class scored and which named mistakes it made, per exercise.
 
 Read from the gradebook (scores), the grading manifest (status and reasons per student) and the
-autograded notebooks: every graded test cell displays the plain answers it judged
-(MIME application/vnd.maths-of-dl.answers+json); they are judged again here, in-process, with
-`judging.judge` to name the mistakes.  No student code is executed.
+autograded notebooks, whose metadata holds the grader's judgement of each exercise (its points and
+named mistakes, stored when it was graded).  Nothing is judged again and no student code runs.
 
 Writes into <course>/reports/:
   class_report.csv   per exercise: max, students, mean, median, score bins, mistakes (name=count)
@@ -11,31 +10,31 @@ Writes into <course>/reports/:
   students.csv       per student: score, max, status, reasons, per-notebook scores
   summary.md         a readable summary
   scores.png         histogram of totals and mean share per exercise (matplotlib, Agg)
-If a trusted-recheck flags file exists (JSON lines, one object with a "student" key per flag,
-see autograder/trusted.py), its flags are listed per student as well.
+The grader's flags (reports/flags.jsonl, see autograder.grading.flags) are listed per student.
 """
 import csv
-import json
 import os
+import statistics
 from collections import Counter, defaultdict
 from pathlib import Path
 
 import nbformat
 
-from .class_grading import ASSIGNMENT, db_url, load_manifest
-from .grading import RECORD_MIME
+from .class_grading import load_manifest
+from .grading.flags import FLAGS_FILE, read_flags
+from .grading.grader import METADATA_KEY
+from .settings import ASSIGNMENT, db_url
 
-BINS = [(0.0, 0.0, "0"), (0.0, 0.5, "<50%"), (0.5, 1.0, "50-99%"), (1.0, 1.0, "100%")]
+BINS = ("0", "<50%", "50-99%", "100%")   # a share of the points: none, below half, some, all
 
 
 def _bin(share):
+    """The label of BINS a share of the points falls in."""
     if share <= 0:
-        return "0"
+        return BINS[0]
     if share < 0.5:
-        return "<50%"
-    if share < 1:
-        return "50-99%"
-    return "100%"
+        return BINS[1]
+    return BINS[2] if share < 1 else BINS[3]
 
 
 def read_scores(course):
@@ -52,31 +51,23 @@ def read_scores(course):
 
 
 def read_mistakes(course, student):
-    """{exercise id: [named mistakes]} from the answers recorded in the autograded notebooks."""
-    from .judging import judge
+    """{exercise id: [named mistakes]}: the judgement the grader stored in each autograded
+    notebook's metadata when it graded it (plain JSON; nothing is judged again here)."""
     found = {}
     for path in sorted((Path(course) / "autograded" / student / ASSIGNMENT).glob("*.ipynb")):
         try:
             nb = nbformat.read(path, as_version=4)
-        except Exception:
+            exercises = nb.metadata[METADATA_KEY]["grading"]["exercises"]
+        except Exception:   # noqa: BLE001 (not graded, or not a notebook any more)
             continue
-        for cell in nb.cells:
-            for out in cell.get("outputs", []):
-                record = out.get("data", {}).get(RECORD_MIME) if isinstance(out, dict) else None
-                if not isinstance(record, dict) or "exercise" not in record:
-                    continue
-                record = json.loads(json.dumps(record))   # plain JSON, as the regrade reads it
-                try:
-                    verdict = judge(record["exercise"], record.get("answers", {}))
-                except Exception:
-                    continue
-                found[record["exercise"]] = list(verdict.mistakes)
+        for eid, judged in exercises.items():
+            mistakes = judged.get("mistakes", {}) if type(judged) is dict else {}
+            found[eid] = sorted(str(m) for m in mistakes.values())
     return found
 
 
-def read_trusted_flags(course):
-    """{student: [flag text]} from the trusted regrade's flags file (see autograder.trusted)."""
-    from .trusted import FLAGS_FILE, read_flags
+def read_flags_by_student(course):
+    """{student: [flag text]} from the grader's flags file (see autograder.grading.flags)."""
     flags = defaultdict(list)
     for (student, _, notebook), entry in sorted(read_flags(Path(course) / FLAGS_FILE).items()):
         flags[student].append(f"{notebook}: {entry.get('message') or entry.get('reasons')}")
@@ -91,7 +82,7 @@ def write_report(course, out=None):
     out.mkdir(parents=True, exist_ok=True)
     scores = read_scores(course)
     manifest = load_manifest(course)
-    flags = read_trusted_flags(course)
+    flags = read_flags_by_student(course)
     students = sorted(scores)
     mistakes = {s: read_mistakes(course, s) for s in students}
     exercises = [e for e in CATALOGUE if any(e in scores[s]["cells"] for s in students)]
@@ -105,22 +96,22 @@ def write_report(course, out=None):
         bins = Counter(_bin(v / maxp if maxp else 0) for v in values)
         named = Counter(m for s in students for m in set(mistakes[s].get(eid, [])))
         mean = sum(values) / len(values) if values else 0.0
-        median = values[len(values) // 2] if values else 0.0
+        median = statistics.median(values) if values else 0.0
         per_ex[eid] = (mean, maxp, named)
         rows.append([eid, CATALOGUE[eid].notebook, maxp, len(values), round(mean, 3), median]
-                    + [bins.get(label, 0) for *_, label in BINS]
+                    + [bins.get(label, 0) for label in BINS]
                     + ["; ".join(f"{k}={v}" for k, v in named.most_common())])
         mistake_rows += [[eid, k, v] for k, v in named.most_common()]
     with open(out / "class_report.csv", "w", newline="") as f:
         csv.writer(f).writerows([["exercise", "notebook", "max", "students", "mean", "median"]
-                                 + [f"bin_{label}" for *_, label in BINS] + ["mistakes"]] + rows)
+                                 + [f"bin_{label}" for label in BINS] + ["mistakes"]] + rows)
     with open(out / "mistakes.csv", "w", newline="") as f:
         csv.writer(f).writerows([["exercise", "mistake", "students"]] + mistake_rows)
 
     notebooks = sorted({nb for s in students for nb in scores[s]["notebooks"]})
     with open(out / "students.csv", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["student", "score", "max", "status", "reasons", "trusted_flags"] + notebooks)
+        w.writerow(["student", "score", "max", "status", "reasons", "flags"] + notebooks)
         for s in students:
             entry = manifest.get(s, {})
             reasons = "; ".join(f"{nb}: {r}" for nb, rs in sorted(entry.get("reasons", {}).items())
@@ -133,7 +124,7 @@ def write_report(course, out=None):
     maximum = max((scores[s]["max"] for s in students), default=0)
     lines = [f"# Class report: {ASSIGNMENT}", "",
              f"{len(students)} students; mean {sum(totals) / max(len(totals), 1):.1f} / {maximum:g}"
-             f" points; median {sorted(totals)[len(totals) // 2] if totals else 0:g}.", "",
+             f" points; median {statistics.median(totals) if totals else 0:g}.", "",
              "![scores](scores.png)", "", "## Per exercise", "",
              "| exercise | max | mean | 0 | <50% | 50-99% | 100% | named mistakes (students) |",
              "|---|---|---|---|---|---|---|---|"]
@@ -150,7 +141,7 @@ def write_report(course, out=None):
             for r in rs:
                 lines.append(f"  - {nb}: {r}")
         for flag in flags.get(s, []):
-            lines.append(f"  - trusted recheck: {flag}")
+            lines.append(f"  - flagged: {flag}")
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     _plot(out / "scores.png", totals, maximum, per_ex)
     return out / "summary.md"

@@ -33,15 +33,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-ASSIGNMENT = "maths_of_dl"
-REPO = Path(__file__).resolve().parent.parent
+from .settings import ASSIGNMENT, REPO, db_url, tool_env
 
-
-def tool_env(**extra):
-    """The environment for nbgrader subprocesses: this Python's scripts folder first on PATH
-    (nbgrader runs `alembic` from PATH), plus `extra` variables."""
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    return dict(os.environ, PATH=path, **extra)
 
 
 def nbgrader(course, *args, check=True):
@@ -80,7 +73,7 @@ def grades(course):
     course = Path(course)
     nbgrader(course, "export", "--to", str(course / "grades.csv"))
     from nbgrader.api import Gradebook
-    db = os.environ.get("MATHS_OF_DL_DB_URL") or f"sqlite:///{course / 'gradebook.db'}"
+    db = db_url(course)
     rows = []
     with Gradebook(db) as gb:
         assignment = gb.find_assignment(ASSIGNMENT)

@@ -1,15 +1,17 @@
 """The shape of an exercise: what a student defines, how each item is judged, what it is worth.
 
-An `Exercise` has `Item`s, one per name the student defines.  An item's `kind` says how it is read
-and judged: "value" (numbers against a reference), "integer", "boolean", "label" (a word),
-"function" (called on `Case`s, visible and hidden) or "symbolic" (an expression in SymPy symbols).
+An `Exercise` has `Item`s, one per name the student defines.  An item's `kind` (see `kinds`) says
+how it is read and judged: VALUE (numbers against a reference), INTEGER, BOOLEAN, LABEL (a word),
+FUNCTION (called on `Case`s, visible and hidden) or SYMBOLIC (an expression in SymPy symbols).
 Reference values are computed lazily, once per process, from the functions in `reference`.
 """
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable
 
-from .checks.numeric import CODE, HAND, Tolerance
+from mdl_kernel.compare import CODE, HAND, Tolerance
+
+from .kinds import VALUE
 
 
 @dataclass(frozen=True)
@@ -34,13 +36,14 @@ class Case:
 @dataclass(frozen=True, eq=False)
 class Item:
     name: str
-    kind: str = "value"
+    kind: Any = VALUE
     reference: Callable | None = None
     tolerance: Tolerance = HAND
     cases: tuple = ()
     mistakes: tuple = ()
     weight: float = 1.0
     options: dict = field(default_factory=dict)   # kind-specific settings (symbols, outputs...)
+    hint: str = ""                                # what to do when a boolean or label is wrong
 
     @cached_property
     def expected(self):

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import nbformat
 
-ASSIGNMENT = "maths_of_dl"
+from .settings import ASSIGNMENT
+
 MARKERS = re.compile(r"^\s*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$\n?", re.MULTILINE)
 
 

@@ -7,6 +7,7 @@ that defines the symbols and the intermediate expressions; the tests check that 
 the models of `reference.derivatives`.
 """
 from .exercises import Exercise, Item, Mistake
+from .kinds import SYMBOLIC
 from .reference import derivatives as D
 
 INPUT, WEIGHT = (-2.0, 2.0), (-1.0, 1.0)
@@ -19,7 +20,7 @@ def _options(model, domain):
 
 def _items(names, reference, mistakes, wrong, model, domain):
     return tuple(
-        Item(name, kind="symbolic", reference=lambda n=name: reference(n),
+        Item(name, kind=SYMBOLIC, reference=lambda n=name: reference(n),
              mistakes=tuple(Mistake(key, why, lambda n=name, k=key: wrong(n, k))
                             for key, why in mistakes(name)),
              options=_options(model, domain))

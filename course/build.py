@@ -7,10 +7,11 @@ from pathlib import Path
 
 import nbformat
 
+from autograder.settings import ASSIGNMENT
+
 from . import nb01_forward_pass, nb02_activations, nb03_network_output, nb04_gradient_descent, \
     nb05_backpropagation
 
-ASSIGNMENT = "maths_of_dl"
 ROOT = Path(__file__).resolve().parent.parent
 MODULES = (nb01_forward_pass, nb02_activations, nb03_network_output, nb04_gradient_descent,
            nb05_backpropagation)

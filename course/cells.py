@@ -100,7 +100,7 @@ def tests(eid):
     """The graded test cell: a visible self-check, and the graded call hidden from students."""
     ex = exercise(eid)
     source = (f'check("{eid}", globals())\n### BEGIN HIDDEN TESTS\n'
-              f'grade("{eid}", globals())\n### END HIDDEN TESTS')
+              f'record("{eid}", globals())\n### END HIDDEN TESTS')
     return nbf.new_code_cell(source, metadata=_meta(eid, grade=True, locked=True, points=ex.points))
 
 

@@ -26,7 +26,7 @@ Each exercise gives you $\mathbf{X}$, $\mathbf{w}$ and $\mathbf{b}$ in a read-on
 answer out on paper, then type it in (three decimals are enough), or compute it with NumPy.
 Run the check cell below each answer: it tells you whether you are right, and if not, where.
 """),
-        code(ids, "import numpy as np\nfrom autograder import check, grade"),
+        code(ids, "import numpy as np\nfrom mdl_kernel import check, record"),
         md(ids, rf"""
 ## Worked example (not graded)
 

@@ -50,7 +50,7 @@ The first three act on each entry on its own. Softmax looks at the whole vector:
 positive and add up to one, so they can be read as probabilities. That is why it is a common choice
 for the output layer of a classifier.
 """),
-        code(ids, "import numpy as np\nfrom autograder import check, grade"),
+        code(ids, "import numpy as np\nfrom mdl_kernel import check, record"),
         md(ids, rf"""
 ## Exercise A0: the four functions in NumPy
 

@@ -16,7 +16,7 @@ Every hidden and output node has a bias of $1$. The numbers on the arrows are th
 stands for the answer "YES" and node D for "NO".
 """),
         code(ids, "import numpy as np\nimport matplotlib.pyplot as plt\n"
-                  "from autograder import check, grade\nfrom autograder.figures import draw_network\n\n"
+                  "from mdl_kernel import check, record\nfrom mdl_kernel.figures import draw_network\n\n"
                   "draw_network()\nplt.show()"),
         md(ids, r"""
 ## Exercise N1: the network as matrices

@@ -89,7 +89,7 @@ $$\frac{\partial \mathcal{L}}{\partial \mathbf{w}} = \frac{2}{N}\mathbf{X}^\top(
 The toy data has 12 observations of two inputs, generated without noise from
 $\mathbf{w}_{\text{true}} = (1.5, 1.5)^\top$ and $b_{\text{true}} = 0.1$.
 """),
-        code(ids, "import numpy as np\nimport matplotlib.pyplot as plt\nfrom autograder import check, grade"),
+        code(ids, "import numpy as np\nimport matplotlib.pyplot as plt\nfrom mdl_kernel import check, record"),
         given(ids, "G1"),
         md(ids, r"""
 ## Exercise G1: one mini-batch step by hand

@@ -70,7 +70,7 @@ $\partial\mathcal{L}/\partial w = \frac{1}{N}\sum_i 2(\hat{y}(x_i) - y_i)\,x_i$ 
 $\partial\mathcal{L}/\partial b = \frac{1}{N}\sum_i 2(\hat{y}(x_i) - y_i)$.
 The data are $(x_i, y_i) = (2, 7), (3, 10), (5, 16)$, which lie exactly on $y = 3x + 1$.
 """),
-        code(ids, "import numpy as np\nimport sympy as sp\nfrom autograder import check, grade"),
+        code(ids, "import numpy as np\nimport sympy as sp\nfrom mdl_kernel import check, record"),
         md(ids, r"""
 ## Exercise B1: the gradient of the batch loss
 

@@ -1,19 +1,46 @@
 #!/usr/bin/env bash
-# Set up a fresh machine: a virtual environment in .venv with the pinned Python packages of
-# requirements.lock and this project installed in it, then the Debian packages for PDFs (when
-# root; otherwise it says what to install and carries on: everything but the PDFs works).
+# Set up a fresh machine:
+#  * .venv/: the tutor's environment, with the pinned Python packages of requirements.lock, this
+#    project (autograder, the tutor side) and the kernel side (kernel/, mdl_kernel) installed;
+#  * .grading-kernel/: the grading kernel's environment: NumPy, SymPy, matplotlib, ipykernel and
+#    the kernel side in its `format` mode only -- nothing that knows an answer -- registered as
+#    the kernel spec `maths-of-dl-grading`, which nbgrader_config.py makes autograde use;
+#  * the Debian packages for PDFs (when root; otherwise it says what to install and carries on:
+#    everything but the PDFs works).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 PYTHON=${PYTHON:-python3}
+quiet() { "$@" 2>&1 | grep -v "is ignored\|BuildBackendWarning\|editable_wheel\|^ *!!\|^ *\*\*\*\|Please be careful\|name as your package\|WheelFile\|^ *$" || true; }
+
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-if ! .venv/bin/python -c "import nbgrader, autograder" 2>/dev/null || [ requirements.lock -nt .venv/.installed ]; then
-  .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
-  .venv/bin/python -m pip install -q -r requirements.lock 2>&1 | grep -v "is ignored" || true
-  .venv/bin/python -m pip install -q --no-deps -e . 2>&1 | grep -v "is ignored" || true
+if ! .venv/bin/python -c "import nbgrader, autograder, mdl_kernel" 2>/dev/null || [ requirements.lock -nt .venv/.installed ]; then
+  quiet .venv/bin/python -m pip install -q --upgrade pip
+  quiet .venv/bin/python -m pip install -q -r requirements.lock
+  quiet .venv/bin/python -m pip install -q --no-deps -e . -e kernel/
   touch .venv/.installed
 fi
-.venv/bin/python -c "import nbgrader, numpy, sympy, autograder" || { echo "setup: Python packages failed to install" >&2; exit 1; }
+.venv/bin/python -c "import nbgrader, numpy, sympy, autograder, mdl_kernel" || { echo "setup: Python packages failed to install" >&2; exit 1; }
+
+# the grading kernel: its own environment, the kernel side only (format mode)
+KERNEL_ENV=.grading-kernel
+[ -x $KERNEL_ENV/bin/python ] || "$PYTHON" -m venv $KERNEL_ENV
+if ! $KERNEL_ENV/bin/python -c "import numpy, sympy, matplotlib, ipykernel" 2>/dev/null || [ requirements.lock -nt $KERNEL_ENV/.installed ]; then
+  grep -iE "^(numpy|sympy|mpmath|matplotlib|contourpy|cycler|fonttools|kiwisolver|packaging|pillow|pyparsing|python-dateutil|six|ipykernel|ipython|comm|debugpy|jupyter_client|jupyter_core|matplotlib-inline|nest-asyncio2?|psutil|pyzmq|tornado|traitlets|platformdirs|decorator|jedi|parso|pexpect|ptyprocess|prompt_toolkit|wcwidth|pygments|stack-data|asttokens|executing|pure_eval|ipython_pygments_lexers|typing_extensions)==" requirements.lock > $KERNEL_ENV/requirements.txt
+  quiet $KERNEL_ENV/bin/python -m pip install -q --upgrade pip
+  quiet $KERNEL_ENV/bin/python -m pip install -q -r $KERNEL_ENV/requirements.txt
+  touch $KERNEL_ENV/.installed
+fi
+# the kernel side, rebuilt whenever it or the catalogue changes
+stamp=$(cat kernel/pyproject.toml kernel/mdl_kernel/*.py <(.venv/bin/python -m autograder.kernel_data --print --mode format) | sha256sum | cut -c1-16)
+if [ "$(cat $KERNEL_ENV/.kernel-side 2>/dev/null)" != "$stamp" ]; then
+  .venv/bin/python -m autograder.kernel_data --mode format --out $KERNEL_ENV/kernel-side >/dev/null
+  quiet $KERNEL_ENV/bin/python -m pip install -q --no-deps --force-reinstall $KERNEL_ENV/kernel-side
+  rm -rf $KERNEL_ENV/kernel-side
+  echo "$stamp" > $KERNEL_ENV/.kernel-side
+fi
+.venv/bin/python -m autograder.kernel_data --kernel-spec "$PWD/$KERNEL_ENV/bin/python" >/dev/null
+$KERNEL_ENV/bin/python -c "import mdl_kernel" || { echo "setup: the grading kernel failed to install" >&2; exit 1; }
 
 missing=""
 for tool in xelatex pandoc pdftotext; do command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"; done

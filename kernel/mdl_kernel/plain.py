@@ -7,8 +7,9 @@ that overrides `__eq__`, `__float__` or `__array__` is refused rather than asked
 """
 import numpy as np
 
-MAX_ENTRIES = 10_000
-_NUMPY_SCALARS = {np.float64, np.float32, np.float16, np.longdouble, np.int8, np.int16, np.int32,
+from .limits import MAX_ENTRIES, MAX_LABEL
+
+NUMPY_SCALARS = {np.float64, np.float32, np.float16, np.longdouble, np.int8, np.int16, np.int32,
                   np.int64, np.uint8, np.uint16, np.uint32, np.uint64, np.intc, np.uintc}
 
 
@@ -61,7 +62,7 @@ def _numeric(value, depth):
         if abs(value) > 1e300:
             return invalid("an integer too large to be a sensible answer")
         return _array(float(value), finite=False)
-    if kind is float or kind in _NUMPY_SCALARS:
+    if kind is float or kind in NUMPY_SCALARS:
         return _array(float(value), finite=False)
     if issubclass(kind, np.ndarray):
         base = np.ndarray.view(value, np.ndarray)
@@ -101,7 +102,7 @@ def boolean(value):
 def text(value):
     """Plain data for a short piece of text."""
     if type(value) is str or type(value) is np.str_:
-        return {"type": "text", "value": str(value)[:200]}
+        return {"type": "text", "value": str(value)[:MAX_LABEL]}
     return invalid(f"a {describe(value)} where text (a str) is expected")
 
 

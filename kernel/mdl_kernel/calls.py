@@ -1,13 +1,15 @@
-"""Calling a student's function on the cases of a function item, and judging what it returned.
+"""Calling a student's function on test inputs, and judging what it returned.
 
-In the kernel, `run` calls the function on fresh copies of each case's inputs and records each
-result as plain data.  Where the system can fork, the calls run in a child process that reports
-each record as soon as it has it, so a function that loops forever (even one that swallows every
-interruption), calls `exit` or kills its process costs only its own cases: the kernel waits at
-most `seconds` per case, then kills the child.  Elsewhere the calls run in the kernel under an
-alarm.  Warnings and printing of the student's code are captured either way.  `judge` compares
-the records with the expected outputs; it never needs the student's function, so the tutor's
-process can judge the same records again.
+`run` calls the function on fresh copies of each case's inputs and records each result as plain
+data.  Where the system can fork, the calls run in a child process that reports each record as
+soon as it has it, so a function that loops forever (even one that swallows every interruption),
+calls `exit` or kills its process costs only its own cases: the kernel waits at most `seconds`
+per case, then kills the child.  Elsewhere the calls run in the kernel under an alarm.  Warnings
+and printing of the student's code are captured either way.
+
+`judge_results` compares recorded results with expected outputs.  It never needs the student's
+function: the tutor's process judges the recorded results with it (expected outputs computed
+there), and the self-check the visible cases (expected outputs it was given).
 """
 import contextlib
 import io
@@ -22,9 +24,9 @@ import warnings
 import numpy as np
 
 from . import plain as P
-from .numeric import compare
-
-CALL_SECONDS = 10.0
+from .cases import decode_case
+from .compare import compare
+from .limits import CALL_SECONDS
 
 
 class TimeLimit(BaseException):
@@ -51,7 +53,8 @@ def time_limit(seconds):
         signal.signal(signal.SIGALRM, previous)
 
 
-def _record(output, outputs):
+def record_output(output, outputs):
+    """Plain data of what a function returned: one array, or a tuple of `outputs` arrays."""
     if outputs == 1:
         return P.numeric(output)
     if type(output) not in (tuple, list) or len(output) != outputs:
@@ -62,7 +65,7 @@ def _record(output, outputs):
 
 def _call(function, case, outputs, seconds=None):
     """The plain record of one call: its output, or why there is none."""
-    args, kwargs = case.inputs()
+    args, kwargs = decode_case(case)
     start = time.perf_counter()
     sink = io.StringIO()
     limit = time_limit(seconds) if seconds else contextlib.nullcontext()
@@ -71,7 +74,7 @@ def _call(function, case, outputs, seconds=None):
                 contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
             warnings.simplefilter("ignore")
             output = function(*args, **kwargs)
-            record = _record(output, outputs)
+            record = record_output(output, outputs)
     except TimeLimit:
         record = P.invalid(f"did not finish within {seconds:g} seconds")
     except (Exception, SystemExit) as error:  # the student's code raised: report it, grade the rest
@@ -97,7 +100,7 @@ def _in_child(function, todo, outputs, write_fd):
         os._exit(0)
 
 
-def _read_lines(fd, deadline, buffer):
+def _read_line(fd, deadline, buffer):
     """The next complete line from `fd`, waiting until `deadline`; None on timeout, b"" at EOF."""
     while b"\n" not in buffer[0]:
         left = deadline - time.monotonic()
@@ -126,7 +129,7 @@ def _run_forked(function, todo, outputs, seconds):
             if ended:
                 records[k] = P.invalid(ended)
                 continue
-            line = _read_lines(read_fd, time.monotonic() + seconds, buffer)
+            line = _read_line(read_fd, time.monotonic() + seconds, buffer)
             if line is None:
                 records[k] = P.invalid(f"did not finish within {seconds:g} seconds")
                 ended = "was not run again after it failed to finish on an earlier input"
@@ -155,8 +158,9 @@ def _run_here(function, todo, outputs, seconds):
     return records
 
 
-def run(function, item, include_hidden=True, seconds=None):
-    """Plain data {"type": "calls", "results": [...]} for each case (hidden ones only if asked).
+def run(function, cases, count, outputs=1, seconds=None):
+    """Plain data {"type": "calls", "results": [...]}: one result per case index below `count`,
+    {"type": "skipped"} for the indices `cases` ({index: encoded case}) does not give.
 
     Each call may take `seconds` (default CALL_SECONDS); after one call runs out of time the
     remaining cases are not run, so a test cell stays within nbgrader's cell timeout.
@@ -164,55 +168,48 @@ def run(function, item, include_hidden=True, seconds=None):
     seconds = CALL_SECONDS if seconds is None else seconds
     if not callable(function):
         return P.invalid(f"a {P.describe(function)} where a function is expected")
-    outputs = item.options.get("outputs", 1)
-    todo = [(k, case) for k, case in enumerate(item.cases) if include_hidden or not case.hidden]
+    todo = sorted(cases.items())
     runner = _run_forked if hasattr(os, "fork") else _run_here
     records = runner(function, todo, outputs, seconds) if todo else {}
-    return {"type": "calls",
-            "results": [records.get(k, {"type": "skipped"}) for k in range(len(item.cases))]}
+    return {"type": "calls", "results": [records.get(k, {"type": "skipped"}) for k in range(count)]}
 
 
-def judge(item, record, include_hidden=True):
-    """(score, messages, mistake, any_hidden_failed) for a function item's call records.
+def judge_results(name, record, cases, outputs=1, include_hidden=True):
+    """(score, messages, mistake) for a function item's call records.
 
+    `cases` describes each test input: {"label", "hidden", "exact_shape", "tolerance",
+    "expected": [one array per returned value], "mistakes": [(name, explanation, [arrays])]}.
     The score is the fraction of judged cases on which every returned value is correct.
     """
-    name = item.name
     if record is None or record.get("type") == "missing":
         return 0.0, [f"{name} is not defined: run the cell that defines it "
                      f"(the function must be called exactly {name})."], None
     if record["type"] == "invalid":
         return 0.0, [f"{name}: {record['reason']}."], None
     results = record.get("results", [])
-    if len(results) != len(item.cases):
+    if len(results) != len(cases):
         return 0.0, [f"{name}: the record of its calls is incomplete."], None
     passed, judged, messages, mistake = 0, 0, [], None
-    outputs = item.options.get("outputs", 1)
-    for case, result in zip(item.cases, results):
-        if result.get("type") == "skipped" or (case.hidden and not include_hidden):
+    for case, result in zip(cases, results):
+        if result.get("type") == "skipped" or (case["hidden"] and not include_hidden):
             continue
         judged += 1
-        where = f"{name} on {case.label}"
+        where = f"{name} on {case['label']}"
         if result["type"] == "invalid":
             messages.append(f"{where}: {result['reason']}.")
             continue
-        expected = case.expected()
         parts = [result] if outputs == 1 else result["items"]
-        wants = [expected] if outputs == 1 else list(expected)
-        args = case.inputs()[0]
-        wrongs = [m.wrong(*args) for m in item.mistakes]
         ok = True
-        for k, (got, want) in enumerate(zip(parts, wants)):
+        for k, (got, want) in enumerate(zip(parts, case["expected"])):
             label = where if outputs == 1 else f"{where}, returned value {k + 1}"
-            variants = [(m.name, m.explanation, w if outputs == 1 else w[k])
-                        for m, w in zip(item.mistakes, wrongs)]
-            if case.exact_shape and got["type"] == "array" and \
+            variants = [(m, why, values[k]) for m, why, values in case["mistakes"]]
+            if case["exact_shape"] and got["type"] == "array" and \
                     tuple(got["shape"]) != np.shape(want):
                 messages.append(f"{label}: returned shape {tuple(got['shape'])}, but the output "
                                 f"must have the input's shape {np.shape(want)}.")
                 ok = False
                 continue
-            verdict = compare(label, got, want, case.tolerance, variants)
+            verdict = compare(label, got, want, case["tolerance"], variants)
             if verdict.score < 1:
                 ok = False
                 messages.append(verdict.message)

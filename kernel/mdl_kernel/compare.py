@@ -1,4 +1,4 @@
-"""Numeric checks: a student's plain array against a reference array.
+"""Numeric comparison: a student's plain array against the array expected of it.
 
 An entry a is accepted when |a - r| <= atol + rtol |r| (numpy.isclose's rule).  Shapes follow the
 course's policy: a column (n, 1) and a flat (n,) vector are both correct, a row where a column is

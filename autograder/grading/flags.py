@@ -1,0 +1,62 @@
+"""The flags file: notebooks a human should look at, for the class report.
+
+`<course root>/reports/flags.jsonl` (FLAGS_FILE): JSON lines, one per notebook that is currently
+flagged.  A grading replaces the notebook's line, and removes it when the notebook is no longer
+flagged.  The file is rewritten atomically under an exclusive lock on `flags.jsonl.lock`
+(parallel graders may share it).  Each line is the grading entry of `grader.Grade` (format
+FORMAT): student, assignment, notebook, reasons, message, points, and per exercise the points,
+the named mistakes and the problems found.
+"""
+import json
+import os
+from pathlib import Path
+
+FORMAT = "maths-of-dl/grading/2"
+FLAGS_FILE = "reports/flags.jsonl"
+
+
+def key(entry):
+    return entry.get("student"), entry.get("assignment"), entry.get("notebook")
+
+
+def update_flags(path, entry):
+    """Replace the notebook's line of the flags file by `entry` (none if it is not flagged),
+    atomically and under an exclusive lock (several graders may share the file)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock = os.open(f"{path}.lock", os.O_WRONLY | os.O_CREAT, 0o644)
+    try:
+        try:
+            import fcntl
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        except ImportError:   # no fcntl (Windows): single grader only
+            pass
+        kept = [json.dumps(other, sort_keys=True) for other in _entries(path)
+                if key(other) != key(entry)]
+        if entry["flagged"]:
+            kept.append(json.dumps(entry, sort_keys=True))
+        temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        temporary.write_text("".join(line + "\n" for line in kept))
+        os.replace(temporary, path)
+    finally:
+        os.close(lock)
+
+
+def _entries(path):
+    path = Path(path)
+    if not path.exists():
+        return []
+    found = []
+    for line in path.read_text().splitlines():
+        try:
+            entry = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if type(entry) is dict and entry.get("format") == FORMAT:
+            found.append(entry)
+    return found
+
+
+def read_flags(path):
+    """{(student, assignment, notebook): entry} of the flagged notebooks in a flags file."""
+    return {key(entry): entry for entry in _entries(path) if entry.get("flagged")}

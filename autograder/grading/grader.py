@@ -1,0 +1,249 @@
+"""The grader: an nbgrader preprocessor that judges every graded test cell in the tutor's process.
+
+In `c.Autograde.autograde_preprocessors`, `Grade` runs after the kernel has executed the notebook
+and before nbgrader's SaveAutoGrades.  A graded test cell runs, in the student's kernel, the
+self-check and `record(id, globals(), cases=...)`, which displays one output of MIME type
+RECORD_MIME: the answers as plain data (`records`).  For each such cell `Grade`
+  * validates the record against the exercise's JSON Schema and size budgets;
+  * judges it with the catalogue's references, computed here before any kernel ran;
+  * rewrites the cell's outputs: error and stderr outputs and every execute_result are removed (an
+    error becomes a one-line note), then the feedback (one message per item: which entries are
+    off and in which direction, the name of a known mistake, never the reference) and the line
+    "F1a: 1.5 / 2 points" are appended, with one execute_result holding the points as a float,
+    from which nbgrader's determine_grade takes the cell's partial score.
+Nothing from the notebook is executed, imported or evaluated here, and the kernel computes no
+score: nothing it prints can change one.
+
+A test cell without exactly one well-formed record for its own exercise scores 0 (an early exit,
+a dead or hijacked kernel, cleared outputs...).  Records elsewhere in the notebook are ignored.
+
+Flags.  A notebook is flagged for a human when
+    record-missing      a graded test cell has no record
+    record-malformed    a record breaks the schema, is for another exercise, or is duplicated
+    test-cell-missing   a graded test cell of the assignment is not in the notebook
+    tamper:<reason>     the static scan of the notebook's code (`tamper.scan_notebook`) saw a
+                        sign of tampering (reasons listed there)
+The score stands whatever the flags say.  Flags go to nbgrader's log and to the flags file
+(`flags.py`).  Every grading, flagged or not, is kept in the autograded notebook's metadata
+(`metadata["maths_of_dl"]["grading"]`): per exercise its points, the named mistakes and the
+problems found, which the class report reads instead of judging anything again.
+"""
+import math
+from datetime import datetime, timezone
+from functools import lru_cache
+from pathlib import Path
+
+from nbformat.v4 import new_output
+from traitlets import Unicode
+
+from nbgrader import utils
+from nbgrader.api import Gradebook, MissingEntry
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from ..catalogue import CATALOGUE
+from ..judging import judge
+from . import tamper
+from .flags import FLAGS_FILE, FORMAT, update_flags
+from .records import RECORD_MIME, Malformed, validate
+
+METADATA_KEY = "maths_of_dl"
+
+
+def graded_test_cells(nb):
+    """{cell index: exercise id} of the notebook's autograded test cells of this course."""
+    tests = {}
+    for index, cell in enumerate(nb.cells):
+        if cell.get("cell_type") == "code" and utils.is_grade(cell) and \
+                not utils.is_solution(cell):
+            grade_id = cell.metadata["nbgrader"].get("grade_id")
+            if grade_id in CATALOGUE:
+                tests[index] = grade_id
+    return tests
+
+
+@lru_cache(maxsize=None)
+def load_references():
+    """Compute every reference and judge it once, in this process, before any kernel runs.
+
+    A kernel may run with the tutor's rights when no sandbox is used: anything this process read
+    lazily from disk (the stored slow trainings, modules imported on first use) could be read
+    after a kernel rewrote it.  So every reference, known mistake and module the judging needs is
+    loaded here, by judging each exercise's own reference answers, which must earn full points.
+    Returns the ids of the exercises whose references do not (an empty tuple when all is well).
+    """
+    failures = []
+    for exercise in CATALOGUE.values():
+        answers = {item.name: item.kind.reference_record(item) for item in exercise.items}
+        record = {"exercise": exercise.id, "answers": answers}
+        if judge(exercise.id, validate(record, exercise.id)).points != exercise.points:
+            failures.append(exercise.id)
+    return tuple(failures)
+
+
+# ---------------------------------------------------------------------------- one test cell
+def _records(cell):
+    return [o for o in cell.get("outputs", []) if isinstance(o.get("data"), dict)
+            and RECORD_MIME in o["data"]]
+
+
+def _errors(cell):
+    return [f"{o.get('ename', 'error')}: {str(o.get('evalue', ''))[:200]}"
+            for o in cell.get("outputs", []) if o.get("output_type") == "error"]
+
+
+def grade_cell(cell, exercise_id):
+    """Judge a graded test cell from its record (the cell is unchanged): {"points", "max",
+    "mistakes": {item: mistake}, "problems": [...], "reasons": [...], "feedback": text}."""
+    exercise = CATALOGUE[exercise_id]
+    summary = {"points": 0.0, "max": float(exercise.points), "mistakes": {}, "problems": [],
+               "reasons": [], "feedback": ""}
+    records = _records(cell)
+    if not records:
+        errors = _errors(cell)
+        summary["problems"].append("no record of the answers in the test cell" +
+                                   (f" (the cell raised {'; '.join(errors)})" if errors else ""))
+        summary["reasons"].append("record-missing")
+        summary["feedback"] = ("No record of your answers was found in this cell: the notebook "
+                               "stopped, or the cell's output was changed, before it ran.")
+        return summary
+    if len(records) > 1 or records[0].get("output_type") != "display_data":
+        summary["problems"].append(f"{len(records)} records in the test cell, "
+                                   f"as {', '.join(r.get('output_type', '?') for r in records)}; "
+                                   "exactly one displayed record is expected")
+        summary["reasons"].append("record-malformed")
+        summary["feedback"] = "The record of your answers in this cell could not be read."
+        return summary
+    try:
+        verdict = judge(exercise_id, validate(records[0]["data"][RECORD_MIME], exercise_id))
+        points = float(verdict.points)
+        if not (math.isfinite(points) and 0 <= points <= summary["max"]):
+            raise Malformed(f"judging gave {points!r} points")
+    except Exception as error:   # noqa: BLE001 (whatever judging untrusted data raises)
+        summary["problems"].append(f"the record is malformed: {str(error)[:300]}")
+        summary["reasons"].append("record-malformed")
+        summary["feedback"] = "The record of your answers in this cell could not be read."
+        return summary
+    summary["points"] = points
+    summary["mistakes"] = {v.item: v.mistake for v in verdict.items if v.mistake}
+    summary["feedback"] = verdict.message
+    return summary
+
+
+def rewrite_outputs(cell, exercise_id, summary):
+    """Outputs with the feedback, from which nbgrader's determine_grade reads the points."""
+    kept = []
+    for output in cell.get("outputs", []):
+        kind = output.get("output_type")
+        if kind == "execute_result":
+            continue
+        if kind == "error":
+            error = output.get("ename", "an error")
+            kept.append(new_output("stream", name="stdout",
+                                   text=f"[the test cell raised {error}]\n"))
+            continue
+        if kind == "stream" and output.get("name") != "stdout":
+            continue
+        kept.append(output)
+    text = f"Graded:\n{summary['feedback']}\n" if summary["feedback"] else "Graded:\n"
+    text += f"{exercise_id}: {summary['points']:g} / {summary['max']:g} points\n"
+    kept.append(new_output("stream", name="stdout", text=text))
+    kept.append(new_output("execute_result", data={"text/plain": repr(float(summary["points"]))},
+                           metadata={}, execution_count=cell.get("execution_count")))
+    cell.outputs = kept
+    return cell
+
+
+# ---------------------------------------------------------------------------- the preprocessor
+class Grade(NbGraderPreprocessor):
+    """Judge every graded test cell's record; write feedback and points; flag what looks wrong."""
+
+    flags_file = Unicode(
+        "", help="JSON-lines file of flagged notebooks for the class report "
+                 "(default: <course root>/reports/flags.jsonl)").tag(config=True)
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        failures = load_references()
+        if failures:
+            self.log.error("The references of %s do not earn full points when graded: "
+                           "check the catalogue", ", ".join(failures))
+
+    def preprocess(self, nb, resources):
+        info = resources.get("nbgrader", {})
+        tests = graded_test_cells(nb)
+        expected = self._expected_tests(info)
+        if not tests and not expected:
+            return nb, resources   # not a notebook of this course
+        exercises, reasons = {}, set()
+        for index, grade_id in tests.items():
+            cell = nb.cells[index]
+            summary = grade_cell(cell, grade_id)
+            max_points = float(cell.metadata["nbgrader"].get("points", summary["max"]))
+            if max_points != summary["max"]:
+                self.log.warning("Test cell %s is worth %g points in the notebook but %g in the "
+                                 "catalogue: rebuild the notebooks", grade_id, max_points,
+                                 summary["max"])
+                summary["points"] = min(summary["points"], max_points)
+            rewrite_outputs(cell, grade_id, summary)
+            reasons.update(summary.pop("reasons"))
+            summary.pop("feedback")
+            exercises[grade_id] = summary
+        for grade_id in sorted(expected - set(tests.values())):
+            exercises[grade_id] = {"points": 0.0, "max": float(CATALOGUE[grade_id].points),
+                                   "mistakes": {},
+                                   "problems": ["the graded test cell is not in the notebook"]}
+            reasons.add("test-cell-missing")
+        findings = tamper.scan_notebook(nb, skip=set(tests))
+        reasons.update(f"tamper:{f.reason}" for f in findings)
+        entry = {
+            "format": FORMAT,
+            "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "student": info.get("student"), "assignment": info.get("assignment"),
+            "notebook": info.get("notebook"),
+            "flagged": bool(reasons), "reasons": sorted(reasons),
+            "points": round(sum(e["points"] for e in exercises.values()), 4),
+            "exercises": exercises,
+            "tamper": [f.as_dict() for f in findings],
+        }
+        entry["message"] = _message(entry)
+        nb.metadata[METADATA_KEY] = {"grading": entry}   # whatever the student put there
+        self._report(entry)
+        return nb, resources
+
+    def _expected_tests(self, info):
+        """Grade ids of the assignment's autograded test cells of this notebook (gradebook)."""
+        if not info.get("db_url") or not info.get("notebook") or not info.get("assignment"):
+            return set()
+        try:
+            with Gradebook(info["db_url"]) as gb:
+                notebook = gb.find_notebook(info["notebook"], info["assignment"])
+                return {c.name for c in notebook.grade_cells
+                        if c.name in CATALOGUE and c.cell_type == "code"}
+        except MissingEntry:
+            return set()
+
+    def _path(self):
+        if self.flags_file:
+            return Path(self.flags_file)
+        return Path(CourseDirectory(config=self.config).root) / FLAGS_FILE
+
+    def _report(self, entry):
+        where = f"{entry['student']}/{entry['assignment']}/{entry['notebook']}"
+        self.log.info("Graded %s: %g points", where, entry["points"])
+        if entry["flagged"]:
+            details = [f"{eid}: {p}" for eid, e in entry["exercises"].items()
+                       for p in e["problems"]]
+            details += [f"cell {f['cell']} line {f['line']}: {f['reason']}: {f['detail']}"
+                        for f in entry["tamper"]]
+            self.log.warning("FLAGGED for review: %s (%s)\n    %s", where,
+                             ", ".join(entry["reasons"]), "\n    ".join(details))
+        update_flags(self._path(), entry)
+
+
+def _message(entry):
+    """The reasons and the exercises concerned, in one line (the notebook is named elsewhere)."""
+    if not entry["flagged"]:
+        return "not flagged"
+    concerned = [eid for eid, e in entry["exercises"].items() if e["problems"]]
+    return ", ".join(entry["reasons"]) + (f"; {', '.join(concerned)}" if concerned else "")

@@ -1,0 +1,106 @@
+"""A student's function, called on the item's `cases`: visible inputs (shipped, so the self-check
+can call it) and hidden ones (written into the test cell by the tutor's process at grading time).
+Its outputs are judged against the reference outputs computed here; a case passes when every
+returned value is within the case's tolerance."""
+import numpy as np
+
+from mdl_kernel import calls
+from mdl_kernel.cases import encode, encode_case
+
+from ..verdict import ItemVerdict
+from .base import INVALID, Kind
+from .value import ARRAY, tolerance_json
+
+SECONDS = {"type": "number", "minimum": 0}
+
+
+def _timed(schema):
+    return dict(schema, properties=dict(schema["properties"], seconds=SECONDS))
+
+
+def _outputs(item):
+    return item.options.get("outputs", 1)
+
+
+class Function(Kind):
+    name = "function"
+
+    def info(self, item):
+        cases = []
+        for case in item.cases:
+            entry = {"label": case.label, "hidden": case.hidden, "exact_shape": case.exact_shape}
+            if not case.hidden:
+                entry["inputs"] = encode_case(*case.inputs())
+            cases.append(entry)
+        return dict(super().info(item), outputs=_outputs(item), cases=cases)
+
+    def test_inputs(self, item):
+        """{case index: encoded inputs} of every case, visible and hidden."""
+        return {k: encode_case(*case.inputs()) for k, case in enumerate(item.cases)}
+
+    def compute_data(self, item):
+        outputs, cases = _outputs(item), []
+        for case in item.cases:
+            expected = case.expected()
+            expected = [expected] if outputs == 1 else list(expected)
+            args = case.inputs()[0]
+            mistakes = []
+            for m in item.mistakes:
+                wrong = m.wrong(*args)
+                mistakes.append((m.name, m.explanation, [wrong] if outputs == 1 else list(wrong)))
+            cases.append({"label": case.label, "hidden": case.hidden,
+                          "exact_shape": case.exact_shape, "tolerance": case.tolerance,
+                          "expected": [np.asarray(e, dtype=float) for e in expected],
+                          "mistakes": mistakes})
+        return {"cases": cases}
+
+    def shipped(self, item):
+        shipped = []
+        for case in self.data(item)["cases"]:
+            if case["hidden"]:
+                shipped.append({"label": case["label"], "hidden": True})
+                continue
+            shipped.append({"label": case["label"], "hidden": False,
+                            "exact_shape": case["exact_shape"],
+                            "tolerance": tolerance_json(case["tolerance"]),
+                            "expected": [encode(e) for e in case["expected"]],
+                            "mistakes": [[m, why, [encode(np.asarray(v, dtype=float))
+                                                   for v in values]]
+                                         for m, why, values in case["mistakes"]]})
+        return {"cases": shipped}
+
+    def record_schema(self, item):
+        outputs = _outputs(item)
+        if outputs == 1:
+            value = _timed(ARRAY)
+        else:
+            value = {"type": "object",
+                     "properties": {"type": {"const": "tuple"},
+                                    "items": {"type": "array", "minItems": outputs,
+                                              "maxItems": outputs,
+                                              "items": {"oneOf": [ARRAY, INVALID]}},
+                                    "seconds": SECONDS},
+                     "required": ["type", "items"], "additionalProperties": False}
+        skipped = {"type": "object", "properties": {"type": {"const": "skipped"}},
+                   "required": ["type"], "additionalProperties": False}
+        n = len(item.cases)
+        return {"type": "object",
+                "properties": {"type": {"const": "calls"},
+                               "results": {"type": "array", "minItems": n, "maxItems": n,
+                                           "items": {"oneOf": [value, _timed(INVALID),
+                                                               skipped]}}},
+                "required": ["type", "results"], "additionalProperties": False}
+
+    def schema(self, item):
+        return {"oneOf": [super().schema(item)["oneOf"][0], _timed(INVALID),
+                          self.record_schema(item)]}
+
+    def reference_record(self, item):
+        return {"type": "calls", "results": [calls.record_output(case.expected(), _outputs(item))
+                                             for case in item.cases]}
+
+    def judge(self, item, record, include_hidden=True):
+        score, messages, mistake = calls.judge_results(item.name, record, self.data(item)["cases"],
+                                                       _outputs(item), include_hidden)
+        hidden_fail = any(c.hidden for c in item.cases) and score < 1
+        return ItemVerdict(item.name, score, "\n".join(messages), mistake, hidden=hidden_fail)

@@ -1,0 +1,6 @@
+"""A whole number (a count), judged exactly."""
+from .value import Value
+
+
+class Integer(Value):
+    name = "integer"

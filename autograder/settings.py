@@ -1,0 +1,41 @@
+"""The course's settings, in one place: names, the gradebook, time limits, the grading kernel and
+the environment of the nbgrader processes the tools start.
+
+Environment variables:
+    MATHS_OF_DL_DB_URL          gradebook URL (default: SQLite gradebook.db in the course folder)
+    MATHS_OF_DL_CELL_TIMEOUT    seconds one cell may run during autograding (default 60)
+    MATHS_OF_DL_GRADING_KERNEL  the kernel spec that grading runs notebooks in
+                                (default maths-of-dl-grading, installed by scripts/setup.sh)
+"""
+import os
+import sys
+from pathlib import Path
+
+COURSE_ID = "maths-of-dl"
+ASSIGNMENT = "maths_of_dl"
+REPO = Path(__file__).resolve().parent.parent
+GRADING_KERNEL = "maths-of-dl-grading"
+DB_URL_VARIABLE = "MATHS_OF_DL_DB_URL"
+
+
+def db_url(course):
+    """The gradebook's URL: MATHS_OF_DL_DB_URL, else SQLite gradebook.db in the course folder."""
+    return os.environ.get(DB_URL_VARIABLE) or \
+        f"sqlite:///{Path(course).resolve() / 'gradebook.db'}"
+
+
+def cell_timeout():
+    """Seconds one cell may run: the 5000-step trainings of notebook 05 take about 3 s; a minute
+    leaves room for slow student code while a cell that loops forever is interrupted."""
+    return int(os.environ.get("MATHS_OF_DL_CELL_TIMEOUT", "60"))
+
+
+def grading_kernel():
+    return os.environ.get("MATHS_OF_DL_GRADING_KERNEL", GRADING_KERNEL)
+
+
+def tool_env(**extra):
+    """The environment for nbgrader subprocesses: this Python's scripts folder first on PATH
+    (nbgrader runs `alembic` from PATH), plus `extra` variables."""
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return dict(os.environ, PATH=path, **extra)
