@@ -26,6 +26,10 @@ c.Execute.interrupt_on_timeout = True
 # The grading kernel has the kernel side (mdl_kernel) and NumPy, SymPy, matplotlib only: nothing
 # that knows an answer can be imported from a student's notebook while it is graded.
 c.Execute.kernel_name = settings.grading_kernel()
+# Unix sockets, not TCP ports: kernels started side by side cannot race for a port, and a kernel
+# needs no network to talk to nbgrader.
+c.KernelManager.transport = "ipc"
+c.Execute.kernel_manager_class = "autograder.grading.kernels.GradingKernelManager"
 
 # Students never see the hidden tests in their feedback.
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]

@@ -29,6 +29,7 @@ The score stands whatever the flags say.  Flags go to nbgrader's log and to the 
 problems found, which the class report reads instead of judging anything again.
 """
 import math
+from dataclasses import asdict
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
@@ -204,7 +205,7 @@ class Grade(NbGraderPreprocessor):
             "flagged": bool(reasons), "reasons": sorted(reasons),
             "points": round(sum(e["points"] for e in exercises.values()), 4),
             "exercises": exercises,
-            "tamper": [f.as_dict() for f in findings],
+            "tamper": [asdict(f) for f in findings],
         }
         entry["message"] = _message(entry)
         nb.metadata[METADATA_KEY] = {"grading": entry}   # whatever the student put there

@@ -42,11 +42,11 @@ def _plain(value, budget, depth=0):
     if depth > MAX_RECORD_DEPTH:
         raise Malformed(f"the record is nested more than {MAX_RECORD_DEPTH} levels deep")
     kind = type(value)
-    if kind is dict:
+    if isinstance(value, dict):   # nbformat reads JSON objects as NotebookNode, a dict
         if not all(type(k) is str for k in value):
             raise Malformed("the record has a key that is not text")
         return {k: _plain(v, budget, depth + 1) for k, v in value.items()}
-    if kind is list:
+    if isinstance(value, list):
         return [_plain(v, budget, depth + 1) for v in value]
     if value is None or kind is bool or kind is int:
         return value
@@ -90,7 +90,7 @@ def _where(error):
 
 def _arrays(value, where):
     """Arrays hold as many numbers as their shapes say; trees are within their budgets."""
-    if type(value) is dict:
+    if isinstance(value, dict):
         if value.get("type") == "array" and len(value.get("data", ())) != \
                 math.prod(value.get("shape", ())):
             raise Malformed(f"{where}.data does not hold the number of entries its shape says")

@@ -19,8 +19,11 @@ What counts as a sign (the `reason` of a finding):
     comparison-override a class that defines __eq__, __array__, __array_function__, __float__,
                         __bool__ and the like, subclasses a number or array type, or is made with
                         type(name, bases, dict)
-    grader-name         rebinding or deleting the names the test cells use: grade, check, np,
+    grader-name         rebinding or deleting the names the test cells use: record, check, np,
                         get_ipython, and the modules the notebook imported
+    tutor-side          importing the tutor's side (autograder, course, nbgrader, nbformat) or
+                        naming the grader's data or code in text (a path to autograder/,
+                        source/, kernel/, the gradebook, the manifest or the answers record)
     ipython-hook        IPython's machinery: showtraceback, displayhook, display_pub, events,
                         input/AST transformers, custom exception handlers, clear_output, run_cell
     interpreter-state   sys.modules, builtins, __builtins__, frames, code objects, sys.settrace,
@@ -46,18 +49,18 @@ try:   # imported now, with the grader, not from disk after a student's kernel h
 except ImportError:   # pragma: no cover (IPython comes with nbgrader)
     TransformerManager = None
 
-PROTECTED_MODULES = ("numpy", "sympy", "autograder", "builtins", "sys", "os", "IPython",
+PROTECTED_MODULES = ("numpy", "sympy", "autograder", "mdl_kernel", "builtins", "sys", "os", "IPython",
                      "ipykernel", "jupyter_client", "traitlets", "nbformat", "nbgrader", "math",
                      "gc", "importlib", "types", "operator", "functools", "warnings", "json",
                      "mpmath", "scipy")
 # names a notebook may use without importing them, and what they refer to
 DEFAULT_ROOTS = {"np": "numpy", "numpy": "numpy", "sp": "sympy", "sympy": "sympy",
-                 "autograder": "autograder", "builtins": "builtins", "__builtins__": "builtins",
+                 "autograder": "autograder", "mdl_kernel": "mdl_kernel", "builtins": "builtins", "__builtins__": "builtins",
                  "sys": "sys", "os": "os", "IPython": "IPython", "get_ipython": "IPython",
-                 "check": "autograder", "grade": "autograder", "display": "IPython"}
-GRADER_NAMES = {"grade", "check", "get_ipython", "__builtins__", "__import__"}
+                 "check": "mdl_kernel", "record": "mdl_kernel", "display": "IPython"}
+GRADER_NAMES = {"record", "check", "get_ipython", "__builtins__", "__import__"}
 # modules whose attributes are machinery, not data: a name taken from them is protected too
-TAINTING = {"autograder", "builtins", "sys", "os", "IPython", "ipykernel", "gc", "importlib",
+TAINTING = {"autograder", "mdl_kernel", "builtins", "sys", "os", "IPython", "ipykernel", "gc", "importlib",
             "types", "get_ipython"}
 
 DUNDERS = {"__eq__", "__ne__", "__lt__", "__le__", "__gt__", "__ge__", "__bool__", "__len__",
@@ -111,7 +114,8 @@ IMPORTS = {  # module (or its top package) -> reason
     "concurrent": "early-exit", "sqlite3": "file-system", "subprocess": "file-system",
     "shutil": "file-system", "socket": "file-system", "urllib": "file-system",
     "http": "file-system", "requests": "file-system", "pty": "file-system",
-    "sqlalchemy": "file-system", "nbgrader": "file-system", "nbformat": "file-system",
+    "sqlalchemy": "file-system", "nbgrader": "tutor-side", "nbformat": "tutor-side",
+    "autograder": "tutor-side", "course": "tutor-side",
     "nbclient": "ipython-hook", "ipykernel": "ipython-hook", "jupyter_client": "ipython-hook",
     "zmq": "ipython-hook", "IPython.core": "ipython-hook", "IPython.terminal": "ipython-hook",
     "IPython.utils": "ipython-hook",
@@ -150,8 +154,12 @@ def _text_method(call):
 
 
 EXIT_EXCEPTIONS = {"SystemExit", "KeyboardInterrupt", "GeneratorExit"}
-SUSPICIOUS_TEXT = ("gradebook", ".db", "sqlite", "autograded/", "submitted/", "nbgrader",
-                   "showtraceback", "maths-of-dl.answers")
+SUSPICIOUS_TEXT = {  # words in a string -> reason
+    **dict.fromkeys(("gradebook", ".db", "sqlite", "autograded/", "submitted/", "nbgrader"),
+                    "file-system"),
+    **dict.fromkeys(("showtraceback", "maths-of-dl.answers"), "ipython-hook"),
+    **dict.fromkeys(("autograder", "manifest.json", "source/", "mdl_kernel/", "slow_references"),
+                    "tutor-side")}
 
 
 @dataclass(frozen=True)
@@ -160,10 +168,6 @@ class Finding:
     line: int           # line in the cell (of IPython's rewriting of it, for magics)
     reason: str         # one of the reasons above
     detail: str         # what was seen, for the human who reviews the submission
-
-    def as_dict(self):
-        return {"cell": self.cell, "line": self.line, "reason": self.reason, "detail": self.detail}
-
 
 def _dotted(node):
     """'a.b.c' for a Name/Attribute chain ('get_ipython' for get_ipython()), '' otherwise."""
@@ -259,7 +263,9 @@ class _Scanner(ast.NodeVisitor):
             name = alias.asname or alias.name
             if alias.name == "*":
                 continue
-            legit = module == "autograder" and name == alias.name and name in ("grade", "check")
+            legit = module == "mdl_kernel" and name == alias.name and name in ("record", "check")
+            legit = legit or (module == "mdl_kernel.figures" and name == alias.name ==
+                              "draw_network")
             legit = legit or (module == "IPython.display" and name == alias.name == "display")
             self._bind_import(node, name, f"{module}.{alias.name}", legit)
             if alias.name in IPYTHON_NAMES:
@@ -424,10 +430,7 @@ class _Scanner(ast.NodeVisitor):
             lowered = node.value.lower()
             for word in SUSPICIOUS_TEXT:
                 if word in lowered:
-                    self.flag(node, "file-system" if word in ("gradebook", ".db", "sqlite",
-                                                              "autograded/", "submitted/",
-                                                              "nbgrader") else "ipython-hook",
-                              f"mentions {word!r} in a string")
+                    self.flag(node, SUSPICIOUS_TEXT[word], f"mentions {word!r} in a string")
                     break
 
     def visit_Call(self, node):
