@@ -161,7 +161,7 @@ N3 = Exercise(
     id="N3", notebook="03_network_output", title="The predicted class", points=1,
     items=(Item("prediction", kind=LABEL, reference=net.prediction,
                 options={"choices": ("YES", "NO")},
-                hint="Compare the two output values: the class is the larger one."),))
+                hint="not the class this network predicts: compare the two output values."),))
 
 
 def _network_case(label, seed, hidden=True):
@@ -286,8 +286,8 @@ G4 = Exercise(
     id="G4", notebook="04_gradient_descent", title="Learning rates", points=2, manual_points=2,
     items=(Item("diverges_eta_0_3", kind=BOOLEAN,
                 reference=lambda: gd.diverges(TOY_X, TOY_Y, eta=0.3, batch_size=3),
-                hint="Run the experiment and look at the loss over the iterations before "
-                     "deciding."),))
+                hint="not right. Run the experiment and look at the loss over the iterations "
+                     "before deciding."),))
 
 LOG_W0, LOG_B0 = col(1, 2), -10.0
 

@@ -34,6 +34,19 @@ def collect_namespace(exercise_id, namespace, include_hidden=True):
     return collect(entry, namespace, test_inputs(exercise) if include_hidden else None)
 
 
+def graded_text(exercise_id, verdict):
+    """The feedback of a graded test cell: each item's message, then the points."""
+    lines = [verdict.message] if verdict.message else []
+    return "\n".join(lines + [f"{exercise_id}: {verdict.points:g} / {verdict.max_points:g} points"])
+
+
+def grade_namespace(exercise_id, namespace):
+    """Print the feedback grading gives the answers in `namespace`; return the points."""
+    verdict = judge_namespace(exercise_id, namespace)
+    print(graded_text(exercise_id, verdict))
+    return float(verdict.points)
+
+
 def judge_namespace(exercise_id, namespace, include_hidden=True):
     """The Verdict of the answers in `namespace`, as grading would give it."""
     answers = collect_namespace(exercise_id, namespace, include_hidden)

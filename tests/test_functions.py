@@ -16,9 +16,8 @@ import numpy as np
 import pytest
 
 from autograder import catalogue
-from autograder.checks import calls
-from autograder.grading import check, collect, grade
-from autograder.judging import judge
+from autograder.judging import collect_namespace, grade_namespace as grade, judge
+from mdl_kernel import calls, check
 from autograder.reference import backprop as bp
 from autograder.reference import descent as gd
 
@@ -26,8 +25,15 @@ FUNCTION_EXERCISES = ["A0", "N4", "G2", "G7", "B4"]
 
 
 # ------------------------------------------------------------------ helpers
+def run_cases(function, item, include_hidden=True, seconds=None):
+    """The kernel's record of `function` called on the item's test inputs."""
+    inputs = item.kind.test_inputs(item)
+    cases = {k: c for k, c in inputs.items() if include_hidden or not item.cases[k].hidden}
+    return calls.run(function, cases, len(item.cases), item.options.get("outputs", 1), seconds)
+
+
 def verdict(eid, namespace, include_hidden=True):
-    return judge(eid, collect(catalogue.exercise(eid), namespace, include_hidden), include_hidden)
+    return judge(eid, collect_namespace(eid, namespace, include_hidden), include_hidden)
 
 
 def item_verdict(eid, name, fn, include_hidden=True):
@@ -620,7 +626,7 @@ def _loops_on_large_inputs(z):
 def test_a_function_that_loops_forever_is_stopped():
     item = catalogue.exercise("A0").item("sigmoid")
     start = time.perf_counter()
-    record = calls.run(_loops_forever, item, include_hidden=False, seconds=0.3)
+    record = run_cases(_loops_forever, item, include_hidden=False, seconds=0.3)
     assert time.perf_counter() - start < 2.0
     iv = next(i for i in judge("A0", {"sigmoid": record}).items if i.item == "sigmoid")
     assert iv.score == 0.0
@@ -633,7 +639,7 @@ def test_after_one_endless_call_the_remaining_cases_are_not_run():
     labels = case_labels("A0", "sigmoid")
     first_large = min(labels.index(label) for label in LARGE)
     start = time.perf_counter()
-    record = calls.run(_loops_on_large_inputs, item, include_hidden=True, seconds=0.25)
+    record = run_cases(_loops_on_large_inputs, item, include_hidden=True, seconds=0.25)
     assert time.perf_counter() - start < 1.0                 # one time-out, not one per case
     iv = next(i for i in judge("A0", {"sigmoid": record}).items if i.item == "sigmoid")
     assert failed_labels("A0", "sigmoid", iv.message) == set(labels[first_large:])
@@ -644,9 +650,9 @@ def test_after_one_endless_call_the_remaining_cases_are_not_run():
 
 def test_the_alarm_is_off_after_a_time_out():
     item = catalogue.exercise("A0").item("sigmoid")
-    calls.run(_loops_forever, item, include_hidden=False, seconds=0.1)
+    run_cases(_loops_forever, item, include_hidden=False, seconds=0.1)
     time.sleep(1.2)                                          # past the 1 s re-fire interval: no TimeLimit
-    record = calls.run(sigmoid_vectorised, item, include_hidden=False, seconds=2)
+    record = run_cases(sigmoid_vectorised, item, include_hidden=False, seconds=2)
     assert record["results"][0]["type"] == "array"
 
 
@@ -664,7 +670,7 @@ def test_the_time_limit_constant_governs_grade_and_check(monkeypatch, capsys):
 SWALLOWER = textwrap.dedent("""
     import json
     from autograder import catalogue
-    from autograder.checks import calls
+    from mdl_kernel import calls
 
     def sigmoid(z):
         while True:
@@ -675,8 +681,9 @@ SWALLOWER = textwrap.dedent("""
             except BaseException:
                 pass
 
-    record = calls.run(sigmoid, catalogue.exercise("A0").item("sigmoid"), include_hidden=False,
-                       seconds=0.3)
+    item = catalogue.exercise("A0").item("sigmoid")
+    visible = {k: c for k, c in item.kind.test_inputs(item).items() if not item.cases[k].hidden}
+    record = calls.run(sigmoid, visible, len(item.cases), 1, seconds=0.3)
     print(json.dumps(record))
 """)
 
@@ -846,7 +853,7 @@ def test_case_labels_describe_their_inputs(eid, name, label, args, kwargs):
 def test_every_function_item_has_one_visible_case_and_hidden_ones():
     for eid in FUNCTION_EXERCISES:
         for item in catalogue.exercise(eid).items:
-            assert item.kind == "function"
+            assert item.kind.name == "function"
             visible = [c for c in item.cases if not c.hidden]
             assert len(visible) == 1, (eid, item.name)
             assert len(item.cases) > 1

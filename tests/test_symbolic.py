@@ -17,7 +17,8 @@ import sympy as sp
 
 from autograder.catalogue import exercise
 from autograder.checks import symbolic as S
-from autograder.grading import grade
+from mdl_kernel.limits import MAX_TEXT
+from autograder.judging import grade_namespace as grade
 from autograder.judging import judge
 from autograder.reference import backprop as bp
 from autograder.reference import derivatives as D
@@ -99,7 +100,7 @@ def test_catalogue_entries():
         ex = exercise(eid)
         assert (ex.notebook, ex.points, len(ex.items)) == (notebook, points, n)
         assert ex.title and ex.setup and not ex.hand
-        assert all(i.kind == "symbolic" for i in ex.items)
+        assert all(i.kind.name == "symbolic" for i in ex.items)
         assert np.allclose(ex.weights, 1 / n)
     assert [i.name for i in exercise("B3").items] == [
         "delta2_1", "delta1_1", "delta1_2", "dL_dw2_11", "dL_dw2_21", "dL_dw1_11", "dL_dw1_21",
@@ -345,9 +346,12 @@ def test_counterexample_is_reproducible_at_the_printed_point():
 def test_invalid_answers_explained(answer, words):
     item = exercise("G6").item("dCE_dw1")
     plain = S.to_plain(answer, item.options)
-    assert plain["type"] == "invalid" and words in plain["reason"], plain
     verdict = judge("G6", {"dCE_dw1": plain})
     assert verdict.items[0].score == 0 and words in verdict.items[0].message
+    # the kernel refuses what it cannot read; a constant that cannot be computed is refused when
+    # the tutor's process builds the expression (the kernel evaluates nothing)
+    if words not in ("divides by zero", "log of a constant", "negative constant"):
+        assert plain["type"] == "invalid" and words in plain["reason"], plain
 
 
 def test_invalid_sympy_answers_explained():
@@ -524,7 +528,7 @@ def test_parse_follows_maths_precedence(text, expected):
 
 def test_long_sums_are_flat_not_deep():
     answer = " + ".join(["(p - y)*x1/150"] * 150)
-    assert len(answer) < S.MAX_TEXT
+    assert len(answer) < MAX_TEXT
     assert check("G6", "dCE_dw1", answer).score == 1
 
 

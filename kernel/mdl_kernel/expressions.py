@@ -23,7 +23,7 @@ import warnings
 
 import numpy as np
 
-from .limits import MAX_DEPTH, MAX_EXP_ARG, MAX_LITERAL, MAX_NODES, MAX_TEXT
+from .limits import MAX_DEPTH, MAX_EXPONENT, MAX_LITERAL, MAX_NODES, MAX_TEXT
 from .plain import NUMPY_SCALARS, describe, invalid
 
 FUNCTION_NAMES = ("exp", "log", "tanh", "sinh", "cosh")
@@ -125,7 +125,7 @@ def _from_sympy(node, options, budget, depth=0):
         return ["add" if cls is sp.Add else "mul", *(walk(a) for a in _args(node))]
     if cls is sp.Pow:
         base, exponent = _args(node)
-        return ["pow", walk(base), walk(exponent)]
+        return power(walk(base), walk(exponent))
     for name in FUNCTION_NAMES:
         if cls is getattr(sp, name):
             args = _args(node)
@@ -154,6 +154,15 @@ _CONSTRUCTS = {ast.Attribute: "attribute access with a dot (write exp(z), not sp
                ast.List: "a list", ast.Tuple: "a tuple (or a comma)", ast.Dict: "a dict",
                ast.Set: "a set", ast.JoinedStr: "an f-string", ast.NamedExpr: "an assignment",
                ast.Starred: "a starred argument", ast.Await: "await", ast.Yield: "yield"}
+
+
+def power(base, exponent):
+    """A pow node; a constant exponent above MAX_EXPONENT in magnitude is refused."""
+    value = {"int": lambda: exponent[1], "float": lambda: float(exponent[1]),
+             "rat": lambda: exponent[1] / exponent[2]}.get(exponent[0])
+    if value is not None and abs(value()) > MAX_EXPONENT:
+        raise Refused(f"raises to a power larger than {MAX_EXPONENT}")
+    return ["pow", base, exponent]
 
 
 def _neg(tree):
@@ -193,7 +202,7 @@ def _from_ast(node, options, budget, depth=0):
     if kind is ast.BinOp and type(node.op) in _CHAINS:
         return _chain(node, walk)
     if kind is ast.BinOp and type(node.op) is ast.Pow:
-        return ["pow", walk(node.left), walk(node.right)]
+        return power(walk(node.left), walk(node.right))
     if kind is ast.BinOp:
         symbol = _OPERATORS.get(type(node.op), "this operator")
         raise Refused(f"uses the operator {symbol}, which is not plain maths here; use {ALLOWED}")

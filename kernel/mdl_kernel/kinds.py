@@ -84,7 +84,7 @@ class Boolean:
             return 0.0, message, None
         if plain["value"] == bool(data["expected"]):
             return 1.0, f"{name}: correct.", None
-        return 0.0, f"{name}: not right. {data['hint']}", None
+        return 0.0, f"{name}: {data['hint']}", None
 
 
 class Label:
@@ -109,7 +109,7 @@ class Label:
             return 0.0, message, None
         if plain["value"].strip().upper() == data["expected"]:
             return 1.0, f"{name}: correct.", None
-        return 0.0, f"{name}: not right. {data['hint']}", None
+        return 0.0, f"{name}: {data['hint']}", None
 
 
 class Function:

@@ -47,7 +47,7 @@ def check(exercise_id, namespace):
     _lines(messages)
     functions = any(info["kind"] == "function" for info in entry["items"])
     if all_ok:
-        print("  All correct so far." if full else
-              "  Every answer has the form asked for; its values are judged when you are graded.")
-        if functions:
-            print("  Your functions will also be tested on hidden inputs.")
+        hidden = " Your functions will also be tested on hidden inputs." if functions else ""
+        print(("  All correct so far." if full else
+               "  Every answer has the form asked for; its values are judged when you are "
+               "graded.") + hidden)
