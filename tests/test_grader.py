@@ -31,6 +31,7 @@ import sys
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
@@ -89,10 +90,11 @@ IMPORT_ANSWERS = ("from autograder.catalogue import CATALOGUE\n"
                   "(float(item.expected) for item in CATALOGUE['F4'].items)\n")
 WALK_MODULES = ("import importlib, pkgutil\n"
                 "found = {}\n"
-                "for top in [m.name for m in pkgutil.iter_modules()]:\n"
-                "    if top not in ('autograder', 'mdl_kernel'):\n"
+                "for top in ('autograder', 'mdl_kernel', 'course'):\n"
+                "    try:\n"
+                "        package = importlib.import_module(top)\n"
+                "    except ImportError:\n"
                 "        continue\n"
-                "    package = importlib.import_module(top)\n"
                 "    names = [top] + [m.name for m in pkgutil.walk_packages(package.__path__, "
                 "top + '.')]\n"
                 "    for name in names:\n"
@@ -398,7 +400,7 @@ def test_honest_wrong_submission_is_graded_and_not_flagged(graded):
                                   ("01_forward_pass", "F4", 1.0), ("03_network_output", "N3", 0.0),
                                   ("03_network_output", "N4", n4)]:
         assert run.score("honest_wrong", notebook, eid) == pytest.approx(points), eid
-    assert 0 < n4 < CATALOGUE["N4"].points       # right on the inputs whose b2 is 0 only
+    assert 0 < n4 < CATALOGUE["N4"].points       # right only where the bias b2 is equal
     for notebook in ("01_forward_pass", "03_network_output"):
         assert ("honest_wrong", ASSIGNMENT, notebook) not in run.flags()
         entry = run.entry("honest_wrong", notebook)
