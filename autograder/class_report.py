@@ -61,7 +61,7 @@ def read_mistakes(course, student):
         except Exception:   # noqa: BLE001 (not graded, or not a notebook any more)
             continue
         for eid, judged in exercises.items():
-            mistakes = judged.get("mistakes", {}) if type(judged) is dict else {}
+            mistakes = judged.get("mistakes", {}) if isinstance(judged, dict) else {}
             found[eid] = sorted(str(m) for m in mistakes.values())
     return found
 

@@ -27,10 +27,11 @@ class Function(Kind):
 
     def info(self, item):
         cases = []
-        for case in item.cases:
-            entry = {"label": case.label, "hidden": case.hidden, "exact_shape": case.exact_shape}
+        for case in item.cases:   # a hidden case: not even its label
+            entry = {"hidden": True}
             if not case.hidden:
-                entry["inputs"] = encode_case(*case.inputs())
+                entry = {"label": case.label, "hidden": False, "exact_shape": case.exact_shape,
+                         "inputs": encode_case(*case.inputs())}
             cases.append(entry)
         return dict(super().info(item), outputs=_outputs(item), cases=cases)
 
@@ -58,7 +59,7 @@ class Function(Kind):
         shipped = []
         for case in self.data(item)["cases"]:
             if case["hidden"]:
-                shipped.append({"label": case["label"], "hidden": True})
+                shipped.append({"hidden": True})
                 continue
             shipped.append({"label": case["label"], "hidden": False,
                             "exact_shape": case["exact_shape"],
