@@ -536,7 +536,7 @@ def build_documents(course_root=".", out_root=None, *, assignment=ASSIGNMENT, re
             documents.append(("exercises", name, exercise_sheet(nb)))
             try:
                 documents.append(("solutions", name, solution_notebook(nb, models.get(name, {}))))
-            except Exception as error:       # a worked step that disagrees with the catalogue
+            except Exception as error:       # a worked step that cannot be computed
                 report.problems.append(f"solutions/{name}: {type(error).__name__}: {error}")
         for kind in KINDS:
             (out_root / kind).mkdir(parents=True, exist_ok=True)
