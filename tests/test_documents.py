@@ -9,6 +9,7 @@ sheets must name every exercise and show none of the answers.
 """
 import re
 import shutil
+from html.parser import HTMLParser
 import subprocess
 import sys
 from pathlib import Path
@@ -122,6 +123,47 @@ def test_sheet_and_solution_cells_leave_out_the_grader():
     assert documents.forbidden_text(nbf.new_notebook(cells=[
         nbf.new_code_cell("### BEGIN HIDDEN TESTS\ngrade('N3', globals())")])) == \
         ["HIDDEN TESTS", "grade("]
+
+
+class _Reader(HTMLParser):
+    """The tags and the text inside <pre> of an HTML fragment."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.pre, self._in_pre = [], "", False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self._in_pre |= tag == "pre"
+
+    def handle_endtag(self, tag):
+        self._in_pre &= tag != "pre"
+
+    def handle_data(self, data):
+        if self._in_pre:
+            self.pre += data
+
+
+def test_html_working_space_shows_code_as_text():
+    """The HTML fallback shows a signature in the working space as text: the browser reads back
+    exactly the code (with its <, > and &), and no tag hidden in it."""
+    code = ("def forward_pass(X, w1, b1, w2, b2):\n"
+            "    # 0 < x & x > -1; returns '<b>hidden</b>', output")
+    cells = documents.blank_box("Working space for N4", ["forward_pass"], 3, code)
+    (html_cell,) = [c for c in cells if c.metadata.get("raw_mimetype") == "text/html"]
+    reader = _Reader()
+    reader.feed(html_cell.source)
+    assert reader.pre == code
+    assert "b" not in reader.tags
+
+
+def test_latex_working_space_escapes_code():
+    """The LaTeX working space escapes TeX's special characters in names and code (nbconvert's
+    escape_latex), keeping indentation as space."""
+    cells = documents.blank_box("Working space", ["z_1a"], 3, "def f(x):\n    return x % 2 & {1}")
+    (tex,) = [c.source for c in cells if c.metadata.get("raw_mimetype") == "text/latex"]
+    assert r"\texttt{z\_1a}" in tex
+    assert r"return x \% 2 \& \{1\}" in tex and r"\hspace*{2em}" in tex
 
 
 def test_install_hint_names_the_packages():
