@@ -7,8 +7,11 @@ two idle cores (XeLaTeX dominates; up to a minute on a loaded machine).  The wor
 package computes it, at the printed precision (`worked.fmt`), and no grader text; the exercise
 sheets must name every exercise and show none of the answers.
 """
+import difflib
+import os
 import re
 import shutil
+from datetime import datetime, timezone
 from html.parser import HTMLParser
 import subprocess
 import sys
@@ -195,16 +198,17 @@ def built(course, tmp_path_factory):
     return out, run
 
 
+def pdf_text(pdf):
+    """The text of a PDF as `pdftotext -layout` lays it out."""
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
 @pytest.fixture(scope="module")
 def texts(built):
     out, _ = built
-    found = {}
-    for kind in documents.KINDS:
-        for pdf in sorted((out / kind).glob("*.pdf")):
-            text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                                  text=True, check=True).stdout
-            found[(kind, pdf.stem)] = normalise(text)
-    return found
+    return {(kind, pdf.stem): normalise(pdf_text(pdf))
+            for kind in documents.KINDS for pdf in sorted((out / kind).glob("*.pdf"))}
 
 
 @pytest.mark.slow
@@ -284,3 +288,46 @@ def test_without_xelatex_it_says_what_is_missing_and_builds_html(course, tmp_pat
         assert not [t for t in GRADER_TEXT if t in html]
         assert (tmp_path / kind / f"{name}.tex").exists()         # LaTeX to typeset elsewhere,
         assert list((tmp_path / kind / f"{name}_files").glob("*.pdf"))     # with its figures
+
+
+# ---------------------------------------------------------------- the committed PDFs
+REBUILD = "python -m course.documents ."        # run in the course folder (this repository)
+
+
+@pytest.mark.slow
+@needs_tex
+def test_exactly_the_ten_pdfs_are_committed():
+    for kind in documents.KINDS:
+        found = sorted(p.stem for p in (ROOT / kind).glob("*.pdf"))
+        assert found == sorted(NOTEBOOKS), \
+            f"{kind}/ holds {found}, not one PDF per notebook; rebuild with: {REBUILD}"
+
+
+@pytest.mark.slow
+@needs_tex
+@pytest.mark.parametrize("kind", list(documents.KINDS))
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_committed_pdf_has_the_text_of_a_fresh_build(built, kind, name):
+    """The committed PDF reads (pdftotext -layout) exactly like one built now from the course."""
+    committed = ROOT / kind / f"{name}.pdf"
+    fresh = built[0] / kind / f"{name}.pdf"
+    assert committed.exists(), f"{kind}/{name}.pdf is not committed; build it with: {REBUILD}"
+    old, new = pdf_text(committed).splitlines(), pdf_text(fresh).splitlines()
+    if old != new:
+        diff = list(difflib.unified_diff(old, new, "committed", "fresh build", n=1, lineterm=""))
+        pytest.fail(f"{kind}/{name}.pdf is stale: its text differs from a fresh build. Rebuild "
+                    f"the PDFs with: {REBUILD}\n" + "\n".join(diff[:30]))
+
+
+@pytest.mark.slow
+@needs_tex
+def test_fresh_pdfs_are_dated_by_source_date_epoch(built):
+    """Builds are reproducible: every PDF is dated SOURCE_DATE_EPOCH (the build's fixed one unless
+    the environment sets it), not the time of the build."""
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", documents.SOURCE_DATE_EPOCH))
+    want = datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    for pdf in sorted(built[0].glob("*/*.pdf")):
+        info = subprocess.run(["pdfinfo", "-isodates", str(pdf)], capture_output=True, text=True,
+                              check=True).stdout
+        dates = re.findall(r"^(?:CreationDate|ModDate):\s*(\S+)", info, flags=re.M)
+        assert dates and all(d.startswith(want) for d in dates), f"{pdf.name}: dated {dates}"
