@@ -700,7 +700,7 @@ def _sigmoid_factor(z, out):
 
 
 def _g6():
-    """(blocks, {item name: derived expression}) of G6: dCE/dtheta = dCE/dp * dp/dz * dz/dtheta."""
+    """(blocks, derived, chains) of G6: dCE/dtheta = dCE/dp * dp/dz * dz/dtheta (see `chain_rule`)."""
     import sympy as sp
     from autograder.reference import derivatives as D
     ex = cat.exercise("G6")
@@ -709,12 +709,13 @@ def _g6():
     ce = m.loss.subs(m["p"], p)                       # the cross-entropy as a function of p
     dce_dp = sp.diff(ce, p)
     dp_dz_raw, dp_dz = _sigmoid_factor(z, p)
-    derived, eqs = {}, []
+    derived, chains, eqs = {}, {}, []
     for name, target in D.LOGISTIC_TARGETS.items():
         theta = m[target]
         dz = sp.diff(m["z"], theta)
         result = _tidy(sp.simplify(dce_dp * dp_dz * dz))
         derived[name] = result
+        chains[name] = [[("dCE/dp", dce_dp), ("dp/dz", dp_dz), (f"dz/d{target}", dz)]]
         eqs.append(rf"\frac{{\partial \mathrm{{CE}}}}{{\partial {sym_latex(theta)}}} = "
                    rf"{_paren(dce_dp)} \cdot {_paren(dp_dz)} \cdot {_paren(dz)} = {sym_latex(result)}")
     lines = [rf"With $z = {sym_latex(m['z'])}$, $p = S(z)$ and "
@@ -727,11 +728,11 @@ def _g6():
              "", r"(the second written with $p = S(z)$, that is $e^{-z} = (1 - p)/p$). "
              r"The last factor, $\partial z/\partial\theta$, is what the parameter multiplies "
              r"($1$ for the bias). Parameter by parameter:", "", display(*eqs)]
-    return [md(*lines)] + _symbolic_answer(ex, m), derived
+    return [md(*lines)] + _symbolic_answer(ex, m), derived, chains
 
 
 def _b1():
-    """(blocks, derived) of B1: dL/dtheta = sum_i dL/dyhat_i * dyhat_i/dtheta."""
+    """(blocks, derived, chains) of B1: dL/dtheta = sum_i dL/dyhat_i * dyhat_i/dtheta."""
     import sympy as sp
     from autograder.reference import derivatives as D
     ex = cat.exercise("B1")
@@ -743,11 +744,13 @@ def _b1():
     yh = sp.symbols(f"yhat1:{n + 1}", real=True)
     loss = sum((yh[i] - ys[i]) ** 2 for i in range(n)) / n
     model = {yh[i]: w * xs[i] + b for i in range(n)}
-    derived, eqs = {}, []
+    derived, chains, eqs = {}, {}, []
     for name, target in D.LINE_TARGETS.items():
         theta = m[target]
         terms = [(sp.factor(sp.diff(loss, yh[i]).xreplace(model)), sp.diff(model[yh[i]], theta))
                  for i in range(n)]
+        chains[name] = [[(f"dL/dyhat{i + 1}", outer), (f"dyhat{i + 1}/d{target}", inner)]
+                        for i, (outer, inner) in enumerate(terms)]
         shown = " + ".join(rf"{_paren(outer)} \cdot {_paren(inner)}" if inner != 1
                            else _paren(outer) for outer, inner in terms)
         total = sp.expand(sum(outer * inner for outer, inner in terms))
@@ -762,11 +765,12 @@ def _b1():
              r"with $\frac{\partial\hat{y}_i}{\partial w} = x_i$, "
              r"$\frac{\partial\hat{y}_i}{\partial b} = 1$ and", "", display(*factors), "",
              r"Substituting $\hat{y}_i = w x_i + b$ and adding up:", "", display(*eqs)]
-    return [md(*lines)] + _symbolic_answer(ex, m), derived
+    return [md(*lines)] + _symbolic_answer(ex, m), derived, chains
 
 
 def _b3():
-    """(blocks, derived) of B3: each delta and weight gradient as a product of chain-rule factors."""
+    """(blocks, derived, chains) of B3: each delta and weight gradient as a product of chain-rule
+    factors."""
     import sympy as sp
     from autograder.reference import derivatives as D
     ex = cat.exercise("B3")
@@ -782,6 +786,7 @@ def _b3():
     delta2 = _tidy(dL_dyhat * dyhat_dz2)
     d2 = sp.Symbol("delta2_1")
     derived = {"delta2_1": delta2}
+    chains = {"delta2_1": [[("dL/dy_hat", dL_dyhat), ("dy_hat/dz2_1", dyhat_dz2)]]}
     lines = [r"Forward: $z^{(1)}_j = " + " + ".join(rf"w^{{(1)}}_{{{i}j}}x_{{{i}}}" for i in (1, 2, 3))
              + r"$, $a^{(1)}_j = S(z^{(1)}_j)$, "
              rf"$z^{{(2)}}_1 = {sym_latex(z2_of_a)}$, $\hat{{y}} = e^{{z^{{(2)}}_1}}$, "
@@ -800,6 +805,8 @@ def _b3():
         _, da_dz = _sigmoid_factor(z1[j], a1[j])
         delta1[j] = _tidy(delta2 * dz2_da * da_dz)
         derived[f"delta1_{j}"] = delta1[j]
+        chains[f"delta1_{j}"] = [[("delta2_1", delta2), (f"dz2_1/da1_{j}", dz2_da),
+                                  (f"da1_{j}/dz1_{j}", da_dz)]]
         eqs.append(rf"\delta^{{(1)}}_{j} = \delta^{{(2)}}_1 \cdot \frac{{\partial z^{{(2)}}_1}}"
                    rf"{{\partial a^{{(1)}}_{j}}} \cdot \frac{{\partial a^{{(1)}}_{j}}}{{\partial z^{{(1)}}_{j}}}"
                    rf" = {sym_latex(d2)} \cdot {_paren(dz2_da)} \cdot {_paren(da_dz)} = "
@@ -812,6 +819,7 @@ def _b3():
         dz2_dw = sp.diff(z2_of_a, weight)
         result = _tidy(delta2 * dz2_dw)
         derived[f"dL_dw2_{j}1"] = result
+        chains[f"dL_dw2_{j}1"] = [[("delta2_1", delta2), (f"dz2_1/dw2_{j}1", dz2_dw)]]
         eqs.append(rf"\frac{{\partial \mathcal{{L}}}}{{\partial {sym_latex(weight)}}} = "
                    rf"\delta^{{(2)}}_1 \cdot \frac{{\partial z^{{(2)}}_1}}{{\partial {sym_latex(weight)}}}"
                    rf" = {sym_latex(d2)} \cdot {_paren(dz2_dw)} = {sym_latex(result)}")
@@ -824,12 +832,13 @@ def _b3():
             dz1_dw = sp.diff(m[f"z1_{j}"], weight)
             result = _tidy(delta1[j] * dz1_dw)
             derived[f"dL_dw1_{i}{j}"] = result
+            chains[f"dL_dw1_{i}{j}"] = [[(f"delta1_{j}", delta1[j]), (f"dz1_{j}/dw1_{i}{j}", dz1_dw)]]
             eqs.append(rf"\frac{{\partial \mathcal{{L}}}}{{\partial {sym_latex(weight)}}} = "
                        rf"\delta^{{(1)}}_{j} \cdot \frac{{\partial z^{{(1)}}_{j}}}"
                        rf"{{\partial {sym_latex(weight)}}} = \delta^{{(1)}}_{j} \cdot "
                        rf"{_paren(dz1_dw)} = {sym_latex(result)}")
     lines += [display(*eqs)]
-    return [md(*lines)] + _symbolic_answer(ex, m), derived
+    return [md(*lines)] + _symbolic_answer(ex, m), derived, chains
 
 
 SYMBOLIC = {"G6": _g6, "B1": _b1, "B3": _b3}
@@ -839,6 +848,13 @@ def derivation(exercise_id):
     """{item name: SymPy expression} that the worked derivation of G6, B1 or B3 arrives at, in the
     symbols and intermediate names of the catalogue's model (tests compare them with its references)."""
     return SYMBOLIC[exercise_id]()[1]
+
+
+def chain_rule(exercise_id):
+    """{item name: terms} of the chain rule the worked derivation writes out: the item is the sum
+    of the terms, each term the product of its factors, a list of (name, SymPy expression) such as
+    ("dp/dz", p (1 - p)) or ("delta2_1", ...) for a factor that is itself a derived item."""
+    return SYMBOLIC[exercise_id]()[2]
 
 
 # ---------------------------------------------------------------- registry

@@ -532,12 +532,61 @@ def _model(eid):
     return {"G6": D.logistic, "B1": D.line, "B3": D.network}[eid]()
 
 
+def _same(a, b, model, domain, rng, what, points=20):
+    """Assert that expressions a and b (intermediate names allowed) agree at random points."""
+    symbols = tuple(model.symbols.values())
+    a, b = _expanded(a, model), _expanded(b, model)
+    unknown = (a.free_symbols | b.free_symbols) - set(symbols)
+    assert not unknown, f"{what}: unknown symbols {sorted(map(str, unknown))}"
+    f = sp.lambdify(symbols, [a, b], "math")
+    for _ in range(points):
+        point = [rng.uniform(*domain.get(s.name, (-1.0, 1.0))) for s in symbols]
+        got, want = f(*point)
+        assert math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12), \
+            f"{what} is {got} at {dict(zip(map(str, symbols), point))}, it should be {want}"
+
+
+def _sigmoid(u):
+    return 1 / (1 + sp.exp(-u))
+
+
+def independent_factors(eid, m):
+    """{factor name: the derivative it stands for}, each by sympy.diff here, from the lab's loss
+    and forward pass (the model's symbols and intermediate expressions)."""
+    U = sp.Symbol("U", real=True)                 # a fresh symbol to differentiate through
+    out = {}
+    if eid == "G6":
+        y = m["y"]
+        out["dCE/dp"] = sp.diff(-(y * sp.log(U) + (1 - y) * sp.log(1 - U)), U).subs(U, m["p"])
+        out["dp/dz"] = sp.diff(_sigmoid(U), U).subs(U, m["z"])
+        out.update({f"dz/d{t}": sp.diff(m["z"], m[t]) for t in ("w1", "w2", "b")})
+    elif eid == "B1":
+        n = len(bp.LINE_X)
+        for i, (x, y) in enumerate(zip(bp.LINE_X, bp.LINE_Y)):
+            x, y = sp.Rational(x), sp.Rational(y)
+            yhat_i = m["w"] * x + m["b"]
+            out[f"dL/dyhat{i + 1}"] = sp.diff((U - y) ** 2 / n, U).subs(U, yhat_i)
+            out[f"dyhat{i + 1}/dw"] = sp.diff(yhat_i, m["w"])
+            out[f"dyhat{i + 1}/db"] = sp.diff(yhat_i, m["b"])
+    elif eid == "B3":
+        out["dL/dy_hat"] = sp.diff((U - m["y"]) ** 2, U).subs(U, m["y_hat"])
+        out["dy_hat/dz2_1"] = sp.diff(sp.exp(U), U).subs(U, m["z2_1"])
+        for j in (1, 2):
+            A = sp.Symbol(f"A{j}", real=True)
+            z2 = m["z2_1"].subs(m[f"a1_{j}"], A)
+            out[f"dz2_1/da1_{j}"] = sp.diff(z2, A).subs(A, m[f"a1_{j}"])
+            out[f"da1_{j}/dz1_{j}"] = sp.diff(_sigmoid(U), U).subs(U, m[f"z1_{j}"])
+            out[f"dz2_1/dw2_{j}1"] = sp.diff(m["z2_1"], m[f"w2_{j}1"])
+            out.update({f"dz1_{j}/dw1_{i}{j}": sp.diff(m[f"z1_{j}"], m[f"w1_{i}{j}"])
+                        for i in (1, 2, 3)})
+    return out
+
+
 @pytest.mark.parametrize("eid", ["G6", "B1", "B3"])
 def test_symbolic_derivations_equal_the_references(eid):
     """Each derivative the worked chain rule arrives at equals the catalogue's reference
     (sympy.diff of the loss) at 20 random points of the item's domain, and the text shows it."""
     model = _model(eid)
-    symbols = tuple(model.symbols.values())
     derived = worked.derivation(eid)
     items = [item for item in CATALOGUE[eid].items if item.kind == "symbolic"]
     assert items and {item.name for item in items} <= set(derived), \
@@ -545,16 +594,39 @@ def test_symbolic_derivations_equal_the_references(eid):
     text = worked.markdown(eid)
     rng = np.random.default_rng(1)
     for item in items:
-        mine, ref = _expanded(derived[item.name], model), _expanded(item.expected, model)
-        unknown = (mine.free_symbols | ref.free_symbols) - set(symbols)
-        assert not unknown, f"{eid} {item.name}: unknown symbols {sorted(map(str, unknown))}"
-        f = sp.lambdify(symbols, [mine, ref], "math")
-        domain = item.options.get("domain", {})
-        for _ in range(20):
-            point = [rng.uniform(*domain.get(s.name, (-1.0, 1.0))) for s in symbols]
-            got, want = f(*point)
-            assert math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12), \
-                (f"{eid}: the worked derivation of {item.name} gives {got} at "
-                 f"{dict(zip(map(str, symbols), point))}, the reference {want}")
+        _same(derived[item.name], item.expected, model, item.options.get("domain", {}), rng,
+              f"{eid}: the worked derivation of {item.name}")
         assert worked.sym_latex(derived[item.name]) in text, \
             f"{eid}: the derived {item.name} is not the one the text shows"
+
+
+@pytest.mark.parametrize("eid", ["G6", "B1", "B3"])
+def test_symbolic_chain_rule_factors_are_right(eid):
+    """Each factor of the chain rule the text writes out is the derivative it names (by
+    sympy.diff here), the text writes each product of factors as it is, and the sum of the
+    products is the result."""
+    model = _model(eid)
+    derived, chains = worked.derivation(eid), worked.chain_rule(eid)
+    domains = {item.name: item.options.get("domain", {}) for item in CATALOGUE[eid].items}
+    truth = independent_factors(eid, model)
+    text = worked.markdown(eid)
+    rng = np.random.default_rng(2)
+    assert set(chains) == set(derived)
+    for name, terms in chains.items():
+        domain = domains.get(name, {})
+        total = sp.Add(*(sp.Mul(*(expr for _, expr in term)) for term in terms))
+        _same(total, derived[name], model, domain, rng, f"{eid}: the product of the factors of {name}",
+              points=6)
+        for term in terms:
+            for factor, expr in term:
+                if factor in derived:                          # a delta used further down
+                    _same(expr, derived[factor], model, domain, rng,
+                          f"{eid}: the factor {factor} of {name}", points=6)
+                    continue
+                assert factor in truth, f"{eid}: unknown chain-rule factor {factor}"
+                _same(expr, truth[factor], model, domain, rng,
+                      f"{eid}: the factor {factor} of {name}", points=6)
+            # the text multiplies exactly these factors (a delta is written as its symbol)
+            shown = r" \cdot ".join(worked._paren(expr) for factor, expr in term
+                                    if factor not in derived and expr != 1)
+            assert shown in text, f"{eid}: the product {shown} of {name} is not in the text"
