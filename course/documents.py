@@ -621,7 +621,9 @@ def build_documents(course_root=".", out_root=None, *, assignment=ASSIGNMENT, re
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m course.documents",
                                      description="Build solutions/*.pdf (worked solutions) and "
-                                                 "exercises/*.pdf (printable exercise sheets).")
+                                                 "exercises/*.pdf (printable exercise sheets).",
+                                     epilog="The committed PDFs are rebuilt, in the course folder, "
+                                            "with: python -m course.documents .")
     parser.add_argument("course", nargs="?", default=".",
                         help="the course folder (nbgrader_config.py, source/, release/)")
     parser.add_argument("--out", help="where solutions/ and exercises/ go (default: the course)")

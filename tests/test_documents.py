@@ -5,7 +5,10 @@ configuration and freshly built source notebooks, no release/), exactly as the c
 clean checkout, then read the PDFs back with `pdftotext -layout`.  The build takes about 15 s on
 two idle cores (XeLaTeX dominates; up to a minute on a loaded machine).  The worked solutions must show each exercise's reference answer as the
 package computes it, at the printed precision (`worked.fmt`), and no grader text; the exercise
-sheets must name every exercise and show none of the answers.
+sheets must name every exercise and show none of the answers.  The PDFs committed in exercises/
+and solutions/ must read exactly like the fresh build (rebuild them with
+`python -m course.documents .`).  The intermediate steps of the worked solutions are checked in
+tests/test_worked.py.
 """
 import difflib
 import os
