@@ -110,9 +110,9 @@ def _python(side):
         power, end = _group(s, k + 2)
         s = s[:k] + f"exp({power})" + s[end:]
 
-    def matrix(m):
-        rows = [r.split("&") for r in m[1].split(r"\\")]
-        return "array([" + ", ".join("[" + ", ".join(rows[i]) + "]" for i in range(len(rows))) + "])"
+    def matrix(m):                     # rows split by \\, entries by &
+        rows = [row.split("&") for row in m[1].split(r"\\")]
+        return "array([" + ", ".join("[" + ", ".join(row) + "]" for row in rows) + "])"
     s = re.sub(r"\\begin\{pmatrix\}(.*?)\\end\{pmatrix\}", matrix, s)
     s = s.replace(r"\cdot", "*").replace(r"\mathrm{ReLU}(", "relu(").replace(r"\tanh(", "tanh(")
     s = s.replace(r"\max(", "maximum(")
