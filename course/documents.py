@@ -17,13 +17,22 @@ Written below DIR (default COURSE):
   answers of the manually graded cells, and the figures; no hidden tests, grader calls or
   nbgrader markers (every document is checked for them before it is typeset).
 
-Notebooks are turned into LaTeX in-process by nbconvert's LatexExporter (pandoc for Markdown) and
-typeset with XeLaTeX in DejaVu fonts, which keep Greek letters in text; the documents are built in
-parallel.  Missing tools are reported with the packages that provide them, and what can still be
-built is: HTML instead of PDF without XeLaTeX; the exit status is then 1 (2 for other problems).
+Notebooks are typeset by nbconvert's PDFExporter (pandoc for Markdown, XeLaTeX in DejaVu fonts,
+which keep Greek letters in text) with the template in course/templates/maths_of_dl, nbconvert's
+LaTeX template plus our preamble; the documents are built in parallel processes.  Builds are
+reproducible: the PDFs' dates come from SOURCE_DATE_EPOCH (fixed here unless set), so building the
+same course twice gives the same bytes.  Missing tools are reported with the packages that provide
+them, and what can still be built is: HTML instead of PDF without XeLaTeX; the exit status is then
+1 (2 for other problems).
+
+The PDFs are committed in exercises/ and solutions/ (tests/test_documents.py fails when they are
+stale); after changing the notebooks or the worked steps, rebuild them with
+
+    python -m course.documents .
 """
 import argparse
 import base64
+import html
 import os
 import re
 import shutil
@@ -31,12 +40,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 import nbformat
 import nbformat.v4 as nbf
+from nbconvert.filters import escape_latex
 
 from autograder.cli import tool_env
 
@@ -259,30 +270,24 @@ def _shared_cell(cell):
     return [] if _only_imports(code) else [code_cell(code)]
 
 
-def _latex_text(text):
-    special = {"\\": r"\textbackslash{}", "_": r"\_", "&": r"\&", "%": r"\%", "#": r"\#",
-               "$": r"\$", "{": r"\{", "}": r"\}", "^": r"\^{}", "~": r"\~{}"}
-    return "".join(special.get(ch, ch) for ch in text)
-
-
 def _latex_code(code):
     """Lines of code for the inside of a box: monospaced, indentation kept, no verbatim."""
     lines = []
     for line in code.splitlines():
         indent = len(line) - len(line.lstrip(" "))
-        lines.append((rf"\hspace*{{{indent * 0.5:g}em}}" if indent else "") + _latex_text(line.strip()))
+        lines.append((rf"\hspace*{{{indent * 0.5:g}em}}" if indent else "") + escape_latex(line.strip()))
     return r"\par\smallskip\upshape\ttfamily " + r"\\ ".join(lines)
 
 
 def blank_box(label, names, height, code=""):
     """A framed space of `height` cm with its label (and any code given, a signature say) inside:
     one unbreakable box in the PDF.  A LaTeX cell and an HTML cell; each exporter keeps its own."""
-    tex_names = ", ".join(rf"\texttt{{{_latex_text(n)}}}" for n in names)
-    tex_label = _latex_text(label) + (": " + tex_names if names else "")
-    html_names = ", ".join(f"<code>{n}</code>" for n in names)
-    html_label = label + (": " + html_names if names else "")
+    tex_names = ", ".join(rf"\texttt{{{escape_latex(n)}}}" for n in names)
+    tex_label = escape_latex(label) + (": " + tex_names if names else "")
+    html_names = ", ".join(f"<code>{html.escape(n)}</code>" for n in names)
+    html_label = html.escape(label) + (": " + html_names if names else "")
     tex_code = _latex_code(code) if code.strip() else ""
-    html_code = f"<pre>{code}</pre>" if code.strip() else ""
+    html_code = f"<pre>{html.escape(code)}</pre>" if code.strip() else ""
     return [
         latex_cell(rf"\par\medskip\noindent\fbox{{\parbox[t][{height:g}cm][t]"
                    rf"{{\dimexpr\linewidth-2\fboxsep-2\fboxrule\relax}}"
@@ -325,7 +330,10 @@ def _merged(cells):
 
 
 def _new_notebook(cells, release_nb, kind):
-    nb = nbf.new_notebook(cells=_merged(cells), metadata={
+    cells = _merged(cells)
+    for k, cell in enumerate(cells):
+        cell.id = f"{kind}-{k}"             # not random: the same HTML in every build
+    nb = nbf.new_notebook(cells=cells, metadata={
         "kernelspec": release_nb.metadata.get("kernelspec") or
         {"display_name": "Python 3", "language": "python", "name": "python3"},
         "language_info": release_nb.metadata.get("language_info") or {"name": "python"}})
@@ -398,42 +406,84 @@ def forbidden_text(nb):
 
 
 # ---------------------------------------------------------------- typesetting
-PREAMBLE = r"""
-% bookmark: the PDF outline in one run; unnumbered headings (the notebooks number their parts).
-\usepackage{bookmark}
-\setcounter{secnumdepth}{0}
-% DejaVu keeps Greek letters (and other Unicode) in text; maths stays in Latin Modern Math.
-\setmainfont{DejaVu Serif}[Scale=0.92]
-\setsansfont{DejaVu Sans}[Scale=0.92]
-\setmonofont{DejaVu Sans Mono}[Scale=0.84]
-\geometry{verbose,tmargin=0.9in,bmargin=0.9in,lmargin=0.85in,rmargin=0.85in}
-"""
+# nbconvert's LaTeX template extended by ours (course/templates/maths_of_dl): our preamble (fonts,
+# margins, outline) is added at the end of the template's header block.
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+TEMPLATE = "maths_of_dl"
+
+# Every build of the same course gives the same PDFs: their dates are this time (unless the
+# caller sets SOURCE_DATE_EPOCH itself), and figures carry no date (worked.figure).
+SOURCE_DATE_EPOCH = "1767225600"        # 2026-01-01 00:00 UTC
+
+
+def reproducible_env(env=None):
+    """`env` (default: this process's environment) with fixed dates for XeLaTeX: TeX Live takes
+    the PDF's CreationDate and ModDate from SOURCE_DATE_EPOCH when FORCE_SOURCE_DATE is 1."""
+    env = dict(os.environ if env is None else env)
+    env.setdefault("SOURCE_DATE_EPOCH", SOURCE_DATE_EPOCH)
+    env["FORCE_SOURCE_DATE"] = "1"
+    return env
+
+
+def _configure(exporter):
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    return exporter
+
+
+def latex_exporter():
+    from nbconvert import LatexExporter
+    return _configure(LatexExporter(template_name=TEMPLATE,
+                                    extra_template_basedirs=[str(TEMPLATES)]))
 
 
 def to_latex(nb, files_dir="figures"):
     """(LaTeX source, {relative path: bytes} of its figures, kept in `files_dir`)."""
-    from nbconvert import LatexExporter
-    exporter = LatexExporter()
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, resources = exporter.from_notebook_node(nb, resources={"output_files_dir": files_dir})
-    body = body.replace(r"\begin{document}", PREAMBLE + r"\begin{document}", 1)
+    body, resources = latex_exporter().from_notebook_node(
+        nb, resources={"output_files_dir": files_dir})
     return body, dict(resources.get("outputs", {}))
+
+
+def pdf_exporter():
+    """nbconvert's PDFExporter with our template, XeLaTeX run twice, and no BibTeX.
+
+    Two runs: the only thing a rerun changes in these documents is longtable's column widths
+    (pandoc's pipe tables), which settle in the second run; they have no cross-references, and the
+    outline comes from the bookmark package in one run.  PDFExporter changes the working
+    directory while it typesets, so documents are typeset in parallel processes, never threads.
+    """
+    from nbconvert import PDFExporter
+
+    class DocumentExporter(PDFExporter):
+        def run_bib(self, filename, raise_on_failure=False):
+            return False                      # the documents cite nothing: no BibTeX run
+
+    exporter = DocumentExporter(template_name=TEMPLATE, extra_template_basedirs=[str(TEMPLATES)])
+    # the raw cells LatexExporter keeps (PDFExporter's default, its own application/pdf, would
+    # drop the working spaces and the name line, which are raw LaTeX)
+    exporter.raw_mimetypes = ["text/latex", ""]
+    exporter.latex_command = ["xelatex", "-interaction=nonstopmode", "-halt-on-error",
+                              "{filename}"]
+    exporter.latex_count = 2
+    return _configure(exporter)
+
+
+def to_pdf(nb):
+    """The PDF of a document, as bytes (XeLaTeX's first errors in the RuntimeError if it fails)."""
+    from nbconvert.exporters.pdf import LatexFailed
+    try:
+        pdf, _ = pdf_exporter().from_notebook_node(nb, resources={"output_files_dir": "figures"})
+    except LatexFailed as error:
+        log = str(error.output)
+        errors = [line for line in log.splitlines() if line.startswith("!")]
+        raise RuntimeError("xelatex failed: " + ("; ".join(errors[:3]) or log[-1500:])) from None
+    return pdf
 
 
 def to_html(nb):
     from nbconvert import HTMLExporter
-    exporter = HTMLExporter(template_name="classic")
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb)
+    body, _ = _configure(HTMLExporter(template_name="classic")).from_notebook_node(nb)
     return body
-
-
-# What a second XeLaTeX run fixes: longtable's column widths across pages.  The documents have no
-# cross-references (pandoc's heading labels are never referred to), the outline comes from the
-# bookmark package in one run, and hyperref's /PageLabels request is not worth a run.
-RERUN = re.compile(r"Rerun LaTeX|Table widths have changed")
 
 
 def write_files(files, folder):
@@ -443,24 +493,36 @@ def write_files(files, folder):
         path.write_bytes(data)
 
 
-def typeset(tex, files, workdir, stem="document", runs=3):
-    """Run XeLaTeX in `workdir` (as often as the log asks, at most `runs`); return the PDF path."""
-    workdir = Path(workdir)
-    workdir.mkdir(parents=True, exist_ok=True)
-    (workdir / f"{stem}.tex").write_text(tex, encoding="utf-8")
-    write_files(files, workdir)
-    for _ in range(runs):
-        run = subprocess.run(["xelatex", "-interaction=nonstopmode", "-halt-on-error",
-                              f"{stem}.tex"], cwd=workdir, capture_output=True,
-                             stdin=subprocess.DEVNULL)
-        log = (workdir / f"{stem}.log").read_text(errors="replace") if \
-            (workdir / f"{stem}.log").exists() else run.stdout.decode(errors="replace")
-        if run.returncode != 0:
-            errors = [line for line in log.splitlines() if line.startswith("!")]
-            raise RuntimeError("xelatex failed: " + ("; ".join(errors[:3]) or log[-1500:]))
-        if not RERUN.search(log):
-            break
-    return workdir / f"{stem}.pdf"
+def _reproducible_process():
+    """A typesetting process: fixed dates in its environment (PDFExporter passes it to XeLaTeX)."""
+    os.environ.update(reproducible_env())
+
+
+def build_one(job, out_root, can_pdf, can_tex):
+    """Write one document below `out_root`: its PDF, or HTML and LaTeX when XeLaTeX is missing.
+    Returns (pdf path or None, fallback paths, problem or None); runs in a worker process."""
+    kind, name, nb = job
+    bad = forbidden_text(nb)
+    if bad:
+        return None, [], f"{kind}/{name}: contains {bad}; not written"
+    target = Path(out_root) / kind / name
+    written = []
+    try:
+        if can_pdf:
+            target.with_suffix(".pdf").write_bytes(to_pdf(nb))
+            for stale in (".html", ".tex"):
+                target.with_suffix(stale).unlink(missing_ok=True)
+            return target.with_suffix(".pdf"), [], None
+        target.with_suffix(".html").write_text(to_html(nb), encoding="utf-8")
+        written.append(target.with_suffix(".html"))
+        if can_tex:             # LaTeX to typeset elsewhere, figures beside it
+            tex, files = to_latex(nb, f"{name}_files")
+            target.with_suffix(".tex").write_text(tex, encoding="utf-8")
+            write_files(files, target.parent)
+            written.append(target.with_suffix(".tex"))
+        return None, written, None
+    except Exception as error:
+        return None, written, f"{kind}/{name}: {type(error).__name__}: {error}"
 
 
 # ---------------------------------------------------------------- the build
@@ -536,39 +598,15 @@ def build_documents(course_root=".", out_root=None, *, assignment=ASSIGNMENT, re
             documents.append(("exercises", name, exercise_sheet(nb)))
             try:
                 documents.append(("solutions", name, solution_notebook(nb, models.get(name, {}))))
-            except Exception as error:       # a worked step that disagrees with the catalogue
+            except Exception as error:       # a worked step that cannot be computed
                 report.problems.append(f"solutions/{name}: {type(error).__name__}: {error}")
         for kind in KINDS:
             (out_root / kind).mkdir(parents=True, exist_ok=True)
 
-        def one(job):
-            kind, name, nb = job
-            bad = forbidden_text(nb)
-            if bad:
-                return None, [], f"{kind}/{name}: contains {bad}; not written"
-            target = out_root / kind / name
-            written = []
-            try:
-                if can_pdf:
-                    tex, files = to_latex(nb)
-                    pdf = typeset(tex, files, Path(tmp) / kind / name)
-                    shutil.copy(pdf, target.with_suffix(".pdf"))
-                    for stale in (".html", ".tex"):
-                        target.with_suffix(stale).unlink(missing_ok=True)
-                    return target.with_suffix(".pdf"), [], None
-                target.with_suffix(".html").write_text(to_html(nb), encoding="utf-8")
-                written.append(target.with_suffix(".html"))
-                if can_tex:             # LaTeX to typeset elsewhere, figures beside it
-                    tex, files = to_latex(nb, f"{name}_files")
-                    target.with_suffix(".tex").write_text(tex, encoding="utf-8")
-                    write_files(files, target.parent)
-                    written.append(target.with_suffix(".tex"))
-                return None, written, None
-            except Exception as error:
-                return None, written, f"{kind}/{name}: {type(error).__name__}: {error}"
-
         workers = jobs or min(len(documents), max(1, os.cpu_count() or 1))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
+        one = partial(build_one, out_root=out_root, can_pdf=can_pdf, can_tex=can_tex)
+        with ProcessPoolExecutor(max_workers=max(1, workers),
+                                 initializer=_reproducible_process) as pool:
             for pdf, fallbacks, problem in pool.map(one, documents):
                 if pdf:
                     report.pdfs.append(pdf)
@@ -583,7 +621,9 @@ def build_documents(course_root=".", out_root=None, *, assignment=ASSIGNMENT, re
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m course.documents",
                                      description="Build solutions/*.pdf (worked solutions) and "
-                                                 "exercises/*.pdf (printable exercise sheets).")
+                                                 "exercises/*.pdf (printable exercise sheets).",
+                                     epilog="The committed PDFs are rebuilt, in the course folder, "
+                                            "with: python -m course.documents .")
     parser.add_argument("course", nargs="?", default=".",
                         help="the course folder (nbgrader_config.py, source/, release/)")
     parser.add_argument("--out", help="where solutions/ and exercises/ go (default: the course)")

@@ -5,10 +5,17 @@ configuration and freshly built source notebooks, no release/), exactly as the c
 clean checkout, then read the PDFs back with `pdftotext -layout`.  The build takes about 15 s on
 two idle cores (XeLaTeX dominates; up to a minute on a loaded machine).  The worked solutions must show each exercise's reference answer as the
 package computes it, at the printed precision (`worked.fmt`), and no grader text; the exercise
-sheets must name every exercise and show none of the answers.
+sheets must name every exercise and show none of the answers.  The PDFs committed in exercises/
+and solutions/ must read exactly like the fresh build (rebuild them with
+`python -m course.documents .`).  The intermediate steps of the worked solutions are checked in
+tests/test_worked.py.
 """
+import difflib
+import os
 import re
 import shutil
+from datetime import datetime, timezone
+from html.parser import HTMLParser
 import subprocess
 import sys
 from pathlib import Path
@@ -21,12 +28,12 @@ from course import documents, worked
 from autograder.catalogue import CATALOGUE, NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parent.parent
-# The exercise ids of EXERCISES.md; the symbolic ones exist when the catalogue has them.
+# The exercise ids of EXERCISES.md, the symbolic G6, B1 and B3 included: every one is required.
 EXERCISES_MD = ("F1a", "F1b", "F2a", "F2b", "F3a", "F3b", "F4", "A0", "A1", "A2",
                 "N1", "N2", "N3", "N4", "G1", "G2", "G3", "G4", "G5", "G6", "G7",
                 "B1", "B2", "B3", "B4", "B5", "B6")
-SYMBOLIC = {"G6", "B1", "B3"}
-EXPECTED_IDS = [e for e in EXERCISES_MD if e not in SYMBOLIC or e in CATALOGUE]
+SYMBOLIC = ("G6", "B1", "B3")
+EXPECTED_IDS = list(EXERCISES_MD)
 GRADER_TEXT = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "grade(", "check(", "autograder",
                "NotImplementedError", "YOUR CODE HERE", "YOUR ANSWER HERE")
 
@@ -86,6 +93,14 @@ def test_fmt_is_the_one_formatter():
     assert worked.eq(3 - 4.6) == "=" and worked.eq(2 / 3) == r"\approx"
 
 
+def test_the_catalogue_holds_every_exercise_symbolic_ones_included():
+    """The catalogue's ids are exactly EXERCISES.md's, in its order; G6, B1, B3 are not optional."""
+    assert list(CATALOGUE) == EXPECTED_IDS
+    for eid in SYMBOLIC:
+        assert any(item.kind == "symbolic" for item in CATALOGUE[eid].items), \
+            f"{eid} has no symbolic item"
+
+
 @pytest.mark.parametrize("eid", list(CATALOGUE))
 def test_worked_steps_end_with_the_catalogue_answers(eid):
     ex = CATALOGUE[eid]
@@ -114,6 +129,47 @@ def test_sheet_and_solution_cells_leave_out_the_grader():
     assert documents.forbidden_text(nbf.new_notebook(cells=[
         nbf.new_code_cell("### BEGIN HIDDEN TESTS\ngrade('N3', globals())")])) == \
         ["HIDDEN TESTS", "grade("]
+
+
+class _Reader(HTMLParser):
+    """The tags and the text inside <pre> of an HTML fragment."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tags, self.pre, self._in_pre = [], "", False
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append(tag)
+        self._in_pre |= tag == "pre"
+
+    def handle_endtag(self, tag):
+        self._in_pre &= tag != "pre"
+
+    def handle_data(self, data):
+        if self._in_pre:
+            self.pre += data
+
+
+def test_html_working_space_shows_code_as_text():
+    """The HTML fallback shows a signature in the working space as text: the browser reads back
+    exactly the code (with its <, > and &), and no tag hidden in it."""
+    code = ("def forward_pass(X, w1, b1, w2, b2):\n"
+            "    # 0 < x & x > -1; returns '<b>hidden</b>', output")
+    cells = documents.blank_box("Working space for N4", ["forward_pass"], 3, code)
+    (html_cell,) = [c for c in cells if c.metadata.get("raw_mimetype") == "text/html"]
+    reader = _Reader()
+    reader.feed(html_cell.source)
+    assert reader.pre == code
+    assert "b" not in reader.tags
+
+
+def test_latex_working_space_escapes_code():
+    """The LaTeX working space escapes TeX's special characters in names and code (nbconvert's
+    escape_latex), keeping indentation as space."""
+    cells = documents.blank_box("Working space", ["z_1a"], 3, "def f(x):\n    return x % 2 & {1}")
+    (tex,) = [c.source for c in cells if c.metadata.get("raw_mimetype") == "text/latex"]
+    assert r"\texttt{z\_1a}" in tex
+    assert r"return x \% 2 \& \{1\}" in tex and r"\hspace*{2em}" in tex
 
 
 def test_install_hint_names_the_packages():
@@ -145,16 +201,17 @@ def built(course, tmp_path_factory):
     return out, run
 
 
+def pdf_text(pdf):
+    """The text of a PDF as `pdftotext -layout` lays it out."""
+    return subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
+                          text=True, check=True).stdout
+
+
 @pytest.fixture(scope="module")
 def texts(built):
     out, _ = built
-    found = {}
-    for kind in documents.KINDS:
-        for pdf in sorted((out / kind).glob("*.pdf")):
-            text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True,
-                                  text=True, check=True).stdout
-            found[(kind, pdf.stem)] = normalise(text)
-    return found
+    return {(kind, pdf.stem): normalise(pdf_text(pdf))
+            for kind in documents.KINDS for pdf in sorted((out / kind).glob("*.pdf"))}
 
 
 @pytest.mark.slow
@@ -196,8 +253,10 @@ def test_solutions_show_the_working(texts):
     assert "Worked solution of G3" in nb04 and nb04.count("∂L/∂w₁") >= 1   # the SGD table
     assert "eta = 0.3" in nb04                                               # the loss figure
     assert "sigmoid" in texts[("solutions", "03_network_output")]           # the network figure
-    if "B3" in CATALOGUE:
-        assert "Hidden weights" in texts[("solutions", "05_backpropagation")]
+    nb05 = texts[("solutions", "05_backpropagation")]
+    assert "Hidden weights" in nb05, "B3's worked derivation is missing from the solutions"
+    assert "Worked solution of B1" in nb05
+    assert "Worked solution of G6" in nb04
 
 
 @pytest.mark.slow
@@ -232,3 +291,46 @@ def test_without_xelatex_it_says_what_is_missing_and_builds_html(course, tmp_pat
         assert not [t for t in GRADER_TEXT if t in html]
         assert (tmp_path / kind / f"{name}.tex").exists()         # LaTeX to typeset elsewhere,
         assert list((tmp_path / kind / f"{name}_files").glob("*.pdf"))     # with its figures
+
+
+# ---------------------------------------------------------------- the committed PDFs
+REBUILD = "python -m course.documents ."        # run in the course folder (this repository)
+
+
+@pytest.mark.slow
+@needs_tex
+def test_exactly_the_ten_pdfs_are_committed():
+    for kind in documents.KINDS:
+        found = sorted(p.stem for p in (ROOT / kind).glob("*.pdf"))
+        assert found == sorted(NOTEBOOKS), \
+            f"{kind}/ holds {found}, not one PDF per notebook; rebuild with: {REBUILD}"
+
+
+@pytest.mark.slow
+@needs_tex
+@pytest.mark.parametrize("kind", list(documents.KINDS))
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_committed_pdf_has_the_text_of_a_fresh_build(built, kind, name):
+    """The committed PDF reads (pdftotext -layout) exactly like one built now from the course."""
+    committed = ROOT / kind / f"{name}.pdf"
+    fresh = built[0] / kind / f"{name}.pdf"
+    assert committed.exists(), f"{kind}/{name}.pdf is not committed; build it with: {REBUILD}"
+    old, new = pdf_text(committed).splitlines(), pdf_text(fresh).splitlines()
+    if old != new:
+        diff = list(difflib.unified_diff(old, new, "committed", "fresh build", n=1, lineterm=""))
+        pytest.fail(f"{kind}/{name}.pdf is stale: its text differs from a fresh build. Rebuild "
+                    f"the PDFs with: {REBUILD}\n" + "\n".join(diff[:30]))
+
+
+@pytest.mark.slow
+@needs_tex
+def test_fresh_pdfs_are_dated_by_source_date_epoch(built):
+    """Builds are reproducible: every PDF is dated SOURCE_DATE_EPOCH (the build's fixed one unless
+    the environment sets it), not the time of the build."""
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", documents.SOURCE_DATE_EPOCH))
+    want = datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
+    for pdf in sorted(built[0].glob("*/*.pdf")):
+        info = subprocess.run(["pdfinfo", "-isodates", str(pdf)], capture_output=True, text=True,
+                              check=True).stdout
+        dates = re.findall(r"^(?:CreationDate|ModDate):\s*(\S+)", info, flags=re.M)
+        assert dates and all(d.startswith(want) for d in dates), f"{pdf.name}: dated {dates}"
