@@ -49,17 +49,19 @@ import nbformat
 import nbformat.v4 as nbf
 from nbconvert.filters import escape_latex
 
-from autograder.cli import tool_env
+from autograder.settings import tool_env
 
 ASSIGNMENT = "maths_of_dl"
 COURSE_TITLE = "Maths of Deep Learning"
 KINDS = {"exercises": "exercise sheet", "solutions": "worked solutions"}
 
 # Text that must never reach a document: nbgrader's markers and stubs, the grader's calls.
-FORBIDDEN = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "grade(", "check(", "autograder",
+FORBIDDEN = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "record(", "check(", "autograder",
+             "mdl_kernel",
              "NotImplementedError", "YOUR CODE HERE", "YOUR ANSWER HERE")
 STUB_LINES = re.compile(r"^\s*(# YOUR CODE HERE|raise NotImplementedError\(\)|YOUR ANSWER HERE)\s*$")
-GRADER_LINES = re.compile(r"^\s*(from autograder\b|import autograder\b)|\b(check|grade)\(")
+GRADER_LINES = re.compile(r"^\s*(from (autograder|mdl_kernel)\b|import (autograder|mdl_kernel)\b)"
+                          r"|\b(check|record)\(")
 SHOW_LINES = re.compile(r"^\s*plt\.show\(\)\s*$")
 IMPORT_LINES = re.compile(r"^\s*(import \w[\w.]*( as \w+)?|from [\w.]+ import [\w, ]+)\s*$")
 
@@ -305,7 +307,7 @@ def working_space(eid, cell, kind):
         label, names, height = f"Working space for {eid} (graded by your tutor)", [], 6
     else:
         names = [item.name for item in ex.items]
-        functions = any(item.kind == "function" for item in ex.items)
+        functions = any(item.kind.name == "function" for item in ex.items)
         label = f"Working space for {eid}"
         height = 11 if functions else min(4 + 1.5 * len(ex.items), 12)
     code = clean_code(cell.source) if cell.cell_type == "code" else ""    # a signature, say

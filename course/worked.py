@@ -177,7 +177,7 @@ def function_results(ex):
     """The reference's output on each case the student sees (never the hidden ones)."""
     lines = []
     for item in ex.items:
-        if item.kind != "function":
+        if item.kind.name != "function":
             continue
         for case in item.cases:
             if case.hidden:
@@ -193,12 +193,9 @@ def answers(ex):
     """The catalogue's reference answers of an exercise, as the grader holds them."""
     out = []
     for item in ex.items:
-        if item.kind in ("value", "integer"):
-            out.append(f"* `{item.name}` $= {tmat(item.expected)}$")
-        elif item.kind == "boolean":
-            out.append(f"* `{item.name} = {bool(item.expected)}`")
-        elif item.kind == "label":
-            out.append(f'* `{item.name} = "{item.expected}"`')
+        line = item.kind.worked(item, tmat)
+        if line:
+            out.append(line)
     blocks = []
     if out:
         blocks.append(md("**Answer.**", "", *out))
@@ -677,7 +674,7 @@ def _symbolic_answer(ex, model):
     import sympy as sp
     lines = []
     for item in ex.items:
-        if item.kind != "symbolic":
+        if item.kind.name != "symbolic":
             continue
         shown = _collapse(sp.sympify(item.expected), model.intermediates)
         lines.append(f"* `{item.name}` $= {sym_latex(shown)}$")

@@ -53,26 +53,26 @@ def answer_strings(ex):
     """Every reference answer of an exercise as the solutions print it."""
     out = []
     for item in ex.items:
-        if item.kind in ("value", "integer"):
+        if item.kind.name in ("value", "integer"):
             out += [shown(v) for v in np.ravel(item.expected)]
-        elif item.kind == "boolean":
+        elif item.kind.name == "boolean":
             out.append(str(bool(item.expected)))
-        elif item.kind == "label":
+        elif item.kind.name == "label":
             out.append(str(item.expected))
-        elif item.kind == "function":
+        elif item.kind.name == "function":
             for case in item.cases:
                 if not case.hidden:
                     result = case.expected()
                     for part in result if isinstance(result, tuple) else (result,):
                         out += [shown(v) for v in np.ravel(part)]
-        elif item.kind == "symbolic":
+        elif item.kind.name == "symbolic":
             out.append(item.name)
     return out
 
 
 def distinctive_answers(ex):
     """Answers of a hand exercise that cannot appear on a sheet by chance (5 digits or more)."""
-    return [s for item in ex.items if item.kind == "value"
+    return [s for item in ex.items if item.kind.name == "value"
             for s in (shown(v) for v in np.ravel(item.expected))
             if len(re.sub(r"\D", "", s)) >= 5]
 
@@ -97,7 +97,7 @@ def test_the_catalogue_holds_every_exercise_symbolic_ones_included():
     """The catalogue's ids are exactly EXERCISES.md's, in its order; G6, B1, B3 are not optional."""
     assert list(CATALOGUE) == EXPECTED_IDS
     for eid in SYMBOLIC:
-        assert any(item.kind == "symbolic" for item in CATALOGUE[eid].items), \
+        assert any(item.kind.name == "symbolic" for item in CATALOGUE[eid].items), \
             f"{eid} has no symbolic item"
 
 
@@ -113,7 +113,7 @@ def test_worked_steps_end_with_the_catalogue_answers(eid):
 def test_sheet_and_solution_cells_leave_out_the_grader():
     release = nbf.new_notebook(cells=[
         nbf.new_markdown_cell("## Exercise N3\n\nWhich answer?"),
-        nbf.new_code_cell("import numpy as np\nfrom autograder import check, grade"),
+        nbf.new_code_cell("import numpy as np\nfrom mdl_kernel import check, record"),
         nbf.new_code_cell("# YOUR CODE HERE\nraise NotImplementedError()",
                           metadata={"nbgrader": {"grade_id": "N3_answer", "solution": True,
                                                  "grade": False}}),
@@ -127,8 +127,8 @@ def test_sheet_and_solution_cells_leave_out_the_grader():
     assert any("Working space for N3" in c.source for c in sheet.cells)
     assert any('"YES"' in c.source for c in solution.cells)
     assert documents.forbidden_text(nbf.new_notebook(cells=[
-        nbf.new_code_cell("### BEGIN HIDDEN TESTS\ngrade('N3', globals())")])) == \
-        ["HIDDEN TESTS", "grade("]
+        nbf.new_code_cell("### BEGIN HIDDEN TESTS\nrecord('N3', globals())")])) == \
+        ["HIDDEN TESTS", "record("]
 
 
 class _Reader(HTMLParser):
