@@ -1,17 +1,14 @@
 """True or False; the item's `hint` says what to do when it is wrong."""
 from mdl_kernel import plain as P
 
-from .base import Kind
+from .exact import Exact
 
 
-class Boolean(Kind):
+class Boolean(Exact):
     name = "boolean"
 
-    def compute_data(self, item):
-        return {"expected": bool(item.expected), "hint": item.hint}
-
-    def shipped(self, item):
-        return self.data(item)
+    def expected(self, item):
+        return bool(item.expected)
 
     def record_schema(self, item):
         return {"type": "object", "properties": {"type": {"const": "bool"},

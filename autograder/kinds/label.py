@@ -3,20 +3,17 @@ wrong."""
 from mdl_kernel import plain as P
 from mdl_kernel.limits import MAX_LABEL
 
-from .base import Kind
+from .exact import Exact
 
 
-class Label(Kind):
+class Label(Exact):
     name = "label"
 
     def info(self, item):
         return dict(super().info(item), choices=list(item.options["choices"]))
 
-    def compute_data(self, item):
-        return {"expected": str(item.expected), "hint": item.hint}
-
-    def shipped(self, item):
-        return self.data(item)
+    def expected(self, item):
+        return str(item.expected)
 
     def record_schema(self, item):
         return {"type": "object", "properties": {"type": {"const": "text"},

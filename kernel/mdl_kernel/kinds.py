@@ -66,7 +66,23 @@ class Integer(Value):
         return score, message, mistake
 
 
-class Boolean:
+class _Exact:
+    """An answer that is right or wrong as a whole: `value(plain)` against the expected value;
+    `data` holds it and the hint shown when the answer is wrong."""
+
+    def value(self, plain):
+        return plain["value"]
+
+    def judge(self, name, plain, info, data, include_hidden=True):
+        ok, message = self.check_form(name, plain, info)
+        if not ok:
+            return 0.0, message, None
+        if self.value(plain) == data["expected"]:
+            return 1.0, f"{name}: correct.", None
+        return 0.0, f"{name}: {data['hint']}", None
+
+
+class Boolean(_Exact):
     """True or False."""
     name = "boolean"
 
@@ -78,38 +94,25 @@ class Boolean:
             return False, f"{name}: True or False is expected."
         return True, f"{name}: True or False, as asked."
 
-    def judge(self, name, plain, info, data, include_hidden=True):
-        ok, message = self.check_form(name, plain, info)
-        if not ok:
-            return 0.0, message, None
-        if plain["value"] == bool(data["expected"]):
-            return 1.0, f"{name}: correct.", None
-        return 0.0, f"{name}: {data['hint']}", None
 
-
-class Label:
+class Label(_Exact):
     """A word from a short list of choices, in any case."""
     name = "label"
 
     def read(self, value, info, cases=None):
         return P.text(value)
 
+    def value(self, plain):
+        return plain["value"].strip().upper()
+
     def check_form(self, name, plain, info):
         choices = info["choices"]
         if plain["type"] != "text":
             return False, f"{name}: text is expected, one of {', '.join(choices)}."
-        if plain["value"].strip().upper() not in choices:
+        if self.value(plain) not in choices:
             return False, (f"{name}: the answer must be one of {', '.join(map(repr, choices))} "
                            "(any case).")
         return True, f"{name}: one of {', '.join(map(repr, choices))}, as asked."
-
-    def judge(self, name, plain, info, data, include_hidden=True):
-        ok, message = self.check_form(name, plain, info)
-        if not ok:
-            return 0.0, message, None
-        if plain["value"].strip().upper() == data["expected"]:
-            return 1.0, f"{name}: correct.", None
-        return 0.0, f"{name}: {data['hint']}", None
 
 
 class Function:
