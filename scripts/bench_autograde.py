@@ -1,7 +1,11 @@
 """Benchmark: `nbgrader autograde` of one full correct submission against plain execution of the
-same five notebooks without any test cell.  Several runs each; prints the medians.
+same five notebooks without any test cell.  Several runs each, interleaved; prints the medians.
 
-    .venv/bin/python scripts/bench_autograde.py [--runs 3]
+    .venv/bin/python scripts/bench_autograde.py [--runs 3] [--baseline CHECKOUT]
+
+With --baseline, the same correct work is also autograded, in the same runs, by the course of
+another checkout of this repository (e.g. `git worktree add /tmp/base <commit>`), whose own
+`autograder` is put first on PYTHONPATH: before/after figures from one run.
 """
 import argparse
 import shutil
@@ -29,27 +33,55 @@ def plain_run(folder):
         NotebookClient(nb, timeout=120, kernel_name="python3").execute()
 
 
+def autograde(course, env):
+    """Seconds of one `nbgrader autograde` of the course's submission."""
+    shutil.rmtree(course / "autograded", ignore_errors=True)
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "nbgrader", "autograde", "maths_of_dl", "--force",
+                    "--log-level=ERROR"], cwd=course, check=True, env=env)
+    return time.perf_counter() - start
+
+
+def baseline_course(checkout, folder):
+    """A course folder made from another checkout, released by that checkout's code."""
+    checkout = Path(checkout).resolve()
+    folder.mkdir(parents=True)
+    shutil.copy(checkout / "nbgrader_config.py", folder)
+    for part in ("source", "release"):
+        shutil.copytree(checkout / part, folder / part)
+    env = cli.tool_env(PYTHONPATH=str(checkout))
+    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "maths_of_dl",
+                    "--force", "--log-level=ERROR"], cwd=folder, check=True, env=env)
+    write_submission(folder, "bench")
+    return folder, env
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--baseline", metavar="CHECKOUT",
+                        help="also autograde the same work with another checkout's course")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         course = cli.prepare(Path(tmp) / "course")
         cli.release(course)
         submission = write_submission(course, "bench")
-        graded, plain = [], []
+        base = baseline_course(args.baseline, Path(tmp) / "baseline") if args.baseline else None
+        graded, plain, before = [], [], []
         for _ in range(args.runs):
-            shutil.rmtree(course / "autograded", ignore_errors=True)
-            start = time.perf_counter()
-            subprocess.run([sys.executable, "-m", "nbgrader", "autograde", "maths_of_dl", "--force",
-                            "--log-level=ERROR"], cwd=course, check=True,
-                           env=cli.tool_env())
-            graded.append(time.perf_counter() - start)
+            graded.append(autograde(course, cli.tool_env()))
+            if base:
+                before.append(autograde(*base))
             start = time.perf_counter()
             plain_run(submission)
             plain.append(time.perf_counter() - start)
     g, p = statistics.median(graded), statistics.median(plain)
     print(f"runs: {args.runs}")
+    if before:
+        b = statistics.median(before)
+        print(f"nbgrader autograde, baseline {args.baseline}: median {b:.1f} s "
+              f"(runs: {', '.join(f'{x:.1f}' for x in before)}); this course / baseline "
+              f"{g / b:.2f}")
     print(f"nbgrader autograde, one submission (5 notebooks): median {g:.1f} s "
           f"(runs: {', '.join(f'{x:.1f}' for x in graded)})")
     print(f"plain execution, no test cells:                 median {p:.1f} s "

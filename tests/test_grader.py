@@ -553,9 +553,12 @@ def test_validate_refuses_malformed_function_and_expression_records():
     with pytest.raises(records.Malformed):
         records.validate(single, "N4")
     record = _record("B1", {"dL_dw": "2*w", "dL_db": "2*b"})
-    record["answers"]["dL_dw"]["tree"] = ["call", ["sym", "__import__"]]
-    with pytest.raises(records.Malformed):
-        records.validate(record, "B1")
+    for tree in (["call", ["sym", "__import__"]], ["pow", ["sym", "w"]], ["int", 1.5],
+                 ["sym", "w" * 65], ["add", ["mul", ["int", 2], ["exp"]]], ["rat", 1],
+                 ["mul", ["int", 2], "w"]):
+        record["answers"]["dL_dw"]["tree"] = tree
+        with pytest.raises(records.Malformed):
+            records.validate(record, "B1")
 
 
 def test_grade_cell_judges_the_record_whatever_the_kernel_printed():

@@ -24,7 +24,7 @@ from mdl_kernel.limits import (MAX_DEPTH, MAX_NODES, MAX_RECORD_DEPTH, MAX_RECOR
 from mdl_kernel.recording import RECORD_MIME
 
 from ..catalogue import CATALOGUE
-from ..kinds.symbolic import TREE
+from ..kinds.symbolic import OPERATIONS, TREE
 
 MAX_STRING = 100_000
 __all__ = ["RECORD_MIME", "Malformed", "schema", "validate"]
@@ -103,13 +103,28 @@ def _arrays(value, where):
             _arrays(v, f"{where}[{k}]")
 
 
+LEAVES = {"int": (int,), "rat": (int, int), "float": (str,), "sym": (str,)}
+ARITY = {"pow": 2, "exp": 1, "log": 1, "tanh": 1, "sinh": 1, "cosh": 1}
+
+
 def _tree_size(tree, where, budget, depth=0):
+    """A tree of whitelisted operations: leaves of the right types (text of at most 64
+    characters), operations with their number of operands, within MAX_NODES and MAX_DEPTH."""
     budget[0] -= 1
     if budget[0] < 0 or depth > MAX_DEPTH:
         raise Malformed(f"{where} is an expression tree larger than the grader accepts")
-    if tree[0] not in ("int", "rat", "float", "sym"):
-        for arg in tree[1:]:
-            _tree_size(arg, where, budget, depth + 1)
+    if type(tree) is not list or not tree or tree[0] not in OPERATIONS:
+        raise Malformed(f"{where} is not a node of a whitelisted operation")
+    op, args = tree[0], tree[1:]
+    if op in LEAVES:
+        if tuple(type(a) for a in args) != LEAVES[op] or \
+                any(type(a) is str and len(a) > 64 for a in args):
+            raise Malformed(f"{where} is not a well-formed {op} node")
+        return
+    if not args or len(args) != ARITY.get(op, len(args)):
+        raise Malformed(f"{where} does not have the operands {op} takes")
+    for k, arg in enumerate(args):
+        _tree_size(arg, f"{where}[{k + 1}]", budget, depth + 1)
 
 
 def validate(record, exercise_id):
