@@ -73,7 +73,8 @@ def package(mode, out):
 
 def install_kernel_spec(python, name=None):
     """Register the grading kernel spec (settings.GRADING_KERNEL) in this environment: a kernel
-    run by `python`, an environment that has the kernel side and no tutor side."""
+    run by `python`, an environment that has the kernel side and no tutor side, started in the
+    sandbox (`grading.sandbox.SandboxProvisioner`)."""
     import tempfile
 
     from jupyter_client.kernelspec import KernelSpecManager
@@ -81,7 +82,9 @@ def install_kernel_spec(python, name=None):
     from .settings import GRADING_KERNEL
     spec = {"argv": [str(python), "-m", "ipykernel_launcher", "-f", "{connection_file}"],
             "display_name": "Maths of DL (grading)", "language": "python",
-            "metadata": {"debugger": False}}
+            "interrupt_mode": "message",     # a signal would stop at the sandbox's edge
+            "metadata": {"debugger": False,
+                         "kernel_provisioner": {"provisioner_name": "maths-of-dl-sandbox"}}}
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "kernel.json").write_text(json.dumps(spec, indent=1))
         return KernelSpecManager().install_kernel_spec(folder, name or GRADING_KERNEL,

@@ -5,8 +5,9 @@
 #  * .grading-kernel/: the grading kernel's environment: NumPy, SymPy, matplotlib, ipykernel and
 #    the kernel side in its `format` mode only -- nothing that knows an answer -- registered as
 #    the kernel spec `maths-of-dl-grading`, which nbgrader_config.py makes autograde use;
-#  * the Debian packages for PDFs (when root; otherwise it says what to install and carries on:
-#    everything but the PDFs works).
+#  * bubblewrap, the grading kernels' sandbox, and the Debian packages for PDFs (when root;
+#    otherwise it says what to install and carries on: everything but the PDFs works, and grading
+#    needs bubblewrap or MATHS_OF_DL_UNSANDBOXED=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -14,7 +15,7 @@ PYTHON=${PYTHON:-python3}
 quiet() { "$@" 2>&1 | grep -v "is ignored\|BuildBackendWarning\|editable_wheel\|^ *!!\|^ *\*\*\*\|Please be careful\|name as your package\|WheelFile\|^ *$" || true; }
 
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-if ! .venv/bin/python -c "import nbgrader, autograder, mdl_kernel" 2>/dev/null || [ requirements.lock -nt .venv/.installed ]; then
+if ! .venv/bin/python -c "import nbgrader, autograder, mdl_kernel" 2>/dev/null || [ requirements.lock -nt .venv/.installed ] || [ pyproject.toml -nt .venv/.installed ]; then
   quiet .venv/bin/python -m pip install -q --upgrade pip
   quiet .venv/bin/python -m pip install -q -r requirements.lock
   quiet .venv/bin/python -m pip install -q --no-deps -e . -e kernel/
@@ -41,6 +42,16 @@ if [ "$(cat $KERNEL_ENV/.kernel-side 2>/dev/null)" != "$stamp" ]; then
 fi
 .venv/bin/python -m autograder.kernel_data --kernel-spec "$PWD/$KERNEL_ENV/bin/python" >/dev/null
 $KERNEL_ENV/bin/python -c "import mdl_kernel" || { echo "setup: the grading kernel failed to install" >&2; exit 1; }
+
+if ! command -v bwrap >/dev/null 2>&1; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "setup: installing bubblewrap (the grading kernels' sandbox)"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null
+  else
+    echo "setup: grading needs bubblewrap; install (as root): apt-get install bubblewrap" >&2
+  fi
+fi
 
 missing=""
 for tool in xelatex pandoc pdftotext; do command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"; done

@@ -1,0 +1,204 @@
+"""The grading kernels' sandbox: every kernel of the grading kernel spec runs under bubblewrap.
+
+`SandboxProvisioner` is a jupyter_client kernel provisioner, named in the grading kernel spec
+(`metadata.kernel_provisioner`), so every kernel that `nbgrader autograde` or the class tool
+starts from that spec is wrapped, whatever starts it.  The kernel gets
+
+  * a read-only system: /usr (and /bin, /lib..., /etc), its own Python environment and the
+    Python installation it is built on, and nothing else of the machine's files;
+  * an empty private /tmp and home (tmpfs of TMP_BYTES each);
+  * the notebook's folder as a scratch copy, at its own path (what it writes there is thrown
+    away), and its connection file and socket folder;
+  * no network (a network namespace of its own, with loopback only; it talks to nbgrader over
+    Unix sockets, `c.KernelManager.transport = "ipc"`);
+  * an environment of ENVIRONMENT variables only (plus Jupyter's JPY_*);
+  * limits set on the kernel itself with `prlimit`: LIMITS (address space, processes and threads,
+    file size, CPU seconds, open files), and, when grading runs as root, a user id of its own
+    (`setpriv`), so that the process limit counts its processes only.
+
+Where bubblewrap cannot run (not Linux, not installed, user namespaces disabled), `problem()`
+says why and what to do; grading refuses (`refuse_without_sandbox`) unless the tutor chose to
+grade unsandboxed with MATHS_OF_DL_UNSANDBOXED=1 (`maths-of-dl grade-class --unsandboxed`), which
+is logged and shown in the class report.
+"""
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+from functools import lru_cache
+from pathlib import Path
+
+from jupyter_client.provisioning import LocalProvisioner
+
+UNSANDBOXED_VARIABLE = "MATHS_OF_DL_UNSANDBOXED"
+MIB = 1 << 20
+LIMITS = {"as": 3072 * MIB,        # bytes of address space: a memory bomb gets MemoryError
+          "nproc": 128,            # processes and threads of the kernel's user: no fork bomb
+          "fsize": 256 * MIB,      # bytes of one file: no 10 GB file
+          "cpu": 900,              # CPU seconds of the whole notebook
+          "nofile": 256}           # open files
+TMP_BYTES = 256 * MIB
+SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
+ENVIRONMENT = ("LANG", "LC_ALL", "TZ", "MPLBACKEND", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+               "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+HOME = "/home/student"
+FIRST_UID = 200_000                # the sandboxes' user ids: FIRST_UID + 0 .. 49 999
+
+log = logging.getLogger(__name__)
+
+
+def unsandboxed():
+    """The tutor chose to grade without the sandbox."""
+    return os.environ.get(UNSANDBOXED_VARIABLE) == "1"
+
+
+@lru_cache(maxsize=1)
+def problem():
+    """Why bubblewrap cannot sandbox a kernel here, with the fix; None when it can."""
+    if not sys.platform.startswith("linux"):
+        return (f"grading kernels run under bubblewrap, which needs Linux (this is "
+                f"{sys.platform}); grade on Linux, or set {UNSANDBOXED_VARIABLE}=1 to grade "
+                "unsandboxed")
+    if not shutil.which("bwrap"):
+        return ("grading kernels run under bubblewrap, which is not installed: "
+                "apt-get install bubblewrap (scripts/setup.sh does it as root), or set "
+                f"{UNSANDBOXED_VARIABLE}=1 to grade unsandboxed")
+    probe = [shutil.which("bwrap"), "--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc",
+             "--unshare-pid", "--unshare-net", "--unshare-ipc", "--die-with-parent", "true"]
+    if os.geteuid() != 0:
+        probe[1:1] = ["--unshare-user"]
+    try:
+        done = subprocess.run(probe, capture_output=True, text=True, timeout=10)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"bubblewrap could not start ({error}); set {UNSANDBOXED_VARIABLE}=1 to grade unsandboxed"
+    if done.returncode != 0:
+        return ("bubblewrap cannot create a sandbox here "
+                f"({done.stderr.strip()[:200] or 'exit ' + str(done.returncode)}): allow user "
+                "namespaces (sysctl kernel.unprivileged_userns_clone=1 or "
+                f"user.max_user_namespaces > 0), or set {UNSANDBOXED_VARIABLE}=1 to grade "
+                "unsandboxed")
+    return None
+
+
+def refuse_without_sandbox():
+    """Raise RuntimeError naming the fix when kernels cannot be sandboxed and the tutor did not
+    choose to grade unsandboxed; log the choice when they did."""
+    if unsandboxed():
+        log.warning("GRADING UNSANDBOXED (%s=1): student code runs with the tutor's rights",
+                    UNSANDBOXED_VARIABLE)
+        return
+    reason = problem()
+    if reason:
+        raise RuntimeError(f"Not grading: {reason}.")
+
+
+def _python_paths(python):
+    """The folders a Python interpreter needs: its environment and the installation under it."""
+    python = Path(python)
+    prefix = python.parent.parent
+    paths = {prefix.resolve() if not (prefix / "pyvenv.cfg").exists() else prefix}
+    config = prefix / "pyvenv.cfg"
+    if config.exists():
+        for line in config.read_text().splitlines():
+            key, _, value = line.partition("=")
+            if key.strip() == "home":
+                paths.add(Path(value.strip()).resolve().parent)
+    paths.add(Path(os.path.realpath(python)).parent.parent)
+    return sorted(str(p) for p in paths)
+
+
+def _system():
+    args = []
+    for path in SYSTEM:
+        if os.path.islink(path):
+            args += ["--symlink", os.readlink(path), path]
+        elif os.path.isdir(path):
+            args += ["--ro-bind", path, path]
+    return args
+
+
+def command(kernel_cmd, cwd, scratch, connection_file, socket_dir, uid=None):
+    """The bubblewrap command line that runs `kernel_cmd` in the sandbox."""
+    args = [shutil.which("bwrap") or "bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+            "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent"]
+    if uid is None:
+        args.append("--unshare-user")
+    args += _system()
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
+             "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", HOME]
+    binds = [("--ro-bind", path, path) for path in _python_paths(kernel_cmd[0])]
+    binds += [("--ro-bind", connection_file, connection_file), ("--bind", socket_dir, socket_dir),
+              ("--bind", scratch, cwd)]
+    # the folders above what is bound, made traversable (bubblewrap makes them 0700)
+    above = sorted({str(parent) for _, _, dest in binds for parent in Path(dest).parents
+                    if str(parent) not in ("/", "/tmp", HOME)})
+    for folder in above:
+        args += ["--perms", "0755", "--dir", folder]
+    for bind in binds:
+        args += list(bind)
+    # jupyter_client adds the parent's process id, which means nothing in the sandbox's process
+    # namespace (the kernel would think nbgrader had exited); --die-with-parent does that job
+    args += ["--unsetenv", "JPY_PARENT_PID", "--chdir", cwd, "--"]
+    limits = ["prlimit"] + [f"--{name}={value}" for name, value in LIMITS.items()] + ["--"]
+    drop = [] if uid is None else ["setpriv", f"--reuid={uid}", f"--regid={uid}",
+                                   "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",
+                                   "--"]
+    return args + limits + drop + list(kernel_cmd)
+
+
+def environment(env, kernel_cmd):
+    """The kernel's environment: the allow-list, Jupyter's JPY_* variables, a PATH and a home."""
+    kept = {k: v for k, v in env.items() if k in ENVIRONMENT or k.startswith("JPY_")}
+    return dict(kept, HOME=HOME, PATH=f"{Path(kernel_cmd[0]).parent}:/usr/bin:/bin",
+                LANG=env.get("LANG", "C.UTF-8"))
+
+
+class SandboxProvisioner(LocalProvisioner):
+    """A local kernel, started under bubblewrap (see the module's docstring)."""
+
+    scratch = None
+
+    async def pre_launch(self, **kwargs):
+        kwargs = await super().pre_launch(**kwargs)
+        if unsandboxed():
+            self.log.warning("Kernel started UNSANDBOXED (%s=1)", UNSANDBOXED_VARIABLE)
+            return kwargs
+        reason = problem()
+        if reason:
+            raise RuntimeError(f"Not starting the grading kernel: {reason}.")
+        km = self.parent
+        if km.transport != "ipc":
+            raise RuntimeError("The sandboxed grading kernel has no network: set "
+                               'c.KernelManager.transport = "ipc" (nbgrader_config.py does)')
+        cmd, env = kwargs["cmd"], kwargs.get("env") or dict(os.environ)
+        cwd = os.path.abspath(kwargs.get("cwd") or os.getcwd())
+        self.scratch = tempfile.mkdtemp(prefix="mdl-sandbox-")
+        scratch = os.path.join(self.scratch, "work")
+        shutil.copytree(cwd, scratch, symlinks=True,
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        socket_dir = os.path.dirname(km.ip)
+        uid = None
+        if os.geteuid() == 0:
+            uid = FIRST_UID + uuid.uuid4().int % 50_000
+            for path in (scratch, socket_dir, km.connection_file):
+                _chown(path, uid)
+        kwargs["cmd"] = command(cmd, cwd, scratch, km.connection_file, socket_dir, uid)
+        kwargs["env"] = environment(env, cmd)
+        return kwargs
+
+    async def cleanup(self, restart=False):
+        await super().cleanup(restart)
+        if self.scratch and not restart:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+            self.scratch = None
+
+
+def _chown(path, uid):
+    os.chown(path, uid, uid)
+    for root, folders, files in os.walk(path):
+        for name in folders + files:
+            os.chown(os.path.join(root, name), uid, uid, follow_symlinks=False)
