@@ -44,4 +44,6 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 preprocessors = list(Autograde.class_traits()["autograde_preprocessors"].default())
 preprocessors.insert(preprocessors.index(Execute), "autograder.grading.inputs.TestInputs")
 preprocessors.insert(preprocessors.index(SaveAutoGrades), "autograder.grading.grader.Grade")
+# nbgrader's Execute, except that a kernel that dies costs only the cells it had not run
+preprocessors[preprocessors.index(Execute)] = "autograder.grading.kernels.Execute"
 c.Autograde.autograde_preprocessors = preprocessors

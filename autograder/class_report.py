@@ -66,6 +66,19 @@ def read_mistakes(course, student):
     return found
 
 
+def read_unsandboxed(course):
+    """The students whose notebooks were graded without the sandbox (the grader's metadata)."""
+    found = set()
+    for path in sorted((Path(course) / "autograded").glob(f"*/{ASSIGNMENT}/*.ipynb")):
+        try:
+            if nbformat.read(path, as_version=4).metadata[METADATA_KEY]["grading"]["sandboxed"] \
+                    is False:
+                found.add(path.parent.parent.name)
+        except Exception:   # noqa: BLE001 (not graded, or not a notebook any more)
+            continue
+    return found
+
+
 def read_flags_by_student(course):
     """{student: [flag text]} from the grader's flags file (see autograder.grading.flags)."""
     flags = defaultdict(list)
@@ -122,7 +135,11 @@ def write_report(course, out=None):
 
     totals = [scores[s]["score"] for s in students]
     maximum = max((scores[s]["max"] for s in students), default=0)
-    lines = [f"# Class report: {ASSIGNMENT}", "",
+    unsandboxed = read_unsandboxed(course)
+    sandbox = ("Every grading kernel ran in the bubblewrap sandbox." if not unsandboxed else
+               f"**Graded WITHOUT the sandbox** ({len(unsandboxed)} students: "
+               f"{', '.join(sorted(unsandboxed))}): their code ran with the tutor's rights.")
+    lines = [f"# Class report: {ASSIGNMENT}", "", sandbox, "",
              f"{len(students)} students; mean {sum(totals) / max(len(totals), 1):.1f} / {maximum:g}"
              f" points; median {statistics.median(totals) if totals else 0:g}.", "",
              "![scores](scores.png)", "", "## Per exercise", "",

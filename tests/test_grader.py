@@ -417,14 +417,20 @@ def test_stock_course_grades_an_honest_student_fully(graded):
 
 
 @pytest.mark.slow
-def test_a_dead_kernel_scores_nothing(graded):
-    """os._exit kills the kernel: nbgrader aborts the notebook (an ERROR in its log) and its test
-    cells keep no autograde score (0); the class tool reports such notebooks."""
+def test_a_dead_kernel_keeps_the_points_of_the_cells_before_it(graded):
+    """os._exit kills the kernel in F4's answer cell: the exercises before it keep their points,
+    F4 scores 0 with the reason in its feedback, and the notebook is flagged kernel-died."""
     run = graded["graded"]
-    assert run.returncode != 0 and "x_kernel_death" in run.log
     scores = run.scores("x_kernel_death", "01_forward_pass")
-    assert all(score == 0 and auto is None and needs_manual
-               for score, auto, needs_manual in scores.values())
+    for eid, (score, auto, _) in scores.items():
+        expected = 0.0 if eid == "F4" else CATALOGUE[eid].points
+        assert score == auto == expected, eid
+    entry = run.flag("x_kernel_death", "01_forward_pass")
+    assert "kernel-died" in entry["reasons"]
+    path = run.course / "autograded" / "x_kernel_death" / ASSIGNMENT / "01_forward_pass.ipynb"
+    cell = next(c for c in nbformat.read(path, as_version=4).cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") == "F4")
+    assert "the kernel died in cell" in "".join(o.get("text", "") for o in cell.outputs)
 
 
 @pytest.mark.slow
@@ -632,7 +638,9 @@ def test_config_inserts_the_grader_into_nbgraders_own_list():
     names = [p if isinstance(p, str) else p.__name__
              for p in config.Autograde.autograde_preprocessors]
     stock = [p.__name__ for p in Autograde.class_traits()["autograde_preprocessors"].default()]
-    assert [n for n in names if not n.startswith("autograder.")] == stock
-    assert names.index("autograder.grading.inputs.TestInputs") == names.index("Execute") - 1
+    ours = [n.replace("autograder.grading.kernels.Execute", "Execute") for n in names]
+    assert [n for n in ours if not n.startswith("autograder.")] == stock
+    execute = names.index("autograder.grading.kernels.Execute")
+    assert names.index("autograder.grading.inputs.TestInputs") == execute - 1
     assert names.index("autograder.grading.grader.Grade") == names.index("SaveAutoGrades") - 1
     assert config.Execute.kernel_name == "maths-of-dl-grading"

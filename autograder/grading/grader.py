@@ -21,6 +21,8 @@ Flags.  A notebook is flagged for a human when
     record-missing      a graded test cell has no record
     record-malformed    a record breaks the schema, is for another exercise, or is duplicated
     test-cell-missing   a graded test cell of the assignment is not in the notebook
+    kernel-died         the kernel died (`kernels.Execute`) before a test cell ran; the test
+                        cells before it keep their points
     tamper:<reason>     the static scan of the notebook's code (`tamper.scan_notebook`) saw a
                         sign of tampering (reasons listed there)
 The score stands whatever the flags say.  Flags go to nbgrader's log and to the flags file
@@ -47,6 +49,7 @@ from ..judging import judge
 from . import tamper
 from .flags import FLAGS_FILE, FORMAT, update_flags
 from .records import RECORD_MIME, Malformed, validate
+from .sandbox import unsandboxed
 
 METADATA_KEY = "maths_of_dl"
 
@@ -177,9 +180,16 @@ class Grade(NbGraderPreprocessor):
         if not tests and not expected:
             return nb, resources   # not a notebook of this course
         exercises, reasons = {}, set()
+        died_in = resources.get("maths_of_dl", {}).get("kernel_died_in")
         for index, grade_id in tests.items():
             cell = nb.cells[index]
             summary = grade_cell(cell, grade_id)
+            if died_in is not None and index >= died_in and "record-missing" in summary["reasons"]:
+                summary["reasons"] = ["kernel-died"]
+                summary["problems"] = [f"the kernel died in cell {died_in}, before this test ran"]
+                summary["feedback"] = (f"Not graded: the kernel died in cell {died_in + 1} of the "
+                                       "notebook (a crash, os._exit or the memory limit), before "
+                                       "this test could run. Earlier answers keep their points.")
             max_points = float(cell.metadata["nbgrader"].get("points", summary["max"]))
             if max_points != summary["max"]:
                 self.log.warning("Test cell %s is worth %g points in the notebook but %g in the "
@@ -203,6 +213,7 @@ class Grade(NbGraderPreprocessor):
             "student": info.get("student"), "assignment": info.get("assignment"),
             "notebook": info.get("notebook"),
             "flagged": bool(reasons), "reasons": sorted(reasons),
+            "sandboxed": not unsandboxed(),
             "points": round(sum(e["points"] for e in exercises.values()), 4),
             "exercises": exercises,
             "tamper": [asdict(f) for f in findings],

@@ -17,6 +17,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from ..catalogue import CATALOGUE
 from ..judging import test_inputs
 from .grader import graded_test_cells
+from .sandbox import refuse_without_sandbox
 
 RECORD_CALL = 'record("{id}", globals())'
 
@@ -29,7 +30,12 @@ def packed_inputs(exercise_id):
 
 
 class TestInputs(NbGraderPreprocessor):
-    """Write the test inputs of function exercises into their graded test cells."""
+    """Write the test inputs of function exercises into their graded test cells.  The first
+    preprocessor of grading: it refuses to start when the kernels cannot be sandboxed."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        refuse_without_sandbox()
 
     def preprocess(self, nb, resources):
         for index, grade_id in graded_test_cells(nb).items():

@@ -1,4 +1,6 @@
-"""The grading kernels' manager: each kernel talks to nbgrader over Unix sockets of its own.
+"""Running the grading kernels: their manager, and nbgrader's Execute made to survive their death.
+
+`GradingKernelManager`: each kernel talks to nbgrader over Unix sockets of its own.
 
 jupyter_client's IPC transport names its sockets after `ip`, which defaults to the relative path
 "kernel-ipc" when the manager is made: every kernel of a class would share those names, relative
@@ -11,6 +13,9 @@ import tempfile
 import uuid
 
 from jupyter_client.manager import AsyncKernelManager
+from nbclient.exceptions import DeadKernelError
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import Execute as NbGraderExecute
 
 
 class GradingKernelManager(AsyncKernelManager):
@@ -29,3 +34,39 @@ class GradingKernelManager(AsyncKernelManager):
                 os.rmdir(os.path.dirname(self.ip))
             except OSError:   # already gone, or a socket left by a kernel that is still alive
                 pass
+
+
+class Execute(NbGraderExecute):
+    """nbgrader's Execute, except that a kernel that dies costs only what it had not done.
+
+    nbgrader aborts the whole notebook when its kernel dies (a crash, `os._exit`, a segfault, the
+    sandbox's memory limit), so every test cell, even those that had run, scored 0.  Here the cell
+    it died in gets an error output saying so, the cells after it are not run (each code cell
+    says why), and the notebook goes on to be graded: the test cells that ran keep their records,
+    the others have none.  `resources["maths_of_dl"]["kernel_died_in"]` holds the index of the
+    cell, for the grader's feedback and flags.
+    """
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._died_in = None
+        return super().preprocess(nb, resources, km)
+
+    def preprocess_cell(self, cell, resources, index):
+        if self._died_in is not None:
+            if cell.cell_type == "code":
+                cell.outputs = [new_output("stream", name="stdout", text=NOT_RUN)]
+            return cell, resources
+        try:
+            return super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._died_in = index
+            cell.outputs.append(new_output("error", ename="DeadKernelError", evalue=DIED,
+                                           traceback=[f"DeadKernelError: {DIED}"]))
+            resources.setdefault("maths_of_dl", {})["kernel_died_in"] = index
+            self.log.warning("The kernel died in cell %d; the cells after it were not run", index)
+            return cell, resources
+
+
+DIED = ("the kernel died while running this cell (it crashed, called os._exit, or ran out of "
+        "memory); the cells after it were not run")
+NOT_RUN = "[not run: the kernel died in an earlier cell]\n"

@@ -1,0 +1,283 @@
+"""The grading kernels' sandbox (autograder.grading.sandbox) under real `nbgrader autograde`.
+
+One class, graded twice at the same time by the course's own configuration: in SANDBOXED (as a
+tutor grades) and in OPEN (the same course with MATHS_OF_DL_UNSANDBOXED=1, a stand-in for
+grading without the sandbox).  Every attack lives in notebook 01's F4 answer cell: it sets wrong
+F4 answers, then tries to reach something it must not and, if it can, sets the right ones (so F4's
+score says whether it got through).  In SANDBOXED each attack fails: F4 scores 0, the exercises
+before it keep their points, the rest of the class is graded, and no file outside the sandbox
+changes.  In OPEN the attacks that read or connect get through, which shows they are real.
+"""
+import hashlib
+import os
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from autograder.catalogue import CATALOGUE
+from autograder.grading import sandbox
+from autograder.grading.flags import FLAGS_FILE, read_flags
+from autograder.settings import ASSIGNMENT
+from autograder.submissions import write_submission
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+WRONG = "n_obs_2x3, n_inputs_2x3 = 3, 2\nn_obs_3x2, n_inputs_3x2 = 2, 3\n"
+RIGHT = "n_obs_2x3, n_inputs_2x3 = 2, 3\nn_obs_3x2, n_inputs_3x2 = 3, 2\n"
+SECRET = "MATHS_OF_DL_TEST_SECRET"
+
+
+def _indent(code):
+    return "".join("    " + line + "\n" for line in code.splitlines())
+
+
+def got_through(attempt):
+    """F4's answer cell: wrong answers, then `attempt`; the right answers if it did not raise."""
+    return WRONG + attempt.rstrip() + "\n" + RIGHT
+
+
+def attacks(course, home, port):
+    """name -> the code of F4's answer cell; `course`, `home` and `port` are what the attacks
+    look for: the course folder, the tutor's home and a server on 127.0.0.1."""
+    ancestors = ("import os\nhere = os.getcwd()\n"
+                 "ancestors = [os.path.dirname(here)]\n"
+                 "while ancestors[-1] != '/':\n"
+                 "    ancestors.append(os.path.dirname(ancestors[-1]))\n")
+    return {
+        "read-source": got_through(
+            ancestors + "import glob\n"
+            "found = [p for a in ancestors for p in glob.glob(a + '/source/*/01_forward_pass.ipynb')]\n"
+            f"found += glob.glob('{course}/source/*/*.ipynb')\n"
+            "open(found[0]).read()\n"),
+        "read-other-student": got_through(
+            ancestors + "import glob\n"
+            "found = [p for a in ancestors for p in glob.glob(a + '/submitted/*/*/*.ipynb')\n"
+            "         if '/victim/' in p]\n"
+            f"found += glob.glob('{course}/submitted/victim/*/*.ipynb')\n"
+            "open(found[0]).read()\n"),
+        "read-config": got_through(f"open('{course}/nbgrader_config.py').read()\n"),
+        "read-tutor-home": got_through(f"open('{home}/secret.txt').read()\n"),
+        "write-gradebook": got_through(
+            "import sqlite3\n"
+            f"db = sqlite3.connect('file:{course}/gradebook.db?mode=rw', uri=True)\n"
+            "db.execute(\"update grade set manual_score = 2\")\n"
+            "db.commit()\n"),
+        "connect-localhost": got_through(
+            f"import socket\nsocket.create_connection(('127.0.0.1', {port}), timeout=3).close()\n"),
+        "network-interfaces": got_through(
+            "import socket\n"
+            "assert [name for _, name in socket.if_nameindex() if name != 'lo']\n"),
+        "environment": got_through(f"import os\nos.environ['{SECRET}']\n"),
+        "fork-bomb": WRONG + (
+            "import os, time\n"
+            "if os.fork() == 0:\n"
+            "    while True:\n"
+            "        try:\n"
+            "            os.fork()\n"
+            "        except OSError:\n"
+            "            pass\n"
+            "time.sleep(2)\n"),
+        "write-10-gb": WRONG + (
+            "chunk = bytes(2**20)\n"
+            "with open('big.bin', 'wb') as f:\n"
+            "    for _ in range(10 * 1024):\n"
+            "        f.write(chunk)\n"),
+        "memory": WRONG + "hog = bytearray(16 * 2**30)\nhog[-1] = 1\n",
+    }
+
+
+READING = {"read-source", "read-other-student", "read-config", "read-tutor-home",
+           "write-gradebook", "connect-localhost", "network-interfaces", "environment"}
+SEGFAULT = {"01_forward_pass": {"F2a_answer": "import ctypes\nctypes.string_at(0)\n"}}
+
+
+def _env(**extra):
+    env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
+               MATHS_OF_DL_CELL_TIMEOUT="20", PYTHONWARNINGS="ignore")
+    env.pop(sandbox.UNSANDBOXED_VARIABLE, None)
+    env.update(extra)
+    return env
+
+
+def _course(root, name):
+    course = root / name
+    (course / "source").mkdir(parents=True)
+    subprocess.run(["cp", "-r", str(REPO / "source" / ASSIGNMENT), str(course / "source")],
+                   check=True)
+    (course / "nbgrader_config.py").write_text((REPO / "nbgrader_config.py").read_text())
+    return course
+
+
+def _snapshot(course, home):
+    """Hashes of every file the kernels must not change: submissions, source, configuration and
+    the tutor's home."""
+    found = {}
+    for folder in (course / "submitted", course / "source", home):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                found[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    found["config"] = hashlib.sha256((course / "nbgrader_config.py").read_bytes()).hexdigest()
+    return found
+
+
+class Listener:
+    """A TCP server on 127.0.0.1 that counts connections."""
+
+    def __init__(self):
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port, self.accepted = self.server.getsockname()[1], 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                connection, _ = self.server.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            connection.close()
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    if sandbox.problem():
+        pytest.fail(f"bubblewrap is needed for these tests: {sandbox.problem()}")
+    root = tmp_path_factory.mktemp("sandbox")
+    listener = Listener()
+    courses = {"sandboxed": _course(root, "sandboxed"), "open": _course(root, "open")}
+    homes = {kind: root / f"{kind}-home" for kind in courses}   # each run's tutor's home
+    for home in homes.values():
+        home.mkdir()
+        (home / "secret.txt").write_text("the tutor's secret\n")
+    for course in courses.values():
+        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT,
+                        "--force", "--log-level=ERROR"], cwd=course, check=True, env=_env())
+    for kind, course in courses.items():
+        names = attacks(course, homes[kind], listener.port)
+        if kind == "open":      # no bombs without a sandbox
+            names = {n: code for n, code in names.items() if n in READING}
+        for name, code in names.items():
+            write_submission(course, f"atk_{name}", answers={"01_forward_pass": {"F4_answer": code}},
+                             notebooks=["01_forward_pass"])
+        write_submission(course, "victim", notebooks=["01_forward_pass"])
+        if kind == "sandboxed":
+            write_submission(course, "x_segfault", answers=SEGFAULT,
+                             notebooks=["01_forward_pass"])
+    before = {kind: _snapshot(course, homes[kind]) for kind, course in courses.items()}
+    runs = {}
+    procs = {kind: subprocess.Popen(
+        [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT],
+        cwd=course, stdout=open(root / f"{kind}.log", "w"), stderr=subprocess.STDOUT,
+        env=_env(HOME=str(homes[kind]), **{SECRET: "42"},
+                 **({sandbox.UNSANDBOXED_VARIABLE: "1"} if kind == "open" else {})))
+        for kind, course in courses.items()}
+    for kind, proc in procs.items():
+        runs[kind] = proc.wait(timeout=900)
+    listener.server.close()
+    return {"courses": courses, "homes": homes, "before": before, "returncodes": runs,
+            "listener": listener, "root": root}
+
+
+def _scores(course, student):
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        nb = gb.find_submission_notebook("01_forward_pass", ASSIGNMENT, student)
+        return {g.name: (g.score, g.manual_score) for g in nb.grades if g.name in CATALOGUE}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(attacks("/c", "/h", 1)))
+def test_attack_fails_and_costs_only_its_answer(graded, name):
+    course = graded["courses"]["sandboxed"]
+    scores = _scores(course, f"atk_{name}")
+    assert scores["F4"] == (0.0, None), name
+    for eid, (score, _) in scores.items():
+        if eid != "F4":
+            assert score == CATALOGUE[eid].points, (name, eid)
+    path = course / "autograded" / f"atk_{name}" / ASSIGNMENT / "01_forward_pass.ipynb"
+    cell = next(c for c in nbformat.read(path, as_version=4).cells
+                if c.metadata.get("nbgrader", {}).get("grade_id") == "F4_answer")
+    if name != "fork-bomb":     # the bomb's own cell carries on; its children are contained
+        assert [o for o in cell.outputs if o.output_type == "error"], f"{name}: no error shown"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(READING))
+def test_the_attack_gets_through_without_the_sandbox(graded, name):
+    assert _scores(graded["courses"]["open"], f"atk_{name}")["F4"][0] == 2.0
+
+
+@pytest.mark.slow
+def test_the_class_is_graded_and_no_file_outside_the_sandbox_changes(graded):
+    course = graded["courses"]["sandboxed"]
+    assert graded["returncodes"]["sandboxed"] == 0
+    assert _scores(course, "victim") == {eid: (CATALOGUE[eid].points, None)
+                                         for eid in _scores(course, "victim")}
+    assert _snapshot(course, graded["homes"]["sandboxed"]) == graded["before"]["sandboxed"]
+    assert not list(course.rglob("big.bin"))
+    assert graded["listener"].accepted >= 1       # the open run's attack reached it...
+    log = (graded["root"] / "open.log").read_text()
+    assert "UNSANDBOXED" in log                   # ...and the choice is logged
+
+
+@pytest.mark.slow
+def test_the_sandboxed_run_reports_its_attacks(graded):
+    flags = read_flags(graded["courses"]["sandboxed"] / FLAGS_FILE)
+    flagged = {student for student, _, _ in flags}
+    for name in ("read-source", "read-other-student", "read-config", "write-gradebook",
+                 "connect-localhost", "fork-bomb", "write-10-gb"):
+        assert f"atk_{name}" in flagged, name
+
+
+@pytest.mark.slow
+def test_a_segfault_in_the_third_exercise_keeps_the_first_two(graded):
+    course = graded["courses"]["sandboxed"]
+    scores = _scores(course, "x_segfault")
+    assert scores["F1a"][0] == scores["F1b"][0] == 2.0
+    assert all(scores[eid][0] == 0.0 for eid in ("F2a", "F2b", "F3a", "F3b", "F4"))
+    entry = read_flags(course / FLAGS_FILE)[("x_segfault", ASSIGNMENT, "01_forward_pass")]
+    assert "kernel-died" in entry["reasons"]
+
+
+# ---------------------------------------------------------------------------- fast
+def test_without_bubblewrap_grading_refuses_and_names_the_fix(monkeypatch, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv(sandbox.UNSANDBOXED_VARIABLE, raising=False)
+    sandbox.problem.cache_clear()
+    try:
+        assert "apt-get install bubblewrap" in sandbox.problem()
+        with pytest.raises(RuntimeError, match="apt-get install bubblewrap"):
+            sandbox.refuse_without_sandbox()
+        from autograder.grading.inputs import TestInputs
+        with pytest.raises(RuntimeError, match=sandbox.UNSANDBOXED_VARIABLE):
+            TestInputs()
+        monkeypatch.setenv(sandbox.UNSANDBOXED_VARIABLE, "1")
+        sandbox.refuse_without_sandbox()             # the tutor's explicit choice
+    finally:
+        sandbox.problem.cache_clear()
+
+
+def test_the_command_binds_only_the_system_the_kernel_and_its_files():
+    kernel = [str(REPO / ".grading-kernel" / "bin" / "python"), "-m", "ipykernel_launcher"]
+    cmd = sandbox.command(kernel, "/course/autograded/s/a", "/tmp/x/work", "/run/k.json",
+                          "/tmp/sockets", uid=200_001)
+    binds = {cmd[k + 2] for k, arg in enumerate(cmd) if arg in ("--bind", "--ro-bind")}
+    assert "/course/autograded/s/a" in binds and str(REPO) not in binds
+    assert not [b for b in binds if b == "/" or b.startswith(str(Path.home()) + "/")
+                and ".pyenv" not in b]
+    for flag in ("--unshare-net", "--unshare-pid", "--die-with-parent"):
+        assert flag in cmd
+    assert f"--nproc={sandbox.LIMITS['nproc']}" in cmd and "--reuid=200001" in cmd
+    assert cmd[-len(kernel):] == kernel
+
+
+def test_the_environment_keeps_the_allow_list_only():
+    env = sandbox.environment({"HOME": "/root", "AWS_SECRET": "x", "LANG": "C.UTF-8",
+                               "JPY_SESSION_NAME": "n"}, ["/venv/bin/python"])
+    assert env == {"HOME": sandbox.HOME, "LANG": "C.UTF-8", "JPY_SESSION_NAME": "n",
+                   "PATH": "/venv/bin:/usr/bin:/bin"}
