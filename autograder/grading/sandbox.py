@@ -178,8 +178,12 @@ class SandboxProvisioner(LocalProvisioner):
         cwd = os.path.abspath(kwargs.get("cwd") or os.getcwd())
         self.scratch = tempfile.mkdtemp(prefix="mdl-sandbox-")
         scratch = os.path.join(self.scratch, "work")
-        shutil.copytree(cwd, scratch, symlinks=True,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        own = os.path.realpath(self.scratch)
+
+        def ignore(folder, names):   # not the copy itself, when the folder holds it (/tmp)
+            return {n for n in names if n == ".ipynb_checkpoints"
+                    or os.path.realpath(os.path.join(folder, n)) == own}
+        shutil.copytree(cwd, scratch, symlinks=True, ignore=ignore)
         socket_dir = os.path.dirname(km.ip)
         uid = None
         if os.geteuid() == 0:
