@@ -256,6 +256,9 @@ def test_without_bubblewrap_grading_refuses_and_names_the_fix(monkeypatch, tmp_p
         from autograder.grading.inputs import TestInputs
         with pytest.raises(RuntimeError, match=sandbox.UNSANDBOXED_VARIABLE):
             TestInputs()
+        from autograder import cli
+        assert cli.grade_class(tmp_path) == 2        # before touching the course
+        assert not list(tmp_path.iterdir())
         monkeypatch.setenv(sandbox.UNSANDBOXED_VARIABLE, "1")
         sandbox.refuse_without_sandbox()             # the tutor's explicit choice
     finally:
@@ -281,3 +284,14 @@ def test_the_environment_keeps_the_allow_list_only():
                                "JPY_SESSION_NAME": "n"}, ["/venv/bin/python"])
     assert env == {"HOME": sandbox.HOME, "LANG": "C.UTF-8", "JPY_SESSION_NAME": "n",
                    "PATH": "/venv/bin:/usr/bin:/bin"}
+
+
+def test_the_class_report_shows_who_was_graded_unsandboxed(tmp_path):
+    from nbformat.v4 import new_notebook
+    from autograder.class_report import read_unsandboxed
+    for student, sandboxed in (("a", True), ("b", False)):
+        folder = tmp_path / "autograded" / student / ASSIGNMENT
+        folder.mkdir(parents=True)
+        nb = new_notebook(metadata={"maths_of_dl": {"grading": {"sandboxed": sandboxed}}})
+        nbformat.write(nb, folder / "01_forward_pass.ipynb")
+    assert read_unsandboxed(tmp_path) == {"b"}
