@@ -12,8 +12,9 @@ N at a time (default: the number of cores plus one), each as its own process gro
 * a staged copy of the submission: nbgrader reads `.grading/work/<student>/submitted/...`, a
   copy of `submitted/<student>/maths_of_dl/` without the notebooks that are not valid JSON
   notebooks and with duplicated graded cells made ordinary cells.  Nothing under submitted/ is
-  ever written.  A notebook nbgrader cannot grade (a kernel that dies, ...) is dropped from the
-  staged copy and the student is graded again; it scores 0 with the reason.
+  ever written.  A notebook nbgrader cannot grade (killed past its wall-clock limit, ...) is
+  dropped from the staged copy and the student is graded again; it scores 0 with the reason.  A
+  kernel that dies costs only the cells from the one it died in (`grading.kernels.Execute`).
 
 Gradebook safety.  With the default SQLite gradebook, each student's nbgrader run writes a
 private copy of the gradebook (`.grading/work/<student>/gradebook.db`, copied from the course's
@@ -311,7 +312,8 @@ class Grader:
         return True
 
     def _notes_from_outputs(self, student):
-        """Reasons visible in the autograded notebooks: timeouts, memory errors, truncation."""
+        """Reasons visible in the autograded notebooks: timeouts, memory errors, a dead kernel,
+        truncation."""
         notes = {}
         folder = self.course / "autograded" / student / ASSIGNMENT
         for path in sorted(folder.glob("*.ipynb")):
@@ -329,6 +331,9 @@ class Grader:
                             note = f"{gid}: cell timed out (interrupted)"
                         elif out.get("ename") == "MemoryError":
                             note = f"{gid}: memory limit exceeded"
+                        elif out.get("ename") == "DeadKernelError":
+                            note = (f"{gid}: the kernel died (crash, os._exit or segfault); the "
+                                    "cells before it keep their points")
                         else:
                             continue
                     elif "... Output truncated ..." in "".join(out.get("text", "")):
