@@ -4,7 +4,9 @@
     maths-of-dl sample-class --course DIR       write the sample class into DIR/submitted/
     maths-of-dl autograde [--course DIR]        nbgrader autograde of every submission
     maths-of-dl feedback  [--course DIR]        feedback HTML without hidden tests
-    maths-of-dl grades    [--course DIR]        grades.csv and the grade table
+    maths-of-dl grades    [--course DIR] [--format canvas|moodle [--per-notebook]]
+                                                grades.csv, the grade table, and the CSV the LMS
+                                                imports (grades-canvas.csv, grades-moodle.csv)
     maths-of-dl grade-class [--course DIR] [--workers N] [--zip FILE ...]
                                                 import (LMS zip), parallel resumable autograde,
                                                 feedback, grades.csv, reports/ (class report)
@@ -17,9 +19,10 @@ human look (reasons in reports/students.csv and reports/summary.md); 2 some stud
 graded at all, or the tool failed.  `demo` returns 0 when the sample class (which has broken work
 on purpose) is graded with status 0 or 1.
 
-LMS zip: each zip is copied to downloaded/maths_of_dl/archive/ and imported with
-`nbgrader zip_collect`; files inside are named <student>_<notebook>.ipynb (any folders), e.g.
-ada_lovelace_01_forward_pass.ipynb (notebook names start with two digits and an underscore).
+LMS zip: Canvas, Moodle and Blackboard submission downloads are recognised by their file names
+(autograder/lms.py), as is a plain zip of <student>_<notebook>.ipynb files; each student is
+graded under the LMS's id, or the id `--roster CSV` maps it to; files not imported are listed in
+reports/import.csv.
 
 Every step runs the real nbgrader command in the course folder (the folder that holds
 nbgrader_config.py and source/).
@@ -94,17 +97,16 @@ def grades(course):
     return rows
 
 
-def import_zip(course, zips):
-    """Import LMS zip downloads into submitted/ with nbgrader zip_collect."""
-    course = Path(course)
-    archive = course / "downloaded" / ASSIGNMENT / "archive"
-    archive.mkdir(parents=True, exist_ok=True)
-    for z in zips:
-        shutil.copy(z, archive / Path(z).name)
-    names = "|".join(re.escape(p.name) for p in sorted((course / "release" / ASSIGNMENT).glob("*.ipynb")))
-    regexp = rf".*/(?P<student_id>[^/]+?)_(?P<file_id>(?:{names}))$"
-    return nbgrader(course, "zip_collect", ASSIGNMENT, "--force",
-                    f"--FileNameCollectorPlugin.named_regexp={regexp}", check=False).returncode
+def import_zip(course, zips, roster=None):
+    """Import LMS downloads into submitted/ (`lms.import_downloads`); 0 when some notebook was
+    imported, 2 when none was.  Files not imported are listed with the reason."""
+    from .lms import import_downloads
+    imported, others = import_downloads(course, zips, roster)
+    print(f"imported {len(imported)} notebooks of {len({s for s, _ in imported})} students"
+          + (f"; {len(others)} files not imported (reports/import.csv):" if others else ""))
+    for where, reason in others:
+        print(f"  {where}: {reason}")
+    return 0 if imported else 2
 
 
 def ensure_released(course):
@@ -121,7 +123,7 @@ def ensure_released(course):
 
 
 def grade_class(course, workers=None, zips=(), notebook_timeout=None, memory_mb=4096, force=False,
-                notebooks=None, students=None, quiet=False):
+                notebooks=None, students=None, quiet=False, roster=None):
     """Import, grade in parallel (resumable), feedback, grades, class report; the exit status."""
     from .class_grading import grade_class as run
     from .class_report import write_report
@@ -130,7 +132,7 @@ def grade_class(course, workers=None, zips=(), notebook_timeout=None, memory_mb=
     if not unsandboxed() and problem():
         print(f"Not grading: {problem()}.", file=sys.stderr)
         return 2
-    if zips and import_zip(course, zips) != 0:
+    if zips and import_zip(course, zips, roster) != 0:
         print("zip import failed", file=sys.stderr)
         return 2
     ensure_released(course)
@@ -178,7 +180,14 @@ def main(argv=None):
     parser.add_argument("--workers", type=int, default=None,
                         help="grade-class: parallel nbgrader processes (default: number of cores + 1)")
     parser.add_argument("--zip", action="append", default=[], metavar="FILE",
-                        help="grade-class: an LMS zip download to import first (repeatable)")
+                        help="grade-class: an LMS zip download (Canvas, Moodle, Blackboard) to "
+                             "import first (repeatable)")
+    parser.add_argument("--roster", metavar="CSV",
+                        help="grade-class: map LMS ids to student ids (columns lms_id,student_id)")
+    parser.add_argument("--format", choices=("canvas", "moodle"),
+                        help="grades: also write the CSV this LMS imports (grades-FORMAT.csv)")
+    parser.add_argument("--per-notebook", action="store_true",
+                        help="grades --format: one column per notebook besides the total")
     parser.add_argument("--notebook-timeout", type=float, default=None,
                         help="grade-class: wall-clock seconds one notebook may take "
                              "(default: max(120, 4 x cell timeout))")
@@ -200,10 +209,18 @@ def main(argv=None):
     if args.command == "grade-class":
         return grade_class(course, workers=args.workers, zips=args.zip,
                            notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb,
-                           force=args.force, students=args.student, quiet=args.quiet)
+                           force=args.force, students=args.student, quiet=args.quiet,
+                           roster=args.roster)
     if args.command == "report":
         from .class_report import write_report
         print(write_report(course))
+        return 0
+    if args.command == "grades" and args.format:
+        from .lms import export_grades
+        grades(course)
+        target = course / f"grades-{args.format}.csv"
+        target.write_text(export_grades(course, args.format, args.per_notebook))
+        print(f"wrote {target}")
         return 0
     if args.command == "demo":
         return demo(course, n=args.students, workers=args.workers)
