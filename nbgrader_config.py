@@ -31,8 +31,10 @@ c.Execute.kernel_name = settings.grading_kernel()
 c.KernelManager.transport = "ipc"
 c.Execute.kernel_manager_class = "autograder.grading.kernels.GradingKernelManager"
 
-# Students never see the hidden tests in their feedback.
+# Students never see the hidden tests in their feedback, and its maths renders offline: MathJax
+# ships with the course (autograder/feedback.py puts it in feedback/mathjax/).
 c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]
+c.GenerateFeedback.exporter_class = "autograder.feedback.FeedbackExporter"
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

@@ -68,7 +68,11 @@ def autograde(course):
 
 
 def feedback(course):
-    return nbgrader(course, "generate_feedback", ASSIGNMENT, "--force", check=False).returncode
+    """Feedback HTML (hidden tests stripped), with the MathJax it renders offline with."""
+    from .feedback import install_mathjax
+    code = nbgrader(course, "generate_feedback", ASSIGNMENT, "--force", check=False).returncode
+    install_mathjax(course)
+    return code
 
 
 def grades(course):
@@ -145,6 +149,8 @@ def grade_class(course, workers=None, zips=(), notebook_timeout=None, memory_mb=
         if nbgrader(course, "generate_feedback", ASSIGNMENT, "--log-level=WARN",
                     check=False).returncode != 0:
             status = 2
+        from .feedback import install_mathjax
+        install_mathjax(course)
     grades(course)
     summary = write_report(course)
     review = result.needs_human

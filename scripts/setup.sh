@@ -5,9 +5,10 @@
 #  * .grading-kernel/: the grading kernel's environment: NumPy, SymPy, matplotlib, ipykernel and
 #    the kernel side in its `format` mode only -- nothing that knows an answer -- registered as
 #    the kernel spec `maths-of-dl-grading`, which nbgrader_config.py makes autograde use;
-#  * bubblewrap, the grading kernels' sandbox, and the Debian packages for PDFs (when root;
-#    otherwise it says what to install and carries on: everything but the PDFs works, and grading
-#    needs bubblewrap or MATHS_OF_DL_UNSANDBOXED=1).
+#  * MathJax (npm registry) for feedback that renders offline;
+#  * bubblewrap (the grading kernels' sandbox), chromium (the tests' browser) and the Debian
+#    packages for PDFs (when root; otherwise it says what to install and carries on: everything
+#    but the PDFs works, and grading needs bubblewrap or MATHS_OF_DL_UNSANDBOXED=1).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -43,13 +44,31 @@ fi
 .venv/bin/python -m autograder.kernel_data --kernel-spec "$PWD/$KERNEL_ENV/bin/python" >/dev/null
 $KERNEL_ENV/bin/python -c "import mdl_kernel" || { echo "setup: the grading kernel failed to install" >&2; exit 1; }
 
-if ! command -v bwrap >/dev/null 2>&1; then
+# bubblewrap (the grading kernels' sandbox) and chromium (the tests' browser for feedback pages)
+apt_missing=""
+command -v bwrap >/dev/null 2>&1 || apt_missing="$apt_missing bubblewrap"
+command -v chromium >/dev/null 2>&1 || apt_missing="$apt_missing chromium"
+if [ -n "$apt_missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing bubblewrap (the grading kernels' sandbox)"
+    echo "setup: installing$apt_missing"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $apt_missing >/dev/null
   else
-    echo "setup: grading needs bubblewrap; install (as root): apt-get install bubblewrap" >&2
+    echo "setup: grading needs bubblewrap and the tests chromium; install (as root): apt-get install$apt_missing" >&2
+  fi
+fi
+
+# MathJax for feedback that renders offline (autograder/feedback.py), from the npm registry
+MATHJAX_VERSION=3.2.2
+if [ ! -s .mathjax/tex-svg-full.js ]; then
+  if command -v npm >/dev/null 2>&1; then
+    rm -rf .mathjax && mkdir -p .mathjax
+    (cd .mathjax && npm pack -q "mathjax@$MATHJAX_VERSION" >/dev/null 2>&1 \
+      && tar xzf "mathjax-$MATHJAX_VERSION.tgz" package/es5/tex-svg-full.js \
+      && mv package/es5/tex-svg-full.js . && rm -rf package "mathjax-$MATHJAX_VERSION.tgz") \
+      || echo "setup: could not fetch MathJax $MATHJAX_VERSION from npm; feedback maths needs a network" >&2
+  else
+    echo "setup: feedback that renders offline needs npm (apt-get install npm) for MathJax" >&2
   fi
 fi
 
