@@ -48,6 +48,7 @@ $KERNEL_ENV/bin/python -c "import mdl_kernel" || { echo "setup: the grading kern
 apt_missing=""
 command -v bwrap >/dev/null 2>&1 || apt_missing="$apt_missing bubblewrap"
 command -v chromium >/dev/null 2>&1 || apt_missing="$apt_missing chromium"
+command -v chromedriver >/dev/null 2>&1 || apt_missing="$apt_missing chromium-driver"
 if [ -n "$apt_missing" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     echo "setup: installing$apt_missing"

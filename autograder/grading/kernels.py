@@ -40,7 +40,8 @@ class Execute(NbGraderExecute):
     """nbgrader's Execute, except that a kernel that dies costs only what it had not done.
 
     nbgrader aborts the whole notebook when its kernel dies (a crash, `os._exit`, a segfault, the
-    sandbox's memory limit), so every test cell, even those that had run, scored 0.  Here the cell
+    sandbox's memory limit) or stops answering (nbclient's timeouts), so every test cell, even
+    those that had run, scored 0.  Here the cell
     it died in gets an error output saying so, the cells after it are not run (each code cell
     says why), and the notebook goes on to be graded: the test cells that ran keep their records,
     the others have none.  `resources["maths_of_dl"]["kernel_died_in"]` holds the index of the
@@ -58,15 +59,18 @@ class Execute(NbGraderExecute):
             return cell, resources
         try:
             return super().preprocess_cell(cell, resources, index)
-        except DeadKernelError:
+        except (DeadKernelError, TimeoutError, RuntimeError) as error:
+            # a dead kernel, or one that no longer answers (a fork bomb starving it, say)
             self._died_in = index
             cell.outputs.append(new_output("error", ename="DeadKernelError", evalue=DIED,
                                            traceback=[f"DeadKernelError: {DIED}"]))
             resources.setdefault("maths_of_dl", {})["kernel_died_in"] = index
-            self.log.warning("The kernel died in cell %d; the cells after it were not run", index)
+            self.log.warning("The kernel died or stopped answering in cell %d (%s: %s); the "
+                             "cells after it were not run", index, type(error).__name__, error)
             return cell, resources
 
 
-DIED = ("the kernel died while running this cell (it crashed, called os._exit, or ran out of "
-        "memory); the cells after it were not run")
+DIED = ("the kernel died, or stopped answering, while running this cell (it crashed, called "
+        "os._exit, ran out of memory, or was swamped by its own processes); the cells after it "
+        "were not run")
 NOT_RUN = "[not run: the kernel died in an earlier cell]\n"

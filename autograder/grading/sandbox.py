@@ -14,7 +14,10 @@ starts from that spec is wrapped, whatever starts it.  The kernel gets
   * an environment of ENVIRONMENT variables only (plus Jupyter's JPY_*);
   * limits set on the kernel itself with `prlimit`: LIMITS (address space, processes and threads,
     file size, CPU seconds, open files), and, when grading runs as root, a user id of its own
-    (`setpriv`), so that the process limit counts its processes only.
+    (`setpriv`), so that the process limit counts its processes only;
+  * where the machine lets grading make control groups (root, cgroup v1 or v2), a CPU group and a
+    process group of its own: a fork bomb's processes share one kernel's CPU weight instead of
+    starving nbgrader and the rest of the class, and count against PIDS_MAX.
 
 Where bubblewrap cannot run (not Linux, not installed, user namespaces disabled), `problem()`
 says why and what to do; grading refuses (`refuse_without_sandbox`) unless the tutor chose to
@@ -45,6 +48,8 @@ SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc"
 ENVIRONMENT = ("LANG", "LC_ALL", "TZ", "MPLBACKEND", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
                "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 HOME = "/home/student"
+CGROUPS = Path("/sys/fs/cgroup")
+PIDS_MAX = LIMITS["nproc"]
 FIRST_UID = 200_000                # the sandboxes' user ids: FIRST_UID + 0 .. 49 999
 
 log = logging.getLogger(__name__)
@@ -120,9 +125,47 @@ def _system():
     return args
 
 
-def command(kernel_cmd, cwd, scratch, connection_file, socket_dir, uid=None):
-    """The bubblewrap command line that runs `kernel_cmd` in the sandbox."""
-    args = [shutil.which("bwrap") or "bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc",
+def make_cgroups(name):
+    """New control groups for one kernel (a CPU group, a process group with PIDS_MAX), as the
+    folders to put it in; none where they cannot be made (not root, no cgroup file system)."""
+    made = []
+    if (CGROUPS / "cgroup.controllers").exists():                   # cgroup v2: one tree
+        places = [(CGROUPS / name, True)]
+    else:                                                           # cgroup v1: one per controller
+        places = [(CGROUPS / "cpu" / name, False), (CGROUPS / "pids" / name, True)]
+    for folder, pids in places:
+        try:
+            folder.mkdir()
+            if pids and (folder / "pids.max").exists():
+                (folder / "pids.max").write_text(str(PIDS_MAX))
+            made.append(str(folder))
+        except OSError:
+            continue
+    return made
+
+
+def remove_cgroups(folders):
+    """Remove the kernel's control groups once its processes are gone (they die with it)."""
+    import time
+    for folder in folders:
+        for _ in range(50):
+            try:
+                os.rmdir(folder)
+                break
+            except FileNotFoundError:
+                break
+            except OSError:
+                time.sleep(0.1)
+
+
+def command(kernel_cmd, cwd, scratch, connection_file, socket_dir, uid=None, cgroups=()):
+    """The bubblewrap command line that runs `kernel_cmd` in the sandbox (first joining
+    `cgroups`, before bubblewrap starts any process)."""
+    join = []
+    if cgroups:
+        targets = " ".join(f"'{g}/cgroup.procs'" for g in cgroups)
+        join = ["/bin/sh", "-c", f'for g in {targets}; do echo $$ > "$g"; done; exec "$@"', "sh"]
+    args = join + [shutil.which("bwrap") or "bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc",
             "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent"]
     if uid is None:
         args.append("--unshare-user")
@@ -161,6 +204,7 @@ class SandboxProvisioner(LocalProvisioner):
     """A local kernel, started under bubblewrap (see the module's docstring)."""
 
     scratch = None
+    cgroups = ()
 
     async def pre_launch(self, **kwargs):
         kwargs = await super().pre_launch(**kwargs)
@@ -190,7 +234,9 @@ class SandboxProvisioner(LocalProvisioner):
             uid = FIRST_UID + uuid.uuid4().int % 50_000
             for path in (scratch, socket_dir, km.connection_file):
                 _chown(path, uid)
-        kwargs["cmd"] = command(cmd, cwd, scratch, km.connection_file, socket_dir, uid)
+        self.cgroups = make_cgroups(f"maths-of-dl-{uuid.uuid4().hex[:12]}") if uid else []
+        kwargs["cmd"] = command(cmd, cwd, scratch, km.connection_file, socket_dir, uid,
+                                self.cgroups)
         kwargs["env"] = environment(env, cmd)
         return kwargs
 
@@ -199,6 +245,9 @@ class SandboxProvisioner(LocalProvisioner):
         if self.scratch and not restart:
             shutil.rmtree(self.scratch, ignore_errors=True)
             self.scratch = None
+        if self.cgroups and not restart:
+            remove_cgroups(self.cgroups)
+            self.cgroups = ()
 
 
 def _chown(path, uid):

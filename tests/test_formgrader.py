@@ -1,0 +1,135 @@
+"""Manual points through nbgrader's formgrader, in a real browser.
+
+A course is released, one student's notebook 01 is autograded (sandboxed, as a tutor grades),
+the real Jupyter server starts with nbgrader's formgrader for the course, and headless Debian
+Chromium, driven by Selenium against the system browser and chromedriver, opens the
+submission's grading page, types the score and a comment of F4's manually graded explanation.
+The gradebook, the exported grades (nbgrader's CSV and the Canvas CSV) and the regenerated
+feedback all show them.
+"""
+import csv
+import io
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from autograder import cli, lms
+from autograder.settings import ASSIGNMENT, tool_env
+from autograder.submissions import write_submission
+
+STUDENT, MANUAL, COMMENT = "1041", "F4_explanation", "Clear: rows are observations."
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    course = cli.prepare(tmp_path_factory.mktemp("formgrader") / "course")
+    cli.release(course)
+    write_submission(course, STUDENT, notebooks=["01_forward_pass"])
+    assert cli.autograde(course) == 0
+    return course
+
+
+@pytest.fixture(scope="module")
+def server(course):
+    port, token = _free_port(), secrets.token_hex(16)
+    log = open(course / "server.log", "w")
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "jupyter"), "server", "--no-browser", "--allow-root",
+         f"--port={port}", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
+         f"--ServerApp.root_dir={course}"],
+        cwd=course, env=tool_env(), stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            urllib.request.urlopen(f"{base}/formgrader/?token={token}", timeout=2)
+            break
+        except OSError:
+            time.sleep(0.5)
+    else:
+        proc.kill()
+        pytest.fail("the Jupyter server did not answer: " + (course / "server.log").read_text())
+    yield base, token
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()
+
+
+@pytest.fixture(scope="module")
+def browser(course):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    assert chromium and driver, "needs Debian's chromium and chromium-driver (scripts/setup.sh)"
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--window-size=1200,900",
+                 f"--user-data-dir={course.parent / 'chromium-profile'}"):
+        options.add_argument(flag)
+    session = webdriver.Chrome(options=options, service=Service(driver))
+    yield session
+    session.quit()
+
+
+def _grade(course):
+    from nbgrader.api import Gradebook
+    with Gradebook(cli.db_url(course)) as gb:
+        grade = gb.find_grade(MANUAL, "01_forward_pass", ASSIGNMENT, STUDENT)
+        comment = gb.find_comment(MANUAL, "01_forward_pass", ASSIGNMENT, STUDENT)
+        return grade.manual_score, grade.needs_manual_grade, comment.manual_comment, \
+            gb.find_submission_notebook("01_forward_pass", ASSIGNMENT, STUDENT).id
+
+
+@pytest.mark.slow
+def test_a_manual_answer_graded_in_formgrader_reaches_gradebook_grades_and_feedback(
+        course, server, browser):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as until
+    from selenium.webdriver.support.ui import WebDriverWait
+    score, needs_manual, comment, notebook_id = _grade(course)
+    assert score is None and needs_manual
+    base, token = server
+    browser.get(f"{base}/login")                      # the tutor logs in with the token
+    WebDriverWait(browser, 60).until(until.element_to_be_clickable((By.ID, "password_input")))
+    browser.find_element(By.ID, "password_input").send_keys(token)
+    browser.find_element(By.ID, "login_submit").click()
+    WebDriverWait(browser, 60).until(lambda b: "/login" not in b.current_url)
+    browser.get(f"{base}/formgrader/submissions/{notebook_id}/")
+    field = WebDriverWait(browser, 60).until(until.element_to_be_clickable((By.ID, MANUAL)))
+    field.clear()
+    field.send_keys("2", Keys.TAB)
+    note = browser.find_element(By.ID, f"{MANUAL}-comment")
+    note.send_keys(COMMENT, Keys.TAB)
+    browser.save_screenshot(str(course / "formgrader.png"))
+    for _ in range(60):
+        score, needs_manual, comment, _ = _grade(course)
+        if score == 2 and comment == COMMENT:
+            break
+        time.sleep(0.5)
+    assert (score, needs_manual, comment) == (2.0, False, COMMENT)
+
+    cli.grades(course)
+    row = next(r for r in csv.DictReader(open(course / "grades.csv")) if r["student_id"] == STUDENT)
+    assert float(row["score"]) == 14 + 2               # notebook 01: 14 autograded + 2 manual
+    canvas = list(csv.reader(io.StringIO(lms.export_grades(course, "canvas"))))
+    assert float(canvas[2][5]) == 16.0
+
+    assert cli.feedback(course) == 0
+    page = course / "feedback" / STUDENT / ASSIGNMENT / "01_forward_pass.html"
+    html = page.read_text()
+    assert COMMENT in html and "HIDDEN TESTS" not in html
