@@ -44,21 +44,6 @@ fi
 .venv/bin/python -m autograder.kernel_data --kernel-spec "$PWD/$KERNEL_ENV/bin/python" >/dev/null
 $KERNEL_ENV/bin/python -c "import mdl_kernel" || { echo "setup: the grading kernel failed to install" >&2; exit 1; }
 
-# bubblewrap (the grading kernels' sandbox) and chromium (the tests' browser for feedback pages)
-apt_missing=""
-command -v bwrap >/dev/null 2>&1 || apt_missing="$apt_missing bubblewrap"
-command -v chromium >/dev/null 2>&1 || apt_missing="$apt_missing chromium"
-command -v chromedriver >/dev/null 2>&1 || apt_missing="$apt_missing chromium-driver"
-if [ -n "$apt_missing" ]; then
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing$apt_missing"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $apt_missing >/dev/null
-  else
-    echo "setup: grading needs bubblewrap and the tests chromium; install (as root): apt-get install$apt_missing" >&2
-  fi
-fi
-
 # MathJax for feedback that renders offline (autograder/feedback.py), from the npm registry
 MATHJAX_VERSION=3.2.2
 if [ ! -s .mathjax/tex-svg-full.js ]; then
@@ -73,17 +58,24 @@ if [ ! -s .mathjax/tex-svg-full.js ]; then
   fi
 fi
 
-missing=""
-for tool in xelatex pandoc pdftotext; do command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"; done
-[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || missing="$missing DejaVu-fonts"
-if [ -n "$missing" ]; then
-  APT_PACKAGES=$(.venv/bin/python -m course.documents --apt-packages)
+
+# Debian packages: bubblewrap (the grading kernels' sandbox), chromium and chromium-driver (the
+# tests' browser), and what the PDFs need; installed in one go when root, else named
+debian=""
+command -v bwrap >/dev/null 2>&1 || debian="$debian bubblewrap"
+command -v chromium >/dev/null 2>&1 || debian="$debian chromium"
+command -v chromedriver >/dev/null 2>&1 || debian="$debian chromium-driver"
+pdf_missing=""
+for tool in xelatex pandoc pdftotext; do command -v "$tool" >/dev/null 2>&1 || pdf_missing="$pdf_missing $tool"; done
+[ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || pdf_missing="$pdf_missing DejaVu-fonts"
+[ -z "$pdf_missing" ] || debian="$debian $(.venv/bin/python -m course.documents --apt-packages)"
+if [ -n "$debian" ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "setup: installing Debian packages for PDFs ($APT_PACKAGES)"
+    echo "setup: installing Debian packages:$debian"
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $APT_PACKAGES >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $debian >/dev/null
   else
-    echo "setup: PDFs need$missing; install (as root): apt-get install $APT_PACKAGES" >&2
-    echo "setup: continuing; everything but the PDFs will work" >&2
+    echo "setup: install (as root): apt-get install$debian" >&2
+    echo "setup: continuing; grading needs bubblewrap (or MATHS_OF_DL_UNSANDBOXED=1), the PDFs TeX, the browser tests chromium" >&2
   fi
 fi
