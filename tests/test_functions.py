@@ -831,11 +831,15 @@ def test_a_hard_coded_function_passes_check_but_not_grade(eid, name, fn, capsys)
     ns = {name: fn}
     if eid == "A0":
         ns = dict(CORRECT_A0, **ns)
-    assert item_verdict(eid, name, ns[name], include_hidden=False).score == 1.0
+    visible = n_cases(eid, name, hidden=False)
     check(eid, ns)
     out = capsys.readouterr().out
-    assert "All correct so far. Your functions will also be tested on hidden inputs." in out
-    assert "0 of" not in out
+    if visible == 1:
+        assert item_verdict(eid, name, ns[name], include_hidden=False).score == 1.0
+        assert "All correct so far. Your functions will also be tested on hidden inputs." in out
+        assert "0 of" not in out
+    else:   # A0 also shows a large input: the worked example typed in fails it already
+        assert f"{name}: correct on 1 of {visible} test inputs" in out
     points = grade(eid, ns)
     ex = catalogue.exercise(eid)
     total = n_cases(eid, name)
@@ -857,7 +861,9 @@ def test_check_and_grade_never_print_the_expected_outputs(eid, capsys):
     name, fn = WRONG[eid]
     check(eid, {name: fn})
     checked = capsys.readouterr().out
-    assert checked.startswith(f"Self-check of {eid}:") and "correct on 0 of 1 test input" in checked
+    visible = n_cases(eid, name, hidden=False)
+    assert checked.startswith(f"Self-check of {eid}:") and (
+        f"correct on 0 of {visible} test input" in checked)
     grade(eid, {name: fn})
     # outside a notebook the answers' record (the student's own outputs) is printed as a dict: skip it
     graded = "\n".join(line for line in capsys.readouterr().out.splitlines()
@@ -920,8 +926,9 @@ def test_every_function_item_has_one_visible_case_and_hidden_ones():
         for item in catalogue.exercise(eid).items:
             assert item.kind.name == "function"
             visible = [c for c in item.cases if not c.hidden]
-            assert len(visible) == 1, (eid, item.name)
-            assert len(item.cases) > 1
+            # A0 also shows one large input: the self-check catches an overflowing formula
+            assert len(visible) == (2 if eid == "A0" else 1), (eid, item.name)
+            assert len(item.cases) > len(visible)
 
 
 def test_g2_reference_cases_hold_for_the_reference_itself():
@@ -966,3 +973,31 @@ def test_a_function_that_overwrites_its_inputs_harms_nobody(eid):
             "B4": {"backprop_gradients": backprop_vectorised}}[eid]
     assert verdict(eid, good).points == catalogue.exercise(eid).points
 
+
+def tanh_as_in_the_lab(z):
+    """The lab's formula (e^{2z} - 1) / (e^{2z} + 1), typed as written: nan at z = 1000."""
+    return (np.exp(2 * z) - 1) / (np.exp(2 * z) + 1)
+
+
+def test_a0_self_check_tries_a_large_input(capsys):
+    """The lab's own tanh is right on small inputs and nan on z = 1000: the self-check shows one
+    large input, so a student sees this before grading."""
+    check("A0", dict(CORRECT_A0, tanh=tanh_as_in_the_lab))
+    out = capsys.readouterr().out
+    assert "tanh on a column with large entries (1000, -1000, 0)" in out
+    assert "tanh: correct on 1 of 2 test inputs" in out
+    assert "All correct so far" not in out
+    check("A0", CORRECT_A0)
+    assert "All correct so far" in capsys.readouterr().out
+
+
+def test_the_record_schema_takes_the_changed_inputs_and_nothing_else():
+    """The grader validates the list of changed inputs: argument positions and keyword names."""
+    from autograder.grading.records import Malformed, validate
+    answers = collect_namespace("G2", {"lr_gradient_descent": lr_gd_lab_verbatim})
+    record = {"exercise": "G2", "answers": answers}
+    assert [r.get("changed") for r in validate(record, "G2")["lr_gradient_descent"]["results"]
+            if r.get("changed")] == [["w"]]
+    answers["lr_gradient_descent"]["results"][1]["changed"] = ["<b>w</b>"]
+    with pytest.raises(Malformed):
+        validate(record, "G2")
