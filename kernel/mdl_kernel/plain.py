@@ -28,7 +28,7 @@ def describe(value):
 def a_described(value):
     """`describe` with its article: "an ndarray", "a list"."""
     name = describe(value)
-    vowel_sound = name[:1].lower() in "aeiou" or name.startswith(("nd", "NaN", "NoneType"))
+    vowel_sound = name[:1].lower() in "aeiou" or name.startswith("nd")   # "an ndarray"
     return ("an " if vowel_sound else "a ") + name
 
 
