@@ -317,7 +317,8 @@ def _logistic(steps):
 def _ce_mistakes(kind):
     dw, db = gd.cross_entropy_gradients(gd.LOGISTIC_X, gd.LOGISTIC_Y, LOG_W0, LOG_B0)
     out = []
-    for name, why, f in (("ce_sign", "(y - p) in place of (p - y)", -1.0),
+    for name, why, f in (("ce_sign", "a sign error: the difference between the predictions and "
+                          "the labels taken the other way round", -1.0),
                          ("sum_not_mean", "the sum over observations instead of the mean", 3.0)):
         out.append(Mistake(name, why, {"dw": lambda f=f: f * dw, "db": lambda f=f: f * db}[kind]))
     return tuple(out)

@@ -92,12 +92,13 @@ def _other_input(name):
 
 
 LOGISTIC_MISTAKES = {
-    "ce_sign": "(y - p) in place of (p - y): a sign error",
+    "ce_sign": "a sign error: the difference between the prediction p and the label y taken "
+               "the other way round",
     "missing_sigmoid_derivative": "dCE/dp times dz/d{t} without the sigmoid's derivative "
                                   "dp/dz = p(1 - p)",
     "sigmoid_for_derivative": "the sigmoid p where its derivative p(1 - p) belongs",
     "wrong_input": "the input {wrong} where {right} belongs",
-    "missing_input": "(p - y) without the factor {right} = dz/d{t}",
+    "missing_input": "dCE/dz without the factor {right} = dz/d{t}",
 }
 
 
