@@ -125,7 +125,8 @@ def test_mistake_messages_name_the_mistake_without_the_answer(graded):
     text = "".join(o.get("text", "") for o in _outputs(course, "mistakes", "01_forward_pass", "F1a"))
     assert "half credit" in text and "row" in text
     text = "".join(o.get("text", "") for o in _outputs(course, "mistakes", "04_gradient_descent", "G6"))
-    assert "(y - p) in place of (p - y)" in text and "wrong sign" in text
+    assert "the difference between the prediction p and the label y taken the other way round" in text
+    assert "wrong sign" in text and "(p - y)" not in text
 
 
 @pytest.mark.slow

@@ -20,7 +20,7 @@ class Tolerance:
 
     def rounding(self, got, want):
         """True where `got` differs from `want` by about its own rounding: for a hand answer by at
-        most one unit of the last decimal the student typed (1.43 for 1.4267, or 1.4 for 1.43; a
+        most one unit of the last decimal the student typed (2.35 for 2.3467, or 2.3 for 2.35; a
         number typed with many digits is not rounded); for a code answer by at most ten times
         the tolerance (single-precision arithmetic)."""
         got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
@@ -44,7 +44,7 @@ class Tolerance:
 
 
 def _last_unit(x):
-    """One unit of the last decimal of x as typed (its shortest repr): 0.01 for 1.43, 1 for 2."""
+    """One unit of the last decimal of x as typed (its shortest repr): 0.01 for 2.35, 1 for 2."""
     if not np.isfinite(x):
         return 0.0
     text = np.format_float_positional(x, unique=True, trim="-")
