@@ -31,6 +31,7 @@ class Case:
     hidden: bool = True
     tolerance: Tolerance = CODE
     exact_shape: bool = False        # the output's shape must equal the expected shape exactly
+    keep_inputs: bool = False        # the call must leave the arrays passed to it unchanged
 
 
 @dataclass(frozen=True, eq=False)

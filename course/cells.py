@@ -38,6 +38,21 @@ def md(ids, text):
     return nbf.new_markdown_cell(text.strip(), metadata=_meta(ids("prose"), locked=True))
 
 
+SUBMITTING = r"""
+**Before you submit:** choose *Kernel > Restart & Run All* (in JupyterLab, *Kernel > Restart Kernel
+and Run All Cells*) and check that every cell runs. Grading runs your notebook once, from the top,
+in a fresh kernel: a name defined only in a cell you ran later, or in a cell you have since deleted,
+does not exist there.
+"""
+
+
+def before_you_submit(ids):
+    """The reminder every notebook carries: grading runs it from the top."""
+    # its own grade id, so the other cells keep theirs
+    return nbf.new_markdown_cell(SUBMITTING.strip(),
+                                 metadata=_meta(f"{ids.prefix}_submitting", locked=True))
+
+
 def code(ids, source):
     return nbf.new_code_cell(source.strip(), metadata=_meta(ids("code"), locked=True))
 

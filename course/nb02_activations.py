@@ -1,6 +1,6 @@
 """Notebook 02: activation functions."""
 from autograder.catalogue import ACTIVATION_EXAMPLE
-from .cells import Counter, answer, code, given, given_math, latex, md, tests
+from .cells import Counter, before_you_submit, answer, code, given, given_math, latex, md, tests
 
 NAME = "02_activations"
 
@@ -50,6 +50,7 @@ The first three act on each entry on its own. Softmax looks at the whole vector:
 positive and add up to one, so they can be read as probabilities. That is why it is a common choice
 for the output layer of a classifier.
 """),
+        before_you_submit(ids),
         code(ids, "import numpy as np\nfrom mdl_kernel import check, record"),
         md(ids, rf"""
 ## Exercise A0: the four functions in NumPy
@@ -59,7 +60,8 @@ a row or a flat array) and returns an array **of the same shape**. Softmax norma
 entries of the vector, whatever its orientation.
 
 Your functions will also be called on inputs you do not see, including very large ones such as
-$z = 1000$ and $z = -1000$. $e^{{1000}}$ overflows to `inf`, and `inf / inf` is `nan`: find a way to
+$z = 1000$ and $z = -1000$ (the self-check tries one of them, the column $(1000, -1000, 0)$, so
+you see at once whether yours survive). $e^{{1000}}$ overflows to `inf`, and `inf / inf` is `nan`: find a way to
 write each formula that never exponentiates a large positive number. (Hint: softmax does not change
 if the same constant is subtracted from every $z_i$.)
 

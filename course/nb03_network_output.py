@@ -1,7 +1,28 @@
 """Notebook 03: the final output of a small network."""
-from .cells import Counter, answer, code, md, tests
+from autograder.catalogue import NETWORK
+from .cells import Counter, before_you_submit, answer, code, md, tests
 
 NAME = "03_network_output"
+
+
+def _g(x):
+    return f"{float(x):g}"
+
+
+def network_table():
+    """The numbers of the figure as text, one arrow per row (the order of the figure's arrows,
+    not the layout of the matrices N1 asks for), for readers who cannot see the figure."""
+    p = NETWORK
+    inputs = ", ".join(f"$x_{i + 1} = {_g(x)}$" for i, x in enumerate(p["X"][0]))
+    rows = [f"| $x_{i + 1}$ | {node} | {_g(p['w1'][i, j])} |"
+            for j, node in enumerate("AB") for i in range(3)]
+    rows += [f"| {src} | {dst} | {_g(p['w2'][i, j])} |"
+             for j, dst in enumerate("CD") for i, src in enumerate("AB")]
+    biases = ", ".join(f"{node}: {_g(v)}" for node, v in
+                       zip("ABCD", [*p["b1"][0], *p["b2"][0]]))
+    return ("The figure's numbers as text. The observation: " + inputs + ".\n\n"
+            "| from | to | weight |\n|---|---|---|\n" + "\n".join(rows) +
+            f"\n\nBiases: {biases}.")
 
 
 def cells():
@@ -15,9 +36,11 @@ The network below takes three inputs $x_1, x_2, x_3$. Its hidden layer has two n
 Every hidden and output node has a bias of $1$. The numbers on the arrows are the weights. Node C
 stands for the answer "YES" and node D for "NO".
 """),
+        before_you_submit(ids),
         code(ids, "import numpy as np\nimport matplotlib.pyplot as plt\n"
                   "from mdl_kernel import check, record\nfrom mdl_kernel.figures import draw_network\n\n"
                   "draw_network()\nplt.show()"),
+        md(ids, network_table()),
         md(ids, r"""
 ## Exercise N1: the network as matrices
 

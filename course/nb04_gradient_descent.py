@@ -1,5 +1,5 @@
 """Notebook 04: gradient descent."""
-from .cells import Counter, answer, code, given, manual_code, md, tests
+from .cells import Counter, before_you_submit, answer, code, given, manual_code, md, tests
 
 NAME = "04_gradient_descent"
 
@@ -88,7 +88,13 @@ $$\frac{\partial \mathcal{L}}{\partial \mathbf{w}} = \frac{2}{N}\mathbf{X}^\top(
 
 The toy data has 12 observations of two inputs, generated without noise from
 $\mathbf{w}_{\text{true}} = (1.5, 1.5)^\top$ and $b_{\text{true}} = 0.1$.
+
+Hand answers (G1, G3, G5) are judged to 3 significant figures (or 3 decimals): type at least that
+many, and keep more digits in the steps before the answer, since rounding early can move the third
+figure. The self-check says so when the difference is about the size of rounding. Answers computed
+in NumPy are exact enough as they are.
 """),
+        before_you_submit(ids),
         code(ids, "import numpy as np\nimport matplotlib.pyplot as plt\nfrom mdl_kernel import check, record"),
         given(ids, "G1"),
         md(ids, r"""
@@ -118,8 +124,9 @@ returning `(w, b)`. It follows the lab's algorithm:
   $+\infty$).
 
 It is tested on other data too: with `batch_size = N` it must agree with full-batch descent, with
-small batches it must find the true parameters, and it must stop on `tol`. Do not change the
-arrays passed in.
+small batches it must take one step per batch and find the true parameters, and it must stop on
+`tol`. Do not change the arrays passed in (`w -= ...` on the caller's `w` does): the grader checks
+them after every call.
 """),
         answer("G2", LR_SOLUTION, indent="    ",
                before="def lr_gradient_descent(X, y, batch_size=32, eta=0.1, w=None, b=None, "
@@ -181,7 +188,7 @@ parameters after three full-batch steps, `w_logistic_3` and `b_logistic_3`.
 Take one observation with inputs $x_1, x_2$ and label $y$, parameters $w_1, w_2, b$,
 $z = w_1x_1 + w_2x_2 + b$ and $p = S(z)$. Differentiate its cross-entropy
 $-\big(y\log p + (1 - y)\log(1 - p)\big)$ by hand, using $S'(z) = S(z)(1 - S(z))$, and store the
-three derivatives as SymPy expressions (or strings of plain maths such as `"(p - y)*x1"`) in
+three derivatives as SymPy expressions (or strings of plain maths such as `"x1^2 - 3*log(1 + exp(-z))"`) in
 `dCE_dw1`, `dCE_dw2` and `dCE_db`. The cell below defines the symbols and the expressions `z` and
 `p`; any correct form of the answer is accepted. Careful: these symbols are names in the
 notebook; if a later cell gives one of them a number (say `b = 0`), answers typed after it use

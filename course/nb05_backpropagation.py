@@ -1,5 +1,5 @@
 """Notebook 05: backpropagation."""
-from .cells import Counter, answer, code, given, md, tests
+from .cells import Counter, before_you_submit, answer, code, given, md, tests
 
 NAME = "05_backpropagation"
 
@@ -68,15 +68,27 @@ With $\hat{y}(x_i) = w x_i + b$ and the mean squared error over the batch
 $\mathcal{L} = \frac{1}{N}\sum_{i=1}^{N}(\hat{y}(x_i) - y_i)^2$, the chain rule gives
 $\partial\mathcal{L}/\partial w = \frac{1}{N}\sum_i 2(\hat{y}(x_i) - y_i)\,x_i$ and
 $\partial\mathcal{L}/\partial b = \frac{1}{N}\sum_i 2(\hat{y}(x_i) - y_i)$.
-The data are $(x_i, y_i) = (2, 7), (3, 10), (5, 16)$, which lie exactly on $y = 3x + 1$.
+The data are $(x_i, y_i) = (2, 7), (3, 10), (5, 16)$, which lie exactly on $y = 3x + 1$; the
+cell below stores them in `x_data` and `y_data` for B1 and B2.
+
+Hand answers (B2) are judged to 3 significant figures (or 3 decimals): type at least that many,
+and keep more digits in the steps before the answer, since rounding early can move the third
+figure. The self-check says so when the difference is about the size of rounding.
 """),
+        before_you_submit(ids),
         code(ids, "import numpy as np\nimport sympy as sp\nfrom mdl_kernel import check, record"),
+        given(ids, "B2"),
         md(ids, r"""
 ## Exercise B1: the gradient of the batch loss
 
 Write $\partial\mathcal{L}/\partial w$ and $\partial\mathcal{L}/\partial b$ for these three
 observations as expressions in the symbols `w` and `b`, and store them in `dL_dw` and `dL_db`
-(SymPy expressions or strings such as `"2*(w + b)"`).
+(SymPy expressions, or strings of plain maths such as `"w^2 - 4*b"`). You may write the sums
+out by hand or build them from `x_data` and `y_data`.
+
+Careful: `w` and `b` are SymPy symbols, names in the notebook like any other. If a cell gives one
+of them a number (say `w, b = 1, 0` while working on B2), expressions built after it use that number
+instead of the symbol. Use other names for numbers, such as `w_t` and `b_t`.
 """),
         given(ids, "B1"),
         answer("B1", "dL_dw = sp.Rational(2, 3) * ((2*w + b - 7)*2 + (3*w + b - 10)*3 + (5*w + b - 16)*5)\n"
@@ -87,9 +99,11 @@ observations as expressions in the symbols `w` and `b`, and store them in `dL_dw
 
 Start from $\theta^{(0)} = (w^{(0)}, b^{(0)}) = (1, 0)$ and apply full-batch gradient descent with
 learning rate $\eta = 0.01$. Store $\theta^{(1)}, \theta^{(2)}, \theta^{(3)}$ as pairs `(w, b)` in
-`theta_1`, `theta_2` and `theta_3`.
+`theta_1`, `theta_2` and `theta_3`. The data are `x_data` and `y_data`, defined above B1.
+
+Keep the symbols `w` and `b` of B1 intact: name your numbers differently (for example `w_t`, `b_t`),
+or B1's answers, if you run its cell again, are built from numbers.
 """),
-        given(ids, "B2"),
         answer("B2", "w_t, b_t, thetas = 1.0, 0.0, []\nfor _ in range(3):\n"
                      "    r = w_t * x_data + b_t - y_data\n"
                      "    w_t, b_t = w_t - 0.01 * np.mean(2 * r * x_data), b_t - 0.01 * np.mean(2 * r)\n"
@@ -110,7 +124,7 @@ write the three deltas and the eight weight gradients. The cell below defines th
 (`w1_ij` goes from input $i$ to hidden neuron $j$, `w2_i1` from hidden neuron $i$ to the output)
 and the expressions `z1_1, z1_2, a1_1, a1_2, z2_1, y_hat`, which you may use in your answers.
 Careful: these symbols are names in the notebook; if a later cell gives one of them a number
-(say `b = 0`), answers typed after it use that number instead of the symbol.
+(say `x1 = 0.5`), answers typed after it use that number instead of the symbol.
 """),
         given(ids, "B3"),
         answer("B3", B3_SOLUTION),
@@ -145,12 +159,15 @@ on `X_lab`, `y_lab`. Store the final weights in `W1_hat` ($3 \times 2$) and `w2_
         md(ids, r"""
 ## Exercise B6: training with Adam
 
-Keras trains the same network with the Adam optimiser. Reproduce it: from the same start, 5000
-full-batch Adam steps with Keras's defaults (learning rate 0.001, $\beta_1 = 0.9$,
-$\beta_2 = 0.999$, $\epsilon = 10^{-7}$). Keras's update is
+The lab trains the same network with the Adam optimiser in Keras. Here you write Adam yourself, in
+NumPy only: Keras and TensorFlow are not installed in the kernel that grades your notebook (and a
+`pip install` in the notebook is flagged for your tutor), so an answer that imports them fails.
+From the same start, run 5000 full-batch Adam steps with Keras's default settings (learning rate
+0.001, $\beta_1 = 0.9$, $\beta_2 = 0.999$, $\epsilon = 10^{-7}$), using your `backprop_gradients`
+for the gradients. The update, as Keras does it, is
 $m \leftarrow \beta_1 m + (1 - \beta_1)g$, $v \leftarrow \beta_2 v + (1 - \beta_2)g^2$,
 $\theta \leftarrow \theta - \text{lr}\,\frac{\sqrt{1 - \beta_2^t}}{1 - \beta_1^t}\,\frac{m}{\sqrt{v} + \epsilon}$.
-Store the weights in `W1_adam` and `w2_adam` (a run in Keras itself is accepted too).
+Store the weights in `W1_adam` and `w2_adam`.
 """),
         answer("B6", ADAM_SOLUTION),
         tests("B6"),

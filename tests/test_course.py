@@ -125,7 +125,8 @@ def test_mistake_messages_name_the_mistake_without_the_answer(graded):
     text = "".join(o.get("text", "") for o in _outputs(course, "mistakes", "01_forward_pass", "F1a"))
     assert "half credit" in text and "row" in text
     text = "".join(o.get("text", "") for o in _outputs(course, "mistakes", "04_gradient_descent", "G6"))
-    assert "(y - p) in place of (p - y)" in text and "wrong sign" in text
+    assert "the difference between the prediction p and the label y taken the other way round" in text
+    assert "wrong sign" in text and "(p - y)" not in text
 
 
 @pytest.mark.slow
@@ -184,3 +185,122 @@ def test_given_cells_hold_the_catalogues_data():
     X, y = backprop.synthetic_data()
     assert np.array_equal(namespace["X_lab"], X) and np.allclose(namespace["y_lab"], y, rtol=1e-15)
     assert np.allclose(namespace["y_toy"], descent.toy_data()[1], rtol=1e-15)
+
+
+# ------------------------------------------------------------------ what the release tells students
+def release_cells(notebook):
+    return nbformat.read(REPO / "release" / ASSIGNMENT / f"{notebook}.ipynb", as_version=4).cells
+
+
+def release_prose(notebook):
+    return "\n\n".join(c.source for c in release_cells(notebook) if c.cell_type == "markdown")
+
+
+def _exercise_prose(notebook, eid):
+    """The markdown of exercise `eid`: from its heading to the next exercise's heading."""
+    text = release_prose(notebook)
+    start = text.index(f"## Exercise {eid}")
+    end = text.find("## Exercise ", start + 5)
+    return text[start:] if end < 0 else text[start:end]
+
+
+NOTEBOOKS = sorted(p.stem for p in (REPO / "release" / ASSIGNMENT).glob("*.ipynb"))
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_every_notebook_says_restart_and_run_all_before_submitting(notebook):
+    prose = release_prose(notebook)
+    assert "Restart & Run All" in prose and "from the top" in prose
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_every_notebook_with_hand_answers_says_how_precisely_to_type_them(notebook):
+    if not any(e.hand for e in in_notebook(notebook)):
+        return
+    prose = release_prose(notebook).lower()
+    assert "three decimals" in prose or "3 significant figures" in prose, notebook
+
+
+def _run_release_until(notebook, grade_id, replace):
+    """Run the release notebook's code cells from the top in one namespace, as grading does, up to
+    and including the test cell `grade_id`; `replace` maps answer grade ids to a student's code.
+    Returns what the cells printed."""
+    import contextlib
+    import io
+    namespace, out = {}, io.StringIO()
+    for cell in release_cells(notebook):
+        if cell.cell_type != "code":
+            continue
+        gid = cell.metadata.get("nbgrader", {}).get("grade_id", "")
+        if gid.endswith("_answer") and gid not in replace:
+            continue
+        with contextlib.redirect_stdout(out):
+            exec(replace.get(gid, cell.source), namespace)
+        if gid == grade_id:
+            return out.getvalue()
+    raise AssertionError(f"no cell {grade_id}")
+
+
+def test_b1_answered_from_the_data_works_run_from_the_top():
+    """B1 may be written from `x_data` and `y_data`: they are defined above B1, so grading (which
+    runs the notebook from the top) sees them."""
+    answer = ("dL_dw = sum(2 * (w * x + b - t) * x for x, t in zip(x_data, y_data)) / len(x_data)\n"
+              "dL_db = sum(2 * (w * x + b - t) for x, t in zip(x_data, y_data)) / len(x_data)")
+    out = _run_release_until("05_backpropagation", "B1", {"B1_answer": answer})
+    assert "dL_dw: correct." in out and "dL_db: correct." in out, out
+
+
+def test_a_missing_name_tells_that_grading_runs_from_the_top(capsys):
+    from mdl_kernel import check
+    from mdl_kernel.selfcheck import FROM_THE_TOP
+    check("B1", {})
+    out = capsys.readouterr().out
+    assert "dL_dw is not defined." in out
+    assert "Grading runs the notebook from the top" in FROM_THE_TOP and FROM_THE_TOP.strip() in out
+
+
+def test_b6_asks_for_numpy_only():
+    """Keras is not in the grading kernel: B6 must not offer it."""
+    prose = _exercise_prose("05_backpropagation", "B6")
+    assert "NumPy only" in prose and "not installed" in prose
+    assert "Keras itself" not in prose and "accepted" not in prose
+
+
+def test_symbol_warnings_name_symbols_of_their_exercise():
+    """'if a later cell gives one of them a number (say `b = 0`)': the names in such a warning are
+    symbols of the exercise it is in (B2's warning protects B1's w and b)."""
+    import re
+    from autograder.catalogue import exercise
+    symbols = {e: set(exercise(e).items[0].options["symbols"]) for e in ("G6", "B1", "B3")}
+    symbols["B2"] = symbols["B1"]
+    found = 0
+    for notebook in ("04_gradient_descent", "05_backpropagation"):
+        for eid in symbols:
+            if exercise(eid).notebook != notebook:
+                continue
+            for example in re.findall(r"say `([^`=]+)=", _exercise_prose(notebook, eid)):
+                names = {n.strip() for n in example.split(",")}
+                assert names <= symbols[eid], (eid, names)
+                found += 1
+    assert found >= 3   # G6, B1 and B3
+    assert "w, b = 1, 0" in _exercise_prose("05_backpropagation", "B1")
+    assert "`w` and `b`" in _exercise_prose("05_backpropagation", "B2")
+
+
+def test_the_network_numbers_are_given_as_a_table():
+    """Notebook 03 gives the figure's numbers as text: the arrows' table and the biases rebuild
+    exactly the network of the catalogue."""
+    import re
+    import numpy as np
+    from autograder.catalogue import NETWORK
+    prose = release_prose("03_network_output")
+    inputs = dict(re.findall(r"\$x_(\d) = ([-0-9.]+)\$", prose))
+    assert [float(inputs[str(i)]) for i in (1, 2, 3)] == NETWORK["X"][0].tolist()
+    arrows = {(a.strip("$ "), b.strip()): float(v)
+              for a, b, v in re.findall(r"^\| *([^|]+?) *\| *([ABCD]) *\| *([-0-9.]+) *\|$", prose, re.M)}
+    w1 = [[arrows[(f"x_{i}", node)] for node in "AB"] for i in (1, 2, 3)]
+    w2 = [[arrows[(src, dst)] for dst in "CD"] for src in "AB"]
+    assert np.array_equal(w1, NETWORK["w1"]) and np.array_equal(w2, NETWORK["w2"])
+    biases = dict(re.findall(r"([ABCD]): ([-0-9.]+)", prose.split("Biases:")[1].split("\n")[0]))
+    assert [float(biases[n]) for n in "AB"] == NETWORK["b1"][0].tolist()
+    assert [float(biases[n]) for n in "CD"] == NETWORK["b2"][0].tolist()

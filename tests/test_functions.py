@@ -18,6 +18,7 @@ import pytest
 from autograder import catalogue
 from autograder.judging import collect_namespace, grade_namespace as grade, judge
 from mdl_kernel import calls, check
+from mdl_kernel.cases import encode_case
 from autograder.reference import backprop as bp
 from autograder.reference import descent as gd
 
@@ -384,27 +385,91 @@ FULL_BATCH_G2 = {label for label in case_labels("G2", "lr_gradient_descent")
                  if "full batch" in label or "very large tol" in label}
 
 
-@pytest.mark.parametrize("fn", [lr_gd_lab_verbatim, make_lr_gd("permutation"), make_lr_gd("shuffle"),
-                                make_lr_gd("permutation", in_place=False)],
-                         ids=["lab_verbatim", "rng_permutation", "rng_shuffle", "functional"])
+G2_CASES = n_cases("G2", "lr_gradient_descent")
+
+
+@pytest.mark.parametrize("fn", [make_lr_gd("permutation", in_place=False),
+                                make_lr_gd("shuffle", in_place=False)],
+                         ids=["rng_permutation", "rng_shuffle"])
 def test_g2_correct_styles(fn):
     iv = item_verdict("G2", "lr_gradient_descent", fn)
     assert iv.score == 1.0, iv.message
 
 
+@pytest.mark.parametrize("fn", [lr_gd_lab_verbatim, make_lr_gd("permutation"), make_lr_gd("shuffle")],
+                         ids=["lab_verbatim", "rng_permutation", "rng_shuffle"])
+def test_g2_changing_the_callers_w_costs_the_case_that_passes_w(fn):
+    """`w -= eta * dw` on the caller's w: right numbers, but the instructions forbid changing the
+    arrays passed in; only the case that passes a w is affected, and the message says why."""
+    iv = item_verdict("G2", "lr_gradient_descent", fn)
+    with_w = {c.label for c in catalogue.exercise("G2").item("lr_gradient_descent").cases
+              if "w" in c.inputs()[1]}
+    assert len(with_w) == 1
+    assert failed_labels("G2", "lr_gradient_descent", iv.message) == with_w
+    assert "changed the caller's array passed as w" in iv.message
+    assert "must leave its inputs unchanged" in iv.message
+    assert iv.score == pytest.approx(1 - 1 / G2_CASES)
+
+
+def test_the_kernel_records_which_inputs_a_call_changed():
+    """calls.run compares our own arrays with fresh copies after the call: positional arrays are
+    named by position, keyword arrays by name; an unchanged call records nothing."""
+    def scales_in_place(X, y, w=None):
+        X *= 2
+        w[0, 0] = 5.0
+        return X.sum(), y.sum()
+
+    def reshapes_in_place(X, y, w=None):
+        X.shape = (-1,)
+        return X.sum(), y.sum()
+
+    case = encode_case((np.ones((3, 2)), np.ones((3, 1))), {"w": np.zeros((2, 1))})
+    changed = calls.run(scales_in_place, {0: case}, 1, outputs=2)["results"][0]
+    assert changed["changed"] == ["argument 1", "w"]
+    reshaped = calls.run(reshapes_in_place, {0: case}, 1, outputs=2)["results"][0]
+    assert reshaped["changed"] == ["argument 1"]
+    untouched = calls.run(lambda X, y, w=None: (X.sum(), y.sum()), {0: case}, 1, outputs=2)
+    assert "changed" not in untouched["results"][0]
+
+
+def test_g2_ignoring_batch_size_loses_the_mini_batch_cases():
+    """Full-batch steps whatever batch_size says: the one-epoch case with a tiny eta (four
+    mini-batch steps move (w, b) about four times as far as one full-batch step, in any shuffle
+    order) catches it, on top of the convergence cases it may pass."""
+    def full_batch(X, y, batch_size=32, eta=0.1, w=None, b=None, max_iter=100, tol=1e-8, rng=None):
+        return gd.lr_gradient_descent(X, y, batch_size=X.shape[0], eta=eta, w=w, b=b,
+                                      max_iter=max_iter, tol=tol, rng=rng)
+    iv = item_verdict("G2", "lr_gradient_descent", full_batch)
+    failed = failed_labels("G2", "lr_gradient_descent", iv.message)
+    assert any("four mini-batch steps" in label for label in failed), iv.message
+    assert iv.score < 1
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_g2_the_mini_batch_case_holds_in_any_shuffle_order(seed):
+    """The first-order expectation of the one-epoch case holds for every order of the batches."""
+    item = catalogue.exercise("G2").item("lr_gradient_descent")
+    case = next(c for c in item.cases if "four mini-batch steps" in c.label)
+    (X, y), kwargs = case.inputs()
+    kwargs["rng"] = np.random.default_rng(1000 + seed)
+    w, b = gd.lr_gradient_descent(X, y, **kwargs)
+    want_w, want_b = case.expected()
+    assert np.all(case.tolerance.close(w, want_w)) and case.tolerance.close(b, want_b)
+
+
 def test_g2_without_the_factor_2_loses_the_full_batch_cases():
-    iv = item_verdict("G2", "lr_gradient_descent", make_lr_gd(factor=1.0))
+    iv = item_verdict("G2", "lr_gradient_descent", make_lr_gd(factor=1.0, in_place=False))
     assert len(FULL_BATCH_G2) == 4
     assert failed_labels("G2", "lr_gradient_descent", iv.message) >= FULL_BATCH_G2
-    assert iv.score <= 2 / 6 + 1e-12
+    assert iv.score <= 3 / G2_CASES + 1e-12
 
 
 def test_g2_ignoring_tol_loses_the_tol_case():
-    iv = item_verdict("G2", "lr_gradient_descent", make_lr_gd(use_tol=False))
+    iv = item_verdict("G2", "lr_gradient_descent", make_lr_gd(use_tol=False, in_place=False))
     tol_cases = {label for label in case_labels("G2", "lr_gradient_descent") if "tol = 0" not in label}
     assert len(tol_cases) == 1
     assert failed_labels("G2", "lr_gradient_descent", iv.message) == tol_cases
-    assert iv.score == pytest.approx(5 / 6)
+    assert iv.score == pytest.approx(1 - 1 / G2_CASES)
 
 
 # ------------------------------------------------------------------ G7: logistic_gradient_descent
@@ -766,11 +831,15 @@ def test_a_hard_coded_function_passes_check_but_not_grade(eid, name, fn, capsys)
     ns = {name: fn}
     if eid == "A0":
         ns = dict(CORRECT_A0, **ns)
-    assert item_verdict(eid, name, ns[name], include_hidden=False).score == 1.0
+    visible = n_cases(eid, name, hidden=False)
     check(eid, ns)
     out = capsys.readouterr().out
-    assert "All correct so far. Your functions will also be tested on hidden inputs." in out
-    assert "0 of" not in out
+    if visible == 1:
+        assert item_verdict(eid, name, ns[name], include_hidden=False).score == 1.0
+        assert "All correct so far. Your functions will also be tested on hidden inputs." in out
+        assert "0 of" not in out
+    else:   # A0 also shows a large input: the worked example typed in fails it already
+        assert f"{name}: correct on 1 of {visible} test inputs" in out
     points = grade(eid, ns)
     ex = catalogue.exercise(eid)
     total = n_cases(eid, name)
@@ -792,7 +861,9 @@ def test_check_and_grade_never_print_the_expected_outputs(eid, capsys):
     name, fn = WRONG[eid]
     check(eid, {name: fn})
     checked = capsys.readouterr().out
-    assert checked.startswith(f"Self-check of {eid}:") and "correct on 0 of 1 test input" in checked
+    visible = n_cases(eid, name, hidden=False)
+    assert checked.startswith(f"Self-check of {eid}:") and (
+        f"correct on 0 of {visible} test input" in checked)
     grade(eid, {name: fn})
     # outside a notebook the answers' record (the student's own outputs) is printed as a dict: skip it
     graded = "\n".join(line for line in capsys.readouterr().out.splitlines()
@@ -855,8 +926,9 @@ def test_every_function_item_has_one_visible_case_and_hidden_ones():
         for item in catalogue.exercise(eid).items:
             assert item.kind.name == "function"
             visible = [c for c in item.cases if not c.hidden]
-            assert len(visible) == 1, (eid, item.name)
-            assert len(item.cases) > 1
+            # A0 also shows one large input: the self-check catches an overflowing formula
+            assert len(visible) == (2 if eid == "A0" else 1), (eid, item.name)
+            assert len(item.cases) > len(visible)
 
 
 def test_g2_reference_cases_hold_for_the_reference_itself():
@@ -896,7 +968,36 @@ def test_a_function_that_overwrites_its_inputs_harms_nobody(eid):
     for where, now, then in before:
         np.testing.assert_array_equal(now, then, err_msg=f"{where} was changed by a student's function")
     good = {"A0": CORRECT_A0, "N4": {"forward_pass": forward_vectorised},
-            "G2": {"lr_gradient_descent": make_lr_gd()},
+            "G2": {"lr_gradient_descent": make_lr_gd(in_place=False)},
             "G7": {"logistic_gradient_descent": logistic_vectorised},
             "B4": {"backprop_gradients": backprop_vectorised}}[eid]
     assert verdict(eid, good).points == catalogue.exercise(eid).points
+
+
+def tanh_as_in_the_lab(z):
+    """The lab's formula (e^{2z} - 1) / (e^{2z} + 1), typed as written: nan at z = 1000."""
+    return (np.exp(2 * z) - 1) / (np.exp(2 * z) + 1)
+
+
+def test_a0_self_check_tries_a_large_input(capsys):
+    """The lab's own tanh is right on small inputs and nan on z = 1000: the self-check shows one
+    large input, so a student sees this before grading."""
+    check("A0", dict(CORRECT_A0, tanh=tanh_as_in_the_lab))
+    out = capsys.readouterr().out
+    assert "tanh on a column with large entries (1000, -1000, 0)" in out
+    assert "tanh: correct on 1 of 2 test inputs" in out
+    assert "All correct so far" not in out
+    check("A0", CORRECT_A0)
+    assert "All correct so far" in capsys.readouterr().out
+
+
+def test_the_record_schema_takes_the_changed_inputs_and_nothing_else():
+    """The grader validates the list of changed inputs: argument positions and keyword names."""
+    from autograder.grading.records import Malformed, validate
+    answers = collect_namespace("G2", {"lr_gradient_descent": lr_gd_lab_verbatim})
+    record = {"exercise": "G2", "answers": answers}
+    assert [r.get("changed") for r in validate(record, "G2")["lr_gradient_descent"]["results"]
+            if r.get("changed")] == [["w"]]
+    answers["lr_gradient_descent"]["results"][1]["changed"] = ["<b>w</b>"]
+    with pytest.raises(Malformed):
+        validate(record, "G2")

@@ -363,11 +363,63 @@ def test_all_entries_wrong_message(eid, name):
         assert f"and {ref.size - 3} more" in iv.message
 
 
-def test_near_miss_of_a_hand_answer_gets_advice():
+ROUNDING = "about the size of rounding"
+
+
+@pytest.mark.parametrize("typed", [0, 1])
+def test_a_hand_answer_rounded_too_far_is_told_rounding_is_the_cause(typed):
+    """Rounded to 1 or 2 decimals (off by at most one unit of the last digit typed): the message
+    says rounding is the cause and how many figures a hand answer needs."""
     ref = reference("G1", "w_step1")
-    iv = item_verdict("G1", "w_step1", ref * 1.004)
-    assert iv.score == 0.0 and "close" in iv.message
+    iv = item_verdict("G1", "w_step1", np.round(ref, typed))
+    assert iv.score == 0.0 and ROUNDING in iv.message and "3 significant figures" in iv.message
     assert_no_reference(iv.message, ref)
+
+
+@pytest.mark.parametrize("factor", [1.004, 1.03])
+def test_a_hand_answer_off_by_more_than_its_digits_is_not_called_rounding(factor):
+    """Typed with all its digits and still off (even by under 1%): not a rounding problem."""
+    iv = item_verdict("G1", "w_step1", reference("G1", "w_step1") * factor)
+    assert iv.score == 0.0 and ROUNDING not in iv.message and "close" not in iv.message
+
+
+def test_a_wrong_algorithm_is_not_called_rounding():
+    """B6 answered with B5's weights (gradient descent, not Adam) is off by under 1% in w2: the
+    rounding hint is only for answers within ten times the tolerance."""
+    iv = item_verdict("B6", "w2_adam", reference("B5", "w2_hat"))
+    assert iv.score == 0.0 and "slightly" in iv.message
+    assert ROUNDING not in iv.message and "single-precision" not in iv.message
+    near = item_verdict("B6", "w2_adam", reference("B6", "w2_adam") + 3e-4)
+    assert near.score == 0.0 and ROUNDING in near.message and "single-precision" in near.message
+
+
+def test_a_named_mistake_is_not_also_called_close():
+    """A1, tanh_1 = sigmoid(z_1): under 1% off in one entry, and a known mistake; the message names
+    the mistake and gives no closeness or rounding advice."""
+    z = catalogue.A_GIVEN["A1"]
+    iv = item_verdict("A1", "tanh_1", act.sigmoid(z))
+    assert iv.mistake == "tanh_as_sigmoid"
+    assert "the sigmoid instead of tanh" in iv.message
+    assert "close" not in iv.message and ROUNDING not in iv.message
+
+
+@pytest.mark.parametrize("shape,idx,words", [((2, 2), (1, 0), "entry [1, 0] (row 2, column 1)"),
+                                             ((3, 1), (2, 0), "entry [2, 0] (row 3, column 1)"),
+                                             ((1, 3), (0, 1), "entry [0, 1] (row 1, column 2)"),
+                                             ((3,), (2,), "entry [2] (number 3)")])
+def test_positions_are_given_in_words_too(shape, idx, words):
+    from mdl_kernel.compare import CODE, compare
+    from mdl_kernel.plain import numeric
+    want = np.arange(1.0, 1 + np.prod(shape)).reshape(shape)
+    got = want.copy()
+    got[idx] += 1
+    assert words in compare("v", numeric(got), want, CODE).message
+
+
+def test_an_ndarray_gets_its_article():
+    from mdl_kernel.plain import a_described, boolean
+    assert a_described(np.zeros(2)) == "an ndarray" and a_described([1]) == "a list"
+    assert boolean(np.zeros(2))["reason"].startswith("an ndarray where True or False")
 
 
 def test_sign_error_is_described_as_such():

@@ -544,3 +544,23 @@ def test_an_undecided_recheck_never_makes_an_answer_wrong(monkeypatch):
     monkeypatch.setattr(S, "_recheck", lambda *args: None)
     assert check("G6", "dCE_db", "(p - y)*(1 + 1e-7)").score == 1
     assert check("G6", "dCE_db", "(p - y)*(1 + 1e-3)").score == 0
+
+
+# ------------------------------------------------------------------ the sigmoid's derivative at the exp output
+SIGMOID_AT_OUTPUT = {
+    "delta2_1": "2*(y_hat - y)*y_hat*(1 - y_hat)",
+    "dL_dw2_11": "2*(y_hat - y)*y_hat*(1-y_hat)*a1_1",
+    "dL_dw2_21": "2*(y_hat - y)*y_hat*(1 - y_hat)*a1_2",
+    "delta1_1": "2*(y_hat - y)*y_hat*(1 - y_hat)*w2_11*a1_1*(1 - a1_1)",
+    "dL_dw1_32": "2*(y_hat - y)*y_hat*(1 - y_hat)*w2_21*a1_2*(1 - a1_2)*x3",
+}
+
+
+@pytest.mark.parametrize("name", sorted(SIGMOID_AT_OUTPUT))
+def test_b3_the_sigmoids_derivative_at_the_exp_output_is_named(name):
+    """S'(z) = S(1 - S) applied at the output, whose activation is exp (derivative y_hat): the
+    message names that mistake, not a sign error or 'too small'."""
+    verdict = check("B3", name, SIGMOID_AT_OUTPUT[name])
+    assert verdict.score == 0 and verdict.mistake == "sigmoid_derivative_at_output", verdict.message
+    assert "the sigmoid's derivative y_hat(1 - y_hat) at the output" in verdict.message
+    _assert_hides_reference("B3", name, verdict.message)

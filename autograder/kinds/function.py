@@ -14,8 +14,18 @@ from .value import ARRAY, tolerance_json
 SECONDS = {"type": "number", "minimum": 0}
 
 
+# the input arrays a call changed in place: "argument k" or a keyword's name
+CHANGED = {"type": "array", "maxItems": 20, "uniqueItems": True,
+           "items": {"type": "string", "pattern": "^(argument [1-9][0-9]?|[A-Za-z_][A-Za-z0-9_]{0,39})$"}}
+
+
 def _timed(schema):
     return dict(schema, properties=dict(schema["properties"], seconds=SECONDS))
+
+
+def _called(schema):
+    """A returned value's record: timed, with the input arrays the call changed."""
+    return dict(schema, properties=dict(schema["properties"], seconds=SECONDS, changed=CHANGED))
 
 
 def _outputs(item):
@@ -50,7 +60,8 @@ class Function(Kind):
                 wrong = m.wrong(*args)
                 mistakes.append((m.name, m.explanation, [wrong] if outputs == 1 else list(wrong)))
             cases.append({"label": case.label, "hidden": case.hidden,
-                          "exact_shape": case.exact_shape, "tolerance": case.tolerance,
+                          "exact_shape": case.exact_shape, "keep_inputs": case.keep_inputs,
+                          "tolerance": case.tolerance,
                           "expected": [np.asarray(e, dtype=float) for e in expected],
                           "mistakes": mistakes})
         return {"cases": cases}
@@ -63,6 +74,7 @@ class Function(Kind):
                 continue
             shipped.append({"label": case["label"], "hidden": False,
                             "exact_shape": case["exact_shape"],
+                            "keep_inputs": case["keep_inputs"],
                             "tolerance": tolerance_json(case["tolerance"]),
                             "expected": [encode(e) for e in case["expected"]],
                             "mistakes": [[m, why, [encode(np.asarray(v, dtype=float))
@@ -73,14 +85,14 @@ class Function(Kind):
     def record_schema(self, item):
         outputs = _outputs(item)
         if outputs == 1:
-            value = _timed(ARRAY)
+            value = _called(ARRAY)
         else:
             value = {"type": "object",
                      "properties": {"type": {"const": "tuple"},
                                     "items": {"type": "array", "minItems": outputs,
                                               "maxItems": outputs,
                                               "items": {"oneOf": [ARRAY, INVALID]}},
-                                    "seconds": SECONDS},
+                                    "seconds": SECONDS, "changed": CHANGED},
                      "required": ["type", "items"], "additionalProperties": False}
         skipped = {"type": "object", "properties": {"type": {"const": "skipped"}},
                    "required": ["type"], "additionalProperties": False}

@@ -92,12 +92,13 @@ def _other_input(name):
 
 
 LOGISTIC_MISTAKES = {
-    "ce_sign": "(y - p) in place of (p - y): a sign error",
+    "ce_sign": "a sign error: the difference between the prediction p and the label y taken "
+               "the other way round",
     "missing_sigmoid_derivative": "dCE/dp times dz/d{t} without the sigmoid's derivative "
                                   "dp/dz = p(1 - p)",
     "sigmoid_for_derivative": "the sigmoid p where its derivative p(1 - p) belongs",
     "wrong_input": "the input {wrong} where {right} belongs",
-    "missing_input": "(p - y) without the factor {right} = dz/d{t}",
+    "missing_input": "dCE/dz without the factor {right} = dz/d{t}",
 }
 
 
@@ -248,6 +249,8 @@ NETWORK_MISTAKES = {
                              "of the exp output",
     "missing_factor_2": "the derivative without the factor 2 of the squared error",
     "sign_error": "a sign error, (y - y_hat) in place of (y_hat - y)",
+    "sigmoid_derivative_at_output": "the sigmoid's derivative y_hat(1 - y_hat) at the output, "
+                                    "whose activation is exp: d(exp(z2_1))/dz2_1 = y_hat",
     "missing_sigmoid_derivative": "the derivative without the sigmoid's derivative "
                                   "a1_{j}(1 - a1_{j}) = d(a1_{j})/d(z1_{j})",
     "sigmoid_for_derivative": "the sigmoid a1_{j} where its derivative a1_{j}(1 - a1_{j}) belongs",
@@ -280,7 +283,8 @@ def network_mistakes(name):
             "w2": ["wrong_input"],
             "w1": ["missing_sigmoid_derivative", "sigmoid_for_derivative", "other_neuron_weight",
                    "wrong_input", "other_neuron_delta"]}[kind]
-    keys += ["missing_output_factor", "missing_factor_2", "sign_error"]
+    keys += ["missing_output_factor", "missing_factor_2", "sign_error",
+             "sigmoid_derivative_at_output"]
     if kind == "w2":
         right, wrong = f"a1_{i}", f"a1_{_other(i)}"
     elif kind == "w1":
@@ -299,6 +303,8 @@ def _network_chain(name, change=None):
     dl = f["dL_dyhat"] / 2 if change == "missing_factor_2" else f["dL_dyhat"]
     dl = -dl if change == "sign_error" else dl
     out = 1 if change == "missing_output_factor" else f["dyhat_dz2"]
+    if change == "sigmoid_derivative_at_output":   # S'(z) = S(1 - S) taken at the exp output
+        out = f["dyhat_dz2"] * (1 - m["y_hat"])
     delta2 = dl * out
     if kind == "delta2":
         return delta2

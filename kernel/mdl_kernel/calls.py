@@ -58,14 +58,33 @@ def record_output(output, outputs):
     if outputs == 1:
         return P.numeric(output)
     if type(output) not in (tuple, list) or len(output) != outputs:
-        what = f"{len(output)} values" if type(output) in (tuple, list) else f"a {P.describe(output)}"
+        what = f"{len(output)} values" if type(output) in (tuple, list) else P.a_described(output)
         return P.invalid(f"returned {what}; a tuple of {outputs} values is expected")
     return {"type": "tuple", "items": [P.numeric(o) for o in output]}
 
 
+def _changed(args, kwargs, case):
+    """Which arrays passed to the call were changed by it: "argument k" (counted from 1) or the
+    keyword's name.  Only our own ndarray objects are compared, with fresh copies decoded from the
+    case (same shape, np.array_equal); nothing the student's function returned is looked at."""
+    fresh_args, fresh_kwargs = decode_case(case)
+    passed = [(f"argument {k + 1}", a, f) for k, (a, f) in enumerate(zip(args, fresh_args))]
+    passed += [(name, kwargs[name], fresh_kwargs[name]) for name in fresh_kwargs]
+    changed = []
+    for label, given, fresh in passed:
+        if type(fresh) is np.ndarray and type(given) is np.ndarray and not (
+                given.shape == fresh.shape and given.dtype == fresh.dtype
+                and np.array_equal(given, fresh, equal_nan=True)):
+            changed.append(label)
+    return changed
+
+
 def _call(function, case, outputs, seconds=None):
-    """The plain record of one call: its output, or why there is none."""
+    """The plain record of one call: its output, or why there is none; "changed" lists the input
+    arrays the call changed in place (see `_changed`)."""
     args, kwargs = decode_case(case)
+    # the student's function gets its own list and dict: it cannot swap what we compare
+    given_args, given_kwargs = list(args), dict(kwargs)
     start = time.perf_counter()
     sink = io.StringIO()
     limit = time_limit(seconds) if seconds else contextlib.nullcontext()
@@ -73,8 +92,11 @@ def _call(function, case, outputs, seconds=None):
         with limit, warnings.catch_warnings(), np.errstate(all="ignore"), \
                 contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
             warnings.simplefilter("ignore")
-            output = function(*args, **kwargs)
+            output = function(*given_args, **given_kwargs)
             record = record_output(output, outputs)
+        changed = _changed(args, kwargs, case)
+        if changed:
+            record["changed"] = changed
     except TimeLimit:
         record = P.invalid(f"did not finish within {seconds:g} seconds")
     except (Exception, SystemExit) as error:  # the student's code raised: report it, grade the rest
@@ -167,7 +189,7 @@ def run(function, cases, count, outputs=1, seconds=None):
     """
     seconds = CALL_SECONDS if seconds is None else seconds
     if not callable(function):
-        return P.invalid(f"a {P.describe(function)} where a function is expected")
+        return P.invalid(f"{P.a_described(function)} where a function is expected")
     todo = sorted(cases.items())
     runner = _run_forked if hasattr(os, "fork") else _run_here
     records = runner(function, todo, outputs, seconds) if todo else {}
@@ -178,8 +200,10 @@ def judge_results(name, record, cases, outputs=1, include_hidden=True):
     """(score, messages, mistake) for a function item's call records.
 
     `cases` describes each test input: {"label", "hidden", "exact_shape", "tolerance",
-    "expected": [one array per returned value], "mistakes": [(name, explanation, [arrays])]}.
-    The score is the fraction of judged cases on which every returned value is correct.
+    "expected": [one array per returned value], "mistakes": [(name, explanation, [arrays])],
+    "keep_inputs": whether the call must leave the arrays passed to it unchanged}.
+    The score is the fraction of judged cases on which every returned value is correct (and, where
+    `keep_inputs`, no input array was changed).
     """
     if record is None or record.get("type") == "missing":
         return 0.0, [f"{name} is not defined: run the cell that defines it "
@@ -200,6 +224,12 @@ def judge_results(name, record, cases, outputs=1, include_hidden=True):
             continue
         parts = [result] if outputs == 1 else result["items"]
         ok = True
+        if case.get("keep_inputs") and result.get("changed"):
+            ok = False
+            arrays = " and ".join(result["changed"])
+            messages.append(f"{where}: it changed the caller's array{'s' if len(result['changed']) > 1 else ''} "
+                            f"passed as {arrays}; the function must leave its inputs unchanged "
+                            f"(work on a copy, e.g. w = w.copy() or w = w - eta * dw).")
         for k, (got, want) in enumerate(zip(parts, case["expected"])):
             label = where if outputs == 1 else f"{where}, returned value {k + 1}"
             variants = [(m, why, values[k]) for m, why, values in case["mistakes"]]

@@ -18,6 +18,19 @@ class Tolerance:
     rtol: float
     kind: str   # "hand" or "code": decides the advice on near misses
 
+    def rounding(self, got, want):
+        """True where `got` differs from `want` by about its own rounding: for a hand answer by at
+        most one unit of the last decimal the student typed (2.35 for 2.3467, or 2.3 for 2.35; a
+        number typed with many digits is not rounded); for a code answer by at most ten times
+        the tolerance (single-precision arithmetic)."""
+        got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+        with np.errstate(all="ignore"):
+            diff = np.abs(got - want)
+            if self.kind != "hand":
+                return diff <= 10 * (self.atol + self.rtol * np.abs(want))
+            unit = np.vectorize(_last_unit, otypes=[float])(got)
+            return diff <= unit * (1 + 1e-9)
+
     def close(self, got, want):
         """|got - want| <= atol + rtol |want|; a hand answer may also be `want` rounded to three
         significant figures (within half a unit of the third figure)."""
@@ -28,6 +41,15 @@ class Tolerance:
                 magnitude = np.floor(np.log10(np.maximum(np.abs(want), 1e-300)))
                 ok |= diff <= 0.5 * 10.0 ** (magnitude - 2) * (1 + 1e-9)
         return ok
+
+
+def _last_unit(x):
+    """One unit of the last decimal of x as typed (its shortest repr): 0.01 for 2.35, 1 for 2."""
+    if not np.isfinite(x):
+        return 0.0
+    text = np.format_float_positional(x, unique=True, trim="-")
+    decimals = len(text.split(".")[1]) if "." in text else 0
+    return 10.0 ** -decimals
 
 
 HAND = Tolerance(atol=5e-4, rtol=1e-3, kind="hand")
@@ -42,9 +64,16 @@ class Comparison:
 
 
 def _index(idx, shape):
+    """"entry [1, 0] (row 2, column 1)": NumPy's index, then the position in words."""
     if len(shape) == 0:
         return "the value"
-    return "entry [" + ", ".join(str(int(i)) for i in idx) + "]"
+    idx = [int(i) for i in idx]
+    numpy_index = "entry [" + ", ".join(map(str, idx)) + "]"
+    if len(idx) == 1:
+        return f"{numpy_index} (number {idx[0] + 1})"
+    if len(idx) == 2:
+        return f"{numpy_index} (row {idx[0] + 1}, column {idx[1] + 1})"
+    return numpy_index
 
 
 def align(got, want_shape):
@@ -109,15 +138,15 @@ def compare(name, plain, reference, tolerance, mistakes=()):
     more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
     count = "" if want.ndim == 0 else f"{len(bad)} of {want.size} entries are off: "
     message = f"{name}: {count}{'; '.join(details)}{more}."
-    with np.errstate(all="ignore"):
-        rel = np.abs(got - want) / np.maximum(np.abs(want), 1e-12)
-    if np.all(rel[~ok] < 0.01):
-        message += (" You are close: a hand answer needs 3 significant figures (or 3 decimals)."
-                    if tolerance.kind == "hand" else
-                    " The difference is small: check for rounding or single-precision arithmetic.")
     mistake, explanation = _match(plain, want, tolerance, mistakes)
-    if mistake:
-        message += f" This looks like {explanation}."
+    if mistake:   # a named mistake is the explanation: no advice about closeness
+        return Comparison(0.0, message + f" This looks like {explanation}.", mistake)
+    if np.all(tolerance.rounding(got, want)[~ok]):
+        message += (" The difference is about the size of rounding: a hand answer needs 3 "
+                    "significant figures (or 3 decimals), with more digits kept in the steps "
+                    "before it." if tolerance.kind == "hand" else
+                    " The difference is about the size of rounding: check for single-precision "
+                    "arithmetic or rounding in your code.")
     return Comparison(0.0, message, mistake)
 
 

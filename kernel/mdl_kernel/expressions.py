@@ -24,7 +24,7 @@ import warnings
 import numpy as np
 
 from .limits import MAX_DEPTH, MAX_EXPONENT, MAX_LITERAL, MAX_NODES, MAX_TEXT
-from .plain import NUMPY_SCALARS, describe, invalid
+from .plain import NUMPY_SCALARS, a_described, invalid
 
 FUNCTION_NAMES = ("exp", "log", "tanh", "sinh", "cosh")
 ALLOWED = "+, -, *, /, powers (** or ^), exp, log, tanh, sinh, cosh, sqrt and sigmoid"
@@ -281,7 +281,7 @@ def to_plain(value, options):
         elif _is_sympy(kind):
             tree = _from_sympy(value, options, Budget())
         else:
-            return invalid(f"the answer is a {describe(value)} where a SymPy expression (or a "
+            return invalid(f"the answer is {a_described(value)} where a SymPy expression (or a "
                            "string of maths written with the exercise's symbols and "
                            f"{ALLOWED}) is expected")
     except Refused as refused:

@@ -25,6 +25,13 @@ def describe(value):
     return name if module in ("builtins", "numpy") else f"{module}.{name}"
 
 
+def a_described(value):
+    """`describe` with its article: "an ndarray", "a list"."""
+    name = describe(value)
+    vowel_sound = name[:1].lower() in "aeiou" or name.startswith("nd")   # "an ndarray"
+    return ("an " if vowel_sound else "a ") + name
+
+
 def _array(values, finite=True):
     values = np.asarray(values, dtype=float)
     if values.size > MAX_ENTRIES:
@@ -88,7 +95,7 @@ def _numeric(value, depth):
         return {"type": "array", "shape": shape, "data": data}
     if kind is str:
         return invalid(f"the text {value[:20]!r} where a number is expected")
-    return invalid(f"a {describe(value)} where a number or an array of numbers is expected; "
+    return invalid(f"{a_described(value)} where a number or an array of numbers is expected; "
                    "convert it with float(...) or np.array(...)")
 
 
@@ -96,14 +103,14 @@ def boolean(value):
     """Plain data for True/False (Python or NumPy bool)."""
     if type(value) is bool or type(value) is np.bool_:
         return {"type": "bool", "value": bool(value)}
-    return invalid(f"a {describe(value)} where True or False is expected")
+    return invalid(f"{a_described(value)} where True or False is expected")
 
 
 def text(value):
     """Plain data for a short piece of text."""
     if type(value) is str or type(value) is np.str_:
         return {"type": "text", "value": str(value)[:MAX_LABEL]}
-    return invalid(f"a {describe(value)} where text (a str) is expected")
+    return invalid(f"{a_described(value)} where text (a str) is expected")
 
 
 def as_array(plain):
