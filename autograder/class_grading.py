@@ -332,7 +332,8 @@ class Grader:
                         elif out.get("ename") == "MemoryError":
                             note = f"{gid}: memory limit exceeded"
                         elif out.get("ename") == "DeadKernelError":
-                            note = (f"{gid}: the kernel died (crash, os._exit or segfault); the "
+                            note = (f"{gid}: the kernel died or stopped answering (a crash, "
+                                    "os._exit, a segfault, an interrupt it swallowed); the "
                                     "cells before it keep their points")
                         else:
                             continue
