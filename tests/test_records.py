@@ -211,3 +211,61 @@ def test_validate_refuses_malformed_function_and_expression_records():
             records.validate(record, "B1")
 
 
+
+
+def test_refusals_say_exactly_where_and_why():
+    good = _record("F4", F4_HALF)
+    cases = [
+        (_edit(good, lambda r: r["answers"]["n_obs_2x3"].update({1: 2})),
+         "the record has a key that is not text"),
+        (_edit(good, lambda r: r["answers"]["n_obs_2x3"].update(data=[float("nan")])),
+         "the record holds a number that is not finite"),
+        (_edit(good, lambda r: r["answers"]["n_obs_2x3"].update(type="x" * (records.MAX_STRING + 1))),
+         "the record holds a string far too long"),
+        (_edit(good, lambda r: r.update(exercise="F" + "1" * 30)),
+         f"the record is for exercise {'F' + '1' * 19!r}, not F4"),
+    ]
+    for record, message in cases:
+        with pytest.raises(records.Malformed) as refused:
+            records.validate(record, "F4")
+        assert str(refused.value) == message
+
+
+def test_a_string_at_the_length_limit_reaches_the_schema():
+    at_limit = _edit(_record("F4", F4_HALF),
+                     lambda r: r["answers"]["n_obs_2x3"].update(type="x" * records.MAX_STRING))
+    with pytest.raises(records.Malformed, match=SCHEMA):
+        records.validate(at_limit, "F4")
+
+
+def test_schema_messages_are_cut_at_200_characters():
+    noted = _edit(_record("F4", F4_HALF), lambda r: r["answers"]["n_obs_2x3"].update(note="x" * 300))
+    with pytest.raises(records.Malformed) as refused:
+        records.validate(noted, "F4")
+    assert len(str(refused.value).split(f"{SCHEMA}: ", 1)[1]) == 200
+
+
+def test_arrays_inside_a_functions_results_are_counted():
+    """A function's results are a list of arrays and tuples of arrays: each is checked, and the
+    refusal names its place, list indices in brackets."""
+    from autograder.reference import network as net
+    record = _record("N4", {"forward_pass": net.forward_pass})
+    first = record["answers"]["forward_pass"]["results"][0]
+    assert first["type"] == "tuple"
+    first["items"][1]["data"].append(0.5)
+    with pytest.raises(records.Malformed) as refused:
+        records.validate(record, "N4")
+    assert str(refused.value) == ("answers.forward_pass.results[0].items[1].data does not hold "
+                                  "the number of entries its shape says")
+
+
+def test_where_names_list_indices_in_brackets():
+    """The record's schema reports its errors at the answer (the shortest path comes first), so
+    an index shows only in a path like this one, from a schema over a list."""
+    from jsonschema import Draft202012Validator
+    schema = {"type": "object", "properties": {"results": {"type": "array",
+                                                           "items": {"type": "string"}}}}
+    error, = Draft202012Validator(schema).iter_errors({"results": ["a", 1]})
+    assert records._where(error) == "the record.results[1]"
+    error, = Draft202012Validator({"type": "object"}).iter_errors([])
+    assert records._where(error) == "the record"
