@@ -112,3 +112,14 @@ def test_text(value, expected):
 
 def test_invalid():
     assert P.invalid("why") == {"type": "invalid", "reason": "why"}
+
+
+def test_non_finite_entries_are_placed_in_the_whole_answer():
+    """Inner parts (numbers, arrays) are checked for finiteness only as a whole, so the position
+    given is the one in the whole answer."""
+    assert P.numeric([np.array([1.0, 2.0]), np.array([3.0, np.nan])]) == invalid(
+        "1 entry is not finite (the first, entry [1, 1], is NaN); a finite number is expected "
+        "everywhere")
+    assert P.numeric([[1.0], [np.float64("inf")]]) == invalid(
+        "1 entry is not finite (the first, entry [1, 0], is infinite); a finite number is "
+        "expected everywhere")
