@@ -83,6 +83,10 @@ only_mutate = {toml_list(files)}
 also_copy = {toml_list(COPIED)}
 pytest_add_cli_args = {toml_list(FAST)}
 pytest_add_cli_args_test_selection = {toml_list(tests)}
+# each mutant from a fresh process that has only collected the tests: forked from the process
+# that ran them, a mutant would find the references, the kinds' data and every lru_cache already
+# computed by the unmutated code, and survive
+process_isolation = "forkserver"
 """
     (folder / "pyproject.toml").write_text(config)
     return folder
