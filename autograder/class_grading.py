@@ -16,6 +16,19 @@ N at a time (default: the number of cores plus one), each as its own process gro
   dropped from the staged copy and the student is graded again; it scores 0 with the reason.  A
   kernel that dies costs only the cells from the one it died in (`grading.kernels.Execute`).
 
+Why staging removes duplicated cells itself, when nbgrader's `DeduplicateIds` (the second of
+autograde's sanitizing preprocessors) exists for that: in nbgrader 0.9.6 it is not enough.
+  1. It empties the extra copies' metadata to `{}` instead of removing it, and the sanitizing
+     step's last preprocessor, `CheckCellMetadata`, then reads `{}` as metadata of schema
+     version 0: `nbgrader autograde` drops the student's autograded folder and stops, "One or
+     more notebooks in the assignment use an old version of the nbgrader metadata format" (a
+     plain class-wide run grades nobody after that student either).
+  2. It keeps the *last* copy (it walks the cells backwards) where staging keeps the first:
+     using it would change which copy of a duplicated cell is graded.
+  3. It only logs a warning; staging records "graded cell X duplicated" for the class report.
+Staging removes the `nbgrader` key of the later copies, so DeduplicateIds then finds nothing to
+do.  tests/test_class_grading.py shows all three on nbgrader's own preprocessors.
+
 Gradebook safety.  With the default SQLite gradebook, each student's nbgrader run writes a
 private copy of the gradebook (`.grading/work/<student>/gradebook.db`, copied from the course's
 gradebook just before the run); when the run ends, the parent process -- the only process that
@@ -45,8 +58,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import nbformat
+from nbgrader import utils
 
 from .settings import ASSIGNMENT, db_url, tool_env
+from .submissions import grade_id
 
 WORK = ".grading"
 
@@ -68,8 +83,7 @@ def release_cells(course):
     found = {}
     for path in sorted((Path(course) / "release" / ASSIGNMENT).glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
-        found[path.stem] = {c.metadata["nbgrader"]["grade_id"]: c.cell_type for c in nb.cells
-                            if c.metadata.get("nbgrader", {}).get("grade")}
+        found[path.stem] = {grade_id(c): c.cell_type for c in nb.cells if utils.is_grade(c)}
     return found
 
 
@@ -142,11 +156,12 @@ def stage(course, student, expected, drop=()):
             continue
         seen, notes = {}, []
         for cell in nb.cells:
-            gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
-            if gid is None:
+            # the cells nbgrader keeps track of (and its DeduplicateIds looks at)
+            if not (utils.is_grade(cell) or utils.is_solution(cell) or utils.is_locked(cell)):
                 continue
+            gid = grade_id(cell)
             if gid in seen:
-                # nbgrader fails on a duplicated graded cell: later copies become ordinary cells
+                # later copies become ordinary cells (not nbgrader's DeduplicateIds: see above)
                 cell.metadata.pop("nbgrader")
                 notes.append(f"graded cell {gid} duplicated (copy ignored)")
                 continue
@@ -211,6 +226,29 @@ def _kill_tree(proc):
 CONVERTING = re.compile(r"Converting notebook .*/([^/]+)\.ipynb")
 
 
+def classify_run(log, returncode, killed=None, notebook=None):
+    """(notebook, reason) of an `nbgrader autograde` run that failed, or None when it graded the
+    student: from the run's log text, its exit status, the reason it was killed (by the wall-clock
+    limit) and the notebook it was converting when last watched.  The notebook is the last one
+    the log says nbgrader was converting."""
+    if killed:
+        return notebook, killed
+    if returncode == 0 and "Removing failed assignment" not in log:
+        return None
+    for m in CONVERTING.finditer(log):
+        notebook = m.group(1)
+    if "DeadKernelError" in log or "Kernel died" in log or "kernel died" in log.lower():
+        reason = "the kernel died (crash, os._exit or segfault)"
+    elif "CellTimeoutError" in log:
+        reason = "a cell kept running after the cell timeout's interrupt"
+    elif returncode and returncode < 0:
+        reason = f"nbgrader was killed by signal {-returncode}"
+    else:
+        errors = [line.strip() for line in log.splitlines() if "ERROR" in line or "Error" in line]
+        reason = "nbgrader could not grade it" + (f": {errors[-1][:200]}" if errors else "")
+    return notebook, reason
+
+
 class Grader:
     def __init__(self, course, workers=None, notebook_timeout=None, memory_mb=4096, force=False,
                  students=None, notebooks=None, progress=True, out=sys.stderr):
@@ -269,24 +307,8 @@ class Grader:
     # -- finishing
     def _failed_notebook(self, job):
         """(notebook, reason) of an nbgrader run that failed, or None when it graded the student."""
-        log = job.log.read_text(errors="replace")
-        if job.killed:
-            return job.notebook, job.killed
-        if job.proc.returncode == 0 and "Removing failed assignment" not in log:
-            return None
-        notebook = job.notebook
-        for m in CONVERTING.finditer(log):
-            notebook = m.group(1)
-        if "DeadKernelError" in log or "Kernel died" in log or "kernel died" in log.lower():
-            reason = "the kernel died (crash, os._exit or segfault)"
-        elif "CellTimeoutError" in log:
-            reason = "a cell kept running after the cell timeout's interrupt"
-        elif job.proc.returncode and job.proc.returncode < 0:
-            reason = f"nbgrader was killed by signal {-job.proc.returncode}"
-        else:
-            errors = [line.strip() for line in log.splitlines() if "ERROR" in line or "Error" in line]
-            reason = "nbgrader could not grade it" + (f": {errors[-1][:200]}" if errors else "")
-        return notebook, reason
+        return classify_run(job.log.read_text(errors="replace"), job.proc.returncode,
+                            killed=job.killed, notebook=job.notebook)
 
     def _finish(self, job, manifest):
         failure = self._failed_notebook(job)
@@ -324,7 +346,7 @@ class Grader:
             for cell in nb.cells:
                 if cell.cell_type != "code":
                     continue
-                gid = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {cell.get('id')}"
+                gid = grade_id(cell) or f"cell {cell.get('id')}"
                 for out in cell.get("outputs", []):
                     if out.get("output_type") == "error":
                         if out.get("ename") == "KeyboardInterrupt":

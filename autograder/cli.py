@@ -169,16 +169,8 @@ def demo(course, n=30, workers=None):
     return 0 if status <= 1 else status
 
 
-def main(argv=None):
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["documents"]:   # exercise sheets and worked solutions: its own options
-        try:   # an instructor's tool: it lives with the course's sources, not in the package
-            from course.documents import main as documents
-        except ImportError:
-            print("maths-of-dl documents: run it from the course repository "
-                  "(python -m course.documents)", file=sys.stderr)
-            return 2
-        return documents(argv[1:])
+def build_parser():
+    """The command line's options (all but `documents`, which has its own)."""
     parser = argparse.ArgumentParser(prog="maths-of-dl", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["release", "sample-class", "autograde", "feedback",
                                             "grades", "grade-class", "report", "demo"])
@@ -207,7 +199,20 @@ def main(argv=None):
     parser.add_argument("--unsandboxed", action="store_true",
                         help="grade-class, autograde, demo: run the grading kernels without the "
                              "bubblewrap sandbox (logged, and shown in the class report)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv[:1] == ["documents"]:   # exercise sheets and worked solutions: its own options
+        try:   # an instructor's tool: it lives with the course's sources, not in the package
+            from course.documents import main as documents
+        except ImportError:
+            print("maths-of-dl documents: run it from the course repository "
+                  "(python -m course.documents)", file=sys.stderr)
+            return 2
+        return documents(argv[1:])
+    args = build_parser().parse_args(argv)
     course = Path(args.course).resolve()   # nbgrader runs inside it
     if args.unsandboxed:                   # the nbgrader processes inherit the choice
         from .grading.sandbox import UNSANDBOXED_VARIABLE

@@ -4,7 +4,7 @@ mistakes, a crash and an endless loop.
 Each student is a function of the release: {notebook: {answer grade id: code}} overriding the
 instructor's solutions (see `submissions.write_submission`).
 """
-from .submissions import write_submission
+from .submissions import grade_id, write_submission
 
 FORMS = {  # correct answers in other forms: lists, flat vectors, rounded hand answers, loops
     "01_forward_pass": {
@@ -164,7 +164,7 @@ def _damage(path, how):
         nb = nbformat.read(path, as_version=4)
         cells = []
         for cell in nb.cells:
-            gid = cell.metadata.get("nbgrader", {}).get("grade_id")
+            gid = grade_id(cell)
             if how == "delete" and gid == "F1b":
                 continue
             if how == "retype" and gid == "F3a":

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 
 import nbformat
+from nbgrader import utils
 
 from .settings import ASSIGNMENT
 
@@ -25,7 +26,7 @@ def solutions(source_dir):
     for path in sorted(Path(source_dir).glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         found[path.stem] = {grade_id(c): MARKERS.sub("", c.source) for c in nb.cells
-                            if c.metadata.get("nbgrader", {}).get("solution")}
+                            if utils.is_solution(c)}
     return found
 
 

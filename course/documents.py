@@ -48,8 +48,10 @@ from pathlib import Path
 import nbformat
 import nbformat.v4 as nbf
 from nbconvert.filters import escape_latex
+from nbgrader import utils
 
 from autograder.settings import tool_env
+from autograder.submissions import grade_id
 
 ASSIGNMENT = "maths_of_dl"
 COURSE_TITLE = "Maths of Deep Learning"
@@ -180,23 +182,18 @@ def model_answers(course_root, assignment=ASSIGNMENT):
 
 
 # ---------------------------------------------------------------- cells
-def _nbgrader(cell):
-    return cell.get("metadata", {}).get("nbgrader", {})
-
-
 def exercise_of(cell):
     """The catalogue id an nbgrader cell belongs to (grade ids "F1a", "F1a_answer", ...)."""
     from autograder.catalogue import CATALOGUE
-    eid = (_nbgrader(cell).get("grade_id") or "").split("_")[0]
+    eid = (grade_id(cell) or "").split("_")[0]
     return eid if eid in CATALOGUE else None
 
 
 def role(cell):
     """"answer", "manual" (graded by a tutor), "test", "code" or "markdown"."""
-    meta = _nbgrader(cell)
-    if meta.get("solution"):
-        return "manual" if meta.get("grade") else "answer"
-    if meta.get("grade") and cell.cell_type == "code":
+    if utils.is_solution(cell):
+        return "manual" if utils.is_grade(cell) else "answer"
+    if utils.is_grade(cell) and cell.cell_type == "code":
         return "test"
     return cell.cell_type
 
@@ -372,7 +369,7 @@ def solution_notebook(release_nb, models=None, steps=None):
     cells = []
     for cell in release_nb.cells:
         r, eid = role(cell), exercise_of(cell)
-        gid = _nbgrader(cell).get("grade_id")
+        gid = grade_id(cell)
         if r == "test":
             continue
         if r == "answer" and eid:

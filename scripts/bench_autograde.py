@@ -18,6 +18,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
+from nbgrader import utils
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from autograder import cli  # noqa: E402
@@ -28,8 +29,7 @@ def plain_run(folder):
     """Execute each notebook of `folder` with its graded test cells removed."""
     for path in sorted(folder.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
-        nb.cells = [c for c in nb.cells if not c.metadata.get("nbgrader", {}).get("grade")
-                    or c.metadata["nbgrader"].get("solution")]
+        nb.cells = [c for c in nb.cells if not utils.is_grade(c) or utils.is_solution(c)]
         NotebookClient(nb, timeout=120, kernel_name="python3").execute()
 
 

@@ -1,6 +1,7 @@
 """Latency of one symbolic check (to_plain in the kernel + compare) over the test banks.
 
-Every answer of tests/test_symbolic.py's banks is checked once: equivalent forms, named mistakes,
+Every answer of the banks of autograder/checks/answer_banks.py (the ones tests/test_symbolic.py
+checks) is checked once: equivalent forms, named mistakes,
 perturbed forms and hostile strings, for every item of G6, B1 and B3.  A check's first use of an
 item also derives its reference with sympy.diff and lambdifies it ("cold"); later checks reuse
 the per-process cache ("warm").  Goal: median <= 50 ms, never above the hard limit of 3 s.
@@ -15,11 +16,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+sys.path[:0] = [str(ROOT)]
 
 import sympy as sp  # noqa: E402
-import test_symbolic as banks  # noqa: E402
 from autograder.catalogue import exercise  # noqa: E402
+from autograder.checks import answer_banks as banks  # noqa: E402
 from autograder.checks import symbolic as S  # noqa: E402
 from mdl_kernel.limits import MAX_NODES, MAX_TEXT  # noqa: E402
 
@@ -35,7 +36,7 @@ def answers():
             yield eid, name, "equivalent", answer
         for _, _, wrong in item.wrong_variants():
             yield eid, name, "mistake", wrong
-        for answer in banks._perturbations(eid, name):
+        for answer in banks.perturbations(eid, name):
             yield eid, name, "perturbed", answer
     for text in banks.HOSTILE:
         yield "B3", "dL_dw1_11", "hostile", text
@@ -109,7 +110,8 @@ def write(path, table):
     path = Path(path)
     text = path.read_text() if path.exists() else "# Benchmarks\n"
     section = (f"{HEADING}\n\nOne check = `to_plain` (kernel) + `compare` (judge) of one answer, "
-               "over the banks of tests/test_symbolic.py (equivalent forms, named mistakes, "
+               "over the banks of autograder/checks/answer_banks.py, the ones "
+               "tests/test_symbolic.py checks (equivalent forms, named mistakes, "
                "perturbed forms, hostile strings) for all 16 items of G6, B1, B3, and two answers at the "
                "size limits (a SymPy sum of almost 4000 nodes, a string of almost 4000 characters); "
                "measured by "

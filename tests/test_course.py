@@ -5,7 +5,6 @@ release, other correct forms, typical mistakes, a crash and an endless loop; eac
 against the grading policy of EXERCISES.md.
 """
 import json
-import os
 from pathlib import Path
 
 import nbformat
@@ -51,12 +50,10 @@ def graded(tmp_path_factory):
     course = cli.prepare(tmp_path_factory.mktemp("course"))
     cli.release(course)
     write_class(course, STUDENTS)
-    os.environ["MATHS_OF_DL_CELL_TIMEOUT"] = "10"
-    try:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        monkeypatch.setenv("MATHS_OF_DL_CELL_TIMEOUT", "10")
         status = cli.autograde(course)
         cli.feedback(course)
-    finally:
-        del os.environ["MATHS_OF_DL_CELL_TIMEOUT"]
     scores = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         for student in STUDENTS:
@@ -71,6 +68,7 @@ def auto(scores):
     return {name: s for name, (s, _, is_auto) in scores.items() if name in CATALOGUE}
 
 
+@pytest.mark.slow
 def test_autograde_run_succeeds(graded):
     assert graded[1] == 0
 

@@ -110,6 +110,24 @@ def test_worked_steps_end_with_the_catalogue_answers(eid):
     assert not [t for t in GRADER_TEXT if t in text]
 
 
+@pytest.mark.parametrize("notebook", NOTEBOOKS)
+def test_roles_of_the_release_cells(notebook):
+    """Each exercise has its answer cell and its test cell; manual ones a cell a tutor grades."""
+    import nbformat
+    from autograder.catalogue import in_notebook
+    from autograder.submissions import grade_id
+    nb = nbformat.read(ROOT / "release" / "maths_of_dl" / f"{notebook}.ipynb", as_version=4)
+    roles = {}
+    for cell in nb.cells:
+        roles.setdefault(documents.role(cell), []).append(grade_id(cell))
+    exercises = in_notebook(notebook)
+    assert roles["test"] == [e.id for e in exercises]
+    assert roles["answer"] == [f"{e.id}_answer" for e in exercises]
+    assert [g.split("_")[0] for g in roles.get("manual", [])] == \
+        [e.id for e in exercises if e.manual_points]
+    assert set(roles) - {"test", "answer", "manual"} <= {"code", "markdown"}
+
+
 def test_sheet_and_solution_cells_leave_out_the_grader():
     release = nbf.new_notebook(cells=[
         nbf.new_markdown_cell("## Exercise N3\n\nWhich answer?"),

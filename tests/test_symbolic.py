@@ -1,15 +1,15 @@
 """The symbolic exercises G6, B1, B3 and checks.symbolic: equivalent forms are accepted, wrong forms
 rejected with a counterexample (and the mistake named), hostile input refused quickly and safely.
 
-The forms below follow the lab's formulas (e.g. delta2_1 = 2 (y_hat - y) y_hat); B1's data come from
-reference.backprop, never typed.
+The answers come from autograder.checks.answer_banks (shared with scripts/bench_symbolic.py): the
+lab's formulas (e.g. delta2_1 = 2 (y_hat - y) y_hat), equivalent, perturbed and hostile forms; B1's
+data come from reference.backprop, never typed.
 """
 import json
 import os
 import subprocess
 import sys
 import time
-from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -17,20 +17,12 @@ import sympy as sp
 
 from autograder.catalogue import exercise
 from autograder.checks import symbolic as S
-from mdl_kernel.limits import MAX_TEXT
+from autograder.checks.answer_banks import (BANKS, CANARY, HOSTILE, ITEMS, LAB, LINE, SYMBOLIC,
+                                            b3_texts, lab_b1_text, perturbations, setup)
 from autograder.judging import grade_namespace as grade
 from autograder.judging import judge
-from autograder.reference import backprop as bp
 from autograder.reference import derivatives as D
-
-SYMBOLIC = ("G6", "B1", "B3")
-
-
-def setup(eid):
-    ns = {}
-    exec(exercise(eid).setup, ns)
-    ns.pop("__builtins__", None)
-    return SimpleNamespace(**ns)
+from mdl_kernel.limits import MAX_TEXT
 
 
 def check(eid, name, answer):
@@ -38,53 +30,6 @@ def check(eid, name, answer):
     plain = S.to_plain(answer, item.options)
     json.dumps(plain)   # plain data only
     return S.compare(name, plain, item.expected, item.options, item.wrong_variants())
-
-
-# ------------------------------------------------------------------ the lab's formulas
-def _target(name):
-    return {"dCE_dw1": "x1", "dCE_dw2": "x2", "dCE_db": "1"}[name]
-
-
-def lab_g6(n, name):
-    """dCE/dtheta = (p - y) dz/dtheta."""
-    return (n.p - n.y) * {"dCE_dw1": n.x1, "dCE_dw2": n.x2, "dCE_db": 1}[name]
-
-
-LINE = [(int(x), int(y)) for x, y in zip(bp.LINE_X, bp.LINE_Y)]
-
-
-def lab_b1_text(name):
-    """The lab's equations (14), (15): (2/N) sum (w x_i + b - y_i) x_i, and the same without x_i."""
-    factor = (lambda x: f"*{x}") if name == "dL_dw" else (lambda x: "")
-    return f"2/{len(LINE)}*(" + " + ".join(f"({x}*w + b - {y}){factor(x)}" for x, y in LINE) + ")"
-
-
-def lab_b1(n, name):
-    return sp.Rational(2, len(LINE)) * sum((n.w * x + n.b - y) * (x if name == "dL_dw" else 1)
-                                           for x, y in LINE)
-
-
-def _parts(name):
-    """(kind, i, j) as in the lab's notation: delta1_j, dL/dw2_i1, dL/dw1_ij."""
-    return D._network_parts(name)
-
-
-def lab_b3(n, name):
-    """The lab's backpropagation code: delta2_1 = 2 (y_hat - y) exp(z2_1), delta1_j =
-    w2_j1 delta2_1 S(z1_j)(1 - S(z1_j)), gradients delta * (a1 or x)."""
-    kind, i, j = _parts(name)
-    delta2 = 2 * (n.y_hat - n.y) * n.y_hat
-    if kind == "delta2":
-        return delta2
-    if kind == "w2":
-        return delta2 * getattr(n, f"a1_{i}")
-    a = getattr(n, f"a1_{j}")
-    delta1 = getattr(n, f"w2_{j}1") * delta2 * a * (1 - a)
-    return delta1 if kind == "delta1" else delta1 * getattr(n, f"x{i}")
-
-
-LAB = {"G6": lab_g6, "B1": lab_b1, "B3": lab_b3}
-ITEMS = [(eid, item.name) for eid in SYMBOLIC for item in exercise(eid).items]
 
 
 def _values(expr, names, points):
@@ -147,76 +92,6 @@ def test_mistakes_are_distinct_and_wrong(eid, name):
         values = _values(wrong, names, points)
         assert not any(np.allclose(values, s) for s in seen), mistake
         seen.append(values)
-
-
-# ------------------------------------------------------------------ banks of equivalent forms
-def g6_bank(name):
-    X = _target(name)
-    dce_dp = "-(y/p - (1 - y)/(1 - p))"
-    texts = [f"(p - y)*{X}", f"{X}*(1/(1 + exp(-z)) - y)", f"{X}*(1/(1+exp(-(w1*x1+w2*x2+b))) - y)",
-             f"{X}*(sigmoid(z) - y)", f"-(y*(1 - p) - (1 - y)*p)*{X}", f"{dce_dp}*p*(1 - p)*{X}",
-             f"{dce_dp}*exp(-z)/(1 + exp(-z))^2*{X}", f"{X}*(0.5 + 0.5*tanh(0.5*z) - y)",
-             f"{X} * (1/(1 + E^(-z)) - y)", f"{dce_dp}*(1 - tanh(z/2)^2)/4*{X}",
-             f"{dce_dp}/(4*cosh(z/2)**2)*{X}", f"-y*{X} + p*{X}", f"{X}*(exp(z)/(1 + exp(z)) - y)"]
-    n = setup("G6")
-    lab = lab_g6(n, name)
-    exprs = [lab, sp.expand(lab), sp.factor(lab), sp.together(lab), sp.simplify(lab),
-             (sp.Symbol("p") - n.y) * sp.sympify(X).subs({sp.Symbol("x1"): n.x1, sp.Symbol("x2"): n.x2}),
-             lab * sp.Float(0.5) * 2, lab.rewrite(sp.tanh)]
-    return texts + exprs
-
-
-def b1_bank(name):
-    n, N = setup("B1"), len(LINE)
-    lab = lab_b1(n, name)
-    factor = (lambda x: f"*{x}") if name == "dL_dw" else (lambda x: "")
-    texts = [lab_b1_text(name),
-             "(" + " + ".join(f"2*({x}*w + b - {y}){factor(x)}" for x, y in LINE) + f")/{N}",
-             "1/" + str(N) + "*(" + " + ".join(f"2*(w*{x} - {y} + b){factor(x)}" for x, y in LINE) + ")",
-             str(sp.expand(lab)), str(sp.expand(lab).evalf()), str(sp.expand(lab)).replace("**", "^"),
-             "0.5*4/" + str(N) + "*(" + " + ".join(f"({x}*w+b-{y}){factor(x)}" for x, y in LINE) + ")"]
-    return texts + [lab, sp.expand(lab), sp.factor(lab), sp.expand(lab).evalf()]
-
-
-SLOPES = ["a1_{j}*(1 - a1_{j})", "exp(-z1_{j})/(1 + exp(-z1_{j}))^2", "(1 - tanh(z1_{j}/2)^2)/4",
-          "sigmoid(z1_{j})*(1 - sigmoid(z1_{j}))", "1/(4*cosh(z1_{j}/2)^2)",
-          "0.25*(1 - tanh(0.5*z1_{j})**2)", "(a1_{j} - a1_{j}^2)"]
-DELTA2 = ["2*(y_hat - y)*y_hat", "2*(exp(z2_1) - y)*exp(z2_1)", "2*exp(2*z2_1) - 2*y*exp(z2_1)",
-          "(y_hat - y)*y_hat/0.5", "2*(y_hat^2 - y*y_hat)"]
-
-
-def b3_texts(name):
-    kind, i, j = _parts(name)
-    if kind == "delta2":
-        return DELTA2
-    if kind == "w2":
-        return [f"({d})*a1_{i}" for d in DELTA2] + [f"2*(y_hat - y)*y_hat/(1 + exp(-z1_{i}))"]
-    out = []
-    for k, slope in enumerate(SLOPES):
-        d = DELTA2[k % len(DELTA2)]
-        delta1 = f"w2_{j}1*({d})*({slope.format(j=j)})"
-        out.append(delta1 if kind == "delta1" else f"{delta1}*x{i}")
-    if kind == "w1":
-        out.append(f"2*(y_hat - y)*y_hat*w2_{j}1*a1_{j}*(1 - a1_{j})*x{i}")
-    return out
-
-
-def b3_bank(name):
-    n = setup("B3")
-    lab = lab_b3(n, name)
-    named = {s: sp.Symbol(s) for s in ("y_hat", "a1_1", "a1_2")}
-    kind, i, j = _parts(name)
-    with_names = 2 * (named["y_hat"] - n.y) * named["y_hat"]
-    if kind == "w2":
-        with_names *= named[f"a1_{i}"]
-    elif kind != "delta2":
-        a = named[f"a1_{j}"]
-        with_names *= getattr(n, f"w2_{j}1") * a * (1 - a) * (getattr(n, f"x{i}") if i else 1)
-    return b3_texts(name) + [lab, sp.expand(lab), sp.factor(lab, deep=False), with_names,
-                             lab.rewrite(sp.tanh), sp.Float(0.5) * 2 * lab]
-
-
-BANKS = {"G6": g6_bank, "B1": b1_bank, "B3": b3_bank}
 
 
 @pytest.mark.parametrize("eid,name", ITEMS)
@@ -294,19 +169,9 @@ def test_wrong_strings_name_their_mistake(eid, name):
         assert verdict.score == 0 and verdict.mistake == mistake, (answer, verdict.message)
 
 
-def _perturbations(eid, name):
-    lab = LAB[eid](setup(eid), name)
-    first = sorted(lab.free_symbols, key=lambda s: s.name)[0]
-    rng = np.random.default_rng(abs(hash(name)) % 2**32)
-    c = float(rng.uniform(1.01, 1.5))
-    return [lab * sp.Rational(1001, 1000), lab + sp.Rational(1, 1000), lab * c, lab + first / 100,
-            lab * (1 + sp.Float(1e-7)), lab.subs(first, first * 1.1), -lab + 1, lab ** 2, 0,
-            sp.Integer(1), lab * first]
-
-
 @pytest.mark.parametrize("eid,name", ITEMS)
 def test_perturbed_forms_rejected(eid, name):
-    for answer in _perturbations(eid, name):
+    for answer in perturbations(eid, name):
         verdict = check(eid, name, answer)
         assert verdict.score == 0, (answer, verdict.message)
         assert verdict.message.startswith(f"{name}: not right. At ")
@@ -384,21 +249,6 @@ def test_undefined_everywhere_is_invalid_not_wrong(answer):
 
 
 # ------------------------------------------------------------------ hostile input
-CANARY = "/tmp/autograder_symbolic_canary"
-HOSTILE = [
-    "__import__('os').system('touch " + CANARY + "')", f"open('{CANARY}', 'w')",
-    "().__class__.__bases__[0].__subclasses__()", "lambda: 1", "[x for x in range(10**9)]",
-    "(x for x in ())", "9**9**9", "10**10**10", "2**100**100", "exp(exp(exp(1000)))",
-    "exp(exp(exp(exp(x1))))", "x1**1000", "x1 + " * 3000 + "x1", "x1" * 5000, "x1[0]", "x1.real",
-    "exec('1')", "eval('1')", "globals()", "'a'*10**9", "1e308*1e308", "(" * 300 + "x1" + ")" * 300,
-    "-" * 3000 + "x1", "x1 if 1 else 2", "f'{x1}'", "b'x1'", "x1; import os", "import os",
-    "x1 = 3", "x1\x00", "9" * 400, "(x1 := 2)", "{x1: 1}", "x1 @ x1", "~x1", "not x1",
-    "sigmoid(sigmoid(sigmoid(" * 20 + "x1" + ")))" * 20, "(((x1^100)^100)^100)^100",
-    "(10^15)^100", "exp(700)*exp(700)*exp(700)", "tanh(1e308)", "1e-400*x1",
-    "*" * 100, "\u00b2", "x\u2081",
-]
-
-
 @pytest.mark.parametrize("text", HOSTILE, ids=range(len(HOSTILE)))
 def test_hostile_strings_refused_quickly(text):
     start = time.perf_counter()

@@ -630,3 +630,34 @@ def test_symbolic_chain_rule_factors_are_right(eid):
             shown = r" \cdot ".join(worked._paren(expr) for factor, expr in term
                                     if factor not in derived and expr != 1)
             assert shown in text, f"{eid}: the product {shown} of {name} is not in the text"
+
+
+# ---------------------------------------------------------------- the formatter and "=" / "≈"
+@pytest.mark.parametrize("value,text", [
+    (float("nan"), "nan"), (float("inf"), "inf"), (-float("inf"), "-inf"), (0.0, "0"),
+    (9.9e-13, "0"), (-9.9e-13, "0"), (1e-12, "1e-12"), (-6.0, "-6"), (3, "3"),
+    (4.266666666, "4.26667"), (1.6000000000000003, "1.6"), (4.139937718785167e-08, "4.13994e-8"),
+    (123456789.0, "1.23457e8"), (-2.5e-5, "-2.5e-5"), (0.000123, "0.000123")])
+def test_fmt_writes_six_significant_figures_in_plain_text(value, text):
+    assert worked.fmt(value) == text
+
+
+def test_fmt_takes_the_digits_asked_for():
+    assert worked.fmt(1 / 3, digits=2) == "0.33" and worked.fmt(2 / 3, 3) == "0.667"
+
+
+@pytest.mark.parametrize("values,relation", [
+    ((3.0,), "="), ((-6.0, 43.0), "="), ((0.5, 1.6000000000000003), "="),
+    ((1 / 3,), r"\approx"), ((2.0, 1 / 3), r"\approx"), ((1234.56789,), r"\approx")])
+def test_eq_says_approx_exactly_when_rounding_hides_digits(values, relation):
+    assert worked.eq(*values) == relation
+
+
+@pytest.mark.parametrize("eid", ["F1a", "F1b", "F2a", "F2b", "F3a", "F3b"])
+def test_whole_number_steps_are_equalities(eid):
+    """The forward exercises have whole-number data: every step is exact, none approximate."""
+    ex = cat.exercise(eid)
+    assert all(np.array_equal(v, np.round(v)) for v in ex.given.values())
+    text = worked.markdown(eid)
+    assert r"\approx" not in text
+    assert len(re.findall(r"z_\{\d+\} &= ", text)) == len(ex.given[next(iter(ex.given))])

@@ -1,0 +1,204 @@
+"""Mutation testing of the grader's core with mutmut, on each module's fast tests.
+
+    .venv/bin/python scripts/mutation.py [GROUP ...] [--max-children N] [--mutants GLOB ...]
+                                         [--write docs/quality.md]
+
+Installs mutmut from requirements-mutation.txt into .venv (it is not in requirements.lock: CI
+never runs this; it takes from minutes to hours on two cores).  For each group it lays the two
+packages side by side in `.mutation/<group>/` (mutmut wants the code it mutates at the top of its
+folder: `autograder/`, `course/` and the kernel side's `mdl_kernel/`), with the tests and the
+course files they read, runs `mutmut run` there (only the group's files are mutated, only the
+group's test files run, and each mutant only against the tests that reach the mutated function)
+and prints, per mutated file: mutants, killed (a test failed, or the mutant ran past mutmut's
+time limit), survived, no tests (no selected test reaches the mutant), and the kill rate
+(killed / all).  `--mutants` limits the run to mutants whose names match (e.g.
+`"course.worked.x__forward*"`), for a run within a time budget; `--write` puts the table into the
+"## Figures" section of that file.  Surviving mutants are listed in `.mutation/<group>/survived.txt`
+(see them with `cd .mutation/<group> && ../../.venv/bin/mutmut show NAME`).
+"""
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+VENV = ROOT / ".venv" / "bin"
+WORK = ROOT / ".mutation"
+
+# The fast tests, less the ones that run the code in a fresh Python (`python -c ...` imports the
+# code as installed, never a mutant: they cannot kill one) and time it (flaky under load).
+FAST = ["-m", "not slow", "-p", "no:cacheprovider", "-q", "-W", "ignore", "-x", "--deselect",
+        "tests/test_functions.py::test_a_function_that_swallows_the_interruption_is_still_stopped"]
+GROUPS = {   # name: (files mutated, test files: the modules' fast tests)
+    "plain": (["mdl_kernel/plain.py"], ["tests/test_plain.py",
+              "tests/test_numeric.py", "tests/test_functions.py", "tests/test_grader.py"]),
+    "compare": (["mdl_kernel/compare.py"], ["tests/test_compare.py", "tests/test_numeric.py",
+                                           "tests/test_functions.py"]),
+    "symbolic": (["autograder/checks/symbolic.py", "mdl_kernel/expressions.py"],
+                 ["tests/test_symbolic.py"]),
+    "calls": (["mdl_kernel/calls.py"], ["tests/test_functions.py"]),
+    "judging": (["autograder/judging.py", "autograder/kinds/*.py"],
+                ["tests/test_numeric.py", "tests/test_functions.py", "tests/test_symbolic.py",
+                 "tests/test_grader.py"]),
+    "records": (["autograder/grading/records.py"], ["tests/test_records.py", "tests/test_grader.py"]),
+    "worked": (["course/worked.py"], ["tests/test_worked.py"]),
+}
+COPIED = ["tests", "source", "release", "nbgrader_config.py", "exercises", "solutions"]
+HEADING = "## Figures"
+
+
+def install():
+    subprocess.run([VENV / "python", "-m", "pip", "install", "-q", "-r",
+                    ROOT / "requirements-mutation.txt"], check=True)
+
+
+def toml_list(items):
+    return "[" + ", ".join(f'"{i}"' for i in items) + "]"
+
+
+def lay_out(group):
+    """The group's folder: the code, the tests, the course files, mutmut's configuration."""
+    files, tests = GROUPS[group]
+    folder = WORK / group
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+    shutil.copytree(ROOT / "autograder", folder / "autograder", ignore=ignore)
+    shutil.copytree(ROOT / "course", folder / "course", ignore=ignore)
+    shutil.copytree(ROOT / "kernel" / "mdl_kernel", folder / "mdl_kernel", ignore=ignore)
+    for name in COPIED:
+        path = ROOT / name
+        if path.is_dir():
+            shutil.copytree(path, folder / name, ignore=ignore)
+        elif path.exists():
+            shutil.copy2(path, folder / name)
+    config = (ROOT / "pyproject.toml").read_text() + f"""
+[tool.mutmut]
+source_paths = ["autograder", "course", "mdl_kernel"]
+only_mutate = {toml_list(files)}
+also_copy = {toml_list(COPIED)}
+pytest_add_cli_args = {toml_list(FAST)}
+pytest_add_cli_args_test_selection = {toml_list(tests)}
+# each mutant from a fresh process that has only collected the tests: forked from the process
+# that ran them, a mutant would find the references, the kinds' data and every lru_cache already
+# computed by the unmutated code, and survive
+process_isolation = "forkserver"
+"""
+    (folder / "pyproject.toml").write_text(config)
+    return folder
+
+
+LINE = re.compile(r"^\s*(\S+): (.+)$")
+
+
+def results(folder):
+    """{mutant name: status} of the group's last run."""
+    out = subprocess.run([VENV / "mutmut", "results", "--all", "true"], cwd=folder,
+                         capture_output=True, text=True, check=True).stdout
+    return {m.group(1): m.group(2).strip() for m in map(LINE.match, out.splitlines()) if m}
+
+
+def module_of(name):
+    """`mdl_kernel.plain.x_numeric__mutmut_3` -> `mdl_kernel.plain`."""
+    return re.sub(r"\.(x_|xǁ).*$", "", name)
+
+
+def run(group, max_children, mutants):
+    folder = lay_out(group)
+    start = time.monotonic()
+    print(f"{group}: mutmut run in {folder} (progress in {folder / 'run.log'})", flush=True)
+    with open(folder / "run.log", "w") as log:
+        subprocess.run([VENV / "mutmut", "run", "--max-children", str(max_children), *mutants],
+                       cwd=folder, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    collect(group, time.monotonic() - start, mutants)
+
+
+def collect(group, seconds, mutants):
+    """Count the group's last results; write survived.txt and figures.json."""
+    folder = WORK / group
+    found = results(folder)
+    rows = {}
+    for name, status in found.items():
+        if status in ("not checked", "skipped"):
+            continue
+        row = rows.setdefault(module_of(name), {"mutants": 0, "killed": 0, "survived": 0,
+                                                "no tests": 0, "other": 0})
+        row["mutants"] += 1
+        key = {"killed": "killed", "timeout": "killed", "survived": "survived",
+               "no tests": "no tests"}.get(status, "other")
+        row[key] += 1
+    (folder / "survived.txt").write_text("".join(
+        f"{name}: {status}\n" for name, status in sorted(found.items())
+        if status not in ("killed", "timeout", "not checked", "skipped")))
+    (folder / "figures.json").write_text(json.dumps(
+        {"rows": rows, "seconds": seconds, "mutants": list(mutants)}, indent=1))
+
+
+def table():
+    """The figures of every group run so far (`.mutation/<group>/figures.json`)."""
+    lines = ["| module | mutants | killed | survived | no tests | other | kill rate | minutes |",
+             "|---|---|---|---|---|---|---|---|"]
+    for group in GROUPS:
+        path = WORK / group / "figures.json"
+        if not path.exists():
+            continue
+        figures = json.loads(path.read_text())
+        for module, r in sorted(figures["rows"].items()):
+            globs = [m for m in figures["mutants"] if m.split("*")[0].startswith(module)]
+            subset = f" (only {', '.join(f'`{m}`' for m in globs)})" if globs else ""
+            rate = r["killed"] / r["mutants"] if r["mutants"] else float("nan")
+            lines.append(f"| `{module}`{subset} | {r['mutants']} | {r['killed']} | "
+                         f"{r['survived']} | {r['no tests']} | {r['other']} | {rate:.1%} | "
+                         f"{figures['seconds'] / 60:.1f} |")
+    return "\n".join(lines)
+
+
+def write(path, text):
+    path = Path(path)
+    doc = path.read_text()
+    before, _, rest = doc.partition(HEADING)
+    after = rest[rest.find("\n## "):] if "\n## " in rest else ""
+    path.write_text(f"{before}{HEADING}\n\n{text}\n{after}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("groups", nargs="*", metavar="GROUP",
+                        help=f"any of {', '.join(GROUPS)} (default: all)")
+    parser.add_argument("--max-children", type=int, default=2)
+    parser.add_argument("--mutants", nargs="*", default=[], metavar="GLOB",
+                        help="only the mutants whose names match")
+    parser.add_argument("--write", metavar="MARKDOWN",
+                        help="write the table of every group run so far into this file")
+    parser.add_argument("--table", action="store_true", help="only print that table")
+    parser.add_argument("--collect", type=float, metavar="MINUTES",
+                        help="count the groups' last results again (their run took MINUTES)")
+    parser.add_argument("--no-install", action="store_true")
+    args = parser.parse_args()
+    unknown = set(args.groups) - set(GROUPS)
+    if unknown:
+        parser.error(f"unknown group(s): {', '.join(sorted(unknown))}")
+    args.groups = args.groups or list(GROUPS)
+    if args.collect is not None:
+        for group in args.groups:
+            collect(group, args.collect * 60, args.mutants)
+        args.groups = []
+    elif args.table:
+        args.groups = []
+    elif not args.no_install:
+        install()
+    for group in args.groups:
+        run(group, args.max_children, args.mutants)
+    text = table()
+    print(text)
+    if args.write:
+        write(args.write, text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

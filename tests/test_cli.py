@@ -1,0 +1,87 @@
+"""autograder.cli without nbgrader's commands (those run in tests/test_course.py and
+tests/test_class_grading.py): the options, the course folder, the sample class, the report and
+the `documents` hand-over."""
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from autograder import cli
+from autograder.sample_class import STUDENTS
+from autograder.settings import ASSIGNMENT
+
+REPO = Path(__file__).resolve().parent.parent
+COMMANDS = ["release", "sample-class", "autograde", "feedback", "grades", "grade-class", "report",
+            "demo"]
+
+
+def test_defaults():
+    args = cli.build_parser().parse_args(["grade-class"])
+    assert vars(args) == {"command": "grade-class", "course": ".", "workers": None, "zip": [],
+                          "notebook_timeout": None, "memory_mb": 4096, "force": False,
+                          "student": None, "students": 30, "quiet": False}
+
+
+def test_every_option_is_read():
+    args = cli.build_parser().parse_args([
+        "grade-class", "--course", "/srv/course", "--workers", "3", "--zip", "a.zip", "--zip",
+        "b.zip", "--notebook-timeout", "90.5", "--memory-mb", "2048", "--force", "--student", "ada",
+        "--student", "bob", "--students", "12", "--quiet"])
+    assert vars(args) == {"command": "grade-class", "course": "/srv/course", "workers": 3,
+                          "zip": ["a.zip", "b.zip"], "notebook_timeout": 90.5, "memory_mb": 2048,
+                          "force": True, "student": ["ada", "bob"], "students": 12, "quiet": True}
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_every_command_is_known(command):
+    assert cli.build_parser().parse_args([command]).command == command
+
+
+@pytest.mark.parametrize("argv", [[], ["grade"], ["grade-class", "--workers", "two"],
+                                  ["report", "--memory-mb", "1.5"], ["report", "--nope"]])
+def test_bad_command_lines_exit_with_status_2(argv, capsys):
+    with pytest.raises(SystemExit) as exit:
+        cli.main(argv)
+    assert exit.value.code == 2
+    assert "usage: maths-of-dl" in capsys.readouterr().err
+
+
+def test_prepare_copies_the_configuration_source_and_release(tmp_path):
+    course = cli.prepare(tmp_path / "new" / "course")
+    assert course == tmp_path / "new" / "course"
+    assert (course / "nbgrader_config.py").read_bytes() == \
+        (REPO / "nbgrader_config.py").read_bytes()
+    for part in ("source", "release"):
+        names = sorted(p.name for p in (course / part / ASSIGNMENT).iterdir())
+        assert names == sorted(p.name for p in (REPO / part / ASSIGNMENT).iterdir())
+    stale = course / "source" / ASSIGNMENT / "stale.ipynb"
+    stale.write_text("{}")
+    cli.prepare(course)               # again: a fresh copy, nothing left over
+    assert not stale.exists()
+
+
+def test_sample_class_command_writes_the_sample_students(tmp_path, capsys):
+    assert cli.main(["sample-class", "--course", str(tmp_path)]) == 0
+    assert capsys.readouterr().out.split() == list(STUDENTS)
+    written = sorted(p.name for p in (tmp_path / "submitted").iterdir())
+    assert written == sorted(STUDENTS)
+    release = sorted(p.name for p in (REPO / "release" / ASSIGNMENT).glob("*.ipynb"))
+    for student in STUDENTS:
+        assert sorted(p.name for p in (tmp_path / "submitted" / student / ASSIGNMENT).iterdir()) \
+            == release
+
+
+def test_report_command_on_a_course_nobody_submitted_to(tmp_path, capsys, monkeypatch):
+    monkeypatch.delenv("MATHS_OF_DL_DB_URL", raising=False)
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    assert cli.main(["report", "--course", str(tmp_path)]) == 0
+    summary = tmp_path / "reports" / "summary.md"
+    assert capsys.readouterr().out.strip() == str(summary)
+    assert "0 students" in summary.read_text()
+
+
+def test_documents_are_handed_to_the_course_tool(capsys):
+    from course.documents import APT_PACKAGES
+    assert cli.main(["documents", "--apt-packages"]) == 0
+    assert capsys.readouterr().out.split() == list(APT_PACKAGES)

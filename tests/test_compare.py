@@ -1,0 +1,75 @@
+"""mdl_kernel.compare's tolerances at their boundaries (the messages and the judging of whole
+answers are tested in tests/test_numeric.py)."""
+import numpy as np
+import pytest
+
+from mdl_kernel.compare import CODE, HAND, Tolerance
+
+
+def test_the_bound_itself_is_close():
+    tolerance = Tolerance(atol=0.5, rtol=0.25, kind="code")       # all exact in binary
+    assert tolerance.close(np.array(3.0), np.array(2.0))          # |3 - 2| = 0.5 + 0.25 * 2
+    assert not tolerance.close(np.array(3.0 + 2 ** -40), np.array(2.0))
+    assert tolerance.close(np.array(1.0), np.array(2.0))
+    assert not tolerance.close(np.array(-1.0), np.array(-2.0 - 2 ** -40 * 4))
+
+
+def test_the_policys_tolerances():
+    assert (HAND.atol, HAND.rtol, HAND.kind) == (5e-4, 1e-3, "hand")
+    assert (CODE.atol, CODE.rtol, CODE.kind) == (1e-9, 1e-6, "code")
+    assert CODE.close(np.array(1e6 + 1.0), np.array(1e6)) and \
+        not CODE.close(np.array(1e6 + 1.01), np.array(1e6))
+
+
+@pytest.mark.parametrize("got,want,close", [
+    (100.5, 100.0, True), (99.5, 100.0, True), (100.51, 100.0, False),     # half a unit of the 3rd figure
+    (0.1235, 0.12345, True), (0.1245, 0.1234, False), (1.23e-5, 1.2345e-5, True),
+    (-2.35, -2.3456, True), (2.35, -2.3456, False)])
+def test_a_hand_answer_may_be_rounded_to_three_figures(got, want, close):
+    assert bool(HAND.close(np.array(got), np.array(want))) is close
+    assert bool(Tolerance(HAND.atol, HAND.rtol, "code").close(np.array(got), np.array(want))) \
+        is (abs(got - want) <= HAND.atol + HAND.rtol * abs(want))
+
+
+def test_entry_by_entry():
+    got, want = np.array([1.0, 2.0, np.nan]), np.array([1.0, 2.1, 1.0])
+    np.testing.assert_array_equal(CODE.close(got, want), [True, False, False])
+
+
+@pytest.mark.parametrize("got,want,words", [
+    (100.5, 100.0, "is slightly too large (by less than 1%)"),
+    (99.5, 100.0, "is slightly too small (by less than 1%)"),
+    (101.0, 100.0, "is too large by between 1% and 10%"),        # 1% exactly: not "less than"
+    (91.0, 100.0, "is too small by between 1% and 10%"),
+    (90.0, 100.0, "is too small by more than 10%"),               # 10% exactly: "more than"
+    (-100.0, 100.0, "has the wrong sign"), (-100.05, 100.0, "has the wrong sign"),
+    (-100.2, 100.0, "is too small by more than 10%"),
+    (-0.5, -0.25, "is too small by more than 10%"), (-0.249, -0.25, "is slightly too large (by "
+                                                                      "less than 1%)"),
+    (1e-13, 0.0, "is too large by more than 10%"), (0.0, 0.0, "is slightly too small (by less "
+                                                              "than 1%)")])
+def test_size_words(got, want, words):
+    from mdl_kernel.compare import _size_words
+    assert _size_words(got, want) == words
+
+
+@pytest.mark.parametrize("got_shape,want_shape,credit,note", [
+    ((2, 1), (2, 1), 1.0, ""), ((2,), (2, 1), 1.0, ""), ((1, 2), (2, 1), 0.5,
+     "is a row of shape (1, 2) where a column (2, 1) is asked for: half credit"),
+    ((2, 1), (1, 2), 0.5, "is a column of shape (2, 1) where a row (1, 2) is asked for: half credit"),
+    ((3,), (2, 1), 0.0, "has shape (3,) (3 entries) but 2 entries are expected, shape (2, 1)"),
+    ((1,), (2, 1), 0.0, "has shape (1,) (1 entry) but 2 entries are expected, shape (2, 1)"),
+    ((2,), (), 0.0, "has shape (2,) (2 entries) but 1 entry is expected, shape ()"),
+    ((3, 2), (2, 3), 0.0, "has shape (3, 2) but shape (2, 3) is expected: it looks transposed "
+                          "(rows and columns swapped)"),
+    ((6,), (2, 3), 0.0, "has shape (6,) but shape (2, 3) is expected")])
+def test_align(got_shape, want_shape, credit, note):
+    from mdl_kernel.compare import align
+    got = np.arange(float(np.prod(got_shape))).reshape(got_shape)
+    array, given, said = align(got, want_shape)
+    assert (given, said) == (credit, note)
+    if credit:
+        assert array.shape == tuple(want_shape)
+        np.testing.assert_array_equal(array.ravel(), got.ravel())
+    else:
+        assert array is None
