@@ -20,17 +20,21 @@ def test_defaults():
     args = cli.build_parser().parse_args(["grade-class"])
     assert vars(args) == {"command": "grade-class", "course": ".", "workers": None, "zip": [],
                           "notebook_timeout": None, "memory_mb": 4096, "force": False,
-                          "student": None, "students": 30, "quiet": False}
+                          "student": None, "students": 30, "quiet": False, "roster": None,
+                          "format": None, "per_notebook": False, "unsandboxed": False}
 
 
 def test_every_option_is_read():
     args = cli.build_parser().parse_args([
         "grade-class", "--course", "/srv/course", "--workers", "3", "--zip", "a.zip", "--zip",
         "b.zip", "--notebook-timeout", "90.5", "--memory-mb", "2048", "--force", "--student", "ada",
-        "--student", "bob", "--students", "12", "--quiet"])
+        "--student", "bob", "--students", "12", "--quiet", "--roster", "r.csv", "--format",
+        "moodle", "--per-notebook", "--unsandboxed"])
     assert vars(args) == {"command": "grade-class", "course": "/srv/course", "workers": 3,
                           "zip": ["a.zip", "b.zip"], "notebook_timeout": 90.5, "memory_mb": 2048,
-                          "force": True, "student": ["ada", "bob"], "students": 12, "quiet": True}
+                          "force": True, "student": ["ada", "bob"], "students": 12, "quiet": True,
+                          "roster": "r.csv", "format": "moodle", "per_notebook": True,
+                          "unsandboxed": True}
 
 
 @pytest.mark.parametrize("command", COMMANDS)

@@ -92,7 +92,7 @@ def test_describe_names_a_type():
 
 @pytest.mark.parametrize("value,expected", [
     (True, {"type": "bool", "value": True}), (np.bool_(False), {"type": "bool", "value": False}),
-    (1, invalid("a int where True or False is expected")),
+    (1, invalid("an int where True or False is expected")),
     ("True", invalid("a str where True or False is expected"))])
 def test_boolean(value, expected):
     assert P.boolean(value) == expected
@@ -102,7 +102,7 @@ def test_boolean(value, expected):
 @pytest.mark.parametrize("value,expected", [
     ("yes", {"type": "text", "value": "yes"}), (np.str_("no"), {"type": "text", "value": "no"}),
     ("x" * (MAX_LABEL + 5), {"type": "text", "value": "x" * MAX_LABEL}),
-    (1, invalid("a int where text (a str) is expected")),
+    (1, invalid("an int where text (a str) is expected")),
     (b"yes", invalid("a bytes where text (a str) is expected"))])
 def test_text(value, expected):
     assert P.text(value) == expected
