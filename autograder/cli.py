@@ -30,7 +30,6 @@ nbgrader_config.py and source/).
 import argparse
 import csv
 import os
-import re
 import shutil
 import subprocess
 import sys

@@ -2,7 +2,6 @@
 carrying the grader's judgement in `metadata["maths_of_dl"]["grading"]`, the grading manifest and
 the flags file.  Every expected figure is computed here from the class below."""
 import csv
-import json
 import os
 import sys
 from pathlib import Path

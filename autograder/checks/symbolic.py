@@ -31,7 +31,7 @@ import numpy as np
 import sympy as sp
 
 from mdl_kernel.compare import Comparison
-from mdl_kernel.expressions import (ATOL, NEAR_MISS, Budget, Refused, close, difference,
+from mdl_kernel.expressions import (NEAR_MISS, Budget, Refused, close, difference,
                                     float_literal, literal, parse, scale_of, to_plain,
                                     undefined_everywhere)
 from mdl_kernel.limits import MAX_BITS, MAX_EXP_ARG, MAX_EXPONENT
