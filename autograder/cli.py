@@ -7,9 +7,9 @@
     maths-of-dl grades    [--course DIR] [--format canvas|moodle [--per-notebook]]
                                                 grades.csv, the grade table, and the CSV the LMS
                                                 imports (grades-canvas.csv, grades-moodle.csv)
-    maths-of-dl grade-class [--course DIR] [--workers N] [--zip FILE ...]
-                                                import (LMS zip), parallel resumable autograde,
-                                                feedback, grades.csv, reports/ (class report)
+    maths-of-dl grade-class [--course DIR] [--workers N | --scheduler ADDRESS] [--zip FILE ...]
+                                                import (LMS zip), autograde and feedback on a
+                                                Dask cluster (resumable), grades.csv, reports/
     maths-of-dl report [--course DIR]           reports/ only (from gradebook and autograded/)
     maths-of-dl demo --course DIR               all of the above on a 30-student sample class
     maths-of-dl documents [DIR] [--out DIR]     exercises/*.pdf and solutions/*.pdf
@@ -115,7 +115,6 @@ def import_zip(course, zips, roster=None):
 def ensure_released(course):
     """The gradebook must know the assignment (generate_assignment); release when it does not."""
     from nbgrader.api import Gradebook, MissingEntry
-    from .class_grading import db_url
     try:
         with Gradebook(db_url(course)) as gb:
             if gb.find_assignment(ASSIGNMENT).notebooks:
@@ -126,37 +125,32 @@ def ensure_released(course):
 
 
 def grade_class(course, workers=None, zips=(), notebook_timeout=None, memory_mb=4096, force=False,
-                notebooks=None, students=None, quiet=False, roster=None):
-    """Import, grade in parallel (resumable), feedback, grades, class report; the exit status."""
+                notebooks=None, students=None, quiet=False, roster=None, scheduler=None):
+    """Import, grade on the cluster (resumable; feedback comes back with each student), grades,
+    class report; the exit status."""
     from .class_grading import grade_class as run
     from .class_report import write_report
+    from .feedback import install_mathjax
     from .grading.sandbox import problem, unsandboxed
     course = Path(course)
-    if not unsandboxed() and problem():
+    if not scheduler and not unsandboxed() and problem():
         print(f"Not grading: {problem()}.", file=sys.stderr)
         return 2
     if zips and import_zip(course, zips, roster) != 0:
         print("zip import failed", file=sys.stderr)
         return 2
     ensure_released(course)
-    result = run(course, workers=workers, notebook_timeout=notebook_timeout, memory_mb=memory_mb,
-                 force=force, notebooks=notebooks, students=students, progress=not quiet)
-    for student in result.graded:      # feedback again for whoever was (re)graded
-        shutil.rmtree(course / "feedback" / student / ASSIGNMENT, ignore_errors=True)
-    status = result.exit_status
-    if result.graded or not (course / "feedback").exists():
-        if nbgrader(course, "generate_feedback", ASSIGNMENT, "--log-level=WARN",
-                    check=False).returncode != 0:
-            status = 2
-        from .feedback import install_mathjax
-        install_mathjax(course)
+    result = run(course, workers=workers, scheduler=scheduler, notebook_timeout=notebook_timeout,
+                 memory_mb=memory_mb, force=force, notebooks=notebooks, students=students,
+                 progress=not quiet)
+    install_mathjax(course)
     grades(course)
     summary = write_report(course)
     review = result.needs_human
     print(f"graded {len(result.graded)}, unchanged {len(result.skipped)}; "
           f"{len(review)} need a look: {', '.join(review) or '-'}")
     print(f"class report: {summary}")
-    return status
+    return result.exit_status
 
 
 def demo(course, n=30, workers=None):
@@ -175,7 +169,11 @@ def build_parser():
                                             "grades", "grade-class", "report", "demo"])
     parser.add_argument("--course", default=".", help="the course folder (default: here)")
     parser.add_argument("--workers", type=int, default=None,
-                        help="grade-class: parallel nbgrader processes (default: number of cores + 1)")
+                        help="grade-class: workers of the local cluster, one student each at a "
+                             "time (default: number of cores + 1)")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="grade-class: grade on the Dask cluster whose scheduler is at ADDRESS "
+                             "(tcp://host:8786) instead of a local one")
     parser.add_argument("--zip", action="append", default=[], metavar="FILE",
                         help="grade-class: an LMS zip download (Canvas, Moodle, Blackboard) to "
                              "import first (repeatable)")
@@ -217,7 +215,7 @@ def main(argv=None):
         from .grading.sandbox import UNSANDBOXED_VARIABLE
         os.environ[UNSANDBOXED_VARIABLE] = "1"
     if args.command == "grade-class":
-        return grade_class(course, workers=args.workers, zips=args.zip,
+        return grade_class(course, workers=args.workers, scheduler=args.scheduler, zips=args.zip,
                            notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb,
                            force=args.force, students=args.student, quiet=args.quiet,
                            roster=args.roster)

@@ -1,12 +1,23 @@
-"""Benchmark (not a test): grade the same sample class with plain serial nbgrader and with the tool.
+"""Benchmark (not a test): a class graded by serial nbgrader, by `grade-class`, and the floor.
 
-    PATH=.venv/bin:$PATH python scripts/bench_class.py [--students 30] [--workers 2] [--write]
+    .venv/bin/python scripts/bench_class.py [--students 30] [--workers N] [--sample] [--write]
 
-Both start from the same freshly released course and the same submitted/ folder:
-  serial:  `nbgrader autograde maths_of_dl` (one process, one student after another)
-  tool:    autograder.class_grading.grade_class (parallel per-student nbgrader runs, private
-           SQLite gradebooks merged into the course gradebook)
-and report seconds per submission.  --write appends the result to docs/benchmarks.md.
+One run, one freshly released course, one submitted/ folder (by default N students with the
+instructor's solutions, every one correct; `--sample` uses the 30-student sample class instead,
+with its loops and crashes), measured three ways:
+
+  serial    plain nbgrader, one process after another: `nbgrader autograde maths_of_dl`,
+            `nbgrader generate_feedback maths_of_dl`, `nbgrader export`;
+  tool      `maths-of-dl grade-class` on a LocalCluster of N workers (default cores + 1), from a
+            gradebook as released: autograde, feedback, grades, class report;
+  floor     one correct submission's plain execution: its five notebooks, test cells removed,
+            each in a new grading kernel (same kernel spec and sandbox), one after another; times
+            the class size, divided by the cores: the students' own work on every core, with no
+            grading at all.
+
+It prints seconds per submission for each, the ratios tool/floor and serial/tool, and the time
+projected for 300 students (tool seconds per submission x 300).  --write appends the table to
+docs/benchmarks.md.
 """
 import argparse
 import os
@@ -21,53 +32,102 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from autograder import cli  # noqa: E402
-from autograder.class_grading import grade_class  # noqa: E402
+from autograder.cluster import default_workers  # noqa: E402
 from autograder.sample_class import write_sample_class  # noqa: E402
+from autograder.settings import ASSIGNMENT, grading_kernel  # noqa: E402
+from autograder.submissions import write_submission  # noqa: E402
+
+
+def plain_execution(folder):
+    """Seconds to run each notebook of `folder` without its test cells, in a new grading kernel
+    each, one after another (what a student's own work costs, with no grading)."""
+    import nbformat
+    from nbclient import NotebookClient
+    from nbgrader import utils
+    from traitlets.config import Config
+
+    from autograder.grading.kernels import GradingKernelManager
+    config = Config()
+    config.KernelManager.transport = "ipc"
+    total = 0.0
+    for path in sorted(Path(folder).glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        nb.cells = [c for c in nb.cells
+                    if not (c.cell_type == "code" and utils.is_grade(c) and not utils.is_solution(c))]
+        started = time.monotonic()
+        NotebookClient(nb, config=config, kernel_name=grading_kernel(), timeout=60,
+                       kernel_manager_class=GradingKernelManager,
+                       resources={"metadata": {"path": str(path.parent)}}).execute()
+        total += time.monotonic() - started
+    return total
+
+
+def quiet_run(args, course, env):
+    subprocess.run(args, cwd=course, env=env, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL, check=False)
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--workers", type=int, default=None,
-                        help="the tool's workers (default: its own default, cores + 1)")
+                        help="the tool's local workers (default: its own default, cores + 1)")
+    parser.add_argument("--sample", action="store_true",
+                        help="the sample class (loops, crashes, mistakes) instead of correct work")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
-    from autograder.class_grading import default_workers
     args.workers = args.workers or default_workers()
     os.environ.setdefault("MATHS_OF_DL_CELL_TIMEOUT", "20")
     env = cli.tool_env()
+    cores = os.cpu_count()
+    n = args.students
     with tempfile.TemporaryDirectory() as tmp:
         course = cli.prepare(Path(tmp) / "course")
         cli.release(course)
-        write_sample_class(course, args.students)
+        if args.sample:
+            write_sample_class(course, n)
+        else:
+            for i in range(n):
+                write_submission(course, f"student{i:04d}")
+        floor_work = write_submission(course, "floor")   # the floor's correct submission,
+        shutil.move(floor_work, Path(tmp) / "floor")      # kept out of the class
+        shutil.rmtree(course / "submitted" / "floor")
         shutil.copy(course / "gradebook.db", Path(tmp) / "released.db")
 
-        t = time.monotonic()
-        subprocess.run([sys.executable, "-m", "nbgrader", "autograde", "maths_of_dl",
-                        "--log-level=ERROR"], cwd=course, env=env, stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        serial = time.monotonic() - t
+        started = time.monotonic()
+        nbgrader = [sys.executable, "-m", "nbgrader"]
+        quiet_run(nbgrader + ["autograde", ASSIGNMENT], course, env)
+        quiet_run(nbgrader + ["generate_feedback", ASSIGNMENT], course, env)
+        quiet_run(nbgrader + ["export", "--to", str(Path(tmp) / "serial.csv")], course, env)
+        serial = time.monotonic() - started
 
-        shutil.rmtree(course / "autograded")
+        for folder in ("autograded", "feedback", ".grading", "reports"):
+            shutil.rmtree(course / folder, ignore_errors=True)
         shutil.copy(Path(tmp) / "released.db", course / "gradebook.db")
-        t = time.monotonic()
-        result = grade_class(course, workers=args.workers, progress=False)
-        tool = time.monotonic() - t
-    n = args.students
-    line = (f"| {n} | {os.cpu_count()} | {os.environ['MATHS_OF_DL_CELL_TIMEOUT']} | "
-            f"{serial:.1f} s ({serial / n:.2f} s/submission) | "
-            f"{args.workers} | {tool:.1f} s ({tool / n:.2f} s/submission) | {serial / tool:.2f}x |")
-    print(f"serial nbgrader: {serial:.1f} s, {serial / n:.2f} s per submission")
-    print(f"grade-class, {args.workers} workers: {tool:.1f} s, {tool / n:.2f} s per submission "
-          f"({len(result.graded)} graded, {len(result.needs_human)} need a look)")
-    print(f"speed-up {serial / tool:.2f}x")
+        started = time.monotonic()
+        quiet_run([sys.executable, "-m", "autograder.cli", "grade-class", "--course", str(course),
+                   "--workers", str(args.workers), "--quiet"], course, env)
+        tool = time.monotonic() - started
+
+        one = plain_execution(Path(tmp) / "floor")
+        floor = one * n / cores
+    kind = "sample class" if args.sample else "correct"
+    row = (f"| {time.strftime('%Y-%m-%d')} | {n} {kind} | {cores} | {args.workers} "
+           f"| {serial:.1f} s ({serial / n:.2f}) | {tool:.1f} s ({tool / n:.2f}) "
+           f"| {one:.2f} s -> {floor:.1f} s ({floor / n:.2f}) | {tool / floor:.2f}x "
+           f"| {serial / tool:.2f}x | {tool / n * 300 / 60:.1f} min |")
+    print(f"serial nbgrader (autograde, feedback, export): {serial:.1f} s, {serial / n:.2f} s each")
+    print(f"grade-class, {args.workers} local workers: {tool:.1f} s, {tool / n:.2f} s each")
+    print(f"floor: one plain execution {one:.2f} s x {n} / {cores} cores = {floor:.1f} s")
+    print(f"grade-class / floor {tool / floor:.2f}x (goal <= 1.3x); "
+          f"serial / grade-class {serial / tool:.2f}x (goal >= 2.5x); "
+          f"300 students: {tool / n * 300 / 60:.1f} min")
     if args.write:
-        docs = REPO / "docs" / "benchmarks.md"
-        docs.parent.mkdir(exist_ok=True)
-        with open(docs, "a") as f:
-            f.write(f"\nMeasured {time.strftime('%Y-%m-%d')} by `python scripts/bench_class.py --write`:\n\n"
-                    "| students | cores | cell timeout | plain serial `nbgrader autograde` | workers "
-                    "| `grade-class` | speed-up |\n|---|---|---|---|---|---|---|\n" + line + "\n")
+        with open(REPO / "docs" / "benchmarks.md", "a") as f:
+            f.write("\n| date | students | cores | workers | serial nbgrader (s/submission) "
+                    "| `grade-class` | floor | tool / floor | serial / tool | 300 students |\n"
+                    "|---|---|---|---|---|---|---|---|---|---|\n" + row + "\n")
+    print(row)
 
 
 if __name__ == "__main__":

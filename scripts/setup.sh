@@ -60,11 +60,14 @@ fi
 
 
 # Debian packages: bubblewrap (the grading kernels' sandbox), chromium and chromium-driver (the
-# tests' browser), and what the PDFs need; installed in one go when root, else named
+# tests' browser), PostgreSQL (the tests' gradebook server) and what the PDFs need; installed in
+# one go when root, else named
 debian=""
 command -v bwrap >/dev/null 2>&1 || debian="$debian bubblewrap"
 command -v chromium >/dev/null 2>&1 || debian="$debian chromium"
 command -v chromedriver >/dev/null 2>&1 || debian="$debian chromium-driver"
+# PostgreSQL: the tests grade into a throwaway server (tests/postgres.py: initdb, pg_ctl)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || debian="$debian postgresql"
 pdf_missing=""
 for tool in xelatex pandoc pdftotext; do command -v "$tool" >/dev/null 2>&1 || pdf_missing="$pdf_missing $tool"; done
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || pdf_missing="$pdf_missing DejaVu-fonts"

@@ -18,7 +18,8 @@ COMMANDS = ["release", "sample-class", "autograde", "feedback", "grades", "grade
 
 def test_defaults():
     args = cli.build_parser().parse_args(["grade-class"])
-    assert vars(args) == {"command": "grade-class", "course": ".", "workers": None, "zip": [],
+    assert vars(args) == {"command": "grade-class", "course": ".", "workers": None,
+                          "scheduler": None, "zip": [],
                           "notebook_timeout": None, "memory_mb": 4096, "force": False,
                           "student": None, "students": 30, "quiet": False, "roster": None,
                           "format": None, "per_notebook": False, "unsandboxed": False}
@@ -26,12 +27,13 @@ def test_defaults():
 
 def test_every_option_is_read():
     args = cli.build_parser().parse_args([
-        "grade-class", "--course", "/srv/course", "--workers", "3", "--zip", "a.zip", "--zip",
+        "grade-class", "--course", "/srv/course", "--workers", "3", "--scheduler",
+        "tcp://10.0.0.5:8786", "--zip", "a.zip", "--zip",
         "b.zip", "--notebook-timeout", "90.5", "--memory-mb", "2048", "--force", "--student", "ada",
         "--student", "bob", "--students", "12", "--quiet", "--roster", "r.csv", "--format",
         "moodle", "--per-notebook", "--unsandboxed"])
     assert vars(args) == {"command": "grade-class", "course": "/srv/course", "workers": 3,
-                          "zip": ["a.zip", "b.zip"], "notebook_timeout": 90.5, "memory_mb": 2048,
+                          "scheduler": "tcp://10.0.0.5:8786", "zip": ["a.zip", "b.zip"], "notebook_timeout": 90.5, "memory_mb": 2048,
                           "force": True, "student": ["ada", "bob"], "students": 12, "quiet": True,
                           "roster": "r.csv", "format": "moodle", "per_notebook": True,
                           "unsandboxed": True}

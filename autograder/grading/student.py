@@ -1,0 +1,274 @@
+"""Grading one student on a worker: the task that class grading sends, and what it returns.
+
+`grade_student(submission, course, limits)` runs wherever a worker runs, with no folder shared
+with the coordinator.  It writes the course (`CourseFiles`: nbgrader_config.py and an assignment
+gradebook) and the student's staged files into a course folder of its own, asks a warm grader
+(`grading.warm`, one per worker thread, started once) to autograde and write feedback there, and
+returns a `Graded`: the autograded notebooks, the feedback pages, the scores read from the
+private gradebook and every reason a human should look.
+
+Limits on the worker side (`Limits`): nbgrader's per-cell timeout and output limit, the sandbox
+of every grading kernel, an address-space limit on the child (inherited by its kernels), and a
+wall-clock limit per notebook: a notebook still running past it (its kernel swallowed the cell
+timeout's interrupt, say) is killed with everything it started, and the student is graded again
+without that notebook, which scores 0 with the reason.
+"""
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..settings import ASSIGNMENT, tool_env
+
+CONVERTING = re.compile(r"Converting notebook .*/([^/]+)\.ipynb")
+
+
+@dataclass(frozen=True)
+class CourseFiles:
+    """What every task needs of the course, carried by each task (about 30 kB: data scattered to
+    the workers once would be lost with the last worker holding it)."""
+    config: str            # nbgrader_config.py
+    template: bytes        # gradebook.assignment_template, zlib-compressed
+    notebooks: tuple       # the notebooks graded
+
+    @classmethod
+    def of(cls, config, template, notebooks):
+        return cls(config, zlib.compress(template), tuple(notebooks))
+
+    def gradebook(self):
+        return zlib.decompress(self.template)
+
+
+@dataclass(frozen=True)
+class Limits:
+    cell_timeout: int = 60          # seconds, nbgrader's per-cell timeout
+    notebook_timeout: float = 240   # seconds of wall clock per notebook
+    memory_mb: int = 4096           # address space of nbgrader's child and its kernels
+    unsandboxed: bool = False       # the tutor chose to grade without the sandbox
+    kernel: str = ""                # the grading kernel spec ("" for settings' default)
+
+    def env(self):
+        env = {"MATHS_OF_DL_CELL_TIMEOUT": str(self.cell_timeout),
+               "MATHS_OF_DL_UNSANDBOXED": "1" if self.unsandboxed else "0"}
+        if self.kernel:
+            env["MATHS_OF_DL_GRADING_KERNEL"] = self.kernel
+        return env
+
+
+@dataclass
+class Graded:
+    """A student graded on a worker.  `autograded` and `feedback` map paths inside the student's
+    assignment folder to bytes; `scores` is `gradebook.scores` (None: nothing was graded)."""
+    student: str
+    digest: str
+    scores: dict = None
+    autograded: dict = field(default_factory=dict)
+    feedback: dict = field(default_factory=dict)
+    reasons: dict = field(default_factory=dict)     # notebook -> [reason]
+    excluded: set = field(default_factory=set)      # notebooks scored 0
+    attempts: int = 1
+    seconds: float = 0.0
+    worker: str = ""
+    failure: str = ""                               # why nothing could be graded
+
+
+def classify_run(log, returncode, killed=None, notebook=None):
+    """(notebook, reason) of a grading run that failed, or None when it graded the student: from
+    the run's log text, its exit status, the reason it was killed (by the wall-clock limit) and the
+    notebook it was converting when last watched.  The notebook is the last one the log says
+    nbgrader was converting."""
+    if killed:
+        return notebook, killed
+    if returncode == 0 and "Removing failed assignment" not in log:
+        return None
+    for m in CONVERTING.finditer(log):
+        notebook = m.group(1)
+    if "DeadKernelError" in log or "Kernel died" in log or "kernel died" in log.lower():
+        reason = "the kernel died (crash, os._exit or segfault)"
+    elif "CellTimeoutError" in log:
+        reason = "a cell kept running after the cell timeout's interrupt"
+    elif returncode and returncode < 0:
+        reason = f"nbgrader was killed by signal {-returncode}"
+    else:
+        errors = [line.strip() for line in log.splitlines() if "ERROR" in line or "Error" in line]
+        reason = "nbgrader could not grade it" + (f": {errors[-1][:200]}" if errors else "")
+    return notebook, reason
+
+
+def kill_family(pid):
+    """Kill a process, everything it started (kernels run in sessions of their own) and its
+    session."""
+    try:
+        import psutil
+        family = psutil.Process(pid).children(recursive=True)
+    except Exception:
+        family = []
+    for p in family:
+        try:
+            p.kill()
+        except Exception:
+            pass
+    for kill in (lambda: os.killpg(pid, signal.SIGKILL), lambda: os.kill(pid, signal.SIGKILL)):
+        try:
+            kill()
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+class WarmGrader:
+    """A `grading.warm` server: started once, then one forked child per student."""
+
+    def __init__(self):
+        self.proc = None
+
+    def _start(self):
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "autograder.grading.warm"], env=tool_env(),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            bufsize=1, start_new_session=True)
+        ready = self.proc.stdout.readline()
+        if not ready:
+            raise RuntimeError("the warm grader did not start (python -m autograder.grading.warm)")
+
+    def close(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+    def run(self, course, student, log, limits):
+        """Grade `student` in `course`; returns (exit status, killed reason or None, the notebook
+        being converted when last watched)."""
+        if self.proc is None or self.proc.poll() is not None:
+            self._start()
+        request = {"course": str(course), "student": student, "log": str(log),
+                   "memory_mb": limits.memory_mb, "env": limits.env()}
+        try:
+            self.proc.stdin.write(json.dumps(request) + "\n")
+            self.proc.stdin.flush()
+            pid = json.loads(self.proc.stdout.readline())["pid"]
+        except (OSError, ValueError, KeyError):
+            self.close()
+            return -1, "the warm grader stopped before grading", None
+        notebook, started, position, killed = None, time.monotonic(), 0, None
+        while True:
+            ready, _, _ = select.select([self.proc.stdout], [], [], 0.2)
+            if ready:
+                line = self.proc.stdout.readline()
+                if not line:                         # the server itself died
+                    kill_family(pid)
+                    self.close()
+                    return -9, killed, notebook
+                return json.loads(line)["exit"], killed, notebook
+            if killed:
+                continue
+            try:
+                with open(log, "rb") as f:
+                    f.seek(position)
+                    text = f.read().decode("utf-8", "replace")
+            except FileNotFoundError:
+                text = ""
+            cut = text.rfind("\n") + 1
+            position += len(text[:cut].encode())
+            for m in CONVERTING.finditer(text[:cut]):
+                notebook, started = m.group(1), time.monotonic()
+            if time.monotonic() - started > limits.notebook_timeout:
+                killed = (f"still running after {limits.notebook_timeout:g} s "
+                          "(the cell timeout could not stop it); killed")
+                kill_family(pid)
+
+
+_local = threading.local()
+
+
+def warm_grader():
+    """This thread's warm grader (a worker thread grades one student at a time)."""
+    if getattr(_local, "grader", None) is None:
+        _local.grader = WarmGrader()
+    return _local.grader
+
+
+def _read_tree(folder):
+    folder = Path(folder)
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()} if folder.exists() else {}
+
+
+def _scratch_root():
+    try:
+        from distributed import get_worker
+        return get_worker().local_directory
+    except (ImportError, ValueError):
+        return None
+
+
+def grade_student(submission, course, limits):
+    """Grade one `staging.Submission` with the `CourseFiles` and `Limits`; returns `Graded`."""
+    started = time.monotonic()
+    graded = Graded(submission.student, submission.digest,
+                    reasons={nb: list(r) for nb, r in submission.reasons.items()},
+                    excluded=set(submission.excluded))
+    dropped = {}
+    root = Path(tempfile.mkdtemp(prefix="mdl-grade-", dir=_scratch_root()))
+    try:
+        while True:
+            graded.scores, failure = _attempt(root, submission, course, limits,
+                                              graded.excluded | set(dropped), graded.attempts)
+            if failure is None:
+                break
+            notebook, reason = failure
+            if notebook and notebook in course.notebooks and notebook not in dropped \
+                    and graded.attempts < len(course.notebooks):
+                dropped[notebook] = reason
+                graded.attempts += 1
+                continue                     # grade again without that notebook
+            dropped[notebook or "*"] = reason
+            if notebook is None:
+                graded.failure = reason
+            break
+        student = Path(submission.student) / ASSIGNMENT
+        graded.autograded = _read_tree(root / "course" / "autograded" / student)
+        graded.feedback = _read_tree(root / "course" / "feedback" / student)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+    for notebook, reason in dropped.items():
+        graded.reasons.setdefault(notebook, []).append(reason)
+        graded.excluded.add(notebook)
+    graded.seconds = round(time.monotonic() - started, 2)
+    graded.worker = os.uname().nodename + f":{os.getpid()}"
+    return graded
+
+
+def _attempt(root, submission, course, limits, excluded, attempt):
+    """One grading run in a fresh course folder: (scores, failure or None)."""
+    folder = root / "course"
+    shutil.rmtree(folder, ignore_errors=True)
+    target = folder / "submitted" / submission.student / ASSIGNMENT
+    target.mkdir(parents=True)
+    (folder / "nbgrader_config.py").write_text(course.config)
+    (folder / "gradebook.db").write_bytes(course.gradebook())
+    for name, data in submission.files.items():
+        if name.endswith(".ipynb") and "/" not in name and Path(name).stem in excluded:
+            continue
+        path = target / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    if not any((target / f"{nb}.ipynb").exists() for nb in course.notebooks):
+        return None, None                    # nothing to run: every notebook scores 0
+    log = root / f"grading-{attempt}.log"
+    status, killed, notebook = warm_grader().run(folder, submission.student, log, limits)
+    failure = classify_run(log.read_text(errors="replace") if log.exists() else "", status,
+                           killed=killed, notebook=notebook)
+    result = folder / "result.json"
+    scores = json.loads(result.read_text())["scores"] if result.exists() else None
+    return scores, failure

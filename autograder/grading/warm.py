@@ -1,0 +1,172 @@
+"""A warm grader: nbgrader and every reference loaded once, one forked child per student.
+
+`python -m autograder.grading.warm` imports nbgrader, nbconvert and the grader, computes every
+reference and packs every test input (`grader.load_references`, `inputs.packed_inputs`), then
+reads requests, one JSON line each, on its standard input:
+
+    {"course": folder, "student": id, "log": file, "memory_mb": n, "env": {name: value}}
+
+For each it forks a child (a copy of the warm process: nothing is imported or computed again),
+answers `{"pid": pid}`, waits for the child and answers `{"exit": status}`.  The child starts its
+own session (the caller can kill it and everything it started), limits its address space, writes
+its log to `log`, and in the course folder runs nbgrader's `autograde` then `generate_feedback`
+for the student in this process, then writes the student's scores from the folder's private
+gradebook to `result.json` (`gradebook.scores`).  Exit status 0: graded; 1: nbgrader failed (the
+log says why); anything else: the child died.
+
+The server is single-threaded, so forking it is safe (a Dask worker has threads: it starts this
+server as a subprocess and never forks itself; `grading.student`).
+"""
+import json
+import logging
+import os
+import sys
+import time
+import traceback
+from pathlib import Path
+
+
+def warm_up():
+    """Everything a student's grading would otherwise load or compute on its own: the modules,
+    the references and packed test inputs, and what an HTML export builds on first use (the
+    HTML entity tables, the code highlighter, the Markdown parser)."""
+    import nbformat
+    from nbgrader.api import Gradebook  # noqa: F401
+    from nbgrader.converters import Autograde, GenerateFeedback  # noqa: F401
+
+    from ..catalogue import CATALOGUE
+    from ..feedback import FeedbackExporter
+    from . import grader, inputs, kernels, sandbox  # noqa: F401
+    grader.load_references()
+    for exercise_id in CATALOGUE:
+        inputs.packed_inputs(exercise_id)
+    page = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("A *page* &amp; $x^2$"),
+        nbformat.v4.new_code_cell("x = 1  # code", outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text="1\n")])])
+    FeedbackExporter().from_notebook_node(page)
+    _private_gradebooks_skip_sync()
+
+
+def _private_gradebooks_skip_sync():
+    """SQLite files opened here are the private gradebook of one grading, thrown away after it
+    is read: they need no waiting for the disk at every commit (nbgrader commits per cell)."""
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def no_sync(connection, _):
+        if isinstance(connection, sqlite3.Connection):
+            connection.execute("PRAGMA synchronous=OFF")
+
+
+def die_with_parent():
+    """Linux: be killed when the process that started this one ends (a Dask worker that dies
+    takes its warm grader with it, and a warm grader its student's grading, whose kernels'
+    bubblewrap has --die-with-parent: nothing is left running)."""
+    try:
+        import ctypes
+        import signal
+        ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))   # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+def _limit_memory(mb):
+    if mb:
+        import resource
+        limit = int(mb) * 2 ** 20
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+
+
+def grade(course, student, log):
+    """Autograde the student in `course` (a course folder with nbgrader_config.py, a gradebook
+    and submitted/<student>/), then its feedback; write result.json.  True when nbgrader graded."""
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.converters import Autograde, GenerateFeedback
+    from traitlets.config.loader import PyFileConfigLoader
+
+    from ..gradebook import scores
+    from ..settings import ASSIGNMENT
+    course = Path(course)
+    url = f"sqlite:///{course / 'gradebook.db'}"
+    handler = logging.FileHandler(log)
+    handler.setFormatter(logging.Formatter("[%(name)s | %(levelname)s] %(message)s"))
+    logger = logging.getLogger("maths_of_dl.grading")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
+    config.CourseDirectory.root = str(course)
+    config.CourseDirectory.db_url = url
+    config.Grade.flags_file = str(course / "flags.jsonl")
+    coursedir = CourseDirectory(config=config)
+    coursedir.assignment_id, coursedir.student_id = ASSIGNMENT, student
+    ok = True
+    for kind in (Autograde, GenerateFeedback):
+        app = kind(coursedir=coursedir, config=config, log=logger)
+        app.force = True
+        if kind is Autograde:
+            app.create_student = True
+        started = time.monotonic()
+        try:
+            app.start()
+            logger.info("%s took %.2f s", kind.__name__, time.monotonic() - started)
+        except Exception:
+            logger.error("%s failed:\n%s", kind.__name__, traceback.format_exc())
+            ok = False
+            break
+    (course / "result.json").write_text(json.dumps({"scores": scores(url, student)}))
+    return ok
+
+
+def _child(request):
+    os.setsid()
+    die_with_parent()
+    fd = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    devnull = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(devnull, 0)
+    sys.stdout = os.fdopen(1, "w", buffering=1)
+    sys.stderr = os.fdopen(2, "w", buffering=1)
+    os.environ.update(request.get("env", {}))
+    _limit_memory(request.get("memory_mb"))
+    os.chdir(request["course"])
+    return 0 if grade(request["course"], request["student"], request["log"]) else 1
+
+
+def serve(requests=sys.stdin, replies=sys.stdout):
+    for line in requests:
+        request = json.loads(line)
+        pid = os.fork()
+        if pid == 0:
+            code = 70
+            try:
+                code = _child(request)
+            except BaseException:
+                traceback.print_exc()
+            finally:
+                sys.stdout.flush() if sys.stdout else None
+                os._exit(code)
+        replies.write(json.dumps({"pid": pid}) + "\n")
+        replies.flush()
+        _, status = os.waitpid(pid, 0)
+        replies.write(json.dumps({"exit": os.waitstatus_to_exitcode(status)}) + "\n")
+        replies.flush()
+
+
+def main():
+    parent = os.getppid()
+    die_with_parent()
+    if os.getppid() != parent:    # the parent ended before the line above
+        sys.exit(1)
+    warm_up()
+    print(json.dumps({"ready": os.getpid()}), flush=True)
+    serve()
+
+
+if __name__ == "__main__":
+    main()

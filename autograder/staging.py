@@ -1,0 +1,127 @@
+"""A student's submission, read and checked before it is graded: what a grading task carries.
+
+`stage(course, student, expected)` reads `submitted/<student>/maths_of_dl/` (it never writes
+there) and returns a `Submission`: every file of the folder as bytes, except the notebooks that
+are missing or not valid JSON notebooks (left out: they score 0 with the reason), and with the
+later copies of a duplicated graded cell made ordinary cells.  The task needs no shared folder: a
+worker on another machine writes these files into a course folder of its own.
+
+Why staging removes duplicated cells itself, when nbgrader's `DeduplicateIds` (the second of
+autograde's sanitizing preprocessors) exists for that: in nbgrader 0.9.6 it is not enough.
+  1. It empties the extra copies' metadata to `{}` instead of removing it, and the sanitizing
+     step's last preprocessor, `CheckCellMetadata`, then reads `{}` as metadata of schema
+     version 0: `nbgrader autograde` drops the student's autograded folder and stops, "One or
+     more notebooks in the assignment use an old version of the nbgrader metadata format" (a
+     plain class-wide run grades nobody after that student either).
+  2. It keeps the *last* copy (it walks the cells backwards) where staging keeps the first:
+     using it would change which copy of a duplicated cell is graded.
+  3. It only logs a warning; staging records "graded cell X duplicated" for the class report.
+Staging removes the `nbgrader` key of the later copies, so DeduplicateIds then finds nothing to
+do.  tests/test_staging.py shows all three on nbgrader's own preprocessors.
+"""
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+from nbgrader import utils
+
+from .settings import ASSIGNMENT
+from .submissions import grade_id
+
+
+@dataclass
+class Submission:
+    """One student's files, ready to grade anywhere.
+
+    `files` maps a path inside the assignment folder to its bytes; `reasons` maps a notebook to
+    what staging found (a human should look); `excluded` holds the notebooks left out (0 points).
+    """
+    student: str
+    digest: str
+    files: dict = field(default_factory=dict)
+    reasons: dict = field(default_factory=dict)
+    excluded: set = field(default_factory=set)
+
+    def notebooks(self):
+        return sorted(Path(p).stem for p in self.files if p.endswith(".ipynb") and "/" not in p)
+
+
+def release_cells(course):
+    """{notebook: {grade id: cell type}} of the graded/locked nbgrader cells of the release."""
+    found = {}
+    for path in sorted((Path(course) / "release" / ASSIGNMENT).glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        found[path.stem] = {grade_id(c): c.cell_type for c in nb.cells if utils.is_grade(c)}
+    return found
+
+
+def submitted_dir(course, student):
+    return Path(course) / "submitted" / student / ASSIGNMENT
+
+
+def students_of(course):
+    root = Path(course) / "submitted"
+    return sorted(p.parent.name for p in root.glob(f"*/{ASSIGNMENT}") if p.is_dir()) \
+        if root.exists() else []
+
+
+def tree_hash(folder):
+    """SHA-256 over the relative paths and contents of every file below `folder`."""
+    h = hashlib.sha256()
+    for path in sorted(Path(folder).rglob("*")):
+        if path.is_file():
+            h.update(str(path.relative_to(folder)).encode() + b"\0")
+            h.update(hashlib.sha256(path.read_bytes()).digest())
+    return h.hexdigest()
+
+
+def _checked_notebook(text, graded):
+    """(notebook text to grade, notes): later copies of a graded cell made ordinary cells (not
+    nbgrader's DeduplicateIds: see above); deleted and retyped graded cells noted."""
+    nb = nbformat.reads(text, as_version=4)
+    if not isinstance(nb.get("cells"), list):
+        raise ValueError("no cells")
+    seen, notes = {}, []
+    for cell in nb.cells:
+        # the cells nbgrader keeps track of (and its DeduplicateIds looks at)
+        if not (utils.is_grade(cell) or utils.is_solution(cell) or utils.is_locked(cell)):
+            continue
+        gid = grade_id(cell)
+        if gid in seen:
+            cell.metadata.pop("nbgrader")
+            notes.append(f"graded cell {gid} duplicated (copy ignored)")
+            continue
+        seen[gid] = cell.cell_type
+    for gid, kind in graded.items():
+        if gid not in seen:
+            notes.append(f"graded cell {gid} deleted")
+        elif seen[gid] != kind:
+            notes.append(f"graded cell {gid} retyped {kind} -> {seen[gid]}")
+    return nbformat.writes(nb), notes
+
+
+def stage(course, student, expected, digest=None):
+    """The student's `Submission`; `expected` is `release_cells` (of the notebooks to grade)."""
+    src = submitted_dir(course, student)
+    submission = Submission(student, digest or (tree_hash(src) if src.exists() else "absent"))
+    for path in sorted(src.rglob("*")) if src.exists() else ():
+        if path.is_file() and path.suffix != ".ipynb":
+            submission.files[str(path.relative_to(src))] = path.read_bytes()
+    for name, graded in expected.items():
+        path = src / f"{name}.ipynb"
+        if not path.is_file():
+            submission.reasons.setdefault(name, []).append("missing notebook")
+            submission.excluded.add(name)
+            continue
+        try:
+            text, notes = _checked_notebook(path.read_text(encoding="utf-8"), graded)
+        except Exception as exc:  # truncated, not JSON, not a notebook
+            submission.reasons.setdefault(name, []).append(
+                f"not a valid notebook ({type(exc).__name__})")
+            submission.excluded.add(name)
+            continue
+        if notes:
+            submission.reasons.setdefault(name, []).extend(notes)
+        submission.files[path.name] = text.encode("utf-8")
+    return submission

@@ -1,0 +1,193 @@
+"""autograder.cluster: a class graded on Dask workers, on one machine or several.
+
+Slow, all real: a Dask scheduler and two `dask worker` processes started from the command line,
+each in an empty folder of its own (two machines with no shared folder), grade a class through
+`maths-of-dl grade-class --scheduler ADDRESS` into a PostgreSQL 15 gradebook (tests/postgres.py);
+and a LocalCluster whose worker is killed while it grades a student: the student is graded
+again once, and reported when its worker dies a second time, while the rest of the class is
+graded.
+"""
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import dask
+import nbformat
+import pytest
+from distributed import Client, LocalCluster
+from nbgrader.api import Gradebook
+
+from autograder import cli
+from autograder.catalogue import CATALOGUE, in_notebook
+from autograder.class_grading import grade_class, load_manifest
+from autograder.cluster import ALLOWED_FAILURES, capacity, connect, default_workers
+from autograder.settings import ASSIGNMENT
+from autograder.submissions import write_submission
+
+from postgres import _free_port, server
+
+NOTEBOOK = "01_forward_pass"
+BIN = Path(sys.executable).parent
+
+
+def autograded_points(notebook):
+    return sum(e.points for e in in_notebook(notebook))
+
+
+def autograded_scores(url, student):
+    """{notebook: autograded points} of a student in the gradebook at `url`."""
+    with Gradebook(url) as gb:
+        sub = gb.find_submission(ASSIGNMENT, student)
+        return {nb.name: sum(g.auto_score or 0 for g in nb.grades if g.name in CATALOGUE)
+                for nb in sub.notebooks}
+
+
+def test_the_local_cluster_has_a_slot_per_worker():
+    client, cluster = connect(workers=2)
+    try:
+        assert capacity(client) == 2
+        assert len(client.nthreads()) == 2
+        assert client.run_on_scheduler(
+            lambda dask_scheduler: dask_scheduler.allowed_failures) == ALLOWED_FAILURES
+    finally:
+        client.close()
+        cluster.close()
+    assert default_workers() == (os.cpu_count() or 1) + 1
+
+
+@pytest.mark.slow
+def test_two_workers_without_a_shared_folder_grade_into_postgresql(tmp_path):
+    with server(tmp_path / "pg") as url:
+        course = cli.prepare(tmp_path / "course")
+        env = cli.tool_env(MATHS_OF_DL_DB_URL=url, MATHS_OF_DL_CELL_TIMEOUT="30")
+        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT,
+                        "--force"], cwd=course, env=env, check=True, capture_output=True)
+        for student in ("ada", "alan"):
+            write_submission(course, student)
+        write_submission(course, "blank", blank=True)
+        port = _free_port()
+        address = f"tcp://127.0.0.1:{port}"
+        machine_env = {k: v for k, v in cli.tool_env().items() if not k.startswith("MATHS_OF_DL")}
+        processes = []
+        try:
+            (tmp_path / "scheduler").mkdir()
+            processes.append(subprocess.Popen(
+                [BIN / "dask", "scheduler", "--host", "127.0.0.1", "--port", str(port),
+                 "--no-dashboard"], cwd=tmp_path / "scheduler", env=machine_env,
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            for name in ("machine1", "machine2"):
+                folder = tmp_path / name
+                folder.mkdir()
+                processes.append(subprocess.Popen(
+                    [BIN / "dask", "worker", address, "--nthreads", "1", "--no-dashboard",
+                     "--local-directory", str(folder)], cwd=folder, env=machine_env,
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            with Client(address, timeout=60) as client:
+                client.wait_for_workers(2, timeout=60)
+            done = subprocess.run([BIN / "maths-of-dl", "grade-class", "--course", str(course),
+                                   "--scheduler", address, "--quiet"], cwd=tmp_path, env=env,
+                                  capture_output=True, text=True, timeout=900)
+        finally:
+            for process in reversed(processes):
+                process.send_signal(signal.SIGINT)
+            for process in processes:
+                try:
+                    process.wait(timeout=20)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+        assert done.returncode == 0, done.stdout + done.stderr
+        full = {nb: float(autograded_points(nb)) for nb in
+                sorted({e.notebook for e in CATALOGUE.values()})}
+        for student in ("ada", "alan"):
+            assert autograded_scores(url, student) == full, student
+        assert set(autograded_scores(url, "blank").values()) == {0.0}
+        assert not (course / "gradebook.db").exists()     # the server holds the gradebook
+    manifest = load_manifest(course)
+    assert {manifest[s]["status"] for s in ("ada", "alan", "blank")} == {"ok"}
+    assert len({manifest[s]["worker"] for s in manifest}) == 2      # both machines graded
+    for student in ("ada", "alan", "blank"):
+        assert len(list((course / "feedback" / student / ASSIGNMENT).glob("*.html"))) == 5
+        assert len(list((course / "autograded" / student / ASSIGNMENT).glob("*.ipynb"))) == 5
+    for name in ("machine1", "machine2"):    # nothing of the class is left on the workers
+        assert not list((tmp_path / name).rglob("*.ipynb"))
+
+
+SLOW_START = "import time\ntime.sleep(6)\n"
+
+
+def _killer(address, student, times, kills):
+    """Kill the worker process that is grading `student`, `times` times."""
+    with Client(address) as client:
+        deadline = time.monotonic() + 300
+        while len(kills) < times and time.monotonic() < deadline:
+            for worker, keys in client.processing().items():
+                if any(str(k).startswith(f"grade-{student}-") for k in keys):
+                    time.sleep(1.0)           # the warm grader has the student by now
+                    pid = client.run(os.getpid, workers=[worker])[worker]
+                    os.kill(pid, signal.SIGKILL)
+                    kills.append(pid)
+                    while worker in client.processing():
+                        time.sleep(0.1)
+                    break
+            time.sleep(0.1)
+
+
+@pytest.fixture
+def class_with_a_victim(tmp_path):
+    course = cli.prepare(tmp_path / "course")
+    cli.release(course)
+    for student in ("steady", "victim"):
+        folder = write_submission(course, student, notebooks=[NOTEBOOK])
+    path = folder / f"{NOTEBOOK}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.insert(1, nbformat.v4.new_code_cell(SLOW_START))
+    nbformat.write(nb, path)
+    return course
+
+
+def _grade_killing(course, times, monkeypatch):
+    monkeypatch.setenv("MATHS_OF_DL_CELL_TIMEOUT", "20")
+    with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES}):
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None,
+                               silence_logs=50)
+    kills = []
+    killer = threading.Thread(target=_killer,
+                              args=(cluster.scheduler_address, "victim", times, kills))
+    try:
+        killer.start()
+        result = grade_class(course, scheduler=cluster.scheduler_address,
+                             notebooks=[NOTEBOOK], progress=False)
+        killer.join(timeout=60)
+    finally:
+        cluster.close()
+    return result, kills
+
+
+@pytest.mark.slow
+def test_a_student_whose_worker_dies_is_graded_again(class_with_a_victim, monkeypatch):
+    result, kills = _grade_killing(class_with_a_victim, 1, monkeypatch)
+    assert len(kills) == 1
+    assert result.exit_status == 0, result.outcomes
+    url = f"sqlite:///{class_with_a_victim / 'gradebook.db'}"
+    for student in ("steady", "victim"):
+        assert autograded_scores(url, student)[NOTEBOOK] == autograded_points(NOTEBOOK)
+
+
+@pytest.mark.slow
+def test_a_student_whose_worker_dies_twice_is_reported(class_with_a_victim, monkeypatch):
+    result, kills = _grade_killing(class_with_a_victim, 2, monkeypatch)
+    assert len(kills) == 2
+    assert result.exit_status == 2
+    victim = result.outcomes["victim"]
+    assert victim["status"] == "failed"
+    assert victim["reasons"] == {"*": ["the worker grading this student died twice (killed, or "
+                                       "out of memory): not graded"]}
+    assert result.outcomes["steady"]["status"] == "ok"
+    url = f"sqlite:///{class_with_a_victim / 'gradebook.db'}"
+    assert autograded_scores(url, "steady")[NOTEBOOK] == autograded_points(NOTEBOOK)
+    with Gradebook(url) as gb:      # nothing recorded for a student who could not be graded
+        assert [s.student_id for s in gb.assignment_submissions(ASSIGNMENT)] == ["steady"]

@@ -1,0 +1,186 @@
+"""autograder.grading.student: one student graded on a worker, and what comes back.
+
+Fast: the classifier of grading logs (logs of real `nbgrader autograde` runs, kept in
+tests/data/nbgrader_logs/), the limits' environment.
+
+Slow (real warm grader, real nbgrader, real sandboxed kernels): a correct student graded with
+its feedback and scores and no reason; a notebook that outlives its wall-clock limit killed with
+everything it started, and the student graded again without it; the warm grader's process
+forks each student from the same warm parent.
+"""
+import json
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from autograder import cli
+from autograder.catalogue import CATALOGUE, in_notebook
+from autograder.gradebook import assignment_template
+from autograder.grading.student import (CourseFiles, Limits, WarmGrader, classify_run,
+                                        grade_student, kill_family)
+from autograder.staging import release_cells, stage
+from autograder.submissions import write_submission
+
+NOTEBOOK = "01_forward_pass"
+LOGS = Path(__file__).resolve().parent / "data" / "nbgrader_logs"
+
+
+# ---------------------------------------------------------------------------- the log classifier
+def _log(name):
+    return (LOGS / name).read_text()
+
+
+@pytest.mark.parametrize("name,returncode,reason", [
+    ("kernel_died.log", 1, "the kernel died (crash, os._exit or segfault)"),
+    ("cell_timeout.log", 1, "a cell kept running after the cell timeout's interrupt"),
+    ("duplicated_cell.log", 1, "nbgrader could not grade it: [AutogradeApp | ERROR] One or more "
+                               "notebooks in the assignment use an old version"),
+])
+def test_a_failed_run_is_classified_from_its_log(name, returncode, reason):
+    """Logs of real `nbgrader autograde` runs: a kernel killed by os._exit, a cell that swallows
+    the timeout's interrupt, a duplicated graded cell that was not staged away."""
+    assert classify_run(_log(name), returncode) == (NOTEBOOK, reason)
+
+
+def test_a_graded_run_is_not_a_failure():
+    assert classify_run(_log("graded.log"), 0) is None
+    assert classify_run(_log("graded.log"), 0, notebook="02_activations") is None
+
+
+def test_a_run_that_removed_the_assignment_failed_whatever_its_status():
+    log = _log("graded.log") + "[AutogradeApp | WARNING] Removing failed assignment: /srv/x\n"
+    assert classify_run(log, 0) == (NOTEBOOK, "nbgrader could not grade it")
+
+
+def test_the_last_notebook_converted_is_the_one_that_failed():
+    log = _log("graded.log").replace(NOTEBOOK, "02_activations") + _log("kernel_died.log")
+    assert classify_run(log, 1)[0] == NOTEBOOK
+    assert classify_run("nothing converted", 1, notebook="03_network_output")[0] == \
+        "03_network_output"
+
+
+def test_a_killed_run():
+    killed = "still running after 30 s (the cell timeout could not stop it); killed"
+    assert classify_run(_log("graded.log"), -9, killed=killed, notebook="04_gradient_descent") \
+        == ("04_gradient_descent", killed)
+    assert classify_run(_log("graded.log"), -9) == (NOTEBOOK, "nbgrader was killed by signal 9")
+    assert classify_run("", 2) == (None, "nbgrader could not grade it")
+
+
+def test_the_limits_reach_the_child_as_its_environment():
+    env = Limits(cell_timeout=7, unsandboxed=True, kernel="other-kernel").env()
+    assert env == {"MATHS_OF_DL_CELL_TIMEOUT": "7", "MATHS_OF_DL_UNSANDBOXED": "1",
+                   "MATHS_OF_DL_GRADING_KERNEL": "other-kernel"}
+    assert Limits().env()["MATHS_OF_DL_UNSANDBOXED"] == "0"
+    assert "MATHS_OF_DL_GRADING_KERNEL" not in Limits().env()
+
+
+def test_kill_family_kills_a_process_and_what_it_started(tmp_path):
+    import subprocess
+    import sys
+    import time
+    script = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', " \
+             "'import time; time.sleep(60)'], start_new_session=True); time.sleep(60)"
+    parent = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
+    time.sleep(1.0)
+    children = psutil.Process(parent.pid).children(recursive=True)
+    assert len(children) == 1
+    kill_family(parent.pid)
+    parent.wait(timeout=10)
+    psutil.wait_procs(children, timeout=10)
+    assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children)
+
+
+# ---------------------------------------------------------------------------- graded for real
+@pytest.fixture(scope="module")
+def course(tmp_path_factory):
+    course = cli.prepare(tmp_path_factory.mktemp("student"))
+    cli.release(course)
+    expected = {NOTEBOOK: release_cells(course)[NOTEBOOK]}
+    files = CourseFiles.of((course / "nbgrader_config.py").read_text(),
+                           assignment_template(f"sqlite:///{course / 'gradebook.db'}"),
+                           (NOTEBOOK,))
+    return course, expected, files
+
+
+def _points():
+    return sum(e.points for e in in_notebook(NOTEBOOK))
+
+
+@pytest.mark.slow
+def test_a_correct_student_comes_back_graded_with_feedback(course):
+    course, expected, files = course
+    write_submission(course, "ada", notebooks=[NOTEBOOK])
+    graded = grade_student(stage(course, "ada", expected), files, Limits(cell_timeout=20))
+    assert (graded.student, graded.reasons, graded.excluded, graded.failure) == \
+        ("ada", {}, set(), "")
+    assert graded.attempts == 1
+    notebook = graded.scores["notebooks"][NOTEBOOK]
+    autograded = {name: g[0] for name, g in notebook["grades"].items() if name in CATALOGUE}
+    assert autograded == {e.id: float(e.points) for e in in_notebook(NOTEBOOK)}
+    assert sum(autograded.values()) == _points()
+    nb = nbformat.reads(graded.autograded[f"{NOTEBOOK}.ipynb"].decode(), as_version=4)
+    assert nb.metadata["maths_of_dl"]["grading"]["points"] == _points()
+    page = graded.feedback[f"{NOTEBOOK}.html"].decode()
+    assert "F1a" in page and "BEGIN HIDDEN TESTS" not in page
+
+
+SLOW_CELLS = "import time\nfor _ in range(40):\n    time.sleep(0.5)\n"
+
+
+@pytest.mark.slow
+def test_a_notebook_past_its_wall_clock_limit_is_killed_and_left_out(course):
+    """Each cell ends within the cell timeout, the notebook does not: it is killed with its
+    kernel, and the student is graded again without it (0 points, with the reason)."""
+    course, _, files = course
+    other = "02_activations"
+    expected = {name: cells for name, cells in release_cells(course).items()
+                if name in (NOTEBOOK, other)}
+    files = CourseFiles(files.config, files.template, (NOTEBOOK, other))   # same course
+    folder = write_submission(course, "slow", notebooks=[NOTEBOOK, other])
+    nb = nbformat.read(folder / f"{NOTEBOOK}.ipynb", as_version=4)
+    nb.cells[1:1] = [nbformat.v4.new_code_cell(SLOW_CELLS) for _ in range(3)]
+    nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
+    before = {p.pid for p in psutil.process_iter()}
+    graded = grade_student(stage(course, "slow", expected), files,
+                           Limits(cell_timeout=25, notebook_timeout=8))
+    assert graded.excluded == {NOTEBOOK}
+    assert graded.reasons == {NOTEBOOK: [
+        "still running after 8 s (the cell timeout could not stop it); killed"]}
+    assert graded.attempts == 2 and sorted(graded.autograded) == [f"{other}.ipynb"]
+    points = {name: g[0] for name, g in graded.scores["notebooks"][other]["grades"].items()
+              if name in CATALOGUE}
+    assert points == {e.id: float(e.points) for e in in_notebook(other)}
+    kernels = [p for p in psutil.process_iter(["pid", "cmdline"]) if p.pid not in before
+               and "ipykernel_launcher" in " ".join(p.info["cmdline"] or [])]
+    assert kernels == []
+
+
+@pytest.mark.slow
+def test_the_warm_grader_forks_every_student_from_one_warm_process(course, tmp_path):
+    course, expected, files = course
+    write_submission(course, "bob", notebooks=[NOTEBOOK], blank=True)
+    grader = WarmGrader()
+    try:
+        servers = set()
+        for attempt in range(2):
+            folder = tmp_path / f"course{attempt}"
+            target = folder / "submitted" / "bob" / "maths_of_dl"
+            target.mkdir(parents=True)
+            (folder / "nbgrader_config.py").write_text(files.config)
+            (folder / "gradebook.db").write_bytes(files.gradebook())
+            for name, data in stage(course, "bob", expected).files.items():
+                (target / name).write_bytes(data)
+            status, killed, notebook = grader.run(folder, "bob", folder / "log", Limits())
+            assert (status, killed, notebook) == (0, None, NOTEBOOK)
+            servers.add(grader.proc.pid)
+            result = json.loads((folder / "result.json").read_text())["scores"]
+            assert result["notebooks"][NOTEBOOK]["grades"]   # graded: every cell has a row
+            log = (folder / "log").read_text()
+            assert "Autograde took" in log and "GenerateFeedback took" in log
+        assert len(servers) == 1 and grader.proc.poll() is None
+    finally:
+        grader.close()
+    assert grader.proc is None
