@@ -2,9 +2,12 @@
 
 `connect(scheduler=None, workers=None)` returns a `distributed.Client`:
 
-* no scheduler: a `LocalCluster` on this machine, `workers` worker processes (default: the cores
-  plus one: a worker also waits, for its kernels to start and answer, and the extra one keeps the
-  cores busy meanwhile), one thread each, so one student at a time per worker;
+* no scheduler: a `LocalCluster` on this machine with `workers` worker threads (default: the
+  cores plus one: a student's grading also waits, for its kernels to start and answer, and the
+  extra one keeps the cores busy meanwhile), one student at a time each.  The threads run in this
+  process: a task only waits for its warm grader, a process of its own (`grading.student`), so
+  worker processes would add nothing but their start-up (about 1.5 s of CPU each, measured in
+  docs/benchmarks.md);
 * `scheduler="tcp://host:8786"`: an existing cluster: workers started with `dask worker ADDRESS`
   on other machines, dask-jobqueue on a SLURM or PBS cluster, dask-kubernetes...  Each worker
   needs this project's environment (`scripts/setup.sh`: the grader, the grading kernel and
@@ -35,8 +38,8 @@ def connect(scheduler=None, workers=None):
                           "distributed.worker.memory.terminate": False,
                           "distributed.admin.tick.limit": "30s",
                           "logging.distributed": "error"}):
-        cluster = LocalCluster(n_workers=workers or default_workers(), threads_per_worker=1,
-                               processes=True, dashboard_address=None, silence_logs=50)
+        cluster = LocalCluster(n_workers=1, threads_per_worker=workers or default_workers(),
+                               processes=False, dashboard_address=None, silence_logs=50)
         return Client(cluster), cluster
 
 

@@ -47,10 +47,9 @@ def autograded_scores(url, student):
 
 
 def test_the_local_cluster_has_a_slot_per_worker():
-    client, cluster = connect(workers=2)
+    client, cluster = connect(workers=3)
     try:
-        assert capacity(client) == 2
-        assert len(client.nthreads()) == 2
+        assert capacity(client) == 3
         assert client.run_on_scheduler(
             lambda dask_scheduler: dask_scheduler.allowed_failures) == ALLOWED_FAILURES
     finally:
