@@ -62,6 +62,33 @@ def plain_execution(folder):
     return total
 
 
+def cpu_seconds():
+    """CPU seconds the machine has spent so far at normal priority (user, system, interrupts;
+    not `nice` work, such as another engineer's niced jobs)."""
+    fields = open("/proc/stat").readline().split()
+    return sum(int(fields[k]) for k in (1, 3, 6, 7)) / os.sysconf("SC_CLK_TCK")
+
+
+def one_student(course, released, folder):
+    """(wall, CPU) seconds of one correct student graded alone by a warm grader (the second of
+    two runs), and of its plain execution: is a student's grading busy all the time, or waiting?"""
+    from autograder.gradebook import assignment_template
+    from autograder.grading.student import CourseFiles, Limits, grade_student, warm_grader
+    from autograder.staging import release_cells, stage
+    expected = release_cells(course)
+    files = CourseFiles.of((course / "nbgrader_config.py").read_text(),
+                           assignment_template(f"sqlite:///{released}"), expected)
+    submission = stage(course, "student0000", expected)
+    grade_student(submission, files, Limits(cell_timeout=60))
+    wall, cpu = time.monotonic(), cpu_seconds()
+    grade_student(submission, files, Limits(cell_timeout=60))
+    graded = (time.monotonic() - wall, cpu_seconds() - cpu)
+    warm_grader().close()
+    wall, cpu = time.monotonic(), cpu_seconds()
+    plain_execution(folder)
+    return graded, (time.monotonic() - wall, cpu_seconds() - cpu)
+
+
 def quiet_run(args, course, env):
     subprocess.run(args, cwd=course, env=env, stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL, check=False)
@@ -70,13 +97,14 @@ def quiet_run(args, course, env):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--students", type=int, default=30)
-    parser.add_argument("--workers", type=int, default=None,
-                        help="the tool's local workers (default: its own default, cores + 1)")
+    parser.add_argument("--workers", type=int, nargs="+", default=None,
+                        help="the tool's local workers, one run each (default: its own "
+                             "default, cores + 1)")
     parser.add_argument("--sample", action="store_true",
                         help="the sample class (loops, crashes, mistakes) instead of correct work")
     parser.add_argument("--write", action="store_true")
     args = parser.parse_args()
-    args.workers = args.workers or default_workers()
+    args.workers = args.workers or [default_workers()]
     os.environ.setdefault("MATHS_OF_DL_CELL_TIMEOUT", "20")
     env = cli.tool_env()
     cores = os.cpu_count()
@@ -101,33 +129,41 @@ def main():
         quiet_run(nbgrader + ["export", "--to", str(Path(tmp) / "serial.csv")], course, env)
         serial = time.monotonic() - started
 
-        for folder in ("autograded", "feedback", ".grading", "reports"):
-            shutil.rmtree(course / folder, ignore_errors=True)
-        shutil.copy(Path(tmp) / "released.db", course / "gradebook.db")
-        started = time.monotonic()
-        quiet_run([sys.executable, "-m", "autograder.cli", "grade-class", "--course", str(course),
-                   "--workers", str(args.workers), "--quiet"], course, env)
-        tool = time.monotonic() - started
+        tools = {}
+        for workers in args.workers:
+            for folder in ("autograded", "feedback", ".grading", "reports"):
+                shutil.rmtree(course / folder, ignore_errors=True)
+            shutil.copy(Path(tmp) / "released.db", course / "gradebook.db")
+            started = time.monotonic()
+            quiet_run([sys.executable, "-m", "autograder.cli", "grade-class", "--course",
+                       str(course), "--workers", str(workers), "--quiet"], course, env)
+            tools[workers] = time.monotonic() - started
 
         one = plain_execution(Path(tmp) / "floor")
         floor = one * n / cores
+        alone, plain_alone = one_student(course, Path(tmp) / "released.db", Path(tmp) / "floor")
     kind = "sample class" if args.sample else "correct"
-    row = (f"| {time.strftime('%Y-%m-%d')} | {n} {kind} | {cores} | {args.workers} "
-           f"| {serial:.1f} s ({serial / n:.2f}) | {tool:.1f} s ({tool / n:.2f}) "
-           f"| {one:.2f} s -> {floor:.1f} s ({floor / n:.2f}) | {tool / floor:.2f}x "
-           f"| {serial / tool:.2f}x | {tool / n * 300 / 60:.1f} min |")
     print(f"serial nbgrader (autograde, feedback, export): {serial:.1f} s, {serial / n:.2f} s each")
-    print(f"grade-class, {args.workers} local workers: {tool:.1f} s, {tool / n:.2f} s each")
     print(f"floor: one plain execution {one:.2f} s x {n} / {cores} cores = {floor:.1f} s")
-    print(f"grade-class / floor {tool / floor:.2f}x (goal <= 1.3x); "
-          f"serial / grade-class {serial / tool:.2f}x (goal >= 2.5x); "
-          f"300 students: {tool / n * 300 / 60:.1f} min")
+    rows = []
+    for workers, tool in tools.items():
+        print(f"grade-class, {workers} local workers: {tool:.1f} s, {tool / n:.2f} s each; "
+              f"/ floor {tool / floor:.2f}x (goal <= 1.3x); serial / grade-class "
+              f"{serial / tool:.2f}x (goal >= 2.5x); 300 students: {tool / n * 300 / 60:.1f} min")
+        rows.append(f"| {time.strftime('%Y-%m-%d')} | {n} {kind} | {cores} | {workers} "
+                    f"| {serial:.1f} s ({serial / n:.2f}) | {tool:.1f} s ({tool / n:.2f}) "
+                    f"| {one:.2f} s -> {floor:.1f} s ({floor / n:.2f}) | {tool / floor:.2f}x "
+                    f"| {serial / tool:.2f}x | {tool / n * 300 / 60:.1f} min |")
+    alone_line = (f"one correct student alone, warm grader: {alone[0]:.2f} s wall, {alone[1]:.2f} s "
+                  f"CPU; its plain execution: {plain_alone[0]:.2f} s wall, {plain_alone[1]:.2f} s CPU")
+    print(alone_line)
     if args.write:
         with open(REPO / "docs" / "benchmarks.md", "a") as f:
             f.write("\n| date | students | cores | workers | serial nbgrader (s/submission) "
                     "| `grade-class` | floor | tool / floor | serial / tool | 300 students |\n"
-                    "|---|---|---|---|---|---|---|---|---|---|\n" + row + "\n")
-    print(row)
+                    "|---|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows) + "\n\n"
+                    + alone_line + "\n")
+    print("\n".join(rows))
 
 
 if __name__ == "__main__":
