@@ -184,3 +184,14 @@ def test_the_warm_grader_forks_every_student_from_one_warm_process(course, tmp_p
     finally:
         grader.close()
     assert grader.proc is None
+
+
+def test_a_warm_grader_that_cannot_start_says_why(monkeypatch):
+    """A worker without the grader's environment: the Python the project's environment was made
+    from, which has neither nbgrader nor the grader installed."""
+    import sys
+    monkeypatch.setattr("sys.executable", str(Path(sys.base_prefix) / "bin" / "python3"))
+    grader = WarmGrader()
+    with pytest.raises(RuntimeError, match="did not start on this worker.*No module named"):
+        grader.run("/nonexistent", "ada", "/nonexistent/log", Limits())
+    assert grader.proc is None

@@ -132,13 +132,17 @@ class WarmGrader:
         self.proc = None
 
     def _start(self):
+        errors = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "autograder.grading.warm"], env=tool_env(),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True,
             bufsize=1, start_new_session=True)
-        ready = self.proc.stdout.readline()
-        if not ready:
-            raise RuntimeError("the warm grader did not start (python -m autograder.grading.warm)")
+        if not self.proc.stdout.readline():
+            errors.seek(0)
+            why = errors.read().decode(errors="replace").strip().splitlines()[-3:]
+            self.close()
+            raise RuntimeError("the warm grader did not start on this worker "
+                               f"(python -m autograder.grading.warm): {' | '.join(why)}")
 
     def close(self):
         if self.proc and self.proc.poll() is None:
