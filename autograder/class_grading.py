@@ -166,7 +166,7 @@ class Grader:
         from distributed import as_completed
         from nbgrader.api import Gradebook
 
-        from .cluster import capacity, connect
+        from .cluster import connect
         manifest = load_manifest(self.course)
         students = self.only or students_of(self.course)
         todo, skipped = self.plan(manifest)
@@ -177,8 +177,7 @@ class Grader:
             client, cluster = connect(self.scheduler, self.workers)
             try:
                 with Gradebook(self.url) as gb:
-                    graded = self._grade(client, capacity(client), todo, gb, manifest,
-                                         as_completed)
+                    graded = self._grade(client, todo, gb, manifest, as_completed)
             finally:
                 client.close()
                 if cluster is not None:
@@ -188,25 +187,32 @@ class Grader:
             self.progress.finish()
         return Result(graded, skipped, {s: manifest[s] for s in students if s in manifest})
 
-    def _grade(self, client, slots, todo, gb, manifest, as_completed):
-        """Keep the cluster busy with at most 2 x its slots of staged students in flight (a class
-        of any size is never all in memory); store each result as it comes."""
+    def _grade(self, client, todo, gb, manifest, as_completed):
+        """As many students in flight as the cluster has worker threads (its capacity, read again
+        as workers come and go), no more: a student waiting in a busy worker's queue would count
+        that worker's death against itself; and a class of any size is never all in memory.
+        Store each result as it comes, after sending the next student."""
+        from .cluster import capacity
         course = self.course_files()
         queue, graded, saved = list(reversed(todo)), [], time.monotonic()
         pending, whose = as_completed(), {}     # future key -> (student, digest)
 
-        def submit():
-            student, digest = queue.pop()
-            submission = stage(self.course, student, self.expected, digest)
-            future = client.submit(grade_student, submission, course, self.limits,
-                                   key=f"grade-{student}-{digest[:12]}", pure=False)
-            whose[future.key] = student, digest
-            pending.add(future)
+        def top_up():
+            while queue and pending.count() < capacity(client):
+                student, digest = queue.pop()
+                submission = stage(self.course, student, self.expected, digest)
+                future = client.submit(grade_student, submission, course, self.limits,
+                                       key=f"grade-{student}-{digest[:12]}", pure=False)
+                whose[future.key] = student, digest
+                pending.add(future)
 
-        while queue and pending.count() < 2 * slots:
-            submit()
+        top_up()
         while not pending.is_empty():
-            for future in pending.next_batch(block=True):
+            batch = pending.next_batch(block=False)
+            top_up()                 # every round: workers that joined get students at once
+            if not batch:
+                time.sleep(0.1)
+            for future in batch:
                 student, digest = whose.pop(future.key)
                 if future.status == "finished":
                     status = self._store(gb, future.result(), manifest)
@@ -218,10 +224,8 @@ class Grader:
                 future.release()
                 if self.progress:
                     self.progress.step(status)
-                if queue:
-                    submit()
             if self.progress:
-                self.progress.draw(min(pending.count(), slots))
+                self.progress.draw(pending.count())
             if time.monotonic() - saved > MANIFEST_EVERY:
                 save_manifest(self.course, manifest)
                 saved = time.monotonic()
