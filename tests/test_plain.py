@@ -123,3 +123,26 @@ def test_non_finite_entries_are_placed_in_the_whole_answer():
     assert P.numeric([[1.0], [np.float64("inf")]]) == invalid(
         "1 entry is not finite (the first, entry [1, 0], is infinite); a finite number is "
         "expected everywhere")
+
+
+def test_describe_reads_a_type_without_its_metaclass():
+    """A student's metaclass can neither run code nor lie when its class is named in a message."""
+    class Lying(type):
+        def __getattribute__(cls, name):
+            if name in ("__module__", "__qualname__"):
+                return "numpy" if name == "__module__" else "float64"
+            return super().__getattribute__(name)
+
+    class Hiding(type):
+        def __getattribute__(cls, name):
+            if name in ("__module__", "__qualname__"):
+                raise AttributeError(name)
+            return super().__getattribute__(name)
+
+    for meta in (Lying, Hiding):
+        value = meta("Sneaky", (), {"__module__": "student"})()
+        assert P.describe(value) == "student.Sneaky"
+        assert P.numeric(value) == invalid("a student.Sneaky where a number or an array of "
+                                           "numbers is expected" + CONVERT)
+    assert P.describe(np.zeros(1)) == "ndarray" and P.a_described(np.zeros(1)) == "an ndarray"
+    assert P.a_described([]) == "a list" and P.a_described(1) == "an int"

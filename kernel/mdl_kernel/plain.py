@@ -18,10 +18,11 @@ def invalid(reason):
 
 
 def describe(value):
-    """A short name for the type of a student's value, for messages."""
+    """A short name for the type of a student's value, for messages.  The names are read with
+    `type`'s own descriptors, so a metaclass of the student's cannot run code or lie here."""
     kind = type(value)
-    module = getattr(kind, "__module__", "")
-    name = getattr(kind, "__qualname__", "object")
+    module = type.__dict__["__module__"].__get__(kind)
+    name = type.__dict__["__qualname__"].__get__(kind)
     return name if module in ("builtins", "numpy") else f"{module}.{name}"
 
 
@@ -37,7 +38,7 @@ def _array(values, finite=True):
     if values.size > MAX_ENTRIES:
         return invalid(f"an array of shape {values.shape} ({values.size} entries) is far larger "
                        "than the answer asked for")
-    bad = np.argwhere(~np.isfinite(values)) if values.ndim else ([] if np.isfinite(values) else [()])
+    bad = np.argwhere(~np.isfinite(values))   # of a 0-d array: one empty position, or none
     if finite and len(bad):
         first = tuple(bad[0])
         what = "NaN" if np.isnan(values[first]) else "infinite"
@@ -50,7 +51,8 @@ def _array(values, finite=True):
 
 
 def _index(idx):
-    return "entry [" + ", ".join(str(int(i)) for i in idx) + "]" if len(idx) else "the value"
+    """"entry [1, 0]"; only arrays with dimensions have entries (a 0-d value is "the value")."""
+    return "entry [" + ", ".join(str(int(i)) for i in idx) + "]"
 
 
 def numeric(value, depth=0):
@@ -73,7 +75,7 @@ def _numeric(value, depth):
         return _array(float(value), finite=False)
     if issubclass(kind, np.ndarray):
         base = np.ndarray.view(value, np.ndarray)
-        if base.dtype.kind not in "iuf":
+        if base.dtype.kind not in ("i", "u", "f"):   # signed, unsigned, float
             return invalid(f"a NumPy array of dtype {base.dtype} where numbers are expected")
         if base.size > MAX_ENTRIES:
             return invalid(f"an array of shape {base.shape} ({base.size} entries) is far larger "
