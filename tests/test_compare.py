@@ -73,3 +73,38 @@ def test_align(got_shape, want_shape, credit, note):
         np.testing.assert_array_equal(array.ravel(), got.ravel())
     else:
         assert array is None
+
+
+def test_a_code_answer_within_ten_tolerances_is_a_rounding_difference():
+    tolerance = Tolerance(atol=0.5, rtol=0.25, kind="code")      # 10 (0.5 + 0.25 |w|): exact
+    for want in (2.0, -2.0):
+        bound = 10 * (0.5 + 0.25 * 2)
+        got = np.array([want + bound, want - bound, want + bound + 0.5, want - bound - 2 ** -40])
+        np.testing.assert_array_equal(tolerance.rounding(got, np.full(4, want)),
+                                      [True, True, False, False])
+
+
+@pytest.mark.parametrize("got,want,rounding", [
+    (3.0, 2.0, True), (3.0, 2.0 - 5e-10, True), (3.0, 1.9999999985, False),  # one unit of "3"
+    (3.0, 1.5, False), (2.35, 2.3467, True), (2.35, 2.34, True), (2.35, 2.3389, False),
+    (2.3467, 2.35, False), (-2.3, -2.35, True), (-2.3, -2.41, False), (np.inf, 1.0, False)])
+def test_a_hand_answer_off_by_one_unit_of_its_last_digit_is_a_rounding_difference(got, want,
+                                                                                rounding):
+    assert bool(HAND.rounding(np.array(got), np.array(want))) is rounding
+
+
+def test_rounding_of_no_entries():
+    assert HAND.rounding(np.zeros(0), np.zeros(0)).shape == (0,)
+
+
+@pytest.mark.parametrize("tolerance", [HAND, CODE])
+def test_comparisons_do_not_trip_a_kernel_that_raises_on_floating_point_errors(tolerance):
+    """A student may have called np.seterr(all="raise"): an overflowing difference is still
+    judged, with no FloatingPointError."""
+    from mdl_kernel.compare import _size_words
+    got, want = np.array([1e308, 0.0]), np.array([-1e308, 0.0])
+    with np.errstate(all="raise"):
+        np.testing.assert_array_equal(tolerance.close(got, want), [False, True])
+        assert tolerance.rounding(got, want)[0] == np.False_
+        assert _size_words(1e308, -1e308) == "has the wrong sign"
+        assert _size_words(1e308, -1e307) == "is too large by more than 10%"

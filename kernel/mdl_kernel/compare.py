@@ -22,8 +22,8 @@ class Tolerance:
         """True where `got` differs from `want` by about its own rounding: for a hand answer by at
         most one unit of the last decimal the student typed (2.35 for 2.3467, or 2.3 for 2.35; a
         number typed with many digits is not rounded); for a code answer by at most ten times
-        the tolerance (single-precision arithmetic)."""
-        got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+        the tolerance (single-precision arithmetic).  `got` and `want`: float arrays of one
+        shape."""
         with np.errstate(all="ignore"):
             diff = np.abs(got - want)
             if self.kind != "hand":
@@ -103,8 +103,9 @@ def align(got, want_shape):
 
 
 def _size_words(got, want):
-    with np.errstate(all="ignore"):
-        rel = abs(got - want) / max(abs(want), 1e-12)
+    """How a float `got` differs from `want`: the wrong sign, or the direction and the size
+    of |got - want| / |want| (under 1%, 1-10%, over 10%)."""
+    rel = abs(got - want) / max(abs(want), 1e-12)   # Python floats: an overflow is inf
     if want != 0 and abs(got + want) <= 1e-9 + 1e-3 * abs(want):
         return "has the wrong sign"
     direction = "too large" if got > want else "too small"
@@ -132,7 +133,7 @@ def compare(name, plain, reference, tolerance, mistakes=()):
     ok = tolerance.close(got, want)
     if ok.all():
         return Comparison(credit, f"{name}: correct." if credit == 1 else f"{name} {note}.")
-    bad = np.argwhere(~ok) if want.ndim else [()]
+    bad = np.argwhere(~ok)   # of a 0-d answer: [()], one empty position
     details = [f"{_index(i, want.shape)} {_size_words(float(got[tuple(i)]), float(want[tuple(i)]))}"
                for i in bad[:3]]
     more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
