@@ -18,10 +18,17 @@ produces (no TeX needed):
 The symbolic exercises (G6, B1, B3): each derivative the worked derivation arrives at must equal
 the catalogue's reference expression (derived by `sympy.diff` of the loss) at random points of
 its domain, and be the one the text shows.
+
+And the words: the whole text (`worked.markdown` of every exercise) must be the committed
+solutions/worked.md, which the documents' build writes beside the PDFs.  A change to what
+students read, prose included, is made by rebuilding, and shows in the commit's diff; the slow
+tests of tests/test_documents.py check that the committed PDFs are a fresh build's.
 """
 import ast
+import difflib
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,7 +38,7 @@ from autograder import catalogue as cat
 from autograder.catalogue import CATALOGUE
 from autograder.reference import activations as act, backprop as bp, descent as gd, \
     forward as fw, network as net
-from course import worked
+from course import documents, worked
 
 REL = 6e-6          # a number printed to 6 significant figures is within 5e-6 of its value
 
@@ -661,3 +668,17 @@ def test_whole_number_steps_are_equalities(eid):
     text = worked.markdown(eid)
     assert r"\approx" not in text
     assert len(re.findall(r"z_\{\d+\} &= ", text)) == len(ex.given[next(iter(ex.given))])
+
+
+# ---------------------------------------------------------------- the words
+def test_the_worked_text_is_the_committed_one():
+    """Every word, number and listing of the worked solutions, as solutions/worked.md holds it."""
+    committed = (Path(__file__).resolve().parent.parent / documents.WORKED_TEXT).read_text()
+    fresh = documents.worked_text()
+    if fresh != committed:
+        diff = difflib.unified_diff(committed.splitlines(), fresh.splitlines(), "committed",
+                                    "the worked steps now", n=1, lineterm="")
+        pytest.fail("solutions/worked.md differs from the worked steps: rebuild the documents "
+                    "with: python -m course.documents .\n" + "\n".join(list(diff)[:30]))
+    assert [f"<!-- worked solution of {eid} -->" for eid in CATALOGUE] == \
+        re.findall(r"<!-- worked solution of \w+ -->", committed)
