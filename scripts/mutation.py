@@ -15,8 +15,14 @@ time limit), survived, no tests (no selected test reaches the mutant), and the k
 `"course.worked.x__forward*"`), for a run within a time budget; `--write` puts the table into the
 "## Figures" section of that file.  Surviving mutants are listed in `.mutation/<group>/survived.txt`
 (see them with `cd .mutation/<group> && ../../.venv/bin/mutmut show NAME`).
+
+`--survivors` runs again only the mutants that were not killed in the group's last run, against
+the tests as they are now, and counts the group's figures from the last run's results updated by
+these: for tests added after a long run.  It refuses when a mutated file has changed since that
+run (the mutants would not be the same), and the table says which figures come from such a rerun.
 """
 import argparse
+import hashlib
 import json
 import re
 import shutil
@@ -42,8 +48,8 @@ GROUPS = {   # name: (files mutated, test files: the modules' fast tests)
                  ["tests/test_symbolic.py"]),
     "calls": (["mdl_kernel/calls.py"], ["tests/test_functions.py"]),
     "judging": (["autograder/judging.py", "autograder/kinds/*.py"],
-                ["tests/test_numeric.py", "tests/test_functions.py", "tests/test_symbolic.py",
-                 "tests/test_grader.py"]),
+                ["tests/test_judging.py", "tests/test_numeric.py", "tests/test_functions.py",
+                 "tests/test_symbolic.py", "tests/test_grader.py"]),
     "records": (["autograder/grading/records.py"], ["tests/test_records.py", "tests/test_grader.py"]),
     "worked": (["course/worked.py"], ["tests/test_worked.py"]),
 }
@@ -107,20 +113,56 @@ def module_of(name):
     return re.sub(r"\.(x_|xǁ).*$", "", name)
 
 
-def run(group, max_children, mutants):
+def code_hash(group):
+    """A hash of the group's mutated files as they are now (the mutants are made from them)."""
+    digest = hashlib.sha256()
+    for pattern in GROUPS[group][0]:
+        top, _, rest = pattern.partition("/")
+        base = ROOT / "kernel" / top if top == "mdl_kernel" else ROOT / top
+        for path in sorted(base.glob(rest)):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def run(group, max_children, mutants, survivors=False):
+    before = {}
+    if survivors:
+        path = WORK / group / "results.json"
+        if not path.exists():
+            sys.exit(f"{group}: no results of an earlier run to take the survivors from")
+        earlier = json.loads(path.read_text())
+        if earlier["hash"] != code_hash(group):
+            sys.exit(f"{group}: a mutated file changed since the last run; run the group again")
+        before = earlier["statuses"]
+        mutants = sorted(n for n, s in before.items() if s not in KILLED + SKIPPED)
+        if not mutants:
+            print(f"{group}: no survivors to run again")
+            return
     folder = lay_out(group)
     start = time.monotonic()
     print(f"{group}: mutmut run in {folder} (progress in {folder / 'run.log'})", flush=True)
     with open(folder / "run.log", "w") as log:
         subprocess.run([VENV / "mutmut", "run", "--max-children", str(max_children), *mutants],
                        cwd=folder, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-    collect(group, time.monotonic() - start, mutants)
+    if survivors:
+        rerun = {n: s for n, s in results(folder).items() if n in mutants}
+        collect(group, time.monotonic() - start, earlier["mutants"], dict(before, **rerun),
+                rerun=dict(earlier.get("rerun", {}), **{time.strftime("%Y-%m-%d %H:%M"): {
+                    "mutants": len(rerun),
+                    "killed": sum(s in KILLED for s in rerun.values())}}),
+                seconds_before=earlier["seconds"])
+    else:
+        collect(group, time.monotonic() - start, mutants)
 
 
-def collect(group, seconds, mutants):
-    """Count the group's last results; write survived.txt and figures.json."""
+KILLED, SKIPPED = ("killed", "timeout"), ("not checked", "skipped")
+
+
+def collect(group, seconds, mutants, found=None, rerun=None, seconds_before=0.0):
+    """Count the group's results (the last run's, or `found`); write survived.txt, results.json
+    and figures.json."""
     folder = WORK / group
-    found = results(folder)
+    found = results(folder) if found is None else found
     rows = {}
     for name, status in found.items():
         if status in ("not checked", "skipped"):
@@ -134,8 +176,12 @@ def collect(group, seconds, mutants):
     (folder / "survived.txt").write_text("".join(
         f"{name}: {status}\n" for name, status in sorted(found.items())
         if status not in ("killed", "timeout", "not checked", "skipped")))
+    (folder / "results.json").write_text(json.dumps(
+        {"statuses": found, "hash": code_hash(group), "mutants": list(mutants),
+         "seconds": seconds_before + seconds, "rerun": rerun or {}}, indent=1))
     (folder / "figures.json").write_text(json.dumps(
-        {"rows": rows, "seconds": seconds, "mutants": list(mutants)}, indent=1))
+        {"rows": rows, "seconds": seconds_before + seconds, "mutants": list(mutants),
+         "rerun": rerun or {}, "date": time.strftime("%Y-%m-%d")}, indent=1))
 
 
 def table():
@@ -147,9 +193,16 @@ def table():
         if not path.exists():
             continue
         figures = json.loads(path.read_text())
+        samples = [m for m in figures["mutants"] if m.startswith("*")]
+        reruns = figures.get("rerun", {})
         for module, r in sorted(figures["rows"].items()):
             globs = [m for m in figures["mutants"] if m.split("*")[0].startswith(module)]
             subset = f" (only {', '.join(f'`{m}`' for m in globs)})" if globs else ""
+            if samples:
+                subset += f" (sample: names matching {', '.join(f'`{m}`' for m in samples)})"
+            if reruns:
+                subset += " (survivors run again: " + ", ".join(
+                    f"{v['killed']} of {v['mutants']} killed {k}" for k, v in reruns.items()) + ")"
             rate = r["killed"] / r["mutants"] if r["mutants"] else float("nan")
             lines.append(f"| `{module}`{subset} | {r['mutants']} | {r['killed']} | "
                          f"{r['survived']} | {r['no tests']} | {r['other']} | {rate:.1%} | "
@@ -177,6 +230,8 @@ def main():
     parser.add_argument("--table", action="store_true", help="only print that table")
     parser.add_argument("--collect", type=float, metavar="MINUTES",
                         help="count the groups' last results again (their run took MINUTES)")
+    parser.add_argument("--survivors", action="store_true",
+                        help="run again only the mutants the group's last run did not kill")
     parser.add_argument("--no-install", action="store_true")
     args = parser.parse_args()
     unknown = set(args.groups) - set(GROUPS)
@@ -192,7 +247,7 @@ def main():
     elif not args.no_install:
         install()
     for group in args.groups:
-        run(group, args.max_children, args.mutants)
+        run(group, args.max_children, args.mutants, args.survivors)
     text = table()
     print(text)
     if args.write:
