@@ -44,10 +44,9 @@ class Tolerance:
 
 
 def _last_unit(x):
-    """One unit of the last decimal of x as typed (its shortest repr): 0.01 for 2.35, 1 for 2."""
-    if not np.isfinite(x):
-        return 0.0
-    text = np.format_float_positional(x, unique=True, trim="-")
+    """One unit of the last decimal of a finite x as typed (its shortest repr, "2.35" or "2."):
+    0.01 for 2.35, 1 for 2."""
+    text = np.format_float_positional(x)
     decimals = len(text.split(".")[1]) if "." in text else 0
     return 10.0 ** -decimals
 
@@ -93,8 +92,9 @@ def align(got, want_shape):
         transposed = len(want_shape) == 2 and shape == want_shape[::-1]
         hint = ": it looks transposed (rows and columns swapped)" if transposed else ""
         return None, 0.0, f"has shape {shape} but shape {want_shape} is expected{hint}"
-    if len(squeezed_want) <= 1 and len(want_shape) == 2 and len(shape) == 2:
-        # a vector in the other orientation: (1, n) for (n, 1) or the reverse
+    if len(want_shape) == 2 and len(shape) == 2:
+        # two 2-d shapes with the same dimensions other than 1 that are not equal: a vector in
+        # the other orientation, (1, n) for (n, 1) or the reverse
         column = want_shape[1] == 1
         asked, given = ("column", "row") if column else ("row", "column")
         return got.reshape(want_shape), 0.5, (f"is a {given} of shape {shape} where a {asked} "
@@ -126,7 +126,7 @@ def compare(name, plain, reference, tolerance, mistakes=()):
         return Comparison(0.0, f"{name}: {plain['reason']}.")
     if plain["type"] != "array":
         return Comparison(0.0, f"{name}: a number or an array of numbers is expected.")
-    want = np.asarray(reference, dtype=float)
+    want = np.asarray(reference)   # float arrays, on both sides
     got, credit, note = align(as_array(plain), want.shape)
     if got is None:
         return Comparison(0.0, f"{name} {note}.", _match(plain, want, tolerance, mistakes)[0])
@@ -155,7 +155,7 @@ def _match(plain, want, tolerance, mistakes):
     if plain["type"] != "array":
         return None, None
     for mistake, explanation, wrong in mistakes:
-        wrong = np.asarray(wrong, dtype=float)
+        wrong = np.asarray(wrong)
         got, _, _ = align(as_array(plain), wrong.shape)
         if got is not None and tolerance.close(got, wrong).all() and not (
                 wrong.shape == want.shape and tolerance.close(wrong, want).all()):
