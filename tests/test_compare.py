@@ -155,3 +155,34 @@ def test_a_mistake_that_equals_the_reference_is_never_named():
     assert result.score == 0 and result.mistake is None and "This looks like" not in result.message
     far = np.array([1.0000018])
     assert compare("w", P.numeric(got), want, CODE, [("far", "the far one", far)]).mistake == "far"
+
+
+def test_the_first_three_entries_off_are_named_then_how_many_more():
+    from mdl_kernel import plain as P
+    from mdl_kernel.compare import compare
+    want = np.array([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    got = want * [[2, 0.5, -1], [1, 1, 1.05]]
+    assert compare("W", P.numeric(got), want, HAND).message == (
+        "W: 4 of 6 entries are off: entry [0, 0] (row 1, column 1) is too large by more than 10%; "
+        "entry [0, 1] (row 1, column 2) is too small by more than 10%; entry [0, 2] (row 1, "
+        "column 3) has the wrong sign (and 1 more).")
+    got[1, 2] = 6.0
+    assert compare("W", P.numeric(got), want, HAND).message == (
+        "W: 3 of 6 entries are off: entry [0, 0] (row 1, column 1) is too large by more than 10%; "
+        "entry [0, 1] (row 1, column 2) is too small by more than 10%; entry [0, 2] (row 1, "
+        "column 3) has the wrong sign.")
+
+
+def test_a_difference_the_size_of_rounding_gets_advice_for_its_kind():
+    from mdl_kernel import plain as P
+    from mdl_kernel.compare import compare
+    assert compare("x", P.numeric(2.34), np.array(2.3467), HAND) == Comparison(
+        0.0, "x: the value is slightly too small (by less than 1%). The difference is about the "
+             "size of rounding: a hand answer needs 3 significant figures (or 3 decimals), with "
+             "more digits kept in the steps before it.")
+    assert compare("f", P.numeric([1.000005]), np.array([1.0]), CODE) == Comparison(
+        0.0, "f: 1 of 1 entries are off: entry [0] (number 1) is slightly too large (by less "
+             "than 1%). The difference is about the size of rounding: check for single-precision "
+             "arithmetic or rounding in your code.")
+    assert compare("f", P.numeric([1.0001]), np.array([1.0]), CODE).message == (
+        "f: 1 of 1 entries are off: entry [0] (number 1) is slightly too large (by less than 1%).")

@@ -148,7 +148,7 @@ def compare(name, plain, reference, tolerance, mistakes=()):
                     "before it." if tolerance.kind == "hand" else
                     " The difference is about the size of rounding: check for single-precision "
                     "arithmetic or rounding in your code.")
-    return Comparison(0.0, message, mistake)
+    return Comparison(0.0, message)
 
 
 def _match(plain, want, tolerance, mistakes):
