@@ -93,6 +93,11 @@ pytest_add_cli_args_test_selection = {toml_list(tests)}
 # that ran them, a mutant would find the references, the kinds' data and every lru_cache already
 # computed by the unmutated code, and survive
 process_isolation = "forkserver"
+# a mutant is stopped after (its tests' time + 30 s) x 3 of wall-clock time: mutmut's default
+# ((t + 1 s) x 15) stopped, as "timeout", mutants whose tests were only waiting for a loaded
+# machine (this runs under nice on shared cores), and a timeout counts as killed
+timeout_constant = 30.0
+timeout_multiplier = 3.0
 """
     (folder / "pyproject.toml").write_text(config)
     return folder
@@ -134,7 +139,8 @@ def run(group, max_children, mutants, survivors=False):
         if earlier["hash"] != code_hash(group):
             sys.exit(f"{group}: a mutated file changed since the last run; run the group again")
         before = earlier["statuses"]
-        mutants = sorted(n for n, s in before.items() if s not in KILLED + SKIPPED)
+        # timeouts too: a mutant stopped for time may only have waited for a loaded machine
+        mutants = sorted(n for n, s in before.items() if s != "killed" and s not in SKIPPED)
         if not mutants:
             print(f"{group}: no survivors to run again")
             return
@@ -168,11 +174,12 @@ def collect(group, seconds, mutants, found=None, rerun=None, seconds_before=0.0)
         if status in ("not checked", "skipped"):
             continue
         row = rows.setdefault(module_of(name), {"mutants": 0, "killed": 0, "survived": 0,
-                                                "no tests": 0, "other": 0})
+                                                "no tests": 0, "other": 0, "timeout": 0})
         row["mutants"] += 1
         key = {"killed": "killed", "timeout": "killed", "survived": "survived",
                "no tests": "no tests"}.get(status, "other")
         row[key] += 1
+        row["timeout"] += status == "timeout"
     (folder / "survived.txt").write_text("".join(
         f"{name}: {status}\n" for name, status in sorted(found.items())
         if status not in ("killed", "timeout", "not checked", "skipped")))
@@ -186,8 +193,8 @@ def collect(group, seconds, mutants, found=None, rerun=None, seconds_before=0.0)
 
 def table():
     """The figures of every group run so far (`.mutation/<group>/figures.json`)."""
-    lines = ["| module | mutants | killed | survived | no tests | other | kill rate | minutes |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = ["| module | mutants | killed (of which timeouts) | survived | no tests | other | "
+             "kill rate | minutes |", "|---|---|---|---|---|---|---|---|"]
     for group in GROUPS:
         path = WORK / group / "figures.json"
         if not path.exists():
@@ -204,7 +211,8 @@ def table():
                 subset += " (survivors run again: " + ", ".join(
                     f"{v['killed']} of {v['mutants']} killed {k}" for k, v in reruns.items()) + ")"
             rate = r["killed"] / r["mutants"] if r["mutants"] else float("nan")
-            lines.append(f"| `{module}`{subset} | {r['mutants']} | {r['killed']} | "
+            lines.append(f"| `{module}`{subset} | {r['mutants']} | {r['killed']} "
+                         f"({r.get('timeout', 0)}) | "
                          f"{r['survived']} | {r['no tests']} | {r['other']} | {rate:.1%} | "
                          f"{figures['seconds'] / 60:.1f} |")
     return "\n".join(lines)
