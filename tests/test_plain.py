@@ -79,8 +79,15 @@ def test_nested_lists_are_read_only_four_deep():
 
 
 def test_an_inner_part_keeps_its_non_finite_entries_until_the_whole_is_checked():
-    inner = P.numeric([1.0, float("nan")], depth=1)
+    inner = P._numeric([1.0, float("nan")], 1)
     assert inner["type"] == "array" and inner["shape"] == [2] and np.isnan(inner["data"][1])
+
+
+def test_every_number_of_the_plain_data_is_a_float():
+    for value in (3, [1, 2], np.arange(3), np.arange(4, dtype=np.uint64).reshape(2, 2),
+                  [np.int8(1), 2.5], np.float32(0.5)):
+        data = P.numeric(value)["data"]
+        assert data and all(type(x) is float for x in data)
 
 
 def test_describe_names_a_type():

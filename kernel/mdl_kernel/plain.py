@@ -33,13 +33,20 @@ def a_described(value):
     return ("an " if vowel_sound else "a ") + name
 
 
-def _array(values, finite=True):
-    values = np.asarray(values, dtype=float)
+def _array(values):
+    """Plain array data of numbers: a float, or an array of numbers read through NumPy's base
+    class (converted to floats, and checked, by `_whole` once the whole answer is read)."""
+    return {"type": "array", "shape": list(np.shape(values)), "data": np.ravel(values).tolist()}
+
+
+def _whole(values):
+    """The plain data of a whole answer, a float array: refused when far larger than any answer,
+    or when an entry is not finite (the first named by its position in the whole answer)."""
     if values.size > MAX_ENTRIES:
         return invalid(f"an array of shape {values.shape} ({values.size} entries) is far larger "
                        "than the answer asked for")
     bad = np.argwhere(~np.isfinite(values))   # of a 0-d array: one empty position, or none
-    if finite and len(bad):
+    if len(bad):
         first = tuple(bad[0])
         what = "NaN" if np.isnan(values[first]) else "infinite"
         if values.ndim == 0:
@@ -47,7 +54,7 @@ def _array(values, finite=True):
         count = "1 entry is" if len(bad) == 1 else f"{len(bad)} entries are"
         return invalid(f"{count} not finite (the first, {_index(first)}, is {what}); "
                        "a finite number is expected everywhere")
-    return {"type": "array", "shape": list(values.shape), "data": values.ravel().tolist()}
+    return _array(values)
 
 
 def _index(idx):
@@ -55,12 +62,10 @@ def _index(idx):
     return "entry [" + ", ".join(str(int(i)) for i in idx) + "]"
 
 
-def numeric(value, depth=0):
+def numeric(value):
     """Plain array data for a number, a (nested) list or tuple of numbers, or a NumPy array."""
-    plain = _numeric(value, depth)
-    if plain["type"] == "array" and depth == 0:
-        return _array(as_array(plain))   # the finiteness check, with positions in the whole array
-    return plain
+    plain = _numeric(value, 0)
+    return _whole(as_array(plain)) if plain["type"] == "array" else plain
 
 
 def _numeric(value, depth):
@@ -70,9 +75,9 @@ def _numeric(value, depth):
     if kind is int:
         if abs(value) > 1e300:
             return invalid("an integer too large to be a sensible answer")
-        return _array(float(value), finite=False)
+        return _array(float(value))
     if kind is float or kind in NUMPY_SCALARS:
-        return _array(float(value), finite=False)
+        return _array(float(value))
     if issubclass(kind, np.ndarray):
         base = np.ndarray.view(value, np.ndarray)
         if base.dtype.kind not in ("i", "u", "f"):   # signed, unsigned, float
@@ -80,7 +85,7 @@ def _numeric(value, depth):
         if base.size > MAX_ENTRIES:
             return invalid(f"an array of shape {base.shape} ({base.size} entries) is far larger "
                            "than the answer asked for")
-        return _array(np.array(base, dtype=float, copy=True), finite=False)
+        return _array(base)
     if kind in (list, tuple) and depth < 4:
         if len(value) > MAX_ENTRIES:
             return invalid(f"a {kind.__name__} of {len(value)} entries is far larger than the answer")
