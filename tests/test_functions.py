@@ -1120,3 +1120,111 @@ def test_the_time_limit_is_only_for_the_main_thread():
     with pytest.raises(calls.TimeLimit):
         with calls.time_limit(0.05):
             time.sleep(1)
+
+
+def test_the_child_reports_each_record_on_a_line_as_soon_as_it_has_it():
+    """What the forked child writes to its pipe (`_report`), here into a buffer."""
+    import io
+    import json
+
+    class Pipe(io.StringIO):
+        flushed = []
+
+        def flush(self):
+            self.flushed.append(self.getvalue())
+    pipe = Pipe()
+    calls._report(_doubles, [(2, _case([1.0])), (5, _case([2.0]))], 1, pipe)
+    lines = pipe.getvalue().splitlines()
+    assert [json.loads(line)[0] for line in lines] == [2, 5]
+    assert [json.loads(line)[1]["data"] for line in lines] == [[2.0], [4.0]]
+    assert pipe.flushed == [lines[0] + "\n", lines[0] + "\n" + lines[1] + "\n"]   # one by one
+
+
+def _expected_case(label, expected, hidden=False, exact_shape=False, keep_inputs=False,
+                   mistakes=()):
+    from mdl_kernel.compare import CODE
+    return {"label": label, "hidden": hidden, "exact_shape": exact_shape,
+            "keep_inputs": keep_inputs, "tolerance": CODE,
+            "expected": [np.asarray(e, dtype=float) for e in expected], "mistakes": list(mistakes)}
+
+
+def _result(*values, **extra):
+    from mdl_kernel import plain as P
+    if len(values) == 1:
+        return dict(P.numeric(values[0]), **extra)
+    return dict({"type": "tuple", "items": [P.numeric(v) for v in values]}, **extra)
+
+
+def test_judge_results_messages():
+    cases = [_expected_case("the example", [[1.0, 2.0]]),
+             _expected_case("a hidden input", [[3.0]], hidden=True, exact_shape=True)]
+    judge_results = calls.judge_results
+    assert judge_results("f", None, cases) == (0.0, [
+        "f is not defined: run the cell that defines it (the function must be called exactly "
+        "f)."], None)
+    assert judge_results("f", {"type": "missing"}, cases)[1] == judge_results("f", None, cases)[1]
+    assert judge_results("f", {"type": "invalid", "reason": "an int where a function is "
+                                                            "expected"}, cases) == (
+        0.0, ["f: an int where a function is expected."], None)
+    assert judge_results("f", {"type": "calls", "results": [_result([1.0, 2.0])]}, cases) == (
+        0.0, ["f: the record of its calls is incomplete."], None)
+    both = {"type": "calls", "results": [_result([1.0, 2.0]), _result([3.0])]}
+    assert judge_results("f", both, cases) == (1.0, ["f: correct on all 2 test inputs."], None)
+    assert judge_results("f", both, cases, include_hidden=False) == (
+        1.0, ["f: correct on the example input."], None)
+    skipped = {"type": "calls", "results": [{"type": "skipped"}, {"type": "skipped"}]}
+    assert judge_results("f", skipped, cases) == (1.0, [], None)        # nothing judged
+    flat = {"type": "calls", "results": [_result([1.0, 2.0]), _result([[3.0]])]}
+    assert judge_results("f", flat, cases) == (0.5, [
+        "f on a hidden input: returned shape (1, 1), but the output must have the input's "
+        "shape (1,).", "f: correct on 1 of 2 test inputs."], None)
+    failed = {"type": "calls", "results": [{"type": "invalid", "reason": "raised KeyError"},
+                                           _result([3.0])]}
+    assert judge_results("f", failed, cases) == (0.5, [
+        "f on the example: raised KeyError.", "f: correct on 1 of 2 test inputs."], None)
+
+
+def test_judge_results_of_several_returned_values_and_changed_inputs():
+    cases = [_expected_case("the data", [[1.0], [2.0, 2.0]], keep_inputs=True,
+                            mistakes=[("sum", "a sum instead of a mean", [[1.0], [4.0, 4.0]])])]
+    judge_results = calls.judge_results
+    record = {"type": "calls", "results": [_result([1.0], [4.0, 4.0])]}
+    score, messages, mistake = judge_results("g", record, cases, outputs=2)
+    assert (score, mistake) == (0.0, "sum")
+    assert messages == ["g on the data, returned value 2: 2 of 2 entries are off: entry [0] "
+                        "(number 1) is too large by more than 10%; entry [1] (number 2) is too "
+                        "large by more than 10%. This looks like a sum instead of a mean.",
+                        "g: correct on 0 of 1 test inputs."]
+    changed = {"type": "calls", "results": [_result([1.0], [2.0, 2.0],
+                                                    changed=["argument 1", "w"])]}
+    assert judge_results("g", changed, cases, outputs=2) == (0.0, [
+        "g on the data: it changed the caller's arrays passed as argument 1 and w; the function "
+        "must leave its inputs unchanged (work on a copy, e.g. w = w.copy() or w = w - eta * dw).",
+        "g: correct on 0 of 1 test inputs."], None)
+    one = {"type": "calls", "results": [_result([1.0], [2.0, 2.0], changed=["w"])]}
+    assert "changed the caller's array passed as w;" in judge_results("g", one, cases, 2)[1][0]
+    cases[0]["keep_inputs"] = False
+    assert judge_results("g", one, cases, 2) == (1.0, ["g: correct on the example input."], None)
+
+
+def test_lines_are_read_from_the_childs_pipe_whole_with_a_deadline():
+    import os
+    read_fd, write_fd = os.pipe()
+    try:
+        buffer = [b""]
+        os.write(write_fd, b"[0, 1]\n[1,")
+        assert calls._read_line(read_fd, time.monotonic() + 5, buffer) == b"[0, 1]"
+        assert buffer == [b"[1,"]
+        start = time.monotonic()
+        assert calls._read_line(read_fd, start + 0.1, buffer) is None        # nothing more yet
+        assert time.monotonic() - start >= 0.1 and buffer == [b"[1,"]
+        os.write(write_fd, b" 2]\n[2, 3]\n")
+        assert calls._read_line(read_fd, time.monotonic() + 5, buffer) == b"[1, 2]"
+        assert calls._read_line(read_fd, time.monotonic() - 1, buffer) == b"[2, 3]"  # buffered
+        os.close(write_fd)
+        write_fd = None
+        assert calls._read_line(read_fd, time.monotonic() + 5, buffer) == b""       # the end
+    finally:
+        os.close(read_fd)
+        if write_fd is not None:
+            os.close(write_fd)

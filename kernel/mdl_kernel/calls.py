@@ -106,16 +106,23 @@ def _call(function, case, outputs, seconds=None):
     return record
 
 
+def _report(function, todo, outputs, pipe):
+    """One JSON line [k, record] per case (k, encoded inputs) of `todo`, written to `pipe` as soon
+    as the call returns."""
+    for k, case in todo:
+        pipe.write(json.dumps([k, _call(function, case, outputs)]) + "\n")
+        pipe.flush()
+
+
 def _in_child(function, todo, outputs, write_fd):
-    """Body of the forked child: one JSON line per case, then exit without cleanup."""
+    """Body of the forked child: its output to /dev/null, the records to the pipe (`_report`),
+    then exit without cleanup."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
         with os.fdopen(write_fd, "w") as pipe:
-            for k, case in todo:
-                pipe.write(json.dumps([k, _call(function, case, outputs)]) + "\n")
-                pipe.flush()
+            _report(function, todo, outputs, pipe)
     except BaseException:
         pass
     finally:
