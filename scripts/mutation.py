@@ -128,6 +128,45 @@ def code_hash(group):
     return digest.hexdigest()
 
 
+# A mutant whose test run raised inside mutmut's fork server exits 255, which mutmut reports as a
+# "timeout" (counted as killed).  Each is run again here, in a process of its own, with mutmut's
+# own pytest runner and the tests mutmut chose for it, and its real result is written back.
+RECHECK = """
+import json, os, sys
+name, tests = sys.argv[1], json.loads(sys.argv[2])
+sys.argv = ["mutmut"]
+from mutmut.runners.harness import PytestRunner
+from mutmut.utils.file_utils import setup_source_paths
+setup_source_paths()
+os.environ["MUTANT_UNDER_TEST"] = name
+sys.stdout = sys.stderr = open(os.devnull, "w")
+os._exit(PytestRunner().run_tests(mutant_name=name, tests=tests))
+"""
+
+
+def recheck_errors(folder):
+    """Run again, one by one, the mutants that exited 255; returns how many there were."""
+    stats = json.loads((folder / "mutants" / "mutmut-stats.json").read_text())
+    tests_of = stats["tests_by_mangled_function_name"]
+    count = 0
+    for meta in sorted((folder / "mutants").rglob("*.meta")):
+        data = json.loads(meta.read_text())
+        for name, code in data["exit_code_by_key"].items():
+            if code != 255:
+                continue
+            count += 1
+            tests = sorted(tests_of.get(name.rsplit("__mutmut_", 1)[0], ()))
+            try:
+                done = subprocess.run([VENV / "python", "-c", RECHECK, name, json.dumps(tests)],
+                                      cwd=folder, stdin=subprocess.DEVNULL,
+                                      capture_output=True, timeout=600)
+                data["exit_code_by_key"][name] = done.returncode
+            except subprocess.TimeoutExpired:
+                data["exit_code_by_key"][name] = 36          # mutmut's code for a timeout
+        meta.write_text(json.dumps(data, indent=4))
+    return count
+
+
 def run(group, max_children, mutants, survivors=False):
     before = {}
     if survivors:
@@ -149,6 +188,10 @@ def run(group, max_children, mutants, survivors=False):
     with open(folder / "run.log", "w") as log:
         subprocess.run([VENV / "mutmut", "run", "--max-children", str(max_children), *mutants],
                        cwd=folder, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
+    errors = recheck_errors(folder)
+    if errors:
+        print(f"{group}: {errors} mutant(s) whose tests raised in mutmut's fork server, run again "
+              "one by one", flush=True)
     if survivors:
         rerun = {n: s for n, s in results(folder).items() if n in mutants}
         collect(group, time.monotonic() - start, earlier["mutants"], dict(before, **rerun),
