@@ -1228,3 +1228,15 @@ def test_lines_are_read_from_the_childs_pipe_whole_with_a_deadline():
         os.close(read_fd)
         if write_fd is not None:
             os.close(write_fd)
+
+
+def _writes(z):
+    sys.stdout.write("NOISE\n")
+    sys.stderr.write("NOISE\n")
+    return 2 * z
+
+
+def test_a_function_that_writes_to_stdout_is_judged_and_silenced(capfd):
+    record = calls._call(_writes, _case([1.0]), 1)
+    assert record["type"] == "array" and record["data"] == [2.0]
+    assert capfd.readouterr() == ("", "")
