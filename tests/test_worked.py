@@ -276,16 +276,15 @@ def chunks(text, heading=r"\*\*Step (\d+)\*\*"):
 
 @pytest.mark.parametrize("eid", list(cat.FORWARD_GIVEN))
 def test_forward_pass_lines_are_the_references(eid):
-    """z_ik = sum_j X_ij w_jk + b_ik: each product's factors, the bias and the entry of
-    reference.forward.affine."""
+    """z_i = sum_j X_ij w_j + b_i: each product's factors, the bias and the entry of
+    reference.forward.affine (one neuron: w and b are columns, as the worked text assumes)."""
     X, w, b = CATALOGUE[eid].given.values()
+    assert w.shape[1] == b.shape[1] == 1
     z = fw.affine(X, w, b)
     lines = lines_by_label(worked.markdown(eid))
     for i in range(X.shape[0]):
-        for k in range(w.shape[1]):
-            label = f"z_{{{i + 1}}}" if w.shape[1] == 1 else f"z_{{{i + 1}{k + 1}}}"
-            operands = [v for j in range(X.shape[1]) for v in (X[i, j], w[j, k])] + [b[i, k]]
-            expect(lines, label, operands, [z[i, k]], where=eid)
+        operands = [v for j in range(X.shape[1]) for v in (X[i, j], w[j, 0])] + [b[i, 0]]
+        expect(lines, f"z_{{{i + 1}}}", operands, [z[i, 0]], where=eid)
 
 
 @pytest.mark.parametrize("eid", list(cat.A_GIVEN))
