@@ -72,7 +72,7 @@ def eq(*values):
     """"=" when every value is printed exactly (up to float noise), "\\approx" when rounding
     hides digits."""
     exact = all(abs(float(fmt(v)) - v) <= 1e-12 * max(1.0, abs(v))
-                for v in np.ravel(np.asarray(values, dtype=float)))
+                for v in np.ravel(values))
     return "=" if exact else r"\approx"
 
 

@@ -654,7 +654,10 @@ def test_fmt_takes_the_digits_asked_for():
 
 @pytest.mark.parametrize("values,relation", [
     ((3.0,), "="), ((-6.0, 43.0), "="), ((0.5, 1.6000000000000003), "="),
-    ((1 / 3,), r"\approx"), ((2.0, 1 / 3), r"\approx"), ((1234.56789,), r"\approx")])
+    ((1 / 3,), r"\approx"), ((2.0, 1 / 3), r"\approx"), ((1234.56789,), r"\approx"),
+    # float noise: within 1e-12 (relative above 1) of the printed value is exact, not beyond
+    ((0.1 + 0.5e-12,), "="), ((0.1 + 1.5e-12,), r"\approx"), ((-0.1 - 1.5e-12,), r"\approx"),
+    ((1e6 + 1.5e-7,), "="), ((1e6 + 2e-6,), r"\approx"), ((3, 4), "=")])
 def test_eq_says_approx_exactly_when_rounding_hides_digits(values, relation):
     assert worked.eq(*values) == relation
 
