@@ -1240,3 +1240,24 @@ def test_a_function_that_writes_to_stdout_is_judged_and_silenced(capfd):
     record = calls._call(_writes, _case([1.0]), 1)
     assert record["type"] == "array" and record["data"] == [2.0]
     assert capfd.readouterr() == ("", "")
+
+
+def _overflows(z):
+    return np.exp(np.asarray(z) * 1e5)
+
+
+def test_a_call_ignores_the_kernels_floating_point_error_settings():
+    """A student may have called np.seterr(all="raise"): an overflow in their function is still
+    an answer (here not finite), not an exception."""
+    with np.errstate(all="raise"):
+        record = calls._call(_overflows, _case([1.0]), 1)
+    assert (record["type"], record["reason"]) == ("invalid", (
+        "1 entry is not finite (the first, entry [0], is infinite); a finite number is expected "
+        "everywhere"))
+
+
+def test_each_call_is_timed_to_a_tenth_of_a_millisecond():
+    record = calls._call(_doubles, _case([1.0]), 1)
+    assert 0 <= record["seconds"] < 1 and record["seconds"] == round(record["seconds"], 4)
+    slow = calls._call(_sleeps_then_answers, _case([[1.0], [2.0]]), 1)
+    assert 0.6 <= slow["seconds"] < 10
