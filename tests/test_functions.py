@@ -1261,3 +1261,13 @@ def test_each_call_is_timed_to_a_tenth_of_a_millisecond():
     assert 0 <= record["seconds"] < 1 and record["seconds"] == round(record["seconds"], 4)
     slow = calls._call(_sleeps_then_answers, _case([[1.0], [2.0]]), 1)
     assert 0.6 <= slow["seconds"] < 10
+
+
+def test_judge_results_names_every_returned_value_that_is_off():
+    cases = [_expected_case("the data", [[1.0], [2.0, 2.0]], exact_shape=True)]
+    record = {"type": "calls", "results": [_result([[1.0]], [2.0])]}
+    assert calls.judge_results("g", record, cases, outputs=2) == (0.0, [
+        "g on the data, returned value 1: returned shape (1, 1), but the output must have the "
+        "input's shape (1,).",
+        "g on the data, returned value 2: returned shape (1,), but the output must have the "
+        "input's shape (2,).", "g: correct on 0 of 1 test inputs."], None)
