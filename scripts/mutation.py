@@ -44,7 +44,7 @@ GROUPS = {   # name: (files mutated, test files: the modules' fast tests)
     "compare": (["mdl_kernel/compare.py"], ["tests/test_compare.py", "tests/test_numeric.py",
                                            "tests/test_functions.py"]),
     "symbolic": (["autograder/checks/symbolic.py", "mdl_kernel/expressions.py"],
-                 ["tests/test_symbolic.py"]),
+                 ["tests/test_expressions.py", "tests/test_symbolic.py"]),
     "calls": (["mdl_kernel/calls.py"], ["tests/test_functions.py"]),
     "judging": (["autograder/judging.py", "autograder/kinds/*.py"],
                 ["tests/test_judging.py", "tests/test_numeric.py", "tests/test_functions.py",
