@@ -92,11 +92,11 @@ pytest_add_cli_args_test_selection = {toml_list(tests)}
 # that ran them, a mutant would find the references, the kinds' data and every lru_cache already
 # computed by the unmutated code, and survive
 process_isolation = "forkserver"
-# a mutant is stopped after (its tests' time + 30 s) x 3 of wall-clock time: mutmut's default
-# ((t + 1 s) x 15) stopped, as "timeout", mutants whose tests were only waiting for a loaded
-# machine (this runs under nice on shared cores), and a timeout counts as killed
-timeout_constant = 30.0
-timeout_multiplier = 3.0
+# a mutant is stopped after (its tests' time + 5 s) x 5 of wall-clock time: at least 25 s, room
+# for tests waiting on a loaded machine (this runs under nice on shared cores); a timeout counts
+# as killed, so it must mean a loop
+timeout_constant = 5.0
+timeout_multiplier = 5.0
 """
     (folder / "pyproject.toml").write_text(config)
     return folder
