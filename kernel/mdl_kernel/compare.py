@@ -46,9 +46,8 @@ class Tolerance:
 def _last_unit(x):
     """One unit of the last decimal of a finite x as typed (its shortest repr, "2.35" or "2."):
     0.01 for 2.35, 1 for 2."""
-    text = np.format_float_positional(x)
-    decimals = len(text.split(".")[1]) if "." in text else 0
-    return 10.0 ** -decimals
+    text = np.format_float_positional(x)   # always with a point: "2." for 2
+    return 10.0 ** -len(text.partition(".")[2])
 
 
 HAND = Tolerance(atol=5e-4, rtol=1e-3, kind="hand")
