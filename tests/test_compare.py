@@ -88,6 +88,7 @@ def test_a_code_answer_within_ten_tolerances_is_a_rounding_difference():
 
 @pytest.mark.parametrize("got,want,rounding", [
     (3.0, 2.0, True), (3.0, 2.0 - 5e-10, True), (3.0, 1.9999999985, False),  # one unit of "3"
+    (3.0, 1.999999999, True),          # |3 - 1.999999999| is exactly the bound 1 (1 + 1e-9)
     (3.0, 1.5, False), (2.35, 2.3467, True), (2.35, 2.34, True), (2.35, 2.3389, False),
     (2.3467, 2.35, False), (-2.3, -2.35, True), (-2.3, -2.41, False), (np.inf, 1.0, False)])
 def test_a_hand_answer_off_by_one_unit_of_its_last_digit_is_a_rounding_difference(got, want,
