@@ -167,6 +167,43 @@ def recheck_errors(folder):
     return count
 
 
+def run_isolated(group, workers):
+    """Run the mutants of the group's folder that have no result yet one by one, each in a
+    session of its own (mutmut's own runner, the tests mutmut chose): a mutant of
+    `mdl_kernel.calls._run_forked` can make the parent kill its own process group
+    (`os.kill(0, SIGKILL)`), which takes mutmut and its queue down with it.  A mutant whose tests
+    kill their own process is counted killed (its tests did not pass)."""
+    from concurrent.futures import ThreadPoolExecutor
+    folder = WORK / group
+    stats = json.loads((folder / "mutants" / "mutmut-stats.json").read_text())
+    tests_of, durations = stats["tests_by_mangled_function_name"], stats["duration_by_test"]
+    metas = {meta: json.loads(meta.read_text()) for meta in (folder / "mutants").rglob("*.meta")}
+    todo = [(meta, name) for meta, data in metas.items()
+            for name, code in data["exit_code_by_key"].items() if code is None]
+
+    def one(job):
+        meta, name = job
+        tests = sorted(tests_of.get(name.rsplit("__mutmut_", 1)[0], ()))
+        if not tests:
+            return meta, name, 33
+        limit = (sum(durations.get(t, 0) for t in tests) + 5) * 5
+        try:
+            done = subprocess.run(["nice", "-n", "19", VENV / "python", "-c", RECHECK, name,
+                                   json.dumps(tests)], cwd=folder, stdin=subprocess.DEVNULL,
+                                  capture_output=True, timeout=limit, start_new_session=True)
+            code = done.returncode if done.returncode >= 0 else 1   # killed by its own mutant
+        except subprocess.TimeoutExpired:
+            code = 36                                                # mutmut's timeout
+        return meta, name, code
+
+    print(f"{group}: {len(todo)} mutant(s) run one by one", flush=True)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for k, (meta, name, code) in enumerate(pool.map(one, todo), 1):
+            metas[meta]["exit_code_by_key"][name] = code
+            meta.write_text(json.dumps(metas[meta], indent=4))
+            print(f"  {k}/{len(todo)} {name}: {code}", flush=True)
+
+
 def run(group, max_children, mutants, survivors=False):
     before = {}
     if survivors:
@@ -282,13 +319,25 @@ def main():
                         help="count the groups' last results again (their run took MINUTES)")
     parser.add_argument("--survivors", action="store_true",
                         help="run again only the mutants the group's last run did not kill")
+    parser.add_argument("--isolated", action="store_true",
+                        help="run the mutants of the group's last run that have no result yet one "
+                             "by one, each in a session of its own, and count the group again")
     parser.add_argument("--no-install", action="store_true")
     args = parser.parse_args()
     unknown = set(args.groups) - set(GROUPS)
     if unknown:
         parser.error(f"unknown group(s): {', '.join(sorted(unknown))}")
     args.groups = args.groups or list(GROUPS)
-    if args.collect is not None:
+    if args.isolated:
+        for group in args.groups:
+            start = time.monotonic()
+            run_isolated(group, args.max_children)
+            earlier = json.loads((WORK / group / "results.json").read_text()) \
+                if (WORK / group / "results.json").exists() else {"seconds": 0, "mutants": []}
+            collect(group, time.monotonic() - start, earlier["mutants"],
+                    seconds_before=earlier["seconds"])
+        args.groups = []
+    elif args.collect is not None:
         for group in args.groups:
             collect(group, args.collect * 60, args.mutants)
         args.groups = []
