@@ -209,3 +209,76 @@ def test_the_worked_line_of_each_kind():
     value = CATALOGUE["F1a"].item("z_1a")
     assert VALUE.worked(value, lambda v: "M") == "* `z_1a` $= M$"
     assert FUNCTION.worked(CATALOGUE["G2"].items[0], None) is None
+
+
+def _broken(record):
+    """Records that differ from a valid one in one way: a key left out, a key added, a value of
+    another JSON type, another type name."""
+    for key in record:
+        yield {k: v for k, v in record.items() if k != key}
+        yield dict(record, **{key: {"x": 1}})
+    yield dict(record, extra=1)
+    yield dict(record, type="other")
+
+
+@pytest.mark.parametrize("eid", IDS)
+def test_each_record_schema_refuses_records_that_differ_in_one_way(eid):
+    for item in CATALOGUE[eid].items:
+        validator = Draft202012Validator(dict(item.kind.schema(item), **records.TREE))
+        record = item.kind.reference_record(item)
+        for broken in _broken(record):
+            assert not validator.is_valid(broken), (item.name, broken)
+        if item.kind is FUNCTION:
+            results = record["results"]
+            assert not validator.is_valid(dict(record, results=results + results[:1]))
+            for broken in _broken(results[0]):
+                assert not validator.is_valid(dict(record, results=[broken] + results[1:])), \
+                    (item.name, broken)
+            if results[0]["type"] == "tuple":
+                items = results[0]["items"]
+                for wrong in (items[:-1], items + items[:1]):
+                    assert not validator.is_valid(dict(record, results=[
+                        dict(results[0], items=wrong)] + results[1:]))
+                for broken in _broken(items[0]):
+                    if broken.get("type") != "other":
+                        assert not validator.is_valid(dict(record, results=[
+                            dict(results[0], items=[broken] + items[1:])] + results[1:]))
+
+
+def test_record_schemas_at_their_limits():
+    from mdl_kernel.limits import MAX_LABEL, MAX_NDIM
+    label = CATALOGUE["N3"].item("prediction")
+    validator = Draft202012Validator(LABEL.schema(label))
+    assert validator.is_valid({"type": "text", "value": "x" * MAX_LABEL})
+    assert not validator.is_valid({"type": "text", "value": "x" * (MAX_LABEL + 1)})
+    assert not validator.is_valid({"type": "text", "value": 1})
+    value = CATALOGUE["F1a"].item("z_1a")
+    validator = Draft202012Validator(VALUE.schema(value))
+    assert validator.is_valid({"type": "array", "shape": [1] * MAX_NDIM, "data": [1.0]})
+    assert not validator.is_valid({"type": "array", "shape": [1] * (MAX_NDIM + 1), "data": [1.0]})
+    assert not validator.is_valid({"type": "array", "shape": [-1], "data": []})
+    assert not validator.is_valid({"type": "array", "shape": [1], "data": ["1"]})
+    boolean = CATALOGUE["G4"].item("diverges_eta_0_3")
+    validator = Draft202012Validator(BOOLEAN.schema(boolean))
+    assert not validator.is_valid({"type": "bool", "value": 1})
+    assert not validator.is_valid({"type": "text", "value": True})
+    symbolic = CATALOGUE["B1"].item("dL_dw")
+    validator = Draft202012Validator(dict(SYMBOLIC.schema(symbolic), **records.TREE))
+    assert validator.is_valid({"type": "expr", "tree": ["sym", "w"]})
+    for tree in (["evil", 1], ["sym"], "w", {"sym": "w"}):
+        assert not validator.is_valid({"type": "expr", "tree": tree}), tree
+
+
+def test_a_symbolic_item_ships_values_at_points_never_the_expression():
+    item = CATALOGUE["B1"].item("dL_dw")
+    shipped = SYMBOLIC.shipped(item)
+    assert set(shipped) == {"names", "columns", "expected", "mistakes"}
+    assert shipped["names"] == list(item.options["symbols"]) == list(shipped["columns"])
+    assert all(len(v) == 32 for v in shipped["columns"].values()) and len(shipped["expected"]) == 32
+    assert [m[:2] for m in shipped["mistakes"]] == [[m, why] for m, why, _ in item.wrong_variants()]
+    data = SYMBOLIC.data(item)
+    assert data["expected"] is item.expected and len(data["mistakes"]) == len(item.mistakes)
+    assert str(item.expected) not in json.dumps(shipped)
+    b3 = CATALOGUE["B3"].item("delta1_1")
+    assert set(SYMBOLIC.shipped(b3)["columns"]) == set(b3.options["symbols"]) | set(
+        b3.options["intermediates"])
