@@ -133,7 +133,7 @@ def code_hash(group):
 # own pytest runner and the tests mutmut chose for it, and its real result is written back.
 RECHECK = """
 import json, os, sys
-name, tests = sys.argv[1], json.loads(sys.argv[2])
+name, tests = sys.argv[1], json.loads(sys.stdin.read())
 sys.argv = ["mutmut"]
 from mutmut.runners.harness import PytestRunner
 from mutmut.utils.file_utils import setup_source_paths
@@ -157,8 +157,8 @@ def recheck_errors(folder):
             count += 1
             tests = sorted(tests_of.get(name.rsplit("__mutmut_", 1)[0], ()))
             try:
-                done = subprocess.run([VENV / "python", "-c", RECHECK, name, json.dumps(tests)],
-                                      cwd=folder, stdin=subprocess.DEVNULL,
+                done = subprocess.run([VENV / "python", "-c", RECHECK, name],
+                                      cwd=folder, input=json.dumps(tests).encode(),
                                       capture_output=True, timeout=600)
                 data["exit_code_by_key"][name] = done.returncode
             except subprocess.TimeoutExpired:
@@ -188,8 +188,8 @@ def run_isolated(group, workers):
             return meta, name, 33
         limit = (sum(durations.get(t, 0) for t in tests) + 5) * 5
         try:
-            done = subprocess.run(["nice", "-n", "19", VENV / "python", "-c", RECHECK, name,
-                                   json.dumps(tests)], cwd=folder, stdin=subprocess.DEVNULL,
+            done = subprocess.run(["nice", "-n", "19", VENV / "python", "-c", RECHECK, name],
+                                  cwd=folder, input=json.dumps(tests).encode(),
                                   capture_output=True, timeout=limit, start_new_session=True)
             code = done.returncode if done.returncode >= 0 else 1   # killed by its own mutant
         except subprocess.TimeoutExpired:
