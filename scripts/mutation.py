@@ -22,6 +22,7 @@ these: for tests added after a long run.  It refuses when a mutated file has cha
 run (the mutants would not be the same), and the table says which figures come from such a rerun.
 """
 import argparse
+import fnmatch
 import hashlib
 import json
 import re
@@ -167,7 +168,7 @@ def recheck_errors(folder):
     return count
 
 
-def run_isolated(group, workers):
+def run_isolated(group, workers, globs=()):
     """Run the mutants of the group's folder that have no result yet one by one, each in a
     session of its own (mutmut's own runner, the tests mutmut chose): a mutant of
     `mdl_kernel.calls._run_forked` can make the parent kill its own process group
@@ -179,7 +180,8 @@ def run_isolated(group, workers):
     tests_of, durations = stats["tests_by_mangled_function_name"], stats["duration_by_test"]
     metas = {meta: json.loads(meta.read_text()) for meta in (folder / "mutants").rglob("*.meta")}
     todo = [(meta, name) for meta, data in metas.items()
-            for name, code in data["exit_code_by_key"].items() if code is None]
+            for name, code in data["exit_code_by_key"].items() if code is None
+            and (not globs or any(fnmatch.fnmatch(name, g) for g in globs))]
 
     def one(job):
         meta, name = job
@@ -331,7 +333,7 @@ def main():
     if args.isolated:
         for group in args.groups:
             start = time.monotonic()
-            run_isolated(group, args.max_children)
+            run_isolated(group, args.max_children, args.mutants)
             earlier = json.loads((WORK / group / "results.json").read_text()) \
                 if (WORK / group / "results.json").exists() else {"seconds": 0, "mutants": []}
             collect(group, time.monotonic() - start, earlier["mutants"],
