@@ -130,7 +130,8 @@ def code_hash(group):
 
 
 # A mutant whose test run raised inside mutmut's fork server exits 255, which mutmut reports as a
-# "timeout" (counted as killed).  Each is run again here, in a process of its own, with mutmut's
+# "timeout" (counted as killed); and some mutants "survive" in the fork server that fail their
+# tests when run alone.  Each of those is run again here, in a process of its own, with mutmut's
 # own pytest runner and the tests mutmut chose for it, and its real result is written back.
 RECHECK = """
 import json, os, sys
@@ -145,27 +146,33 @@ os._exit(PytestRunner().run_tests(mutant_name=name, tests=tests))
 """
 
 
-def recheck_errors(folder):
-    """Run again, one by one, the mutants that exited 255; returns how many there were."""
+def recheck_errors(folder, codes=(255, 0), workers=2):
+    """Run again, each in a process of its own, the mutants that exited 255 (their tests raised
+    in the fork server) or survived (a survivor is what the figures rest on: some survived in
+    the fork server and are killed when run alone); returns how many were run."""
+    from concurrent.futures import ThreadPoolExecutor
     stats = json.loads((folder / "mutants" / "mutmut-stats.json").read_text())
     tests_of = stats["tests_by_mangled_function_name"]
-    count = 0
-    for meta in sorted((folder / "mutants").rglob("*.meta")):
-        data = json.loads(meta.read_text())
-        for name, code in data["exit_code_by_key"].items():
-            if code != 255:
-                continue
-            count += 1
-            tests = sorted(tests_of.get(name.rsplit("__mutmut_", 1)[0], ()))
-            try:
-                done = subprocess.run([VENV / "python", "-c", RECHECK, name],
-                                      cwd=folder, input=json.dumps(tests).encode(),
-                                      capture_output=True, timeout=600)
-                data["exit_code_by_key"][name] = done.returncode
-            except subprocess.TimeoutExpired:
-                data["exit_code_by_key"][name] = 36          # mutmut's code for a timeout
-        meta.write_text(json.dumps(data, indent=4))
-    return count
+    metas = {meta: json.loads(meta.read_text()) for meta in (folder / "mutants").rglob("*.meta")}
+    todo = [(meta, name) for meta, data in metas.items()
+            for name, code in data["exit_code_by_key"].items() if code in codes]
+
+    def one(job):
+        meta, name = job
+        tests = sorted(tests_of.get(name.rsplit("__mutmut_", 1)[0], ()))
+        try:
+            done = subprocess.run(["nice", "-n", "19", VENV / "python", "-c", RECHECK, name],
+                                  cwd=folder, input=json.dumps(tests).encode(),
+                                  capture_output=True, timeout=600, start_new_session=True)
+            return meta, name, done.returncode if done.returncode >= 0 else 1
+        except subprocess.TimeoutExpired:
+            return meta, name, 36                    # mutmut's code for a timeout
+
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for meta, name, code in pool.map(one, todo):
+            metas[meta]["exit_code_by_key"][name] = code
+            meta.write_text(json.dumps(metas[meta], indent=4))
+    return len(todo)
 
 
 def run_isolated(group, workers, globs=()):
@@ -227,10 +234,10 @@ def run(group, max_children, mutants, survivors=False):
     with open(folder / "run.log", "w") as log:
         subprocess.run([VENV / "mutmut", "run", "--max-children", str(max_children), *mutants],
                        cwd=folder, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
-    errors = recheck_errors(folder)
+    errors = recheck_errors(folder, workers=max_children)
     if errors:
-        print(f"{group}: {errors} mutant(s) whose tests raised in mutmut's fork server, run again "
-              "one by one", flush=True)
+        print(f"{group}: {errors} mutant(s) that survived, or whose tests raised in mutmut's fork "
+              "server, run again one by one", flush=True)
     if survivors:
         rerun = {n: s for n, s in results(folder).items() if n in mutants}
         collect(group, time.monotonic() - start, earlier["mutants"], dict(before, **rerun),
