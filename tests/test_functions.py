@@ -5,6 +5,7 @@ function that raises, loops, prints or warns is contained. The students' functio
 here, in the styles students use; expected outputs always come from the package's reference.
 """
 import math
+import os
 import re
 import sys
 import time
@@ -1001,8 +1002,12 @@ def _case(*arrays, **named):
                        {k: np.asarray(v, dtype=float) for k, v in named.items()})
 
 
+TEST_PROCESS = os.getpid()
+
+
 def _exits(z):
-    import os
+    if os.getpid() == TEST_PROCESS:        # called here, not in a child: say so, do not exit
+        raise AssertionError("called in the test process")
     os._exit(0)
 
 
