@@ -282,3 +282,49 @@ def test_a_symbolic_item_ships_values_at_points_never_the_expression():
     b3 = CATALOGUE["B3"].item("delta1_1")
     assert set(SYMBOLIC.shipped(b3)["columns"]) == set(b3.options["symbols"]) | set(
         b3.options["intermediates"])
+
+
+def test_what_is_shipped_decodes_to_the_judging_data():
+    from mdl_kernel.cases import decode
+    value = CATALOGUE["G1"].item("w_step1")
+    shipped, data = VALUE.shipped(value), VALUE.data(value)
+    np.testing.assert_array_equal(decode(shipped["expected"]), data["expected"])
+    for (m, why, wrong), (m2, why2, encoded) in zip(data["mistakes"], shipped["mistakes"]):
+        assert (m, why) == (m2, why2)
+        np.testing.assert_array_equal(decode(encoded), np.asarray(wrong, dtype=float))
+    function = CATALOGUE["A0"].item("softmax")
+    shipped, data = FUNCTION.shipped(function), FUNCTION.data(function)
+    for case, sent in zip(data["cases"], shipped["cases"]):
+        if case["hidden"]:
+            continue
+        assert len(sent["expected"]) == len(case["expected"]) == 1
+        np.testing.assert_array_equal(decode(sent["expected"][0]), case["expected"][0])
+        assert [m for m, _, _ in sent["mistakes"]] == [m for m, _, _ in case["mistakes"]]
+        for (_, _, values), (_, _, sent_values) in zip(case["mistakes"], sent["mistakes"]):
+            assert len(values) == len(sent_values) == 1              # one returned value
+            np.testing.assert_array_equal(decode(sent_values[0]), np.asarray(values[0]))
+
+
+def test_a_one_output_function_record_may_name_the_arrays_it_changed():
+    item = CATALOGUE["A0"].item("sigmoid")
+    validator = Draft202012Validator(FUNCTION.schema(item))
+    record = FUNCTION.reference_record(item)
+    first = dict(record["results"][0], seconds=0.1, changed=["argument 1"])
+    assert validator.is_valid(dict(record, results=[first] + record["results"][1:]))
+    rest = record["results"][1:]
+    for wrong in ({"type": "skipped", "x": 1}, {}, {"type": "skip"}):
+        assert not validator.is_valid(dict(record, results=[wrong] + rest))
+    assert validator.is_valid(dict(record, results=[{"type": "skipped"}] + rest))
+
+
+def test_a_known_mistake_is_named_in_the_items_verdict():
+    from autograder.checks import symbolic as S
+    from mdl_kernel import plain as P
+    item = CATALOGUE["B1"].item("dL_dw")
+    mistake, _, wrong = item.wrong_variants()[0]
+    verdict = judging.judge("B1", {"dL_dw": S.to_plain(wrong, item.options)})
+    assert verdict.items[0].mistake == mistake and verdict.mistakes == (mistake,)
+    value = CATALOGUE["G1"].item("w_step1")
+    name, _, wrong = value.wrong_variants()[0]
+    verdict = judging.judge("G1", {"w_step1": P.numeric(np.asarray(wrong, dtype=float))})
+    assert verdict.items[2].mistake == name
