@@ -414,3 +414,58 @@ def test_b3_the_sigmoids_derivative_at_the_exp_output_is_named(name):
     assert verdict.score == 0 and verdict.mistake == "sigmoid_derivative_at_output", verdict.message
     assert "the sigmoid's derivative y_hat(1 - y_hat) at the output" in verdict.message
     _assert_hides_reference("B3", name, verdict.message)
+
+
+# ------------------------------------------------------------------ constants, rebuilt on the tutor's side
+@pytest.mark.parametrize("text,reason", [
+    ("1/0*x1", "divides by zero"),
+    ("exp(700.5)*x1", "takes exp of a constant larger than 700"),
+    ("sinh(1000)*x1", "takes sinh of a constant larger than 700"),
+    ("cosh(1000)*x1", "takes cosh of a constant larger than 700"),
+    ("exp(700)*x1", "contains a constant that is undefined, complex or too large to be a number"),
+    ("log(0)*x1", "takes the log of a constant that is not positive"),
+    ("log(-1)*x1", "takes the log of a constant that is not positive"),
+    ("(0 - 2)**0.5*x1", "raises a negative constant to a fractional power"),
+    ("900000000000000.0**30*x1", "contains a constant too large to be a number"),
+])
+def test_constants_that_cannot_be_computed_are_refused_with_their_reason(text, reason):
+    assert check("G6", "dCE_dw1", text) == S.Comparison(0.0, f"dCE_dw1: the answer {reason}.")
+
+
+def test_constants_at_the_edge_are_computed():
+    assert check("G6", "dCE_dw1", "log(1)*x1 + (p - y)*x1").score == 1        # log(1) = 0
+    assert check("G6", "dCE_dw1", "(p - y)*x1*exp(690)/exp(690)").score == 1    # below the bound
+
+
+def test_the_precise_recheck_reads_rationals():
+    """A near miss with rational factors (2/3 * 3/2) is confirmed in 40-digit arithmetic."""
+    n = setup("G6")
+    cancelling = sp.Add(sp.Add(n.p - n.y, sp.Float(1e8), evaluate=False), sp.Float(-1e8),
+                        evaluate=False)
+    answer = sp.Mul(sp.Rational(2, 3), sp.Rational(3, 2), cancelling, evaluate=False)
+    assert check("G6", "dCE_db", answer) == S.Comparison(1.0, "dCE_db: correct.")
+    wrong = sp.Mul(sp.Rational(2, 3), sp.Rational(4, 3), cancelling, evaluate=False)
+    assert check("G6", "dCE_db", wrong).score == 0
+
+
+def test_values_at_points_are_what_the_self_check_compares_with():
+    item = exercise("B3").item("delta1_1")
+    shipped = S.values_at_points(item.name, item.expected, item.options, item.wrong_variants())
+    assert shipped["names"] == list(item.options["symbols"])
+    assert list(shipped["columns"]) == list(item.options["symbols"]) + list(
+        item.options["intermediates"])
+    key = S._key(item.name, item.options)
+    points = S._points(*key)
+    for k, name in enumerate(shipped["names"]):
+        assert shipped["columns"][name] == points[:, k].tolist()
+    assert shipped["expected"] == S._known_values(item.expected, key).tolist()
+    assert [m[:2] for m in shipped["mistakes"]] == [[m, why] for m, why, _ in
+                                                    item.wrong_variants()]
+    for (_, _, values), (_, _, wrong) in zip(shipped["mistakes"], item.wrong_variants()):
+        assert values == S._known_values(wrong, key).tolist()
+    options = {"symbols": ("a",), "intermediates": {}, "domain": {"a": (-1, 1)}}
+    a = sp.Symbol("a", real=True)
+    undefined = S.values_at_points("f", sp.log(a), options, [("neg", "x", sp.log(-a))])
+    values = [(v is None, p < 0) for v, p in zip(undefined["expected"], undefined["columns"]["a"])]
+    assert all(is_none == negative for is_none, negative in values) and any(n for n, _ in values)
+    assert all(type(v) is float for v in undefined["expected"] if v is not None)
