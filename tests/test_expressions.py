@@ -266,3 +266,48 @@ def test_undefined_everywhere():
         "d: your expression is undefined (or infinite) at every point tried, for example at "
         "a = 0.5, b = -1.25; check for a division by zero or the log of a number that is not "
         "positive.")
+
+
+def test_expressions_at_their_limits():
+    from mdl_kernel.limits import MAX_LITERAL
+    x1 = sp.Symbol("x1", real=True)
+    assert E.to_plain(float(MAX_LITERAL), OPTIONS)["tree"] == ["float", repr(float(MAX_LITERAL))]
+    assert E.to_plain(float(MAX_LITERAL) * 2, OPTIONS)["type"] == "invalid"
+    assert E.to_plain(x1 ** sp.Rational(199, 2), OPTIONS)["type"] == "expr"       # 99.5
+    assert E.to_plain(x1 ** sp.Rational(201, 2), OPTIONS)["reason"] == (
+        f"the answer raises to a power larger than {MAX_EXPONENT}")
+    deep = x1
+    for _ in range(MAX_DEPTH + 1):
+        deep = sp.exp(deep, evaluate=False)
+    assert E.to_plain(deep, OPTIONS)["reason"] == (
+        f"the answer is nested too deeply (more than {MAX_DEPTH} levels)")
+    assert E.evaluate(["float", "1." + "0" * 30], {}).tolist() == [1.0]     # 32 characters
+
+
+def test_other_python_syntax_is_named():
+    for text in ("not x1", "~x1"):
+        assert E.to_plain(text, OPTIONS)["reason"] == (
+            "the answer contains Python syntax (UnaryOp) that is not plain maths" + PLAIN)
+
+
+def test_a_sympy_expression_with_forged_arguments_is_refused():
+    x1, x2 = sp.Symbol("x1", real=True), sp.Symbol("x2", real=True)
+    forged = sp.Add(x1, x2)
+    forged._args = [x1, x2]                     # a list where SymPy keeps a tuple
+    assert E.to_plain(forged, OPTIONS) == {
+        "type": "invalid", "reason": "the answer is not a SymPy expression SymPy itself built"}
+
+
+def test_a_mistakes_values_may_be_undefined_where_the_manifest_says_none():
+    want, ok = np.array([1.0, 2.0, 3.0, 4.0]), np.ones(4, bool)
+    got = np.array([2.0, 4.0, 6.0, 8.0])
+    shipped = ("double", "twice the answer", [2.0, 4.0, 6.0, None])      # JSON: None undefined
+    assert E.matching_mistake(got, want, ok, 1.0, [shipped]) == ("double", "twice the answer")
+
+
+def test_an_answer_undefined_at_every_bad_point_is_shown_at_the_first():
+    want, ok = np.array([1.0, 2.5, 3.5, 4.0]), np.ones(4, bool)
+    got = np.full(4, np.nan)
+    bad = np.array([False, True, True, False])
+    assert E.difference("d", ("a", "b"), POINTS, got, want, ok, bad, 1.0)[0].startswith(
+        "d: not right. At a = 1, b = 2, your expression is undefined")

@@ -469,3 +469,10 @@ def test_values_at_points_are_what_the_self_check_compares_with():
     values = [(v is None, p < 0) for v, p in zip(undefined["expected"], undefined["columns"]["a"])]
     assert all(is_none == negative for is_none, negative in values) and any(n for n, _ in values)
     assert all(type(v) is float for v in undefined["expected"] if v is not None)
+
+
+def test_a_recorded_rational_with_denominator_one_is_read():
+    options = exercise("G6").item("dCE_db").options
+    assert S.to_sympy(["rat", 3, 1], options) == 3
+    with pytest.raises(S.Refused):
+        S.to_sympy(["rat", 3, 0], options)
