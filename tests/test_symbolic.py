@@ -476,3 +476,32 @@ def test_a_recorded_rational_with_denominator_one_is_read():
     assert S.to_sympy(["rat", 3, 1], options) == 3
     with pytest.raises(S.Refused):
         S.to_sympy(["rat", 3, 0], options)
+
+
+@pytest.mark.parametrize("tree,reason", [
+    (["pow", ["sym", "x1"], ["int", 101]], "raises to a power larger than 100"),
+    (["pow", ["int", 10], ["int", 10**9]], "raises to a power larger than 100"),
+    (["evil", ["int", 1]], "is not a recorded expression the grader can read"),
+    (["rat", 1, 0], "is not a recorded expression the grader can read"),
+    (["mul"] + [["int", 10**14]] * 418 + [["sym", "x1"]], "contains numbers with too many digits"),
+    (["pow", ["pow", ["int", 2**49], ["int", 99]], ["int", 99]],
+     "contains numbers with too many digits"),                     # the base's digits, powered
+])
+def test_tampered_records_refused_with_their_reason(tree, reason):
+    item = exercise("G6").item("dCE_dw1")
+    assert S.compare("d", {"type": "expr", "tree": tree}, item.expected, item.options) == \
+        S.Comparison(0.0, f"d: the answer {reason}.")
+
+
+def test_an_exponent_of_exactly_the_limit_is_computed():
+    item = exercise("G6").item("dCE_dw1")
+    verdict = S.compare("d", {"type": "expr", "tree": ["pow", ["sym", "x1"], ["int", 100]]},
+                        item.expected, item.options)
+    assert verdict.message.startswith("d: not right. At ")
+
+
+@pytest.mark.parametrize("plain", ["x", None, {"type": "other"}, {"tree": ["sym", "x1"]}])
+def test_what_is_not_an_expression_record_is_named(plain):
+    item = exercise("G6").item("dCE_dw1")
+    assert S.compare("d", plain, item.expected, item.options) == S.Comparison(
+        0.0, "d: a SymPy expression or a string of maths is expected.")
