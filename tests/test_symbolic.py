@@ -505,3 +505,31 @@ def test_what_is_not_an_expression_record_is_named(plain):
     item = exercise("G6").item("dCE_dw1")
     assert S.compare("d", plain, item.expected, item.options) == S.Comparison(
         0.0, "d: a SymPy expression or a string of maths is expected.")
+
+
+def test_points_lie_in_each_items_domain():
+    for eid in SYMBOLIC:
+        for item in exercise(eid).items:
+            key = S._key(item.name, item.options)
+            points = S._points(*key)
+            assert points.shape == (S.POINTS, len(item.options["symbols"]))
+            for k, name in enumerate(item.options["symbols"]):
+                low, high = item.options["domain"].get(name, (-1.0, 1.0))
+                assert np.all((low <= points[:, k]) & (points[:, k] <= high)), (item.name, name)
+    narrow = {"symbols": ("a",), "intermediates": {}, "domain": {"a": (5.0, 6.0)}}
+    assert np.all(S._points(*S._key("f", narrow)) >= 5.0)
+
+
+def test_options_of_a_symbolic_item_beyond_the_catalogues():
+    """Intermediates written as strings of plain maths, no intermediates at all, and the number
+    of points, as the module's docstring allows."""
+    a = sp.Symbol("a", real=True)
+    options = {"symbols": ("a",), "intermediates": {"s": "a^2 + 1"}, "points": 5}
+    answer = S.to_plain("2*s", options)
+    assert S.compare("f", answer, 2 * a**2 + 2, options) == S.Comparison(1.0, "f: correct.")
+    assert S.compare("f", answer, 2 * a**2, options).score == 0
+    shipped = S.values_at_points("f", 2 * a**2 + 2, options)
+    assert len(shipped["expected"]) == 5 and list(shipped["columns"]) == ["a", "s"]
+    bare = {"symbols": ("a",)}
+    assert S.compare("f", S.to_plain("a*3", bare), 3 * a, bare).score == 1
+    assert len(S.values_at_points("f", 3 * a, bare)["expected"]) == S.POINTS
