@@ -16,6 +16,10 @@ Written below DIR (default COURSE):
   worked solution of `worked.steps` (computed from the reference code the grader uses), the model
   answers of the manually graded cells, and the figures; no hidden tests, grader calls or
   nbgrader markers (every document is checked for them before it is typeset).
+* `solutions/worked.md`: the text of every worked solution (`worked.markdown`: words, numbers,
+  equations and code, figures left out), exercise by exercise, as plain Markdown.  Committed with
+  the PDFs, so a change to what students read shows in a commit's diff, and
+  tests/test_worked.py compares it with the worked steps in seconds (no TeX needed).
 
 Notebooks are typeset by nbconvert's PDFExporter (pandoc for Markdown, XeLaTeX in DejaVu fonts,
 which keep Greek letters in text) with the template in course/templates/maths_of_dl, nbconvert's
@@ -56,6 +60,7 @@ from autograder.submissions import grade_id
 ASSIGNMENT = "maths_of_dl"
 COURSE_TITLE = "Maths of Deep Learning"
 KINDS = {"exercises": "exercise sheet", "solutions": "worked solutions"}
+WORKED_TEXT = Path("solutions") / "worked.md"
 
 # Text that must never reach a document: nbgrader's markers and stubs, the grader's calls.
 FORBIDDEN = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "record(", "check(", "autograder",
@@ -394,6 +399,15 @@ def solution_notebook(release_nb, models=None, steps=None):
     return _new_notebook(cells, release_nb, "solutions")
 
 
+def worked_text():
+    """The text of every exercise's worked solution, in the catalogue's order, each after a
+    comment naming its exercise (written to solutions/worked.md by the build)."""
+    from autograder.catalogue import CATALOGUE
+    from course import worked
+    return "".join(f"<!-- worked solution of {eid} -->\n\n{worked.markdown(eid)}\n\n"
+                   for eid in CATALOGUE)
+
+
 def forbidden_text(nb):
     """The forbidden strings found in a document's cells (sources and text outputs)."""
     found = set()
@@ -601,6 +615,10 @@ def build_documents(course_root=".", out_root=None, *, assignment=ASSIGNMENT, re
                 report.problems.append(f"solutions/{name}: {type(error).__name__}: {error}")
         for kind in KINDS:
             (out_root / kind).mkdir(parents=True, exist_ok=True)
+        try:
+            (out_root / WORKED_TEXT).write_text(worked_text())
+        except Exception as error:           # a worked step that cannot be computed
+            report.problems.append(f"{WORKED_TEXT}: {type(error).__name__}: {error}")
 
         workers = jobs or min(len(documents), max(1, os.cpu_count() or 1))
         one = partial(build_one, out_root=out_root, can_pdf=can_pdf, can_tex=can_tex)

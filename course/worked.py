@@ -72,7 +72,7 @@ def eq(*values):
     """"=" when every value is printed exactly (up to float noise), "\\approx" when rounding
     hides digits."""
     exact = all(abs(float(fmt(v)) - v) <= 1e-12 * max(1.0, abs(v))
-                for v in np.ravel(np.asarray(values, dtype=float)))
+                for v in np.ravel(values))
     return "=" if exact else r"\approx"
 
 
@@ -207,15 +207,15 @@ def answers(ex):
 
 # ---------------------------------------------------------------- 01 forward pass
 def _forward(eid):
+    """z_i = sum_j X_ij w_j + b_i, entry by entry (every forward exercise has one neuron: w and b
+    are columns)."""
     ex = cat.exercise(eid)
     X, w, b = ex.given.values()
     z = fw.affine(X, w, b)
     lines = []
     for i in range(X.shape[0]):
-        for k in range(w.shape[1]):
-            terms = " + ".join(rf"{par(X[i, j])} \cdot {par(w[j, k])}" for j in range(X.shape[1]))
-            label = f"z_{{{i + 1}}}" if w.shape[1] == 1 else f"z_{{{i + 1}{k + 1}}}"
-            lines.append(f"{label} = {terms} + {par(b[i, k])} {eq(z[i, k])} {tex(z[i, k])}")
+        terms = " + ".join(rf"{par(X[i, j])} \cdot {par(w[j, 0])}" for j in range(X.shape[1]))
+        lines.append(f"z_{{{i + 1}}} = {terms} + {par(b[i, 0])} {eq(z[i, 0])} {tex(z[i, 0])}")
     n, p = X.shape
     return [md(
         rf"$\mathbf{{X}}$ is ${n} \times {p}$ and $\mathbf{{w}}$ is ${p} \times {w.shape[1]}$, so "

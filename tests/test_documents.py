@@ -341,6 +341,13 @@ def test_committed_pdf_has_the_text_of_a_fresh_build(built, kind, name):
 
 
 @pytest.mark.slow
+def test_the_build_writes_the_committed_worked_text(built):
+    """solutions/worked.md, the worked solutions' text, is written by the build with the PDFs."""
+    assert (built[0] / documents.WORKED_TEXT).read_text() == \
+        (ROOT / documents.WORKED_TEXT).read_text(), f"rebuild with: {REBUILD}"
+
+
+@pytest.mark.slow
 @needs_tex
 def test_fresh_pdfs_are_dated_by_source_date_epoch(built):
     """Builds are reproducible: every PDF is dated SOURCE_DATE_EPOCH (the build's fixed one unless

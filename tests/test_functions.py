@@ -5,10 +5,9 @@ function that raises, loops, prints or warns is contained. The students' functio
 here, in the styles students use; expected outputs always come from the package's reference.
 """
 import math
+import os
 import re
-import subprocess
 import sys
-import textwrap
 import time
 import warnings
 
@@ -732,35 +731,29 @@ def test_the_time_limit_constant_governs_grade_and_check(monkeypatch, capsys):
     assert "did not finish within 0.2 seconds" in capsys.readouterr().out
 
 
-SWALLOWER = textwrap.dedent("""
-    import json
-    import numpy as np
-    from mdl_kernel import calls
-    from mdl_kernel.cases import encode_case
-
-    def sigmoid(z):
-        while True:
-            try:
-                total = 0
-                for i in range(10000):
-                    total += i
-            except BaseException:
-                pass
-
-    record = calls.run(sigmoid, {0: encode_case((np.array([[1.0], [8.0]]),), {})}, 1, 1,
-                       seconds=0.3)     # the kernel side alone: no catalogue to import
-    print(json.dumps(record))
-""")
+def _swallows_every_interruption(z):
+    while True:
+        try:
+            total = 0
+            for i in range(10000):
+                total += i
+        except BaseException:
+            pass
 
 
 def test_a_function_that_swallows_the_interruption_is_still_stopped():
-    try:
-        done = subprocess.run([sys.executable, "-c", SWALLOWER], capture_output=True, text=True,
-                              timeout=2.8)
-    except subprocess.TimeoutExpired:
-        pytest.fail("calls.run did not return within 2.8 s (time limit 0.3 s, re-fired every 1 s)")
-    assert done.returncode == 0, done.stderr
-    assert "did not finish" in done.stdout
+    """The calls run in a forked child, which is killed when its time is up: a function that
+    catches every exception (the alarm's too) cannot hold the kernel.  (Run in this process, so
+    that mutation testing reaches it; the child is forked from here.)"""
+    case = encode_case((np.array([[1.0], [8.0]]),), {})
+    start = time.perf_counter()
+    record = calls.run(_swallows_every_interruption, {0: case, 1: case}, 3, 1, seconds=0.3)
+    assert time.perf_counter() - start < 10          # 0.3 s and a kill; generous under load
+    first, second, third = record["results"]
+    assert first == {"type": "invalid", "reason": "did not finish within 0.3 seconds"}
+    assert second == {"type": "invalid", "reason": "was not run again after it failed to "
+                                                   "finish on an earlier input"}
+    assert third == {"type": "skipped"}
 
 
 def noisy_sigmoid(z):
@@ -1001,3 +994,285 @@ def test_the_record_schema_takes_the_changed_inputs_and_nothing_else():
     answers["lr_gradient_descent"]["results"][1]["changed"] = ["<b>w</b>"]
     with pytest.raises(Malformed):
         validate(record, "G2")
+
+
+# ------------------------------------------------------------------ the kernel side's calls, directly
+def _case(*arrays, **named):
+    return encode_case(tuple(np.asarray(a, dtype=float) for a in arrays),
+                       {k: np.asarray(v, dtype=float) for k, v in named.items()})
+
+
+TEST_PROCESS = os.getpid()
+
+
+def _exits(z):
+    if os.getpid() == TEST_PROCESS:        # called here, not in a child: say so, do not exit
+        raise AssertionError("called in the test process")
+    os._exit(0)
+
+
+def _doubles(z):
+    return 2 * z
+
+
+def _pair(z):
+    return z, [1.0, "x"]
+
+
+def test_a_function_that_ends_its_process_costs_the_remaining_cases():
+    record = calls.run(_exits, {0: _case([1.0]), 2: _case([2.0])}, 3)
+    assert record == {"type": "calls", "results": [
+        {"type": "invalid", "reason": "ended the process (it called exit or crashed) instead of "
+                                      "returning"},
+        {"type": "skipped"},
+        {"type": "invalid", "reason": "was not run after the process ended on an earlier input"}]}
+
+
+def test_each_result_is_plain_data_with_its_time():
+    record = calls.run(_doubles, {1: _case([[1.0], [2.0]])}, 2)
+    skipped, result = record["results"]
+    assert skipped == {"type": "skipped"}
+    assert result.pop("seconds") >= 0
+    assert result == {"type": "array", "shape": [2, 1], "data": [2.0, 4.0]}
+    assert calls.run(_doubles, {}, 2) == {"type": "calls", "results": [{"type": "skipped"}] * 2}
+
+
+@pytest.mark.parametrize("output,outputs,expected", [
+    (np.array([1.0]), 1, {"type": "array", "shape": [1], "data": [1.0]}),
+    ((1.0, [2.0, 3.0]), 2, {"type": "tuple", "items": [
+        {"type": "array", "shape": [], "data": [1.0]},
+        {"type": "array", "shape": [2], "data": [2.0, 3.0]}]}),
+    ([1.0, "x"], 2, {"type": "tuple", "items": [
+        {"type": "array", "shape": [], "data": [1.0]},
+        {"type": "invalid", "reason": "the text 'x' where a number is expected"}]}),
+    ((1.0,), 2, {"type": "invalid", "reason": "returned 1 values; a tuple of 2 values is expected"}),
+    ([1.0, 2.0, 3.0], 2, {"type": "invalid",
+                          "reason": "returned 3 values; a tuple of 2 values is expected"}),
+    (np.array([1.0, 2.0]), 2, {"type": "invalid",
+                               "reason": "returned an ndarray; a tuple of 2 values is expected"}),
+    ({"w": 1}, 2, {"type": "invalid", "reason": "returned a dict; a tuple of 2 values is expected"}),
+])
+def test_what_a_function_returned_as_plain_data(output, outputs, expected):
+    assert calls.record_output(output, outputs) == expected
+
+
+def test_without_fork_the_calls_run_here_under_an_alarm():
+    """The path of systems without fork (a student's Windows machine): each call under an alarm,
+    the cases after an endless one not run."""
+    todo = [(0, _case([1.0])), (1, _case([2.0])), (3, _case([3.0]))]
+    records = calls._run_here(_doubles, todo, 1, 1.0)
+    assert sorted(records) == [0, 1, 3]
+    assert [(r["type"], r["data"]) for r in records.values()] == [("array", [2.0]),
+                                                                  ("array", [4.0]),
+                                                                  ("array", [6.0])]
+    start = time.perf_counter()
+    records = calls._run_here(_loops_forever, todo, 1, 0.2)
+    assert time.perf_counter() - start < 5
+    assert records[0]["reason"] == "did not finish within 0.2 seconds"
+    assert records[0]["seconds"] >= 0.2
+    assert records[1] == records[3] == {
+        "type": "invalid", "reason": "was not run again after it failed to finish on an earlier input"}
+
+
+def test_a_call_under_a_time_limit_reports_how_it_ended():
+    assert calls._call(_doubles, _case([1.0]), 1, seconds=1)["data"] == [2.0]
+    failed = calls._call(raises_value_error, _case([1.0]), 1)
+    assert failed["type"] == "invalid" and failed["reason"] == "raised ValueError: boom"
+    quiet = calls._call(lambda z: 1 / 0 if False else (_ for _ in ()).throw(KeyError()),
+                        _case([1.0]), 1)
+    assert quiet["reason"] == "raised KeyError"                     # no text: no colon
+    long = calls._call(lambda z: (_ for _ in ()).throw(ValueError("a" * 200 + "\nsecond line")),
+                       _case([1.0]), 1)
+    assert long["reason"] == "raised ValueError: " + "a" * 120      # the first line, cut
+    assert calls._call(_pair, _case([1.0]), 2)["items"][1]["type"] == "invalid"
+
+
+def test_the_arrays_a_call_changed_are_named_by_position_or_keyword():
+    def changes(a, b, c=None, d=None):
+        a += 1
+        d[0] = 5
+        return a
+    case = _case([1.0], [2.0], c=[3.0], d=[4.0])
+    record = calls._call(changes, case, 1)
+    assert record["changed"] == ["argument 1", "d"]
+    assert "changed" not in calls._call(lambda a, b, c=None, d=None: a + b, case, 1)
+    nan = _case([np.nan])
+    assert "changed" not in calls._call(lambda a: a * 1, nan, 1)   # NaN equal to NaN
+
+    def reshapes(a):
+        a.shape = (1, 1)
+        return 1.0
+
+    def retypes(a):
+        a.dtype = np.int64                                          # the same bytes, read as ints
+        return 1.0
+    for function in (reshapes, retypes):
+        assert calls._call(function, _case([1.0]), 1)["changed"] == ["argument 1"]
+
+
+def test_the_time_limit_is_only_for_the_main_thread():
+    import threading
+    done = []
+
+    def worker():
+        with calls.time_limit(0.01):
+            time.sleep(0.05)
+            done.append(True)
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join()
+    assert done == [True]
+    with pytest.raises(calls.TimeLimit):
+        with calls.time_limit(0.05):
+            time.sleep(1)
+
+
+def test_the_child_reports_each_record_on_a_line_as_soon_as_it_has_it():
+    """What the forked child writes to its pipe (`_report`), here into a buffer."""
+    import io
+    import json
+
+    class Pipe(io.StringIO):
+        flushed = []
+
+        def flush(self):
+            self.flushed.append(self.getvalue())
+    pipe = Pipe()
+    calls._report(_doubles, [(2, _case([1.0])), (5, _case([2.0]))], 1, pipe)
+    lines = pipe.getvalue().splitlines()
+    assert [json.loads(line)[0] for line in lines] == [2, 5]
+    assert [json.loads(line)[1]["data"] for line in lines] == [[2.0], [4.0]]
+    assert pipe.flushed == [lines[0] + "\n", lines[0] + "\n" + lines[1] + "\n"]   # one by one
+
+
+def _expected_case(label, expected, hidden=False, exact_shape=False, keep_inputs=False,
+                   mistakes=()):
+    from mdl_kernel.compare import CODE
+    return {"label": label, "hidden": hidden, "exact_shape": exact_shape,
+            "keep_inputs": keep_inputs, "tolerance": CODE,
+            "expected": [np.asarray(e, dtype=float) for e in expected], "mistakes": list(mistakes)}
+
+
+def _result(*values, **extra):
+    from mdl_kernel import plain as P
+    if len(values) == 1:
+        return dict(P.numeric(values[0]), **extra)
+    return dict({"type": "tuple", "items": [P.numeric(v) for v in values]}, **extra)
+
+
+def test_judge_results_messages():
+    cases = [_expected_case("the example", [[1.0, 2.0]]),
+             _expected_case("a hidden input", [[3.0]], hidden=True, exact_shape=True)]
+    judge_results = calls.judge_results
+    assert judge_results("f", None, cases) == (0.0, [
+        "f is not defined: run the cell that defines it (the function must be called exactly "
+        "f)."], None)
+    assert judge_results("f", {"type": "missing"}, cases)[1] == judge_results("f", None, cases)[1]
+    assert judge_results("f", {"type": "invalid", "reason": "an int where a function is "
+                                                            "expected"}, cases) == (
+        0.0, ["f: an int where a function is expected."], None)
+    assert judge_results("f", {"type": "calls", "results": [_result([1.0, 2.0])]}, cases) == (
+        0.0, ["f: the record of its calls is incomplete."], None)
+    both = {"type": "calls", "results": [_result([1.0, 2.0]), _result([3.0])]}
+    assert judge_results("f", both, cases) == (1.0, ["f: correct on all 2 test inputs."], None)
+    assert judge_results("f", both, cases, include_hidden=False) == (
+        1.0, ["f: correct on the example input."], None)
+    skipped = {"type": "calls", "results": [{"type": "skipped"}, {"type": "skipped"}]}
+    assert judge_results("f", skipped, cases) == (1.0, [], None)        # nothing judged
+    flat = {"type": "calls", "results": [_result([1.0, 2.0]), _result([[3.0]])]}
+    assert judge_results("f", flat, cases) == (0.5, [
+        "f on a hidden input: returned shape (1, 1), but the output must have the input's "
+        "shape (1,).", "f: correct on 1 of 2 test inputs."], None)
+    failed = {"type": "calls", "results": [{"type": "invalid", "reason": "raised KeyError"},
+                                           _result([3.0])]}
+    assert judge_results("f", failed, cases) == (0.5, [
+        "f on the example: raised KeyError.", "f: correct on 1 of 2 test inputs."], None)
+
+
+def test_judge_results_of_several_returned_values_and_changed_inputs():
+    cases = [_expected_case("the data", [[1.0], [2.0, 2.0]], keep_inputs=True,
+                            mistakes=[("sum", "a sum instead of a mean", [[1.0], [4.0, 4.0]])])]
+    judge_results = calls.judge_results
+    record = {"type": "calls", "results": [_result([1.0], [4.0, 4.0])]}
+    score, messages, mistake = judge_results("g", record, cases, outputs=2)
+    assert (score, mistake) == (0.0, "sum")
+    assert messages == ["g on the data, returned value 2: 2 of 2 entries are off: entry [0] "
+                        "(number 1) is too large by more than 10%; entry [1] (number 2) is too "
+                        "large by more than 10%. This looks like a sum instead of a mean.",
+                        "g: correct on 0 of 1 test inputs."]
+    changed = {"type": "calls", "results": [_result([1.0], [2.0, 2.0],
+                                                    changed=["argument 1", "w"])]}
+    assert judge_results("g", changed, cases, outputs=2) == (0.0, [
+        "g on the data: it changed the caller's arrays passed as argument 1 and w; the function "
+        "must leave its inputs unchanged (work on a copy, e.g. w = w.copy() or w = w - eta * dw).",
+        "g: correct on 0 of 1 test inputs."], None)
+    one = {"type": "calls", "results": [_result([1.0], [2.0, 2.0], changed=["w"])]}
+    assert "changed the caller's array passed as w;" in judge_results("g", one, cases, 2)[1][0]
+    cases[0]["keep_inputs"] = False
+    assert judge_results("g", one, cases, 2) == (1.0, ["g: correct on the example input."], None)
+
+
+def test_lines_are_read_from_the_childs_pipe_whole_with_a_deadline():
+    import os
+    read_fd, write_fd = os.pipe()
+    try:
+        buffer = [b""]
+        os.write(write_fd, b"[0, 1]\n[1,")
+        assert calls._read_line(read_fd, time.monotonic() + 5, buffer) == b"[0, 1]"
+        assert buffer == [b"[1,"]
+        start = time.monotonic()
+        assert calls._read_line(read_fd, start + 0.1, buffer) is None        # nothing more yet
+        assert time.monotonic() - start >= 0.1 and buffer == [b"[1,"]
+        os.write(write_fd, b" 2]\n[2, 3]\n")
+        assert calls._read_line(read_fd, time.monotonic() + 5, buffer) == b"[1, 2]"
+        assert calls._read_line(read_fd, time.monotonic() - 1, buffer) == b"[2, 3]"  # buffered
+        os.close(write_fd)
+        write_fd = None
+        assert calls._read_line(read_fd, time.monotonic() + 5, buffer) == b""       # the end
+    finally:
+        os.close(read_fd)
+        if write_fd is not None:
+            os.close(write_fd)
+
+
+def _writes(z):
+    sys.stdout.write("NOISE\n")
+    sys.stderr.write("NOISE\n")
+    return 2 * z
+
+
+def test_a_function_that_writes_to_stdout_is_judged_and_silenced(capfd):
+    record = calls._call(_writes, _case([1.0]), 1)
+    assert record["type"] == "array" and record["data"] == [2.0]
+    assert capfd.readouterr() == ("", "")
+
+
+def _overflows(z):
+    return np.exp(np.asarray(z) * 1e5)
+
+
+def test_a_call_ignores_the_kernels_floating_point_error_settings():
+    """A student may have called np.seterr(all="raise"): an overflow in their function is still
+    an answer (here not finite), not an exception."""
+    with np.errstate(all="raise"):
+        record = calls._call(_overflows, _case([1.0]), 1)
+    assert (record["type"], record["reason"]) == ("invalid", (
+        "1 entry is not finite (the first, entry [0], is infinite); a finite number is expected "
+        "everywhere"))
+
+
+def test_each_call_is_timed_to_a_tenth_of_a_millisecond():
+    record = calls._call(_doubles, _case([1.0]), 1)
+    assert 0 <= record["seconds"] < 1 and record["seconds"] == round(record["seconds"], 4)
+    slow = calls._call(_sleeps_then_answers, _case([[1.0], [2.0]]), 1)
+    assert 0.6 <= slow["seconds"] < 10
+
+
+def test_judge_results_names_every_returned_value_that_is_off():
+    cases = [_expected_case("the data", [[1.0], [2.0, 2.0]], exact_shape=True)]
+    record = {"type": "calls", "results": [_result([[1.0]], [2.0])]}
+    assert calls.judge_results("g", record, cases, outputs=2) == (0.0, [
+        "g on the data, returned value 1: returned shape (1, 1), but the output must have the "
+        "input's shape (1,).",
+        "g on the data, returned value 2: returned shape (1,), but the output must have the "
+        "input's shape (2,).", "g: correct on 0 of 1 test inputs."], None)

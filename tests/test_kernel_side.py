@@ -18,7 +18,6 @@ import pytest
 from autograder import kernel_data
 from mdl_kernel import cases
 from autograder.catalogue import CATALOGUE
-from autograder.settings import REPO
 
 
 def _arrays(args, kwargs):
@@ -200,10 +199,3 @@ def test_full_mode_ships_the_answers_packed_and_format_mode_does_not():
     assert [x for x in _reference_numbers() if _written(plain, x, given_forms)] == []
     assert any(_written(json.dumps(cases.unpack(full["answers"])), x, given_forms)
                for x in _reference_numbers())               # the packed data does hold them
-
-
-def test_the_committed_manifest_is_fresh():
-    """kernel/mdl_kernel/data/manifest.json is what `python -m autograder.kernel_data` writes."""
-    assert kernel_data.MANIFEST.read_text() == kernel_data.text("full"), \
-        "run: python -m autograder.kernel_data"
-    assert kernel_data.MANIFEST.is_relative_to(REPO / "kernel")

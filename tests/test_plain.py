@@ -79,8 +79,15 @@ def test_nested_lists_are_read_only_four_deep():
 
 
 def test_an_inner_part_keeps_its_non_finite_entries_until_the_whole_is_checked():
-    inner = P.numeric([1.0, float("nan")], depth=1)
+    inner = P._numeric([1.0, float("nan")], 1)
     assert inner["type"] == "array" and inner["shape"] == [2] and np.isnan(inner["data"][1])
+
+
+def test_every_number_of_the_plain_data_is_a_float():
+    for value in (3, [1, 2], np.arange(3), np.arange(4, dtype=np.uint64).reshape(2, 2),
+                  [np.int8(1), 2.5], np.float32(0.5)):
+        data = P.numeric(value)["data"]
+        assert data and all(type(x) is float for x in data)
 
 
 def test_describe_names_a_type():
@@ -123,3 +130,26 @@ def test_non_finite_entries_are_placed_in_the_whole_answer():
     assert P.numeric([[1.0], [np.float64("inf")]]) == invalid(
         "1 entry is not finite (the first, entry [1, 0], is infinite); a finite number is "
         "expected everywhere")
+
+
+def test_describe_reads_a_type_without_its_metaclass():
+    """A student's metaclass can neither run code nor lie when its class is named in a message."""
+    class Lying(type):
+        def __getattribute__(cls, name):
+            if name in ("__module__", "__qualname__"):
+                return "numpy" if name == "__module__" else "float64"
+            return super().__getattribute__(name)
+
+    class Hiding(type):
+        def __getattribute__(cls, name):
+            if name in ("__module__", "__qualname__"):
+                raise AttributeError(name)
+            return super().__getattribute__(name)
+
+    for meta in (Lying, Hiding):
+        value = meta("Sneaky", (), {"__module__": "student"})()
+        assert P.describe(value) == "student.Sneaky"
+        assert P.numeric(value) == invalid("a student.Sneaky where a number or an array of "
+                                           "numbers is expected" + CONVERT)
+    assert P.describe(np.zeros(1)) == "ndarray" and P.a_described(np.zeros(1)) == "an ndarray"
+    assert P.a_described([]) == "a list" and P.a_described(1) == "an int"

@@ -414,3 +414,122 @@ def test_b3_the_sigmoids_derivative_at_the_exp_output_is_named(name):
     assert verdict.score == 0 and verdict.mistake == "sigmoid_derivative_at_output", verdict.message
     assert "the sigmoid's derivative y_hat(1 - y_hat) at the output" in verdict.message
     _assert_hides_reference("B3", name, verdict.message)
+
+
+# ------------------------------------------------------------------ constants, rebuilt on the tutor's side
+@pytest.mark.parametrize("text,reason", [
+    ("1/0*x1", "divides by zero"),
+    ("exp(700.5)*x1", "takes exp of a constant larger than 700"),
+    ("sinh(1000)*x1", "takes sinh of a constant larger than 700"),
+    ("cosh(1000)*x1", "takes cosh of a constant larger than 700"),
+    ("exp(700)*x1", "contains a constant that is undefined, complex or too large to be a number"),
+    ("log(0)*x1", "takes the log of a constant that is not positive"),
+    ("log(-1)*x1", "takes the log of a constant that is not positive"),
+    ("(0 - 2)**0.5*x1", "raises a negative constant to a fractional power"),
+    ("900000000000000.0**30*x1", "contains a constant too large to be a number"),
+])
+def test_constants_that_cannot_be_computed_are_refused_with_their_reason(text, reason):
+    assert check("G6", "dCE_dw1", text) == S.Comparison(0.0, f"dCE_dw1: the answer {reason}.")
+
+
+def test_constants_at_the_edge_are_computed():
+    assert check("G6", "dCE_dw1", "log(1)*x1 + (p - y)*x1").score == 1        # log(1) = 0
+    assert check("G6", "dCE_dw1", "(p - y)*x1*exp(690)/exp(690)").score == 1    # below the bound
+
+
+def test_the_precise_recheck_reads_rationals():
+    """A near miss with rational factors (2/3 * 3/2) is confirmed in 40-digit arithmetic."""
+    n = setup("G6")
+    cancelling = sp.Add(sp.Add(n.p - n.y, sp.Float(1e8), evaluate=False), sp.Float(-1e8),
+                        evaluate=False)
+    answer = sp.Mul(sp.Rational(2, 3), sp.Rational(3, 2), cancelling, evaluate=False)
+    assert check("G6", "dCE_db", answer) == S.Comparison(1.0, "dCE_db: correct.")
+    wrong = sp.Mul(sp.Rational(2, 3), sp.Rational(4, 3), cancelling, evaluate=False)
+    assert check("G6", "dCE_db", wrong).score == 0
+
+
+def test_values_at_points_are_what_the_self_check_compares_with():
+    item = exercise("B3").item("delta1_1")
+    shipped = S.values_at_points(item.name, item.expected, item.options, item.wrong_variants())
+    assert shipped["names"] == list(item.options["symbols"])
+    assert list(shipped["columns"]) == list(item.options["symbols"]) + list(
+        item.options["intermediates"])
+    key = S._key(item.name, item.options)
+    points = S._points(*key)
+    for k, name in enumerate(shipped["names"]):
+        assert shipped["columns"][name] == points[:, k].tolist()
+    assert shipped["expected"] == S._known_values(item.expected, key).tolist()
+    assert [m[:2] for m in shipped["mistakes"]] == [[m, why] for m, why, _ in
+                                                    item.wrong_variants()]
+    for (_, _, values), (_, _, wrong) in zip(shipped["mistakes"], item.wrong_variants()):
+        assert values == S._known_values(wrong, key).tolist()
+    options = {"symbols": ("a",), "intermediates": {}, "domain": {"a": (-1, 1)}}
+    a = sp.Symbol("a", real=True)
+    undefined = S.values_at_points("f", sp.log(a), options, [("neg", "x", sp.log(-a))])
+    values = [(v is None, p < 0) for v, p in zip(undefined["expected"], undefined["columns"]["a"])]
+    assert all(is_none == negative for is_none, negative in values) and any(n for n, _ in values)
+    assert all(type(v) is float for v in undefined["expected"] if v is not None)
+
+
+def test_a_recorded_rational_with_denominator_one_is_read():
+    options = exercise("G6").item("dCE_db").options
+    assert S.to_sympy(["rat", 3, 1], options) == 3
+    with pytest.raises(S.Refused):
+        S.to_sympy(["rat", 3, 0], options)
+
+
+@pytest.mark.parametrize("tree,reason", [
+    (["pow", ["sym", "x1"], ["int", 101]], "raises to a power larger than 100"),
+    (["pow", ["int", 10], ["int", 10**9]], "raises to a power larger than 100"),
+    (["evil", ["int", 1]], "is not a recorded expression the grader can read"),
+    (["rat", 1, 0], "is not a recorded expression the grader can read"),
+    (["mul"] + [["int", 10**14]] * 418 + [["sym", "x1"]], "contains numbers with too many digits"),
+    (["pow", ["pow", ["int", 2], ["int", 99]], ["int", 99]],
+     "contains numbers with too many digits"),                     # the base's digits, powered
+])
+def test_tampered_records_refused_with_their_reason(tree, reason):
+    item = exercise("G6").item("dCE_dw1")
+    assert S.compare("d", {"type": "expr", "tree": tree}, item.expected, item.options) == \
+        S.Comparison(0.0, f"d: the answer {reason}.")
+
+
+def test_an_exponent_of_exactly_the_limit_is_computed():
+    item = exercise("G6").item("dCE_dw1")
+    verdict = S.compare("d", {"type": "expr", "tree": ["pow", ["sym", "x1"], ["int", 100]]},
+                        item.expected, item.options)
+    assert verdict.message.startswith("d: not right. At ")
+
+
+@pytest.mark.parametrize("plain", ["x", None, {"type": "other"}, {"tree": ["sym", "x1"]}])
+def test_what_is_not_an_expression_record_is_named(plain):
+    item = exercise("G6").item("dCE_dw1")
+    assert S.compare("d", plain, item.expected, item.options) == S.Comparison(
+        0.0, "d: a SymPy expression or a string of maths is expected.")
+
+
+def test_points_lie_in_each_items_domain():
+    for eid in SYMBOLIC:
+        for item in exercise(eid).items:
+            key = S._key(item.name, item.options)
+            points = S._points(*key)
+            assert points.shape == (S.POINTS, len(item.options["symbols"]))
+            for k, name in enumerate(item.options["symbols"]):
+                low, high = item.options["domain"].get(name, (-1.0, 1.0))
+                assert np.all((low <= points[:, k]) & (points[:, k] <= high)), (item.name, name)
+    narrow = {"symbols": ("a",), "intermediates": {}, "domain": {"a": (5.0, 6.0)}}
+    assert np.all(S._points(*S._key("f", narrow)) >= 5.0)
+
+
+def test_options_of_a_symbolic_item_beyond_the_catalogues():
+    """Intermediates written as strings of plain maths, no intermediates at all, and the number
+    of points, as the module's docstring allows."""
+    a = sp.Symbol("a", real=True)
+    options = {"symbols": ("a",), "intermediates": {"s": "a^2 + 1"}, "points": 5}
+    answer = S.to_plain("2*s", options)
+    assert S.compare("f", answer, 2 * a**2 + 2, options) == S.Comparison(1.0, "f: correct.")
+    assert S.compare("f", answer, 2 * a**2, options).score == 0
+    shipped = S.values_at_points("f", 2 * a**2 + 2, options)
+    assert len(shipped["expected"]) == 5 and list(shipped["columns"]) == ["a", "s"]
+    bare = {"symbols": ("a",)}
+    assert S.compare("f", S.to_plain("a*3", bare), 3 * a, bare).score == 1
+    assert len(S.values_at_points("f", 3 * a, bare)["expected"]) == S.POINTS

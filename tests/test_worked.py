@@ -18,10 +18,17 @@ produces (no TeX needed):
 The symbolic exercises (G6, B1, B3): each derivative the worked derivation arrives at must equal
 the catalogue's reference expression (derived by `sympy.diff` of the loss) at random points of
 its domain, and be the one the text shows.
+
+And the words: the whole text (`worked.markdown` of every exercise) must be the committed
+solutions/worked.md, which the documents' build writes beside the PDFs.  A change to what
+students read, prose included, is made by rebuilding, and shows in the commit's diff; the slow
+tests of tests/test_documents.py check that the committed PDFs are a fresh build's.
 """
 import ast
+import difflib
 import math
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -31,7 +38,7 @@ from autograder import catalogue as cat
 from autograder.catalogue import CATALOGUE
 from autograder.reference import activations as act, backprop as bp, descent as gd, \
     forward as fw, network as net
-from course import worked
+from course import documents, worked
 
 REL = 6e-6          # a number printed to 6 significant figures is within 5e-6 of its value
 
@@ -269,16 +276,15 @@ def chunks(text, heading=r"\*\*Step (\d+)\*\*"):
 
 @pytest.mark.parametrize("eid", list(cat.FORWARD_GIVEN))
 def test_forward_pass_lines_are_the_references(eid):
-    """z_ik = sum_j X_ij w_jk + b_ik: each product's factors, the bias and the entry of
-    reference.forward.affine."""
+    """z_i = sum_j X_ij w_j + b_i: each product's factors, the bias and the entry of
+    reference.forward.affine (one neuron: w and b are columns, as the worked text assumes)."""
     X, w, b = CATALOGUE[eid].given.values()
+    assert w.shape[1] == b.shape[1] == 1
     z = fw.affine(X, w, b)
     lines = lines_by_label(worked.markdown(eid))
     for i in range(X.shape[0]):
-        for k in range(w.shape[1]):
-            label = f"z_{{{i + 1}}}" if w.shape[1] == 1 else f"z_{{{i + 1}{k + 1}}}"
-            operands = [v for j in range(X.shape[1]) for v in (X[i, j], w[j, k])] + [b[i, k]]
-            expect(lines, label, operands, [z[i, k]], where=eid)
+        operands = [v for j in range(X.shape[1]) for v in (X[i, j], w[j, 0])] + [b[i, 0]]
+        expect(lines, f"z_{{{i + 1}}}", operands, [z[i, 0]], where=eid)
 
 
 @pytest.mark.parametrize("eid", list(cat.A_GIVEN))
@@ -648,7 +654,10 @@ def test_fmt_takes_the_digits_asked_for():
 
 @pytest.mark.parametrize("values,relation", [
     ((3.0,), "="), ((-6.0, 43.0), "="), ((0.5, 1.6000000000000003), "="),
-    ((1 / 3,), r"\approx"), ((2.0, 1 / 3), r"\approx"), ((1234.56789,), r"\approx")])
+    ((1 / 3,), r"\approx"), ((2.0, 1 / 3), r"\approx"), ((1234.56789,), r"\approx"),
+    # float noise: within 1e-12 (relative above 1) of the printed value is exact, not beyond
+    ((0.1 + 0.5e-12,), "="), ((0.1 + 1.5e-12,), r"\approx"), ((-0.1 - 1.5e-12,), r"\approx"),
+    ((1e6 + 1.5e-7,), "="), ((1e6 + 2e-6,), r"\approx"), ((3, 4), "=")])
 def test_eq_says_approx_exactly_when_rounding_hides_digits(values, relation):
     assert worked.eq(*values) == relation
 
@@ -661,3 +670,17 @@ def test_whole_number_steps_are_equalities(eid):
     text = worked.markdown(eid)
     assert r"\approx" not in text
     assert len(re.findall(r"z_\{\d+\} &= ", text)) == len(ex.given[next(iter(ex.given))])
+
+
+# ---------------------------------------------------------------- the words
+def test_the_worked_text_is_the_committed_one():
+    """Every word, number and listing of the worked solutions, as solutions/worked.md holds it."""
+    committed = (Path(__file__).resolve().parent.parent / documents.WORKED_TEXT).read_text()
+    fresh = documents.worked_text()
+    if fresh != committed:
+        diff = difflib.unified_diff(committed.splitlines(), fresh.splitlines(), "committed",
+                                    "the worked steps now", n=1, lineterm="")
+        pytest.fail("solutions/worked.md differs from the worked steps: rebuild the documents "
+                    "with: python -m course.documents .\n" + "\n".join(list(diff)[:30]))
+    assert [f"<!-- worked solution of {eid} -->" for eid in CATALOGUE] == \
+        re.findall(r"<!-- worked solution of \w+ -->", committed)

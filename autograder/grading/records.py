@@ -85,14 +85,14 @@ def _validator(exercise_id):
 
 def _where(error):
     path = "".join(f"[{p}]" if type(p) is int else f".{p}" for p in error.absolute_path)
-    return f"the record{path}" if path else "the record"
+    return f"the record{path}"
 
 
 def _arrays(value, where):
-    """Arrays hold as many numbers as their shapes say; trees are within their budgets."""
+    """Arrays hold as many numbers as their shapes say; trees are within their budgets.  (Run
+    after the schema, which gives every array its data and shape.)"""
     if isinstance(value, dict):
-        if value.get("type") == "array" and len(value.get("data", ())) != \
-                math.prod(value.get("shape", ())):
+        if value.get("type") == "array" and len(value["data"]) != math.prod(value["shape"]):
             raise Malformed(f"{where}.data does not hold the number of entries its shape says")
         if value.get("type") == "expr":
             _tree_size(value["tree"], f"{where}.tree", [MAX_NODES])

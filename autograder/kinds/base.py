@@ -50,8 +50,9 @@ class Kind:
             return missing(item.name)
         if record["type"] == "invalid":
             return ItemVerdict(item.name, 0.0, f"{item.name}: {record['reason']}.")
+        # a whole answer: hidden inputs are the function kind's alone (it has its own judge)
         score, message, mistake = self.kernel.judge(item.name, record, self.info(item),
-                                                    self.data(item), include_hidden)
+                                                    self.data(item))
         return ItemVerdict(item.name, score, message, mistake)
 
     def worked(self, item, matrix):

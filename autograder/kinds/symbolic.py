@@ -17,8 +17,8 @@ class Symbolic(Kind):
     name = "symbolic"
 
     def info(self, item):
-        return dict(super().info(item), symbols=list(item.options.get("symbols", ())),
-                    intermediates=list(item.options.get("intermediates", {})))
+        return dict(super().info(item), symbols=list(item.options["symbols"]),
+                    intermediates=list(item.options["intermediates"]))
 
     def compute_data(self, item):
         return {"expected": item.expected, "mistakes": item.wrong_variants()}

@@ -41,7 +41,7 @@ class Value(Kind):
         return ARRAY
 
     def reference_record(self, item):
-        return P.numeric(np.asarray(item.expected, dtype=float))
+        return P.numeric(np.asarray(item.expected))   # plain data is floats
 
     def worked(self, item, matrix):
         return f"* `{item.name}` $= {matrix(item.expected)}$"

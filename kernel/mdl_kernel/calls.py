@@ -106,16 +106,23 @@ def _call(function, case, outputs, seconds=None):
     return record
 
 
+def _report(function, todo, outputs, pipe):
+    """One JSON line [k, record] per case (k, encoded inputs) of `todo`, written to `pipe` as soon
+    as the call returns."""
+    for k, case in todo:
+        pipe.write(json.dumps([k, _call(function, case, outputs)]) + "\n")
+        pipe.flush()
+
+
 def _in_child(function, todo, outputs, write_fd):
-    """Body of the forked child: one JSON line per case, then exit without cleanup."""
+    """Body of the forked child: its output to /dev/null, the records to the pipe (`_report`),
+    then exit without cleanup."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, 1)
         os.dup2(devnull, 2)
         with os.fdopen(write_fd, "w") as pipe:
-            for k, case in todo:
-                pipe.write(json.dumps([k, _call(function, case, outputs)]) + "\n")
-                pipe.flush()
+            _report(function, todo, outputs, pipe)
     except BaseException:
         pass
     finally:
@@ -210,7 +217,7 @@ def judge_results(name, record, cases, outputs=1, include_hidden=True):
                      f"(the function must be called exactly {name})."], None
     if record["type"] == "invalid":
         return 0.0, [f"{name}: {record['reason']}."], None
-    results = record.get("results", [])
+    results = record["results"]
     if len(results) != len(cases):
         return 0.0, [f"{name}: the record of its calls is incomplete."], None
     passed, judged, messages, mistake = 0, 0, [], None
@@ -223,11 +230,10 @@ def judge_results(name, record, cases, outputs=1, include_hidden=True):
             messages.append(f"{where}: {result['reason']}.")
             continue
         parts = [result] if outputs == 1 else result["items"]
-        ok = True
+        problems = []   # what is wrong on this input: none, and the case is passed
         if case.get("keep_inputs") and result.get("changed"):
-            ok = False
             arrays = " and ".join(result["changed"])
-            messages.append(f"{where}: it changed the caller's array{'s' if len(result['changed']) > 1 else ''} "
+            problems.append(f"{where}: it changed the caller's array{'s' if len(result['changed']) > 1 else ''} "
                             f"passed as {arrays}; the function must leave its inputs unchanged "
                             f"(work on a copy, e.g. w = w.copy() or w = w - eta * dw).")
         for k, (got, want) in enumerate(zip(parts, case["expected"])):
@@ -235,17 +241,15 @@ def judge_results(name, record, cases, outputs=1, include_hidden=True):
             variants = [(m, why, values[k]) for m, why, values in case["mistakes"]]
             if case["exact_shape"] and got["type"] == "array" and \
                     tuple(got["shape"]) != np.shape(want):
-                messages.append(f"{label}: returned shape {tuple(got['shape'])}, but the output "
+                problems.append(f"{label}: returned shape {tuple(got['shape'])}, but the output "
                                 f"must have the input's shape {np.shape(want)}.")
-                ok = False
                 continue
             verdict = compare(label, got, want, case["tolerance"], variants)
             if verdict.score < 1:
-                ok = False
-                messages.append(verdict.message)
+                problems.append(verdict.message)
                 mistake = mistake or verdict.mistake
-        if ok:
-            passed += 1
+        messages += problems
+        passed += not problems
     if judged == 0:
         return 1.0, [], None
     inputs = "the example input" if judged == 1 else f"all {judged} test inputs"

@@ -22,8 +22,8 @@ class Tolerance:
         """True where `got` differs from `want` by about its own rounding: for a hand answer by at
         most one unit of the last decimal the student typed (2.35 for 2.3467, or 2.3 for 2.35; a
         number typed with many digits is not rounded); for a code answer by at most ten times
-        the tolerance (single-precision arithmetic)."""
-        got, want = np.asarray(got, dtype=float), np.asarray(want, dtype=float)
+        the tolerance (single-precision arithmetic).  `got` and `want`: float arrays of one
+        shape."""
         with np.errstate(all="ignore"):
             diff = np.abs(got - want)
             if self.kind != "hand":
@@ -44,12 +44,10 @@ class Tolerance:
 
 
 def _last_unit(x):
-    """One unit of the last decimal of x as typed (its shortest repr): 0.01 for 2.35, 1 for 2."""
-    if not np.isfinite(x):
-        return 0.0
-    text = np.format_float_positional(x, unique=True, trim="-")
-    decimals = len(text.split(".")[1]) if "." in text else 0
-    return 10.0 ** -decimals
+    """One unit of the last decimal of a finite x as typed (its shortest repr, "2.35" or "2."):
+    0.01 for 2.35, 1 for 2."""
+    text = np.format_float_positional(x)   # always with a point: "2." for 2
+    return 10.0 ** -len(text.partition(".")[2])
 
 
 HAND = Tolerance(atol=5e-4, rtol=1e-3, kind="hand")
@@ -93,8 +91,9 @@ def align(got, want_shape):
         transposed = len(want_shape) == 2 and shape == want_shape[::-1]
         hint = ": it looks transposed (rows and columns swapped)" if transposed else ""
         return None, 0.0, f"has shape {shape} but shape {want_shape} is expected{hint}"
-    if len(squeezed_want) <= 1 and len(want_shape) == 2 and len(shape) == 2:
-        # a vector in the other orientation: (1, n) for (n, 1) or the reverse
+    if len(want_shape) == 2 and len(shape) == 2:
+        # two 2-d shapes with the same dimensions other than 1 that are not equal: a vector in
+        # the other orientation, (1, n) for (n, 1) or the reverse
         column = want_shape[1] == 1
         asked, given = ("column", "row") if column else ("row", "column")
         return got.reshape(want_shape), 0.5, (f"is a {given} of shape {shape} where a {asked} "
@@ -103,8 +102,9 @@ def align(got, want_shape):
 
 
 def _size_words(got, want):
-    with np.errstate(all="ignore"):
-        rel = abs(got - want) / max(abs(want), 1e-12)
+    """How a float `got` differs from `want`: the wrong sign, or the direction and the size
+    of |got - want| / |want| (under 1%, 1-10%, over 10%)."""
+    rel = abs(got - want) / max(abs(want), 1e-12)   # Python floats: an overflow is inf
     if want != 0 and abs(got + want) <= 1e-9 + 1e-3 * abs(want):
         return "has the wrong sign"
     direction = "too large" if got > want else "too small"
@@ -125,14 +125,14 @@ def compare(name, plain, reference, tolerance, mistakes=()):
         return Comparison(0.0, f"{name}: {plain['reason']}.")
     if plain["type"] != "array":
         return Comparison(0.0, f"{name}: a number or an array of numbers is expected.")
-    want = np.asarray(reference, dtype=float)
+    want = np.asarray(reference)   # float arrays, on both sides
     got, credit, note = align(as_array(plain), want.shape)
     if got is None:
         return Comparison(0.0, f"{name} {note}.", _match(plain, want, tolerance, mistakes)[0])
     ok = tolerance.close(got, want)
     if ok.all():
         return Comparison(credit, f"{name}: correct." if credit == 1 else f"{name} {note}.")
-    bad = np.argwhere(~ok) if want.ndim else [()]
+    bad = np.argwhere(~ok)   # of a 0-d answer: [()], one empty position
     details = [f"{_index(i, want.shape)} {_size_words(float(got[tuple(i)]), float(want[tuple(i)]))}"
                for i in bad[:3]]
     more = f" (and {len(bad) - 3} more)" if len(bad) > 3 else ""
@@ -147,14 +147,14 @@ def compare(name, plain, reference, tolerance, mistakes=()):
                     "before it." if tolerance.kind == "hand" else
                     " The difference is about the size of rounding: check for single-precision "
                     "arithmetic or rounding in your code.")
-    return Comparison(0.0, message, mistake)
+    return Comparison(0.0, message)
 
 
 def _match(plain, want, tolerance, mistakes):
     if plain["type"] != "array":
         return None, None
     for mistake, explanation, wrong in mistakes:
-        wrong = np.asarray(wrong, dtype=float)
+        wrong = np.asarray(wrong)
         got, _, _ = align(as_array(plain), wrong.shape)
         if got is not None and tolerance.close(got, wrong).all() and not (
                 wrong.shape == want.shape and tolerance.close(wrong, want).all()):

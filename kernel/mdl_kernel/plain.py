@@ -18,10 +18,11 @@ def invalid(reason):
 
 
 def describe(value):
-    """A short name for the type of a student's value, for messages."""
+    """A short name for the type of a student's value, for messages.  The names are read with
+    `type`'s own descriptors, so a metaclass of the student's cannot run code or lie here."""
     kind = type(value)
-    module = getattr(kind, "__module__", "")
-    name = getattr(kind, "__qualname__", "object")
+    module = type.__dict__["__module__"].__get__(kind)
+    name = type.__dict__["__qualname__"].__get__(kind)
     return name if module in ("builtins", "numpy") else f"{module}.{name}"
 
 
@@ -32,13 +33,20 @@ def a_described(value):
     return ("an " if vowel_sound else "a ") + name
 
 
-def _array(values, finite=True):
-    values = np.asarray(values, dtype=float)
+def _array(values):
+    """Plain array data of numbers: a float, or an array of numbers read through NumPy's base
+    class (converted to floats, and checked, by `_whole` once the whole answer is read)."""
+    return {"type": "array", "shape": list(np.shape(values)), "data": np.ravel(values).tolist()}
+
+
+def _whole(values):
+    """The plain data of a whole answer, a float array: refused when far larger than any answer,
+    or when an entry is not finite (the first named by its position in the whole answer)."""
     if values.size > MAX_ENTRIES:
         return invalid(f"an array of shape {values.shape} ({values.size} entries) is far larger "
                        "than the answer asked for")
-    bad = np.argwhere(~np.isfinite(values)) if values.ndim else ([] if np.isfinite(values) else [()])
-    if finite and len(bad):
+    bad = np.argwhere(~np.isfinite(values))   # of a 0-d array: one empty position, or none
+    if len(bad):
         first = tuple(bad[0])
         what = "NaN" if np.isnan(values[first]) else "infinite"
         if values.ndim == 0:
@@ -46,19 +54,18 @@ def _array(values, finite=True):
         count = "1 entry is" if len(bad) == 1 else f"{len(bad)} entries are"
         return invalid(f"{count} not finite (the first, {_index(first)}, is {what}); "
                        "a finite number is expected everywhere")
-    return {"type": "array", "shape": list(values.shape), "data": values.ravel().tolist()}
+    return _array(values)
 
 
 def _index(idx):
-    return "entry [" + ", ".join(str(int(i)) for i in idx) + "]" if len(idx) else "the value"
+    """"entry [1, 0]"; only arrays with dimensions have entries (a 0-d value is "the value")."""
+    return "entry [" + ", ".join(str(int(i)) for i in idx) + "]"
 
 
-def numeric(value, depth=0):
+def numeric(value):
     """Plain array data for a number, a (nested) list or tuple of numbers, or a NumPy array."""
-    plain = _numeric(value, depth)
-    if plain["type"] == "array" and depth == 0:
-        return _array(as_array(plain))   # the finiteness check, with positions in the whole array
-    return plain
+    plain = _numeric(value, 0)
+    return _whole(as_array(plain)) if plain["type"] == "array" else plain
 
 
 def _numeric(value, depth):
@@ -68,17 +75,17 @@ def _numeric(value, depth):
     if kind is int:
         if abs(value) > 1e300:
             return invalid("an integer too large to be a sensible answer")
-        return _array(float(value), finite=False)
+        return _array(float(value))
     if kind is float or kind in NUMPY_SCALARS:
-        return _array(float(value), finite=False)
+        return _array(float(value))
     if issubclass(kind, np.ndarray):
         base = np.ndarray.view(value, np.ndarray)
-        if base.dtype.kind not in "iuf":
+        if base.dtype.kind not in ("i", "u", "f"):   # signed, unsigned, float
             return invalid(f"a NumPy array of dtype {base.dtype} where numbers are expected")
         if base.size > MAX_ENTRIES:
             return invalid(f"an array of shape {base.shape} ({base.size} entries) is far larger "
                            "than the answer asked for")
-        return _array(np.array(base, dtype=float, copy=True), finite=False)
+        return _array(base)
     if kind in (list, tuple) and depth < 4:
         if len(value) > MAX_ENTRIES:
             return invalid(f"a {kind.__name__} of {len(value)} entries is far larger than the answer")
