@@ -149,10 +149,10 @@ class Grader:
                 "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
     # -- the class
-    def plan(self, manifest):
+    def plan(self, manifest, students):
         """(students to grade with their digests, students unchanged since the last run)."""
         todo, skipped = [], []
-        for student in self.only or students_of(self.course):
+        for student in students:
             folder = submitted_dir(self.course, student)
             digest = tree_hash(folder) if folder.exists() else "absent"
             done = manifest.get(student, {})
@@ -169,7 +169,7 @@ class Grader:
         from .cluster import connect
         manifest = load_manifest(self.course)
         students = self.only or students_of(self.course)
-        todo, skipped = self.plan(manifest)
+        todo, skipped = self.plan(manifest, students)
         graded = []
         if self.progress:
             self.progress.start(len(todo), len(skipped))
@@ -198,7 +198,8 @@ class Grader:
         pending, whose = as_completed(), {}     # future key -> (student, digest)
 
         def top_up():
-            while queue and pending.count() < capacity(client):
+            slots = capacity(client)     # one question to the scheduler per round
+            while queue and pending.count() < slots:
                 student, digest = queue.pop()
                 submission = stage(self.course, student, self.expected, digest)
                 future = client.submit(grade_student, submission, course, self.limits,
