@@ -267,10 +267,11 @@ def test_without_bubblewrap_grading_refuses_and_names_the_fix(monkeypatch, tmp_p
 
 def test_the_command_binds_only_the_system_the_kernel_and_its_files():
     kernel = [str(REPO / ".grading-kernel" / "bin" / "python"), "-m", "ipykernel_launcher"]
-    cmd = sandbox.command(kernel, "/course/autograded/s/a", "/tmp/x/work", "/run/k.json",
-                          "/tmp/sockets", uid=200_001)
+    cmd = sandbox.command(kernel, "/course/autograded/s/a", "/tmp/x/work",
+                          readonly=["/run/k.json"], shared=["/tmp/sockets"], uid=200_001)
     binds = {cmd[k + 2] for k, arg in enumerate(cmd) if arg in ("--bind", "--ro-bind")}
-    assert "/course/autograded/s/a" in binds and str(REPO) not in binds
+    assert {"/course/autograded/s/a", "/run/k.json", "/tmp/sockets"} <= binds
+    assert str(REPO) not in binds
     assert not [b for b in binds if b == "/" or b.startswith(str(Path.home()) + "/")
                 and ".pyenv" not in b]
     for flag in ("--unshare-net", "--unshare-pid", "--die-with-parent"):

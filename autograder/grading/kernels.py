@@ -6,7 +6,8 @@ jupyter_client's IPC transport names its sockets after `ip`, which defaults to t
 "kernel-ipc" when the manager is made: every kernel of a class would share those names, relative
 to different working folders.  `GradingKernelManager` gives each kernel an absolute path of its
 own in a private temporary folder, so kernels started side by side can neither race for a TCP
-port nor for a socket, and need no network to reach nbgrader.
+port nor for a socket, and need no network to reach nbgrader.  (A kernel forked by a zygote has
+its sockets in the zygote's folder instead: `sandbox.SandboxProvisioner` moves `ip` there.)
 """
 import os
 import tempfile
@@ -21,17 +22,18 @@ from nbgrader.preprocessors import Execute as NbGraderExecute
 class GradingKernelManager(AsyncKernelManager):
     def __init__(self, **kwargs):
         super().__init__(**kwargs)
+        self.ipc_folder = None
         if self.transport == "ipc":
-            folder = tempfile.mkdtemp(prefix="mdl-kernel-")
-            os.chmod(folder, 0o700)
-            self.ip = os.path.join(folder, uuid.uuid4().hex[:12])
+            self.ipc_folder = tempfile.mkdtemp(prefix="mdl-kernel-")
+            os.chmod(self.ipc_folder, 0o700)
+            self.ip = os.path.join(self.ipc_folder, uuid.uuid4().hex[:12])
 
     def cleanup_ipc_files(self):
-        """Remove the sockets, then their folder."""
+        """Remove the sockets, then their own folder."""
         super().cleanup_ipc_files()
-        if self.transport == "ipc":
+        if self.ipc_folder:
             try:
-                os.rmdir(os.path.dirname(self.ip))
+                os.rmdir(self.ipc_folder)
             except OSError:   # already gone, or a socket left by a kernel that is still alive
                 pass
 

@@ -6,7 +6,9 @@ starts from that spec is wrapped, whatever starts it.  The kernel gets
 
   * a read-only system: /usr (and /bin, /lib..., /etc), its own Python environment and the
     Python installation it is built on, and nothing else of the machine's files;
-  * an empty private /tmp and home (tmpfs of TMP_BYTES each);
+  * an empty private /tmp and home (tmpfs of TMP_BYTES each), where matplotlib finds the list
+    of the system's fonts already made (`font_list`): otherwise every kernel that imports
+    pyplot would spend about 1.7 s scanning every font on the machine;
   * the notebook's folder as a scratch copy, at its own path (what it writes there is thrown
     away), and its connection file and socket folder;
   * no network (a network namespace of its own, with loopback only; it talks to nbgrader over
@@ -24,6 +26,7 @@ says why and what to do; grading refuses (`refuse_without_sandbox`) unless the t
 grade unsandboxed with MATHS_OF_DL_UNSANDBOXED=1 (`maths-of-dl grade-class --unsandboxed`), which
 is logged and shown in the class report.
 """
+import hashlib
 import logging
 import os
 import shutil
@@ -35,6 +38,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from jupyter_client.provisioning import LocalProvisioner
+from traitlets import Bool
 
 UNSANDBOXED_VARIABLE = "MATHS_OF_DL_UNSANDBOXED"
 MIB = 1 << 20
@@ -115,6 +119,41 @@ def _python_paths(python):
     return sorted(str(p) for p in paths)
 
 
+def font_list(python):
+    """matplotlib's list of the system's fonts (fontlist-v*.json) for the grading kernel run by
+    `python`: made once, by that Python with an empty home (so only the system's fonts, which the
+    sandbox shows, are listed), and kept in its environment's share/maths-of-dl-fonts/ (or in
+    ~/.cache/maths-of-dl/fonts/ when that is read-only).  None when that Python has no matplotlib."""
+    return _font_list(str(python))
+
+
+@lru_cache(maxsize=None)
+def _font_list(python):
+    places = [Path(python).parent.parent / "share" / "maths-of-dl-fonts",
+              Path.home() / ".cache" / "maths-of-dl" / "fonts"
+              / hashlib.sha256(python.encode()).hexdigest()[:12]]
+    for folder in places:
+        found = sorted(folder.glob("fontlist-v*.json"))
+        if found:
+            return found[-1]
+    for folder in places:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryDirectory(dir=folder) as build:
+                done = subprocess.run([python, "-c", "import matplotlib.font_manager"],
+                                      env={"MPLCONFIGDIR": build, "HOME": build,
+                                           "PATH": "/usr/bin:/bin"},
+                                      capture_output=True, timeout=300)
+                made = sorted(Path(build).glob("fontlist-v*.json"))
+                if done.returncode != 0 or not made:
+                    return None
+                os.replace(made[-1], folder / made[-1].name)   # whole, even with others racing
+                return folder / made[-1].name
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+    return None
+
+
 def _system():
     args = []
     for path in SYSTEM:
@@ -158,9 +197,11 @@ def remove_cgroups(folders):
                 time.sleep(0.1)
 
 
-def command(kernel_cmd, cwd, scratch, connection_file, socket_dir, uid=None, cgroups=()):
-    """The bubblewrap command line that runs `kernel_cmd` in the sandbox (first joining
-    `cgroups`, before bubblewrap starts any process)."""
+def command(kernel_cmd, cwd, scratch, readonly=(), shared=(), uid=None, cgroups=()):
+    """The bubblewrap command line that runs `kernel_cmd` in the sandbox, in `cwd` (the folder
+    `scratch` bound there), with the files `readonly` (a connection file) and the folders `shared`
+    (where its sockets are made) at their own paths; first joining `cgroups`, before bubblewrap
+    starts any process."""
     join = []
     if cgroups:
         targets = " ".join(f"'{g}/cgroup.procs'" for g in cgroups)
@@ -173,9 +214,14 @@ def command(kernel_cmd, cwd, scratch, connection_file, socket_dir, uid=None, cgr
     args += ["--proc", "/proc", "--dev", "/dev",
              "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp",
              "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", HOME]
+    fonts = font_list(kernel_cmd[0])
+    if fonts:
+        cache = f"{HOME}/.cache/matplotlib"
+        args += ["--perms", "1777", "--dir", f"{HOME}/.cache", "--perms", "1777", "--dir", cache,
+                 "--ro-bind", str(fonts), f"{cache}/{fonts.name}"]
     binds = [("--ro-bind", path, path) for path in _python_paths(kernel_cmd[0])]
-    binds += [("--ro-bind", connection_file, connection_file), ("--bind", socket_dir, socket_dir),
-              ("--bind", scratch, cwd)]
+    binds += [("--ro-bind", path, path) for path in readonly]
+    binds += [("--bind", path, path) for path in shared] + [("--bind", scratch, cwd)]
     # the folders above what is bound, made traversable (bubblewrap makes them 0700)
     above = sorted({str(parent) for _, _, dest in binds for parent in Path(dest).parents
                     if str(parent) not in ("/", "/tmp", HOME)})
@@ -200,54 +246,108 @@ def environment(env, kernel_cmd):
                 LANG=env.get("LANG", "C.UTF-8"))
 
 
-class SandboxProvisioner(LocalProvisioner):
-    """A local kernel, started under bubblewrap (see the module's docstring)."""
+class Enclosure:
+    """One sandbox's making: a scratch copy of the folder the kernel runs in, a user id of its own
+    (when grading runs as root), its control groups, and the command line and environment that
+    run `kernel_cmd` in it.  `release()` removes the copy and the groups once its processes are
+    gone."""
 
-    scratch = None
-    cgroups = ()
-
-    async def pre_launch(self, **kwargs):
-        kwargs = await super().pre_launch(**kwargs)
-        if unsandboxed():
-            self.log.warning("Kernel started UNSANDBOXED (%s=1)", UNSANDBOXED_VARIABLE)
-            return kwargs
-        reason = problem()
-        if reason:
-            raise RuntimeError(f"Not starting the grading kernel: {reason}.")
-        km = self.parent
-        if km.transport != "ipc":
-            raise RuntimeError("The sandboxed grading kernel has no network: set "
-                               'c.KernelManager.transport = "ipc" (nbgrader_config.py does)')
-        cmd, env = kwargs["cmd"], kwargs.get("env") or dict(os.environ)
-        cwd = os.path.abspath(kwargs.get("cwd") or os.getcwd())
-        self.scratch = tempfile.mkdtemp(prefix="mdl-sandbox-")
-        scratch = os.path.join(self.scratch, "work")
-        own = os.path.realpath(self.scratch)
+    def __init__(self, kernel_cmd, env, cwd, readonly=(), shared=()):
+        self.folder = tempfile.mkdtemp(prefix="mdl-sandbox-")
+        scratch = os.path.join(self.folder, "work")
+        own = os.path.realpath(self.folder)
 
         def ignore(folder, names):   # not the copy itself, when the folder holds it (/tmp)
             return {n for n in names if n == ".ipynb_checkpoints"
                     or os.path.realpath(os.path.join(folder, n)) == own}
         shutil.copytree(cwd, scratch, symlinks=True, ignore=ignore)
-        socket_dir = os.path.dirname(km.ip)
         uid = None
         if os.geteuid() == 0:
             uid = FIRST_UID + uuid.uuid4().int % 50_000
-            for path in (scratch, socket_dir, km.connection_file):
+            for path in (scratch, *shared, *readonly):
                 _chown(path, uid)
+        self.uid = uid
         self.cgroups = make_cgroups(f"maths-of-dl-{uuid.uuid4().hex[:12]}") if uid else []
-        kwargs["cmd"] = command(cmd, cwd, scratch, km.connection_file, socket_dir, uid,
-                                self.cgroups)
+        self.cmd = command(kernel_cmd, cwd, scratch, readonly, shared, uid, self.cgroups)
+        self.env = environment(env, kernel_cmd)
+
+    def release(self):
+        if self.folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
+            self.folder = None
+        if self.cgroups:
+            remove_cgroups(self.cgroups)
+            self.cgroups = []
+
+
+def enclosure_allowed(km):
+    """Refuse (RuntimeError naming the fix) when a grading kernel cannot be sandboxed here, unless
+    the tutor chose to grade unsandboxed; False when they did (logged), True otherwise."""
+    if unsandboxed():
+        km.log.warning("Kernel started UNSANDBOXED (%s=1)", UNSANDBOXED_VARIABLE)
+        return False
+    reason = problem()
+    if reason:
+        raise RuntimeError(f"Not starting the grading kernel: {reason}.")
+    if km.transport != "ipc":
+        raise RuntimeError("The sandboxed grading kernel has no network: set "
+                           'c.KernelManager.transport = "ipc" (nbgrader_config.py does)')
+    return True
+
+
+class SandboxProvisioner(LocalProvisioner):
+    """A local kernel, started under bubblewrap (see the module's docstring).
+
+    With `fork_kernels` (the class tool's warm graders set it), a kernel is instead forked from
+    the warm parent of the folder it runs in (`grading.zygote`): one sandbox, made the same way,
+    for all the notebooks of one student, which nbgrader runs in one folder one after another."""
+
+    fork_kernels = Bool(False, config=True,
+                        help="Fork each kernel from a warm parent per working folder (one "
+                             "student's notebooks), in that parent's sandbox")
+    enclosure = None
+    zygote = None
+
+    async def pre_launch(self, **kwargs):
+        km = self.parent
+        sandboxed = enclosure_allowed(km)
+        cwd = os.path.abspath(kwargs.get("cwd") or os.getcwd())
+        env = kwargs.get("env") or dict(os.environ)
+        if self.fork_kernels:
+            from . import zygote
+            python = self.kernel_spec.argv[0]
+            try:
+                self.zygote = zygote.serving(cwd, python, environment(env, [python])
+                                             if sandboxed else env, sandboxed)
+            except zygote.ZygoteError as error:
+                self.log.warning("Starting the kernel on its own: %s", error)
+            else:
+                km.ip = self.zygote.socket_path()
+        kwargs = await super().pre_launch(**kwargs)
+        if not sandboxed:
+            return kwargs
+        cmd = kwargs["cmd"]
         kwargs["env"] = environment(env, cmd)
+        if self.zygote is None:
+            self.enclosure = Enclosure(cmd, env, cwd, readonly=[km.connection_file],
+                                       shared=[os.path.dirname(km.ip)])
+            kwargs["cmd"], kwargs["env"] = self.enclosure.cmd, self.enclosure.env
         return kwargs
+
+    async def launch_kernel(self, cmd, **kwargs):
+        if self.zygote is None:
+            return await super().launch_kernel(cmd, **kwargs)
+        self.process = self.zygote.start(Path(self.parent.connection_file).read_text(),
+                                         kwargs.get("env") or {})
+        self.pid, self.pgid = self.process.pid, None   # signals go through the parent
+        self.cwd = kwargs.get("cwd")
+        return self.connection_info
 
     async def cleanup(self, restart=False):
         await super().cleanup(restart)
-        if self.scratch and not restart:
-            shutil.rmtree(self.scratch, ignore_errors=True)
-            self.scratch = None
-        if self.cgroups and not restart:
-            remove_cgroups(self.cgroups)
-            self.cgroups = ()
+        if self.enclosure and not restart:
+            self.enclosure.release()
+            self.enclosure = None
 
 
 def _chown(path, uid):

@@ -25,6 +25,8 @@ import time
 import traceback
 from pathlib import Path
 
+FORK_VARIABLE = "MATHS_OF_DL_FORK_KERNELS"   # "0": every kernel started on its own (Limits)
+
 
 def warm_up():
     """Everything a student's grading would otherwise load or compute on its own: the modules,
@@ -36,7 +38,7 @@ def warm_up():
 
     from ..catalogue import CATALOGUE
     from ..feedback import FeedbackExporter
-    from . import grader, inputs, kernels, sandbox  # noqa: F401
+    from . import grader, inputs, kernels, sandbox, zygote  # noqa: F401
     grader.load_references()
     for exercise_id in CATALOGUE:
         inputs.packed_inputs(exercise_id)
@@ -90,6 +92,7 @@ def grade(course, student, log):
 
     from ..gradebook import scores
     from ..settings import ASSIGNMENT
+    from . import zygote
     course = Path(course)
     url = f"sqlite:///{course / 'gradebook.db'}"
     handler = logging.FileHandler(log)
@@ -102,6 +105,8 @@ def grade(course, student, log):
     config.CourseDirectory.root = str(course)
     config.CourseDirectory.db_url = url
     config.Grade.flags_file = str(course / "flags.jsonl")
+    # one student's kernels forked from a warm parent in that student's sandbox (grading.zygote)
+    config.SandboxProvisioner.fork_kernels = os.environ.get(FORK_VARIABLE, "1") == "1"
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id, coursedir.student_id = ASSIGNMENT, student
     ok = True
@@ -118,6 +123,7 @@ def grade(course, student, log):
             logger.error("%s failed:\n%s", kind.__name__, traceback.format_exc())
             ok = False
             break
+    zygote.close()
     (course / "result.json").write_text(json.dumps({"scores": scores(url, student)}))
     return ok
 

@@ -1,0 +1,157 @@
+"""A warm parent for one student's grading kernels: imports once, then forks a kernel per notebook.
+
+The tutor's process starts it in the student's sandbox as `python -m mdl_kernel.zygote`, in the
+folder the notebooks run in.  It imports what the lab's notebooks import (ipykernel, NumPy,
+matplotlib's pyplot, SymPy, this package), runs no notebook code, and then answers requests, one
+JSON line each on its standard input, one JSON line each on its standard output:
+
+    {"start": connection, "env": {...}}   ->  {"pid": n}      a new kernel
+    {"poll": n}                           ->  {"exit": status or null}
+    {"signal": [n, signum]}               ->  {"ok": true} or {"error": text}
+
+A kernel is a forked copy of this process, so it starts with those modules already imported
+(saving each notebook about half a second of Python and ipykernel start-up and its imports): it
+leads a session of its own (a signal reaches it and everything it starts), gets `env` as its
+environment, NumPy's global random state reseeded (Python's `random` reseeds itself), the
+connection file `connection` (the JSON text of one) and this process's standard error as its
+standard output and error.  It cannot reach this process's requests: its standard input is
+/dev/null.  At the end of its input, this process kills its kernels and exits.
+
+Ready: the first line written is {"ready": pid, "threads": n}; n is 1, since forking a process
+with threads copies only the thread that forks.
+"""
+import json
+import os
+import signal
+import sys
+import tempfile
+import threading
+
+
+def warm_up():
+    """Import what every kernel would import, as a kernel does it: matplotlib's default backend is
+    the inline one (ipykernel sets MPLBACKEND the same way when it is not set), chosen on the
+    first figure, inside the kernel, so its hooks are those of the kernel's own shell."""
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")
+    import ipykernel.kernelapp  # noqa: F401
+    import ipykernel.ipkernel  # noqa: F401
+    import ipykernel.debugger  # noqa: F401   (its debugpy: 0.07 s a kernel)
+    import numpy  # noqa: F401
+    try:
+        import matplotlib.pyplot  # noqa: F401
+        import sympy  # noqa: F401
+    except ImportError:
+        pass
+    import mdl_kernel  # noqa: F401
+
+
+def _kernel(connection, env):
+    """In the forked child: become a kernel (never returns)."""
+    code = 1
+    try:
+        os.setsid()
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        os.dup2(2, 1)
+        os.close(null)
+        sys.stdin = open(0, closefd=False)
+        sys.stdout = open(1, "w", buffering=1, closefd=False)
+        os.environ.clear()
+        os.environ.update(env)
+        for name in ("SIGINT", "SIGTERM", "SIGCHLD"):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
+        import numpy
+        numpy.random.seed()
+        fd, path = tempfile.mkstemp(prefix="kernel-", suffix=".json")
+        with os.fdopen(fd, "w") as f:
+            f.write(connection)
+        import ipykernel_launcher
+        from ipykernel.kernelapp import IPKernelApp
+        sys.argv = [ipykernel_launcher.__file__, "-f", path]
+        IPKernelApp.launch_instance()
+        code = 0
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else 0
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+    finally:
+        os._exit(code)
+
+
+class Zygote:
+    def __init__(self):
+        self.kernels = {}     # pid -> exit status, None while it runs
+
+    def start(self, request):
+        pid = os.fork()
+        if pid == 0:
+            _kernel(request["start"], request.get("env") or dict(os.environ))
+        self.kernels[pid] = None
+        return {"pid": pid}
+
+    def poll(self, pid):
+        if self.kernels.get(pid, 0) is None:
+            try:
+                done, status = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done, status = pid, 0
+            if done:
+                self.kernels[pid] = os.waitstatus_to_exitcode(status)
+        return {"exit": self.kernels.get(pid)}
+
+    def signal(self, pid, signum):
+        if self.poll(pid)["exit"] is not None:
+            return {"error": f"kernel {pid} has ended"}
+        try:
+            os.killpg(pid, signum)
+        except OSError:
+            try:
+                os.kill(pid, signum)
+            except OSError as error:
+                return {"error": str(error)}
+        return {"ok": True}
+
+    def answer(self, request):
+        if "start" in request:
+            return self.start(request)
+        if "poll" in request:
+            return self.poll(int(request["poll"]))
+        if "signal" in request:
+            pid, signum = request["signal"]
+            return self.signal(int(pid), int(signum))
+        return {"error": f"unknown request {sorted(request)}"}
+
+    def close(self):
+        for pid, status in self.kernels.items():
+            if status is None:
+                for kill in (os.killpg, os.kill):
+                    try:
+                        kill(pid, signal.SIGKILL)
+                        break
+                    except OSError:
+                        continue
+
+
+def serve(requests, replies):
+    zygote = Zygote()
+    try:
+        for line in requests:
+            try:
+                reply = zygote.answer(json.loads(line))
+            except (ValueError, KeyError, TypeError) as error:
+                reply = {"error": f"{type(error).__name__}: {error}"}
+            replies.write(json.dumps(reply) + "\n")
+            replies.flush()
+    finally:
+        zygote.close()
+
+
+def main():
+    warm_up()
+    print(json.dumps({"ready": os.getpid(), "threads": threading.active_count()}), flush=True)
+    serve(sys.stdin, sys.stdout)    # fds 0 and 1, which a kernel replaces as it starts
+
+
+if __name__ == "__main__":
+    main()
