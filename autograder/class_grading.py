@@ -167,6 +167,7 @@ class Grader:
         from nbgrader.api import Gradebook
 
         from .cluster import connect
+        from .grading.student import prepare_worker
         manifest = load_manifest(self.course)
         students = self.only or students_of(self.course)
         todo, skipped = self.plan(manifest, students)
@@ -176,6 +177,7 @@ class Grader:
         if todo:
             client, cluster = connect(self.scheduler, self.workers)
             try:
+                client.run(prepare_worker)   # warm graders warm up while students are staged
                 with Gradebook(self.url) as gb:
                     graded = self._grade(client, todo, gb, manifest, as_completed)
             finally:

@@ -1,13 +1,15 @@
-"""Benchmark (not a test): does starting the next kernel while a notebook runs make grading faster?
+"""Benchmark (not a test): how should a student's kernels start: on demand, prestarted or forked?
 
     .venv/bin/python scripts/bench_kernel_start.py [--students 6] [--concurrent 3] [--write]
 
 A student's five notebooks (the instructor's solutions, test cells removed, as in the floor of
 scripts/bench_class.py) run one after another, each in a new grading kernel (same kernel spec
-and sandbox as grading), two ways:
+and sandbox as grading), three ways:
 
   on demand   each kernel is started when its notebook is reached (what nbgrader does);
-  prestarted  while a notebook runs, the kernel of the next one is already starting.
+  prestarted  while a notebook runs, the kernel of the next one is already starting;
+  forked      each kernel is forked from the student's warm parent (grading.zygote: what
+              `grade-class` does).
 
 Each way is measured for one student alone (is a student's own time shortened?) and for
 `--students` students run `--concurrent` at a time (is a class shortened, when the other
@@ -44,13 +46,17 @@ def notebooks(folder):
     return found
 
 
-async def _student(folder, prestart):
+WAYS = ("on demand", "prestarted", "forked")
+
+
+async def _student(folder, way):
     from nbclient import NotebookClient
     from traitlets.config import Config
 
     from autograder.grading.kernels import GradingKernelManager
     config = Config()
     config.KernelManager.transport = "ipc"
+    config.SandboxProvisioner.fork_kernels = way == "forked"
 
     def start():
         km = GradingKernelManager(kernel_name=grading_kernel(), config=config)
@@ -60,7 +66,7 @@ async def _student(folder, prestart):
     km, starting = start()
     for k, nb in enumerate(queue):
         await starting
-        upcoming = start() if prestart and k + 1 < len(queue) else None
+        upcoming = start() if way == "prestarted" and k + 1 < len(queue) else None
         client = NotebookClient(nb, km=km, config=config, timeout=60,
                                 resources={"metadata": {"path": str(folder)}})
         await client.async_execute()
@@ -69,18 +75,20 @@ async def _student(folder, prestart):
             km, starting = upcoming or start()
 
 
-def student(folder, prestart):
+def student(folder, way):
     """Seconds for one student's five notebooks."""
+    from autograder.grading import zygote
     started = time.monotonic()
-    asyncio.run(_student(folder, prestart))
+    asyncio.run(_student(folder, way))
+    zygote.close()
     return time.monotonic() - started
 
 
-def klass(folders, prestart, concurrent):
+def klass(folders, way, concurrent):
     """Seconds for every folder's student, `concurrent` at a time."""
     started = time.monotonic()
     with ProcessPoolExecutor(concurrent) as pool:
-        list(pool.map(student, folders, [prestart] * len(folders)))
+        list(pool.map(student, folders, [way] * len(folders)))
     return time.monotonic() - started
 
 
@@ -97,16 +105,17 @@ def main():
         for i in range(args.students):
             folder = write_submission(course, f"s{i}")
             folders.append(shutil.move(folder, Path(tmp) / f"s{i}"))
-        student(folders[0], False)                      # warm the disk cache
-        alone = {way: min(student(folders[0], way) for _ in range(2)) for way in (False, True)}
-        together = {way: klass(folders, way, args.concurrent) for way in (False, True)}
+        student(folders[0], "on demand")                # warm the disk cache
+        alone = {way: min(student(folders[0], way) for _ in range(2)) for way in WAYS}
+        together = {way: klass(folders, way, args.concurrent) for way in WAYS}
     n = args.students
-    rows = [f"| {time.strftime('%Y-%m-%d')} | {'prestarted' if way else 'on demand'} "
+    rows = [f"| {time.strftime('%Y-%m-%d')} | {way} "
             f"| {alone[way]:.2f} s | {n} students, {args.concurrent} at a time: "
-            f"{together[way]:.1f} s ({together[way] / n:.2f} s each) |" for way in (False, True)]
+            f"{together[way]:.1f} s ({together[way] / n:.2f} s each) |" for way in WAYS]
     print("\n".join(rows))
-    print(f"prestarting: a student alone {alone[False] / alone[True]:.2f}x faster, "
-          f"a class {together[False] / together[True]:.2f}x faster")
+    for way in WAYS[1:]:
+        print(f"{way}: a student alone {alone['on demand'] / alone[way]:.2f}x faster, "
+              f"a class {together['on demand'] / together[way]:.2f}x faster")
     if args.write:
         with open(REPO / "docs" / "benchmarks.md", "a") as f:
             f.write("\n| date | kernels | one student alone | a class |\n|---|---|---|---|\n"

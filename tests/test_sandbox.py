@@ -1,10 +1,11 @@
 """The grading kernels' sandbox (autograder.grading.sandbox) under real `nbgrader autograde`.
 
-One class, graded twice at the same time by the course's own configuration: in SANDBOXED (as a
-tutor grades) and in OPEN (the same course with MATHS_OF_DL_UNSANDBOXED=1, a stand-in for
-grading without the sandbox).  Every attack lives in notebook 01's F4 answer cell: it sets wrong
+One class, graded three times at the same time by the course's own configuration: in SANDBOXED
+(as a tutor grades with nbgrader), in FORKED (the same, each student's kernels forked from a warm
+parent in the student's sandbox, as `grade-class` grades: grading.zygote) and in OPEN (the same
+course with MATHS_OF_DL_UNSANDBOXED=1, a stand-in for grading without the sandbox).  Every attack lives in notebook 01's F4 answer cell: it sets wrong
 F4 answers, then tries to reach something it must not and, if it can, sets the right ones (so F4's
-score says whether it got through).  In SANDBOXED each attack fails: F4 scores 0, the exercises
+score says whether it got through).  In SANDBOXED and FORKED each attack fails: F4 scores 0, the exercises
 before it keep their points, the rest of the class is graded, and no file outside the sandbox
 changes.  In OPEN the attacks that read or connect get through, which shows they are real.
 """
@@ -22,7 +23,7 @@ import pytest
 from autograder.catalogue import CATALOGUE
 from autograder.grading import sandbox
 from autograder.grading.flags import FLAGS_FILE, read_flags
-from autograder.settings import ASSIGNMENT
+from autograder.settings import ASSIGNMENT, grading_kernel
 from autograder.submissions import write_submission
 
 REPO = Path(__file__).resolve().parent.parent
@@ -91,6 +92,7 @@ def attacks(course, home, port):
     }
 
 
+SANDBOXED = ("sandboxed", "forked")
 READING = {"read-source", "read-other-student", "read-config", "read-tutor-home",
            "write-gradebook", "connect-localhost", "network-interfaces", "environment"}
 SEGFAULT = {"01_forward_pass": {"F2a_answer": "import ctypes\nctypes.string_at(0)\n"}}
@@ -149,7 +151,9 @@ def graded(tmp_path_factory):
         pytest.fail(f"bubblewrap is needed for these tests: {sandbox.problem()}")
     root = tmp_path_factory.mktemp("sandbox")
     listener = Listener()
-    courses = {"sandboxed": _course(root, "sandboxed"), "open": _course(root, "open")}
+    courses = {kind: _course(root, kind) for kind in (*SANDBOXED, "open")}
+    with open(courses["forked"] / "nbgrader_config.py", "a") as config:
+        config.write("\nc.SandboxProvisioner.fork_kernels = True\n")
     homes = {kind: root / f"{kind}-home" for kind in courses}   # each run's tutor's home
     for home in homes.values():
         home.mkdir()
@@ -165,7 +169,7 @@ def graded(tmp_path_factory):
             write_submission(course, f"atk_{name}", answers={"01_forward_pass": {"F4_answer": code}},
                              notebooks=["01_forward_pass"])
         write_submission(course, "victim", notebooks=["01_forward_pass"])
-        if kind == "sandboxed":
+        if kind in SANDBOXED:
             write_submission(course, "x_segfault", answers=SEGFAULT,
                              notebooks=["01_forward_pass"])
     before = {kind: _snapshot(course, homes[kind]) for kind, course in courses.items()}
@@ -191,9 +195,10 @@ def _scores(course, student):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("kind", SANDBOXED)
 @pytest.mark.parametrize("name", sorted(attacks("/c", "/h", 1)))
-def test_attack_fails_and_costs_only_its_answer(graded, name):
-    course = graded["courses"]["sandboxed"]
+def test_attack_fails_and_costs_only_its_answer(graded, kind, name):
+    course = graded["courses"][kind]
     scores = _scores(course, f"atk_{name}")
     assert scores["F4"] == (0.0, None), name
     for eid, (score, _) in scores.items():
@@ -213,12 +218,13 @@ def test_the_attack_gets_through_without_the_sandbox(graded, name):
 
 
 @pytest.mark.slow
-def test_the_class_is_graded_and_no_file_outside_the_sandbox_changes(graded):
-    course = graded["courses"]["sandboxed"]
-    assert graded["returncodes"]["sandboxed"] == 0
+@pytest.mark.parametrize("kind", SANDBOXED)
+def test_the_class_is_graded_and_no_file_outside_the_sandbox_changes(graded, kind):
+    course = graded["courses"][kind]
+    assert graded["returncodes"][kind] == 0
     assert _scores(course, "victim") == {eid: (CATALOGUE[eid].points, None)
                                          for eid in _scores(course, "victim")}
-    assert _snapshot(course, graded["homes"]["sandboxed"]) == graded["before"]["sandboxed"]
+    assert _snapshot(course, graded["homes"][kind]) == graded["before"][kind]
     assert not list(course.rglob("big.bin"))
     assert graded["listener"].accepted >= 1       # the open run's attack reached it...
     log = (graded["root"] / "open.log").read_text()
@@ -226,8 +232,9 @@ def test_the_class_is_graded_and_no_file_outside_the_sandbox_changes(graded):
 
 
 @pytest.mark.slow
-def test_the_sandboxed_run_reports_its_attacks(graded):
-    flags = read_flags(graded["courses"]["sandboxed"] / FLAGS_FILE)
+@pytest.mark.parametrize("kind", SANDBOXED)
+def test_the_sandboxed_run_reports_its_attacks(graded, kind):
+    flags = read_flags(graded["courses"][kind] / FLAGS_FILE)
     flagged = {student for student, _, _ in flags}
     for name in ("read-source", "read-other-student", "read-config", "write-gradebook",
                  "connect-localhost", "fork-bomb", "write-10-gb"):
@@ -235,8 +242,9 @@ def test_the_sandboxed_run_reports_its_attacks(graded):
 
 
 @pytest.mark.slow
-def test_a_segfault_in_the_third_exercise_keeps_the_first_two(graded):
-    course = graded["courses"]["sandboxed"]
+@pytest.mark.parametrize("kind", SANDBOXED)
+def test_a_segfault_in_the_third_exercise_keeps_the_first_two(graded, kind):
+    course = graded["courses"][kind]
     scores = _scores(course, "x_segfault")
     assert scores["F1a"][0] == scores["F1b"][0] == 2.0
     assert all(scores[eid][0] == 0.0 for eid in ("F2a", "F2b", "F3a", "F3b", "F4"))
@@ -278,6 +286,24 @@ def test_the_command_binds_only_the_system_the_kernel_and_its_files():
         assert flag in cmd
     assert f"--nproc={sandbox.LIMITS['nproc']}" in cmd and "--reuid=200001" in cmd
     assert cmd[-len(kernel):] == kernel
+
+
+def test_a_sandboxed_kernel_finds_the_font_list_made_and_does_not_remake_it(tmp_path):
+    """Without the list, matplotlib scans every font of the machine in every kernel (1.7 s)."""
+    import json
+
+    from jupyter_client.kernelspec import KernelSpecManager
+    from notebooks import run_cells
+    python = KernelSpecManager().get_kernel_spec(grading_kernel()).argv[0]
+    fonts = sandbox.font_list(python)
+    listed = [font["fname"] for font in json.loads(fonts.read_text())["ttflist"]]
+    system = [name for name in listed if name.startswith("/")]   # others are matplotlib's own
+    assert system and all(name.startswith("/usr/") for name in system)   # none of a home
+    out = run_cells(tmp_path, "import matplotlib, matplotlib.pyplot, os\n"
+                              "cache = matplotlib.get_cachedir()\n"
+                              "print(os.listdir(cache), os.access(cache + '/' + os.listdir(cache)[0], os.W_OK))",
+                    fork=False)
+    assert out == [f"['{fonts.name}'] False\n"]      # read, not made again (no warning either)
 
 
 def test_the_environment_keeps_the_allow_list_only():

@@ -162,27 +162,34 @@ def test_a_notebook_past_its_wall_clock_limit_is_killed_and_left_out(course, tmp
 
 @pytest.mark.slow
 def test_the_warm_grader_forks_every_student_from_one_warm_process(course, tmp_path):
+    """Two students at once (two worker threads), then one more: one warm process forks them all."""
+    from concurrent.futures import ThreadPoolExecutor
     course, expected, files = course
     write_submission(course, "bob", notebooks=[NOTEBOOK], blank=True)
     grader = WarmGrader()
+
+    def grade(attempt):
+        folder = tmp_path / f"course{attempt}"
+        target = folder / "submitted" / "bob" / "maths_of_dl"
+        target.mkdir(parents=True)
+        (folder / "nbgrader_config.py").write_text(files.config)
+        (folder / "gradebook.db").write_bytes(files.gradebook())
+        for name, data in stage(course, "bob", expected).files.items():
+            (target / name).write_bytes(data)
+        answer = grader.run(folder, "bob", folder / "log", Limits())
+        return answer, grader.proc.pid, folder
+
     try:
-        servers = set()
-        for attempt in range(2):
-            folder = tmp_path / f"course{attempt}"
-            target = folder / "submitted" / "bob" / "maths_of_dl"
-            target.mkdir(parents=True)
-            (folder / "nbgrader_config.py").write_text(files.config)
-            (folder / "gradebook.db").write_bytes(files.gradebook())
-            for name, data in stage(course, "bob", expected).files.items():
-                (target / name).write_bytes(data)
-            status, killed, notebook = grader.run(folder, "bob", folder / "log", Limits())
-            assert (status, killed, notebook) == (0, None, NOTEBOOK)
-            servers.add(grader.proc.pid)
+        with ThreadPoolExecutor(2) as pool:
+            runs = list(pool.map(grade, range(2)))
+        runs.append(grade(2))
+        for answer, _, folder in runs:
+            assert answer == (0, None, NOTEBOOK)
             result = json.loads((folder / "result.json").read_text())["scores"]
             assert result["notebooks"][NOTEBOOK]["grades"]   # graded: every cell has a row
             log = (folder / "log").read_text()
             assert "Autograde took" in log and "GenerateFeedback took" in log
-        assert len(servers) == 1 and grader.proc.poll() is None
+        assert len({pid for _, pid, _ in runs}) == 1 and grader.proc.poll() is None
     finally:
         grader.close()
     assert grader.proc is None

@@ -13,10 +13,11 @@ wall-clock limit per notebook: a notebook still running past it (its kernel swal
 timeout's interrupt, say) is killed with everything it started, and the student is graded again
 without that notebook, which scores 0 with the reason.
 """
+import itertools
 import json
 import os
+import queue
 import re
-import select
 import shutil
 import signal
 import subprocess
@@ -128,54 +129,104 @@ def kill_family(pid):
 
 
 class WarmGrader:
-    """A `grading.warm` server: started once, then one forked child per student."""
+    """A `grading.warm` server, started once per process and shared by its worker threads: each
+    student a forked child of it, several at once."""
 
     def __init__(self):
         self.proc = None
+        self.lock = threading.Lock()
+        self.ids = itertools.count()
+        self.waiting = {}          # request id -> the queue of the server's answers to it
 
     def _start(self):
+        started = queue.Queue()
+        threading.Thread(target=self._keep, args=(started,), daemon=True,
+                         name="warm-grader").start()
+        proc, waiting, error = started.get()
+        if error:
+            raise RuntimeError(error)
+        self.proc, self.waiting = proc, waiting
+
+    @staticmethod
+    def _keep(started):
+        """Start the server, then hand each of its answers to the student waiting for it; when it
+        ends, tell every student still waiting on it.  In a thread of its own that lives as long
+        as the server: the server's death signal (`warm.die_with_parent`) follows the thread
+        that started it, not the process."""
         errors = tempfile.TemporaryFile()
-        self.proc = subprocess.Popen(
+        proc = subprocess.Popen(
             [sys.executable, "-m", "autograder.grading.warm"], env=tool_env(),
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=errors, text=True,
             bufsize=1, start_new_session=True)
-        if not self.proc.stdout.readline():
+        if not proc.stdout.readline():
             errors.seek(0)
             why = errors.read().decode(errors="replace").strip().splitlines()[-3:]
-            self.close()
-            raise RuntimeError("the warm grader did not start on this worker "
-                               f"(python -m autograder.grading.warm): {' | '.join(why)}")
+            proc.kill()
+            proc.wait()
+            started.put((None, None, "the warm grader did not start on this worker "
+                         f"(python -m autograder.grading.warm): {' | '.join(why)}"))
+            return
+        waiting = {}
+        started.put((proc, waiting, None))
+        for line in proc.stdout:
+            answer = json.loads(line)
+            if answer.get("id") in waiting:
+                waiting[answer["id"]].put(answer)
+        for answers in list(waiting.values()):
+            answers.put({"ended": True})
+
+    def start(self):
+        """Start the server now, if it is not running (a worker warms up before its first
+        student)."""
+        with self.lock:
+            if self.proc is None or self.proc.poll() is not None:
+                self._start()
 
     def close(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
-        self.proc = None
+        with self.lock:
+            if self.proc and self.proc.poll() is None:
+                self.proc.kill()
+                self.proc.wait()
+            self.proc = None
 
     def run(self, course, student, log, limits):
         """Grade `student` in `course`; returns (exit status, killed reason or None, the notebook
         being converted when last watched)."""
-        if self.proc is None or self.proc.poll() is not None:
-            self._start()
-        request = {"course": str(course), "student": student, "log": str(log),
+        ident = next(self.ids)
+        request = {"id": ident, "course": str(course), "student": student, "log": str(log),
                    "memory_mb": limits.memory_mb, "env": limits.env()}
+        answers = queue.Queue()
+        self.start()
+        with self.lock:
+            waiting = self.waiting
+            waiting[ident] = answers
+            try:
+                self.proc.stdin.write(json.dumps(request) + "\n")
+                self.proc.stdin.flush()
+            except OSError:
+                waiting.pop(ident, None)
+                return -1, "the warm grader stopped before grading", None
         try:
-            self.proc.stdin.write(json.dumps(request) + "\n")
-            self.proc.stdin.flush()
-            pid = json.loads(self.proc.stdout.readline())["pid"]
-        except (OSError, ValueError, KeyError):
-            self.close()
+            return self._watch(answers, log, limits)
+        finally:
+            waiting.pop(ident, None)
+
+    def _watch(self, answers, log, limits):
+        first = answers.get()
+        if "pid" not in first:
             return -1, "the warm grader stopped before grading", None
+        pid = first["pid"]
         notebook, started, position, killed = None, time.monotonic(), 0, None
         while True:
-            ready, _, _ = select.select([self.proc.stdout], [], [], 0.2)
-            if ready:
-                line = self.proc.stdout.readline()
-                if not line:                         # the server itself died
+            try:
+                answer = answers.get(timeout=0.2)
+            except queue.Empty:
+                answer = None
+            if answer is not None:
+                if "ended" in answer:                # the server itself died
                     kill_family(pid)
-                    self.close()
                     return -9, killed, notebook
-                return json.loads(line)["exit"], killed, notebook
+                return answer["exit"], killed, notebook
             if killed:
                 continue
             try:
@@ -194,14 +245,23 @@ class WarmGrader:
                 kill_family(pid)
 
 
-_local = threading.local()
+_shared = WarmGrader()
 
 
 def warm_grader():
-    """This thread's warm grader (a worker thread grades one student at a time)."""
-    if getattr(_local, "grader", None) is None:
-        _local.grader = WarmGrader()
-    return _local.grader
+    """This process's warm grader, shared by its worker threads."""
+    return _shared
+
+
+def prepare_worker():
+    """Start this worker's warm grader in the background (`Client.run` on every worker as grading
+    begins), so that its warm-up overlaps the coordinator's staging of the class."""
+    def start():
+        try:
+            _shared.start()
+        except RuntimeError:
+            pass                 # said again, to the student's task, when it is needed
+    threading.Thread(target=start, daemon=True, name="warm-grader-start").start()
 
 
 def _read_tree(folder):

@@ -4,10 +4,11 @@
 reference and packs every test input (`grader.load_references`, `inputs.packed_inputs`), then
 reads requests, one JSON line each, on its standard input:
 
-    {"course": folder, "student": id, "log": file, "memory_mb": n, "env": {name: value}}
+    {"id": n, "course": folder, "student": id, "log": file, "memory_mb": n, "env": {name: value}}
 
 For each it forks a child (a copy of the warm process: nothing is imported or computed again),
-answers `{"pid": pid}`, waits for the child and answers `{"exit": status}`.  The child starts its
+answers `{"id": id, "pid": pid}` at once and `{"id": id, "exit": status}` when the child ends;
+several students are graded at once, one per worker thread of the process that started it.  The child starts its
 own session (the caller can kill it and everything it started), limits its address space, writes
 its log to `log`, and in the course folder runs nbgrader's `autograde` then `generate_feedback`
 for the student in this process, then writes the student's scores from the folder's private
@@ -15,11 +16,12 @@ gradebook to `result.json` (`gradebook.scores`).  Exit status 0: graded; 1: nbgr
 log says why); anything else: the child died.
 
 The server is single-threaded, so forking it is safe (a Dask worker has threads: it starts this
-server as a subprocess and never forks itself; `grading.student`).
+server as a subprocess, shared by its threads, and never forks itself; `grading.student`).
 """
 import json
 import logging
 import os
+import select
 import sys
 import time
 import traceback
@@ -48,6 +50,35 @@ def warm_up():
             nbformat.v4.new_output("stream", name="stdout", text="1\n")])])
     FeedbackExporter().from_notebook_node(page)
     _private_gradebooks_skip_sync()
+    _schemas_checked_once()
+
+
+def _schemas_checked_once():
+    """nbgrader checks every cell's metadata with `jsonschema.validate`, which first checks the
+    schema itself against its metaschema: the same schema for every cell of every notebook (about
+    0.25 s a student).  Here each schema is checked once and its validator kept, as jsonschema's
+    documentation advises for many instances; an invalid instance raises the same error
+    (`best_match`), an invalid schema the same SchemaError on first use."""
+    import json
+
+    import jsonschema
+    from jsonschema import exceptions, validators
+    if getattr(jsonschema.validate, "checks_once", False):
+        return
+    kept = {}
+
+    def validate(instance, schema, cls=None, *args, **kwargs):
+        key = (json.dumps(schema, sort_keys=True, default=repr), cls, repr(args),
+               repr(sorted(kwargs.items())))
+        if key not in kept:
+            kind = cls or validators.validator_for(schema)
+            kind.check_schema(schema)
+            kept[key] = kind(schema, *args, **kwargs)
+        error = exceptions.best_match(kept[key].iter_errors(instance))
+        if error is not None:
+            raise error
+    validate.checks_once = True
+    jsonschema.validate = validate
 
 
 def _private_gradebooks_skip_sync():
@@ -144,24 +175,52 @@ def _child(request):
     return 0 if grade(request["course"], request["student"], request["log"]) else 1
 
 
+def _fork(request):
+    """Fork the child that grades `request`'s student; its process id."""
+    pid = os.fork()
+    if pid == 0:
+        code = 70
+        try:
+            code = _child(request)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush() if sys.stdout else None
+            os._exit(code)
+    return pid
+
+
 def serve(requests=sys.stdin, replies=sys.stdout):
-    for line in requests:
-        request = json.loads(line)
-        pid = os.fork()
-        if pid == 0:
-            code = 70
+    """Answer requests as they come, several students at once (one per worker thread): each
+    request's child is forked at once and answered {"id": id, "pid": pid}; when it ends,
+    {"id": id, "exit": status}.  Returns at the end of the requests."""
+    source = requests.fileno()
+    running, pending = {}, b""
+
+    def answer(reply):
+        replies.write(json.dumps(reply) + "\n")
+        replies.flush()
+
+    while True:
+        ready, _, _ = select.select([source], [], [], 0.05 if running else None)
+        if ready:
+            chunk = os.read(source, 1 << 16)
+            if not chunk:
+                return
+            *lines, pending = (pending + chunk).split(b"\n")
+            for line in filter(bytes.strip, lines):
+                request = json.loads(line)
+                pid = _fork(request)
+                running[pid] = request.get("id")
+                answer({"id": request.get("id"), "pid": pid})
+        while running:
             try:
-                code = _child(request)
-            except BaseException:
-                traceback.print_exc()
-            finally:
-                sys.stdout.flush() if sys.stdout else None
-                os._exit(code)
-        replies.write(json.dumps({"pid": pid}) + "\n")
-        replies.flush()
-        _, status = os.waitpid(pid, 0)
-        replies.write(json.dumps({"exit": os.waitstatus_to_exitcode(status)}) + "\n")
-        replies.flush()
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                pid, status = next(iter(running)), 0
+            if not pid:
+                break
+            answer({"id": running.pop(pid, None), "exit": os.waitstatus_to_exitcode(status)})
 
 
 def main():

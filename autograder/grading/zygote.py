@@ -51,7 +51,7 @@ class Zygote:
         self.exchange = tempfile.mkdtemp(prefix="mdl-zygote-")
         os.chmod(self.exchange, 0o700)
         self.enclosure, self.lock = None, threading.Lock()
-        cmd = [python, "-m", "mdl_kernel.zygote"]
+        cmd = [python, "-m", "mdl_kernel.zygote"] + (["--sandboxed"] if sandboxed else [])
         try:
             if sandboxed:
                 self.enclosure = sandbox.Enclosure(cmd, env, cwd, shared=[self.exchange])
@@ -95,7 +95,10 @@ class Zygote:
 
     def start(self, connection, env):
         """Fork a kernel that reads the connection file's text `connection`."""
-        return ForkedKernel(self, self.ask({"start": connection, "env": env})["pid"])
+        answer = self.ask({"start": connection, "env": env})
+        if "pid" not in answer:
+            raise ZygoteError(answer.get("error", f"no kernel: {answer}"))
+        return ForkedKernel(self, answer["pid"])
 
     def close(self):
         """End the zygote (its kernels with it), then remove its sandbox and socket folder."""

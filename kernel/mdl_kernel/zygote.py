@@ -19,6 +19,13 @@ standard output and error.  It cannot reach this process's requests: its standar
 
 Ready: the first line written is {"ready": pid, "threads": n}; n is 1, since forking a process
 with threads copies only the thread that forks.
+
+Kernels cannot use this process: it is not dumpable (PR_SET_DUMPABLE 0), so a kernel of the same
+user can neither open its pipes through /proc nor trace it, while each kernel is made dumpable
+again, as a kernel started on its own is.  With `--sandboxed` (the process is alone in the process
+namespace of its sandbox), a kernel starts with nothing else running there: whatever earlier
+kernels left running (a process started in the background, a fork bomb) is killed first, as it
+would have died with a sandbox of its own.
 """
 import json
 import os
@@ -26,6 +33,7 @@ import signal
 import sys
 import tempfile
 import threading
+import time
 
 
 def warm_up():
@@ -42,13 +50,25 @@ def warm_up():
         import sympy  # noqa: F401
     except ImportError:
         pass
-    import mdl_kernel  # noqa: F401
+    import mdl_kernel.manifest
+    mdl_kernel.manifest.load()         # what the kernel side may know, read once
+
+
+def _dumpable(flag):
+    """Linux: allow (1) or forbid (0) processes of the same user to trace this one or open its
+    files through /proc."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(4, flag, 0, 0, 0)   # PR_SET_DUMPABLE
+    except (OSError, AttributeError):
+        pass
 
 
 def _kernel(connection, env):
     """In the forked child: become a kernel (never returns)."""
     code = 1
     try:
+        _dumpable(1)
         os.setsid()
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
@@ -80,11 +100,36 @@ def _kernel(connection, env):
 
 
 class Zygote:
-    def __init__(self):
+    def __init__(self, sandboxed=False):
         self.kernels = {}     # pid -> exit status, None while it runs
+        self.sandboxed = sandboxed
+
+    def running(self):
+        return [pid for pid in self.kernels if self.poll(pid)["exit"] is None]
+
+    def sweep(self, seconds=5.0):
+        """In the sandbox, with no kernel running: kill every other process in it (kill(-1)
+        spares only this process and the sandbox's init) and wait until they are gone."""
+        if not self.sandboxed or self.running():
+            return
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            others = [p for p in os.listdir("/proc")
+                      if p.isdigit() and int(p) not in (1, os.getpid())]
+            if not others:
+                return
+            time.sleep(0.01)
 
     def start(self, request):
-        pid = os.fork()
+        self.sweep()
+        try:
+            pid = os.fork()
+        except OSError as error:
+            return {"error": f"cannot start a kernel: {error}"}
         if pid == 0:
             _kernel(request["start"], request.get("env") or dict(os.environ))
         self.kernels[pid] = None
@@ -133,8 +178,8 @@ class Zygote:
                         continue
 
 
-def serve(requests, replies):
-    zygote = Zygote()
+def serve(requests, replies, sandboxed=False):
+    zygote = Zygote(sandboxed)
     try:
         for line in requests:
             try:
@@ -147,10 +192,13 @@ def serve(requests, replies):
         zygote.close()
 
 
-def main():
+def main(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    _dumpable(0)
     warm_up()
     print(json.dumps({"ready": os.getpid(), "threads": threading.active_count()}), flush=True)
-    serve(sys.stdin, sys.stdout)    # fds 0 and 1, which a kernel replaces as it starts
+    serve(sys.stdin, sys.stdout,    # fds 0 and 1, which a kernel replaces as it starts
+          sandboxed="--sandboxed" in argv)
 
 
 if __name__ == "__main__":

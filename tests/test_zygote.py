@@ -1,0 +1,141 @@
+"""autograder.grading.zygote and mdl_kernel.zygote: a student's grading kernels forked from a warm
+parent in that student's sandbox, on real kernels of the grading kernel spec, under bubblewrap.
+
+A notebook is run here the way nbgrader's Execute runs one (nbclient, the course's kernel manager,
+the notebook's folder as the kernel's working folder), with `fork_kernels` on; grading with forked
+kernels is compared with grading with kernels of their own on the same submissions.
+"""
+import os
+
+import nbformat
+import pytest
+from nbclient.exceptions import DeadKernelError
+
+from autograder.grading import sandbox, zygote
+from notebooks import run_cells as run
+
+
+@pytest.fixture(autouse=True)
+def _sandboxed():
+    if sandbox.problem():
+        pytest.fail(f"bubblewrap is needed for these tests: {sandbox.problem()}")
+    yield
+    zygote.close()
+
+
+def test_one_folders_kernels_share_a_warm_parent_and_each_starts_clean(tmp_path):
+    first = run(tmp_path / "alice",
+                "import sys, numpy\nnumpy.leak = 1\nsecret = 42\n"
+                "print('pyplot' if 'matplotlib.pyplot' in sys.modules else 'cold')",
+                "print(numpy.random.randint(1 << 30))")
+    parent = zygote._serving
+    second = run(tmp_path / "alice",
+                 "import numpy\nprint(hasattr(numpy, 'leak'))",
+                 "secret",
+                 "print(numpy.random.randint(1 << 30))")
+    assert zygote._serving is parent and parent.alive()
+    assert first[0] == "pyplot\n"                  # forked warm: imported before the notebook
+    assert second[0] == "False\n"                  # nothing of the first kernel...
+    assert second[1].startswith("NameError")       # ...reaches the second
+    assert first[1] != second[2]                   # and NumPy's random state is its own
+
+
+def test_another_folder_gets_its_own_parent_and_user_and_the_last_one_ends(tmp_path):
+    uid_a = run(tmp_path / "alice", "import os\nprint(os.getuid())")[0]
+    first = zygote._serving
+    leftovers = [first.exchange, first.enclosure.folder]
+    uid_b = run(tmp_path / "bob", "import os\nprint(os.getuid())")[0]
+    assert zygote._serving is not first and zygote._serving.cwd == str(tmp_path / "bob")
+    assert first.proc.poll() is not None
+    assert not [p for p in leftovers if os.path.exists(p)]
+    if os.geteuid() == 0:                          # a user id per sandbox
+        assert uid_a != uid_b
+
+
+def test_a_kernel_cannot_reach_its_parents_pipes(tmp_path):
+    out = run(tmp_path / "mallory",
+              "import os\nparent = os.getppid()\n"
+              "for fd in (0, 1):\n"
+              "    try:\n"
+              "        open(f'/proc/{parent}/fd/{fd}', 'w').close()\n"
+              "        print('reached', fd)\n"
+              "    except OSError as error:\n"
+              "        print('refused', fd, type(error).__name__)\n"
+              "print(os.readlink('/proc/self/fd/0'))")
+    assert out[0] == "refused 0 PermissionError\nrefused 1 PermissionError\n/dev/null\n"
+
+
+def test_what_a_notebook_leaves_running_is_gone_before_the_next_one(tmp_path):
+    run(tmp_path / "carol",
+        "import subprocess\nsubprocess.Popen(['sleep', '600'], start_new_session=True)\n"
+        "import os\nif os.fork() == 0:\n    os.setsid()\n    import time\n    time.sleep(600)")
+    out = run(tmp_path / "carol",
+              "import os\nprint([p for p in os.listdir('/proc') if p.isdigit()\n"
+              "       and int(p) not in (1, os.getpid(), os.getppid())])")
+    assert out[0] == "[]\n"
+
+
+def test_a_kernel_that_kills_its_parent_costs_only_its_notebook(tmp_path):
+    with pytest.raises(DeadKernelError):
+        run(tmp_path / "dave", "import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\n"
+                               "time.sleep(30)")
+    assert run(tmp_path / "dave", "print('graded')") == ["graded\n"]
+
+
+def test_a_kernel_that_exits_is_seen_dead(tmp_path):
+    with pytest.raises(DeadKernelError):
+        run(tmp_path / "erin", "print('before')", "import os\nos._exit(3)", "print('after')")
+    assert zygote._serving.alive()                 # its parent serves the next notebook
+
+
+def test_an_interrupt_stops_a_loop_and_the_next_cell_runs(tmp_path):
+    out = run(tmp_path / "frank", "while True:\n    pass", "print('after')", timeout=3)
+    assert out[0].startswith("KeyboardInterrupt") and out[1] == "after\n"
+
+
+def test_a_parent_that_cannot_start_says_so(tmp_path):
+    with pytest.raises(zygote.ZygoteError, match="did not start|ended"):
+        zygote.Zygote(str(tmp_path), "/bin/false", {}, sandboxed=False)
+
+
+@pytest.mark.slow
+def test_forked_kernels_grade_as_kernels_of_their_own(tmp_path):
+    """The same submissions (correct, other correct forms, typical mistakes, a crash, a loop)
+    graded by the warm grader with forked kernels and with kernels of their own: the same scores,
+    and the same kinds of output (figures included) in every cell."""
+    from autograder import cli
+    from autograder.gradebook import assignment_template
+    from autograder.grading.student import CourseFiles, Limits, grade_student, warm_grader
+    from autograder.sample_class import CRASH, FORMS, LOOP, MISTAKES
+    from autograder.staging import release_cells, stage
+    from autograder.submissions import write_submission
+    course = cli.prepare(tmp_path / "course")
+    cli.release(course)
+    work = {"ada": None, "dan": FORMS, "cara": MISTAKES, "eve": CRASH, "lou": LOOP}
+    for student, answers in work.items():
+        write_submission(course, student, answers=answers)
+    expected = release_cells(course)
+    files = CourseFiles.of((course / "nbgrader_config.py").read_text(),
+                           assignment_template(f"sqlite:///{course / 'gradebook.db'}"), expected)
+    try:
+        for student in work:
+            submission = stage(course, student, expected)
+            forked, own = (grade_student(submission, files, Limits(cell_timeout=5, fork_kernels=f))
+                           for f in (True, False))
+            assert forked.scores == own.scores, student
+            assert _output_kinds(forked.autograded) == _output_kinds(own.autograded), student
+            assert (forked.reasons, forked.excluded) == (own.reasons, own.excluded), student
+    finally:
+        warm_grader().close()
+
+
+def _output_kinds(files):
+    kinds = {}
+    for name, data in files.items():
+        if name.endswith(".ipynb"):
+            nb = nbformat.reads(data.decode(), as_version=4)
+            kinds[name] = [[(o.output_type, sorted(o.get("data", {})), o.get("ename"))
+                            for o in cell.get("outputs", [])]
+                           for cell in nb.cells if cell.cell_type == "code"]
+    assert kinds, "nothing was graded"
+    return kinds
