@@ -3,11 +3,12 @@
 One class, graded three times at the same time by the course's own configuration: in SANDBOXED
 (as a tutor grades with nbgrader), in FORKED (the same, each student's kernels forked from a warm
 parent in the student's sandbox, as `grade-class` grades: grading.zygote) and in OPEN (the same
-course with MATHS_OF_DL_UNSANDBOXED=1, a stand-in for grading without the sandbox).  Every attack lives in notebook 01's F4 answer cell: it sets wrong
-F4 answers, then tries to reach something it must not and, if it can, sets the right ones (so F4's
-score says whether it got through).  In SANDBOXED and FORKED each attack fails: F4 scores 0, the exercises
-before it keep their points, the rest of the class is graded, and no file outside the sandbox
-changes.  In OPEN the attacks that read or connect get through, which shows they are real.
+course with MATHS_OF_DL_UNSANDBOXED=1, a stand-in for grading without the sandbox).  Every
+attack lives in notebook 01's F4 answer cell: it sets wrong F4 answers, then tries to reach
+something it must not and, if it can, sets the right ones (so F4's score says whether it got
+through).  In SANDBOXED and FORKED each attack fails: F4 scores 0, the exercises before it keep
+their points, the rest of the class is graded, and no file outside the sandbox changes.  In OPEN
+the attacks that read or connect get through, which shows they are real.
 """
 import hashlib
 import os
@@ -301,7 +302,8 @@ def test_a_sandboxed_kernel_finds_the_font_list_made_and_does_not_remake_it(tmp_
     assert system and all(name.startswith("/usr/") for name in system)   # none of a home
     out = run_cells(tmp_path, "import matplotlib, matplotlib.pyplot, os\n"
                               "cache = matplotlib.get_cachedir()\n"
-                              "print(os.listdir(cache), os.access(cache + '/' + os.listdir(cache)[0], os.W_OK))",
+                              "first = os.path.join(cache, os.listdir(cache)[0])\n"
+                              "print(os.listdir(cache), os.access(first, os.W_OK))",
                     fork=False)
     assert out == [f"['{fonts.name}'] False\n"]      # read, not made again (no warning either)
 

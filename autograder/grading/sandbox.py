@@ -119,16 +119,13 @@ def _python_paths(python):
     return sorted(str(p) for p in paths)
 
 
+@lru_cache(maxsize=None)
 def font_list(python):
     """matplotlib's list of the system's fonts (fontlist-v*.json) for the grading kernel run by
-    `python`: made once, by that Python with an empty home (so only the system's fonts, which the
-    sandbox shows, are listed), and kept in its environment's share/maths-of-dl-fonts/ (or in
-    ~/.cache/maths-of-dl/fonts/ when that is read-only).  None when that Python has no matplotlib."""
-    return _font_list(str(python))
-
-
-@lru_cache(maxsize=None)
-def _font_list(python):
+    `python` (a path, as a string): made once, by that Python with an empty home (so only the
+    system's fonts, which the sandbox shows, are listed), and kept in its environment's
+    share/maths-of-dl-fonts/ (or in ~/.cache/maths-of-dl/fonts/ when that is read-only).  None
+    when that Python has no matplotlib."""
     places = [Path(python).parent.parent / "share" / "maths-of-dl-fonts",
               Path.home() / ".cache" / "maths-of-dl" / "fonts"
               / hashlib.sha256(python.encode()).hexdigest()[:12]]
@@ -326,12 +323,12 @@ class SandboxProvisioner(LocalProvisioner):
         kwargs = await super().pre_launch(**kwargs)
         if not sandboxed:
             return kwargs
-        cmd = kwargs["cmd"]
-        kwargs["env"] = environment(env, cmd)
-        if self.zygote is None:
-            self.enclosure = Enclosure(cmd, env, cwd, readonly=[km.connection_file],
-                                       shared=[os.path.dirname(km.ip)])
-            kwargs["cmd"], kwargs["env"] = self.enclosure.cmd, self.enclosure.env
+        if self.zygote is not None:           # the zygote's sandbox is made: the kernel's env
+            kwargs["env"] = environment(env, kwargs["cmd"])
+            return kwargs
+        self.enclosure = Enclosure(kwargs["cmd"], env, cwd, readonly=[km.connection_file],
+                                   shared=[os.path.dirname(km.ip)])
+        kwargs["cmd"], kwargs["env"] = self.enclosure.cmd, self.enclosure.env
         return kwargs
 
     async def launch_kernel(self, cmd, **kwargs):

@@ -4,13 +4,14 @@
 reference and packs every test input (`grader.load_references`, `inputs.packed_inputs`), then
 reads requests, one JSON line each, on its standard input:
 
-    {"id": n, "course": folder, "student": id, "log": file, "memory_mb": n, "env": {name: value}}
+    {"id": n, "course": folder, "student": id, "log": file, "memory_mb": n,
+     "env": {name: value}}
 
 For each it forks a child (a copy of the warm process: nothing is imported or computed again),
 answers `{"id": id, "pid": pid}` at once and `{"id": id, "exit": status}` when the child ends;
-several students are graded at once, one per worker thread of the process that started it.  The child starts its
-own session (the caller can kill it and everything it started), limits its address space, writes
-its log to `log`, and in the course folder runs nbgrader's `autograde` then `generate_feedback`
+several students are graded at once, one per worker thread of the process that started it.  The
+child starts its own session (the caller can kill it and everything it started), limits its
+address space, writes its log to `log`, and in the course folder runs nbgrader's `autograde` then `generate_feedback`
 for the student in this process, then writes the student's scores from the folder's private
 gradebook to `result.json` (`gradebook.scores`).  Exit status 0: graded; 1: nbgrader failed (the
 log says why); anything else: the child died.
