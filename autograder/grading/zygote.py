@@ -76,10 +76,15 @@ class Zygote:
 
     def _read(self, seconds):
         ready, _, _ = select.select([self.proc.stdout], [], [], seconds)
-        line = self.proc.stdout.readline() if ready else ""
-        if not line:
-            why = "stopped answering" if self.alive() else f"ended ({self.proc.poll()})"
-            raise ZygoteError(f"the kernels' warm parent {why}")
+        if not ready:
+            raise ZygoteError(f"the kernels' warm parent stopped answering ({seconds:g} s)")
+        line = self.proc.stdout.readline()
+        if not line:                  # its output closed: it has ended, or is ending
+            try:
+                status = self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                status = "still running"
+            raise ZygoteError(f"the kernels' warm parent ended ({status})")
         return json.loads(line)
 
     def ask(self, request):
