@@ -20,10 +20,11 @@ human look (reasons in reports/students.csv and reports/summary.md); 2 some stud
 graded at all, or the tool failed.  `demo` returns 0 when the sample class (which has broken work
 on purpose) is graded with status 0 or 1.
 
-LMS zip: Canvas, Moodle and Blackboard submission downloads are recognised by their file names
-(autograder/lms.py), as is a plain zip of <student>_<notebook>.ipynb files; each student is
-graded under the LMS's id, or the id `--roster CSV` maps it to; files not imported are listed in
-reports/import.csv.
+LMS zip: Canvas, Moodle and Blackboard submission downloads are recognised by the part of each
+file name the LMS writes (autograder/lms.py), as is a plain zip of <student>_<notebook>.ipynb
+files; each student is graded under the LMS's id, or the id `--roster CSV` maps it to; files not
+imported are listed in reports/import.csv.  Grades go back into the file the LMS exports
+(`grades --into`, autograder/grades_export.py).
 
 Every step runs the real nbgrader command in the course folder (the folder that holds
 nbgrader_config.py and source/).
