@@ -282,9 +282,9 @@ def _fill_moodle(rows, grades, people, roster):
         student = students.pop()
         if student in seen:
             ambiguous.add(student)
-            notes.append(f"{student}: matches {seen[student]} and {row[0]}; not written")
+            notes.append(f"{student}: matches {seen[student][0]} and {row[0]}; not written")
             continue
-        seen[student] = row[0]
+        seen[student] = (row[0], row, list(row))
         points, scaled = _points(grades[student], lms_max)
         row[gradecol] = _number(points, places, decimal)
         written[student] = round(points, places)
@@ -294,18 +294,17 @@ def _fill_moodle(rows, grades, people, roster):
         if scaled and not any(n.startswith("scaled") for n in notes):
             notes.append(f"scaled to Moodle's maximum grade {lms_max:g} (the course's total "
                          f"is out of {grades[student].max_score:g})")
-    for student in ambiguous:
-        written.pop(student, None)
-    _undo(rows, body, ambiguous, seen, gradecol)
+    _undo(written, ambiguous, seen)
     return _finish("moodle", grades, written, notes, ambiguous)
 
 
-def _undo(rows, body, ambiguous, seen, col):
-    """Rows of a student matched twice are left as the LMS wrote them (blank: not imported)."""
-    labels = {seen[s] for s in ambiguous if s in seen}
-    for row in body:
-        if row and row[0] in labels and len(row) > col:
-            row[col] = ""
+def _undo(written, ambiguous, seen):
+    """The row of a student matched twice is left as the LMS wrote it."""
+    for student in ambiguous:
+        written.pop(student, None)
+        if student in seen:
+            _, row, original = seen[student]
+            row[:] = original
 
 
 # ---------------------------------------------------------------------------------- Canvas
@@ -366,19 +365,17 @@ def _fill_canvas(rows, grades, people, roster, assignment, delimiter):
         student = students.pop()
         if student in seen:
             ambiguous.add(student)
-            notes.append(f"{student}: matches Canvas users {seen[student]} and "
+            notes.append(f"{student}: matches Canvas users {seen[student][0]} and "
                          f"{row[where['ID']]}; not written")
             continue
-        seen[student] = row[0]
+        seen[student] = (row[where["ID"]], row, list(row))
         points, scaled = _points(grades[student], lms_max)
         row[col] = _number(points, 2, decimal)
         written[student] = round(points, 2)
         if scaled and not any(n.startswith("scaled") for n in notes):
             notes.append(f"scaled to the {lms_max:g} points Canvas gives {header[col]!r} (the "
                          f"course's total is out of {grades[student].max_score:g})")
-    for student in ambiguous:
-        written.pop(student, None)
-    _undo(rows, rows[1:], ambiguous, seen, col)
+    _undo(written, ambiguous, seen)
     return _finish("canvas", grades, written, notes, ambiguous)
 
 
