@@ -289,3 +289,41 @@ def test_grades_into_fills_from_the_gradebook_and_lists_who_is_missing(tmp_path,
     assert cli.grades_into(tmp_path, tmp_path / "notes.csv") == 2
     assert cli.grades_into(tmp_path, tmp_path / "missing.csv") == 2
     assert "grades --into" in capsys.readouterr().err
+
+
+def test_ids_from_the_zip_import_find_the_rows_of_the_lms_files(tmp_path, monkeypatch):
+    """Moodle's participant number (submission folders, worksheet) and Canvas's user id (file
+    names, gradebook ID) are the same ids on both ways, and Canvas's late mark reaches the
+    grades."""
+    import zipfile
+
+    from nbgrader.api import Gradebook
+
+    from autograder import lms
+    monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ['PATH']}")  # alembic
+    (tmp_path / "release" / ASSIGNMENT).mkdir(parents=True)
+    (tmp_path / "release" / ASSIGNMENT / "01_forward_pass.ipynb").write_text("{}")
+    with zipfile.ZipFile(tmp_path / "moodle.zip", "w") as z:
+        z.writestr("Grace Hopper_311_assignsubmission_file_/01_forward_pass.ipynb", "{}")
+    with zipfile.ZipFile(tmp_path / "canvas.zip", "w") as z:
+        z.writestr("lovelaceada_late_1041_70001_01_forward_pass.ipynb", "{}")
+    imported, _ = lms.import_downloads(tmp_path, [tmp_path / "moodle.zip", tmp_path / "canvas.zip"])
+    assert {s for s, _ in imported} == {"311", "1041"}
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
+        gb.add_assignment(ASSIGNMENT)
+        gb.add_notebook("01_forward_pass", ASSIGNMENT)
+        gb.add_grade_cell("F1a", "01_forward_pass", ASSIGNMENT, max_score=4, cell_type="code")
+        for student, score in (("311", 3.0), ("1041", 1.0)):
+            gb.add_student(student)
+            gb.add_submission(ASSIGNMENT, student)
+            gb.find_grade("F1a", "01_forward_pass", ASSIGNMENT, student).auto_score = score
+        gb.db.commit()
+    for name in ("moodle-worksheet-en.csv", "canvas-gradebook.csv"):
+        (tmp_path / name).write_bytes((DATA / name).read_bytes())
+    moodle, out = ge.fill_file(tmp_path, tmp_path / "moodle-worksheet-en.csv")
+    got = moodle_import(out.read_text(), ENGLISH, {"311", "412", "500", "501"}, 100)
+    assert got["311"][0] == 75.0 and moodle.unmatched == ["1041"]
+    canvas, out = ge.fill_file(tmp_path, tmp_path / "canvas-gradebook.csv")
+    got = canvas_import(out.read_text(), ASSIGNMENTS, STUDENTS)
+    assert got["grades"][(1041, 4411)] == "25.00" and canvas.unmatched == ["311"]
+    assert canvas.notes[-1] == "late: 1041 (01_forward_pass)"
