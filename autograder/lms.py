@@ -43,8 +43,8 @@ MOODLE = re.compile(r"^(?P<name>[^_/]*)_(?P<user>\d+)_assignsubmission_(?P<plugi
                     r"(?P<rest>.+)$")
 BLACKBOARD = re.compile(r"^(?P<prefix>[^/]+?)_attempt_(?P<when>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)"
                         r"(?:_(?P<file>[^/]+)|\.txt)$")
-REUPLOAD = re.compile(r"^(?P<stem>.+?)(?:-(?P<n>\d+))?\.ipynb$", re.IGNORECASE)
-SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+REUPLOAD = re.compile(r"(?P<stem>.+?)(?:-(?P<n>\d+))?\.ipynb", re.IGNORECASE)
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")      # the whole id (fullmatch)
 LMSS = ("moodle", "canvas", "blackboard")
 MAX_MEMBER_BYTES = 20 * 2**20     # a notebook with its figures is a few MB
 MAX_TOTAL_BYTES = 1024 * 2**20    # what one import may write into submitted/
@@ -79,7 +79,7 @@ def member_name(info):
 
 def _notebook(filename, notebooks):
     """(notebook, re-upload number) of a file named as a release notebook, or None."""
-    match = REUPLOAD.match(filename)
+    match = REUPLOAD.fullmatch(filename)
     if not match:
         return None
     wanted = {n.lower(): n for n in notebooks}
@@ -94,7 +94,7 @@ def _parts(lms, member):
     when `lms` did not write this name."""
     path = PurePosixPath(member)
     if lms == "moodle":
-        match = MOODLE.match(member)
+        match = MOODLE.fullmatch(member)
         if not match:
             return None
         rest = match["rest"]
@@ -107,12 +107,12 @@ def _parts(lms, member):
     if len(path.parts) != 1:          # Canvas and Blackboard write flat archives
         return None
     if lms == "canvas":
-        match = CANVAS.match(member)
+        match = CANVAS.fullmatch(member)
         if not match:
             return None
         return (match["user"], match["login"] or match["user"], match["file"],
                 (int(match["submission"]),), bool(match["late"]))
-    match = BLACKBOARD.match(member)
+    match = BLACKBOARD.fullmatch(member)
     if not match or "_" not in match["prefix"]:
         return None
     user = match["prefix"].rsplit("_", 1)[1]
@@ -187,76 +187,80 @@ def import_downloads(course, zips, roster=None):
     {(student, notebook): member}, others [(member, reason)])."""
     course = Path(course)
     notebooks = [p.stem for p in sorted((course / "release" / ASSIGNMENT).glob("*.ipynb"))]
-    ids = read_roster(roster) if roster else None
-    latest, others, people = {}, [], {}
-    budget = MAX_TOTAL_BYTES
+    run = _Import(notebooks, read_roster(roster) if roster else None)
     for index, archive in enumerate(zips):
-        label = Path(archive).name
-        try:
-            with zipfile.ZipFile(archive) as z:
-                infos = [i for i in z.infolist() if not i.is_dir()]
-                if len(infos) > MAX_MEMBERS:
-                    others.append((label, f"not read: {len(infos)} files, more than "
-                                          f"{MAX_MEMBERS}"))
-                    continue
-                names = [member_name(i) for i in infos]
-                lms, inner = _unwrap(names)
-                for info, name, member in zip(infos, names, inner):
-                    where = f"{label}:{name}"
-                    try:
-                        budget -= _import_member(z, info, member, lms, where, index, notebooks,
-                                                 ids, latest, others, people, budget)
-                    except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError,
-                            NotImplementedError, OSError, EOFError, ValueError) as error:
-                        others.append((where, f"not read: {error}"))
-        except (zipfile.BadZipFile, OSError) as error:
-            others.append((label, f"not read: not a zip file ({error})"))
+        run.archive(index, archive)
     imported = {}
-    for (student, notebook), (submission, where, data, _) in sorted(latest.items()):
+    for (student, notebook), (submission, where, data, _) in sorted(run.latest.items()):
         folder = course / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{notebook}.ipynb").write_bytes(data)
         imported[(student, notebook)] = where
         if submission.late:
-            people[student].setdefault("late", []).append(notebook)
-    _write_import_report(course, imported, others)
+            run.people[student].setdefault("late", []).append(notebook)
+    _write_import_report(course, imported, run.others)
     store = course / ".grading" / "students.json"
     store.parent.mkdir(parents=True, exist_ok=True)
     known = json.loads(store.read_text()) if store.exists() else {}
-    store.write_text(json.dumps(dict(known, **people), indent=1, sort_keys=True))
-    return imported, others
+    store.write_text(json.dumps(dict(known, **run.people), indent=1, sort_keys=True))
+    return imported, run.others
 
 
-def _import_member(z, info, member, lms, where, index, notebooks, ids, latest, others, people,
-                   budget):
-    """Read one member into `latest` (or a reason into `others`); returns the bytes kept."""
-    submission, reason = recognise(member, notebooks, lms)
-    if submission is None:
-        others.append((where, reason))
-        return 0
-    student = submission.user if ids is None else ids.get(submission.user)
-    if student is None:
-        others.append((where, f"{submission.lms} id {submission.user} is not in the roster"))
-        return 0
-    if not SAFE_ID.match(student):
-        others.append((where, f"the student id {student!r} is not a safe name (letters, "
-                              "digits, . _ - @, starting with a letter or digit)"))
-        return 0
-    key = (student, submission.notebook)
-    order = (index,) + submission.order
-    if key in latest and latest[key][3] >= order:
-        others.append((where, "an older upload"))
-        return 0
-    data, reason = _read(z, info, budget)
-    if data is None:
-        others.append((where, reason))
-        return 0
-    if key in latest:
-        others.append((latest[key][1], "an older upload"))
-    latest[key] = (submission, where, data, order)
-    people[student] = {"lms": submission.lms, "lms_id": submission.user,
-                       "name": submission.name}
-    return len(data)
+class _Import:
+    """One import: the latest upload of each (student, notebook), the files not imported with
+    their reasons, who is who, and the bytes the import may still read."""
+
+    def __init__(self, notebooks, ids):
+        self.notebooks, self.ids = notebooks, ids
+        self.latest, self.others, self.people = {}, [], {}
+        self.budget = MAX_TOTAL_BYTES
+
+    def archive(self, index, archive):
+        label = Path(archive).name
+        try:
+            with zipfile.ZipFile(archive) as z:
+                infos = [i for i in z.infolist() if not i.is_dir()]
+                if len(infos) > MAX_MEMBERS:
+                    self.others.append((label, f"not read: {len(infos)} files, more than "
+                                               f"{MAX_MEMBERS}"))
+                    return
+                names = [member_name(i) for i in infos]
+                lms, inner = _unwrap(names)
+                for info, name, member in zip(infos, names, inner):
+                    where = f"{label}:{name}"
+                    try:
+                        self.member(z, info, member, lms, where, index)
+                    except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError,
+                            NotImplementedError, OSError, EOFError, ValueError) as error:
+                        self.others.append((where, f"not read: {error}"))
+        except (zipfile.BadZipFile, OSError) as error:
+            self.others.append((label, f"not read: not a zip file ({error})"))
+
+    def member(self, z, info, member, lms, where, index):
+        """Read one member into `latest`, or its reason into `others`."""
+        submission, reason = recognise(member, self.notebooks, lms)
+        if submission is None:
+            return self.others.append((where, reason))
+        student = submission.user if self.ids is None else self.ids.get(submission.user)
+        if student is None:
+            return self.others.append(
+                (where, f"{submission.lms} id {submission.user} is not in the roster"))
+        if not SAFE_ID.fullmatch(student):
+            return self.others.append((where, f"the student id {student!r} is not a safe name "
+                                              "(letters, digits, . _ - @, starting with a "
+                                              "letter or digit)"))
+        key, order = (student, submission.notebook), (index,) + submission.order
+        if key in self.latest and self.latest[key][3] >= order:
+            return self.others.append((where, "an older upload"))
+        data, reason = _read(z, info, self.budget)
+        if data is None:
+            return self.others.append((where, reason))
+        if key in self.latest:
+            self.others.append((self.latest[key][1], "an older upload"))
+        self.latest[key] = (submission, where, data, order)
+        self.people[student] = {"lms": submission.lms, "lms_id": submission.user,
+                                "name": submission.name}
+        self.budget -= len(data)
 
 
 def _cell(text):

@@ -169,6 +169,7 @@ BB = "Maths of DL_{}_attempt_2026-11-21-09-30-00_01_forward_pass.ipynb"
     ("<img src=x onerror=alert(1)>_01_forward_pass.ipynb", "ada_01_forward_pass.ipynb"),
     ("ada lovelace_01_forward_pass.ipynb", "ada_01_forward_pass.ipynb"),
     (BB.format(".."), BB.format("ada")), (BB.format("."), BB.format("ada")),
+    (BB.format("bob\n"), BB.format("ada")), ("bob\n_01_forward_pass.ipynb", "ada_01_forward_pass.ipynb"),
     (BB.format("<b>x</b>"), BB.format("ada"))])
 def test_unsafe_student_ids_are_refused_and_listed(tmp_path, member, ada):
     course = _course(tmp_path)
