@@ -239,8 +239,8 @@ def _find(header, names, start=0):
 
 
 def _fill_moodle(rows, grades, people, roster):
-    header, body = rows[0], rows[1:]
-    ids = [MOODLE_ID.match(r[0].strip()) if r else None for r in body]
+    header, body = rows[0], [r for r in rows[1:] if any(c.strip() for c in r)]
+    ids = [MOODLE_ID.match(r[0].strip()) for r in body]
     prefixes = {m["prefix"] for m in ids if m}
     if len(header) < 4 or not all(ids) or len(prefixes) > 1:
         raise NotAnLmsFile(

@@ -168,6 +168,14 @@ def test_a_spanish_worksheet_keeps_its_language_and_decimal_comma():
     assert set(imported) == {"311"}
 
 
+def test_blank_lines_at_the_end_are_kept_and_ignored():
+    source = (DATA / "moodle-worksheet-en.csv").read_bytes() + b"\n\n"
+    filled = ge.fill(source, {"311": _grade(50)},
+                     {"311": {"lms": "moodle", "lms_id": "311", "name": "Grace Hopper"}})
+    assert filled.written == {"311": 50.0}
+    assert filled.text.endswith("\n\n\n") and filled.text.count("\n") == source.count(b"\n")
+
+
 def test_the_old_export_was_refused_by_moodles_importer_and_is_not_a_worksheet():
     old = "Identifier,Full name,Grade,Maximum Grade\nParticipant 311,Grace Hopper,83.50,100.00\n"
     with pytest.raises(ValueError, match="invalidgradeimport"):
