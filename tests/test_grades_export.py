@@ -335,3 +335,18 @@ def test_ids_from_the_zip_import_find_the_rows_of_the_lms_files(tmp_path, monkey
     got = canvas_import(out.read_text(), ASSIGNMENTS, STUDENTS)
     assert got["grades"][(1041, 4411)] == "25.00" and canvas.unmatched == ["311"]
     assert canvas.notes[-1] == "late: 1041 (01_forward_pass)"
+
+
+def test_canvas_last_and_first_name_columns():
+    rows = list(csv.reader(io.StringIO((DATA / "canvas-gradebook.csv").read_text())))
+    split = [["LastName", "FirstName"] + rows[0][1:]]
+    for row in rows[1:]:
+        last, _, first = row[0].partition(", ")
+        split.append([last, first] + row[1:])
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\n").writerows(split)
+    filled = ge.fill(out.getvalue().encode(), {"3001": _grade(42)},
+                     {"3001": {"lms": "canvas", "lms_id": "3001", "name": "hoppergrace"}})
+    got = list(csv.reader(io.StringIO(filled.text)))
+    assert got[0] == split[0] and got[5][2] == "3001" and got[5][7] == "42.00"
+    assert [r[7] for r in got[3:]] == ["", "55.00", "42.00", ""]
