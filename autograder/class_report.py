@@ -7,7 +7,8 @@ named mistakes, stored when it was graded).  Nothing is judged again and no stud
 Writes into <course>/reports/:
   class_report.csv   per exercise: max, students, mean, median, score bins, mistakes (name=count)
   mistakes.csv       per exercise and named mistake: how many students made it
-  students.csv       per student: score, max, status, reasons, per-notebook scores
+  students.csv       per student: score, max, status, reasons, flags, late (the notebooks the
+                     LMS download marked late), per-notebook scores
   summary.md         a readable summary
   scores.png         histogram of totals and mean share per exercise (matplotlib, Agg)
 The grader's flags (reports/flags.jsonl, see autograder.grading.flags) are listed per student.
@@ -23,6 +24,7 @@ import nbformat
 from .class_grading import load_manifest
 from .grading.flags import FLAGS_FILE, read_flags
 from .grading.grader import METADATA_KEY
+from .lms import read_students
 from .settings import ASSIGNMENT, db_url
 
 BINS = ("0", "<50%", "50-99%", "100%")   # a share of the points: none, below half, some, all
@@ -122,15 +124,16 @@ def write_report(course, out=None):
         csv.writer(f).writerows([["exercise", "mistake", "students"]] + mistake_rows)
 
     notebooks = sorted({nb for s in students for nb in scores[s]["notebooks"]})
+    late = {s: who.get("late", []) for s, who in read_students(course).items()}
     with open(out / "students.csv", "w", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["student", "score", "max", "status", "reasons", "flags"] + notebooks)
+        w.writerow(["student", "score", "max", "status", "reasons", "flags", "late"] + notebooks)
         for s in students:
             entry = manifest.get(s, {})
             reasons = "; ".join(f"{nb}: {r}" for nb, rs in sorted(entry.get("reasons", {}).items())
                                 for r in rs)
             w.writerow([s, scores[s]["score"], scores[s]["max"], entry.get("status", "unknown"),
-                        reasons, "; ".join(flags.get(s, []))]
+                        reasons, "; ".join(flags.get(s, [])), "; ".join(late.get(s, []))]
                        + [scores[s]["notebooks"].get(nb, 0.0) for nb in notebooks])
 
     totals = [scores[s]["score"] for s in students]

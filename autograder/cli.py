@@ -4,9 +4,10 @@
     maths-of-dl sample-class --course DIR       write the sample class into DIR/submitted/
     maths-of-dl autograde [--course DIR]        nbgrader autograde of every submission
     maths-of-dl feedback  [--course DIR]        feedback HTML without hidden tests
-    maths-of-dl grades    [--course DIR] [--format canvas|moodle [--per-notebook]]
-                                                grades.csv, the grade table, and the CSV the LMS
-                                                imports (grades-canvas.csv, grades-moodle.csv)
+    maths-of-dl grades    [--course DIR] [--into FILE [--roster CSV] [--assignment ID]]
+                                                grades.csv, the grade table, and FILE (Moodle's
+                                                grading worksheet or Canvas's gradebook export)
+                                                filled with the points, as FILE-graded.csv
     maths-of-dl grade-class [--course DIR] [--workers N | --scheduler ADDRESS] [--zip FILE ...]
                                                 import (LMS zip), autograde and feedback on a
                                                 Dask cluster (resumable), grades.csv, reports/
@@ -19,10 +20,11 @@ human look (reasons in reports/students.csv and reports/summary.md); 2 some stud
 graded at all, or the tool failed.  `demo` returns 0 when the sample class (which has broken work
 on purpose) is graded with status 0 or 1.
 
-LMS zip: Canvas, Moodle and Blackboard submission downloads are recognised by their file names
-(autograder/lms.py), as is a plain zip of <student>_<notebook>.ipynb files; each student is
-graded under the LMS's id, or the id `--roster CSV` maps it to; files not imported are listed in
-reports/import.csv.
+LMS zip: Canvas, Moodle and Blackboard submission downloads are recognised by the part of each
+file name the LMS writes (autograder/lms.py), as is a plain zip of <student>_<notebook>.ipynb
+files; each student is graded under the LMS's id, or the id `--roster CSV` maps it to; files not
+imported are listed in reports/import.csv.  Grades go back into the file the LMS exports
+(`grades --into`, autograder/grades_export.py).
 
 Every step runs the real nbgrader command in the course folder (the folder that holds
 nbgrader_config.py and source/).
@@ -98,6 +100,24 @@ def grades(course):
     with open(course / "grade_table.csv", "w", newline="") as f:
         csv.writer(f).writerows([header] + rows)
     return rows
+
+
+def grades_into(course, into, roster=None, assignment=None):
+    """Fill the LMS's exported file (autograder.grades_export): 0 every graded student written,
+    1 some could not be matched (listed), 2 the file could not be read or is no LMS export."""
+    from .grades_export import NotAnLmsFile, fill_file
+    try:
+        filled, out = fill_file(course, into, roster, assignment)
+    except (NotAnLmsFile, OSError, csv.Error) as error:
+        print(f"grades --into {into}: {error}", file=sys.stderr)
+        return 2
+    print(f"wrote {out} ({filled.lms}): points for {len(filled.written)} students")
+    for note in filled.notes:
+        print(f"  {note}")
+    if filled.unmatched:
+        print(f"  not in the file, not written ({len(filled.unmatched)}): "
+              f"{', '.join(filled.unmatched)}; add them with --roster CSV (lms_id,student_id)")
+    return 1 if filled.unmatched else 0
 
 
 def import_zip(course, zips, roster=None):
@@ -178,11 +198,13 @@ def build_parser():
                         help="grade-class: an LMS zip download (Canvas, Moodle, Blackboard) to "
                              "import first (repeatable)")
     parser.add_argument("--roster", metavar="CSV",
-                        help="grade-class: map LMS ids to student ids (columns lms_id,student_id)")
-    parser.add_argument("--format", choices=("canvas", "moodle"),
-                        help="grades: also write the CSV this LMS imports (grades-FORMAT.csv)")
-    parser.add_argument("--per-notebook", action="store_true",
-                        help="grades --format: one column per notebook besides the total")
+                        help="grade-class, grades --into: map LMS ids (Canvas user ids, Moodle "
+                             "participant numbers) to student ids (columns lms_id,student_id)")
+    parser.add_argument("--into", metavar="FILE",
+                        help="grades: fill the file the LMS exported (Moodle's grading worksheet, "
+                             "Canvas's gradebook export) with the points, into FILE-graded.csv")
+    parser.add_argument("--assignment", metavar="ID",
+                        help="grades --into: the Canvas assignment (its id or title) to fill")
     parser.add_argument("--notebook-timeout", type=float, default=None,
                         help="grade-class: wall-clock seconds one notebook may take "
                              "(default: max(120, 4 x cell timeout))")
@@ -223,13 +245,9 @@ def main(argv=None):
         from .class_report import write_report
         print(write_report(course))
         return 0
-    if args.command == "grades" and args.format:
-        from .lms import export_grades
+    if args.command == "grades" and args.into:
         grades(course)
-        target = course / f"grades-{args.format}.csv"
-        target.write_text(export_grades(course, args.format, args.per_notebook))
-        print(f"wrote {target}")
-        return 0
+        return grades_into(course, args.into, args.roster, args.assignment)
     if args.command == "demo":
         return demo(course, n=args.students, workers=args.workers)
     if args.command == "sample-class":

@@ -1,28 +1,34 @@
-"""LMS downloads in, grades out: Canvas, Moodle and Blackboard, recognised without options.
+"""LMS downloads in: Canvas, Moodle and Blackboard, recognised by what the LMS itself writes.
 
-A submission download is a zip of students' files, named by the LMS:
+A submission download is a zip of students' files, named by the LMS.  Each name has a part the
+LMS writes and a part the student chose (their file's name), and only the first is trusted:
 
-    Canvas      <login>_<user id>_<submission id>_<file>           (`<login>_LATE_...` when late;
+    Canvas      <login>_[late_]<user id>_<file id>_<file>           (flat; the ids are numbers;
                 a re-upload is renamed `<file>-1.ipynb`, `-2`...: the highest wins)
-    Moodle      <Full Name>_<participant id>_assignsubmission_file_/<file>   (a folder each)
+    Moodle      <Full Name>_<participant id>_assignsubmission_file_/<file>   (a folder each),
+                or, with "download submissions in folders" off,
+                <Full Name>_<participant id>_assignsubmission_file_<file>
     Blackboard  <assignment>_<user name>_attempt_<YYYY-MM-DD-HH-MM-SS>_<file> (latest attempt wins)
     plain       <student>_<notebook>.ipynb, in any folder (a class zipped by hand)
 
-`recognise(name)` reads one member's name into a `Submission` (which LMS, the student's id there,
-their name when the LMS gives it, which notebook, and how recent); the notebook is the release
-notebook the file's name is (any case, with an LMS re-upload suffix).  `import_downloads` copies
-every recognised notebook to `submitted/<student>/maths_of_dl/`, under the LMS's id or the id a
-roster CSV (columns `lms_id,student_id`) maps it to, keeps the latest upload of each notebook,
-lists every other file with the reason in `reports/import.csv`, and keeps who is who in
-`.grading/students.json` for the grades export.
+Which LMS wrote an archive is decided once per archive, by the parts the LMS writes (the one
+that explains most of its files; a student's file name can imitate another LMS's but cannot
+undo its own LMS's prefix), and each file is then read as that LMS names it, the LMS's part
+matched from the start of the name, so nothing a student names moves a file to another student.
+The notebook is the release notebook the file's name is (any case, with an LMS re-upload suffix).
 
-`export_grades(course, "canvas" | "moodle")` writes the CSV each LMS imports, keyed by the same ids:
-Canvas's gradebook columns (Student, ID, SIS User ID, SIS Login ID, Section, then the assignment),
-Moodle's grading worksheet (Identifier "Participant <id>", Full name, Grade, Maximum Grade), with
-the total and, if asked, one column per notebook.
+`import_downloads` copies every recognised notebook to `submitted/<student>/maths_of_dl/`, under
+the LMS's id or the id a roster CSV (columns `lms_id,student_id`) maps it to, keeps the latest
+upload of each notebook, and lists every other file with the reason in `reports/import.csv`;
+nothing in one file stops the import.  A student id is a safe name (SAFE_ID: letters, digits,
+`. _ - @`, starting with a letter or digit, at most 64 characters); a file bigger than
+MAX_MEMBER_BYTES, or past MAX_TOTAL_BYTES for the whole import, is not read.  Zip names are
+decoded as the LMS wrote them: UTF-8 when the zip says so, and also when it does not but the
+bytes are UTF-8 (as LMSs write them), else code page 437 (the zip standard's default).
+Who is who (LMS, LMS id, name, which notebooks came late) is kept in `.grading/students.json`
+for the grades (autograder.grades_export) and the class report.
 """
 import csv
-import io
 import json
 import re
 import zipfile
@@ -31,13 +37,19 @@ from pathlib import Path, PurePosixPath
 
 from .settings import ASSIGNMENT
 
-CANVAS = re.compile(r"^(?P<login>[^_/]+)_(?P<late>LATE_)?(?P<user>\d+)_(?P<submission>\d+)_"
-                    r"(?P<file>[^/]+)$")
-MOODLE = re.compile(r"^(?P<name>[^/]+)_(?P<user>\d+)_assignsubmission_file_/(?P<file>[^/]+)$")
-BLACKBOARD = re.compile(r"^(?P<assignment>.+)_(?P<user>[^_/]+)_attempt_"
-                        r"(?P<when>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)_(?P<file>[^/]+)$")
-REUPLOAD = re.compile(r"^(?P<stem>.+?)(?:-(?P<n>\d+))?\.ipynb$", re.IGNORECASE)
-FORMATS = ("canvas", "moodle")
+CANVAS = re.compile(r"^(?:(?P<login>[^/]*?)_)??(?:(?P<late>[Ll][Aa][Tt][Ee])_)?(?P<user>\d+)_"
+                    r"(?P<submission>\d+)_(?P<file>[^/]+)$")
+MOODLE = re.compile(r"^(?P<name>[^_/]*)_(?P<user>\d+)_assignsubmission_(?P<plugin>[a-z]+)_"
+                    r"(?P<rest>.+)$")
+BLACKBOARD = re.compile(r"^(?P<prefix>[^/]+?)_attempt_(?P<when>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)"
+                        r"(?:_(?P<file>[^/]+)|\.txt)$")
+REUPLOAD = re.compile(r"(?P<stem>.+?)(?:-(?P<n>\d+))?\.ipynb", re.IGNORECASE)
+SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")      # the whole id (fullmatch)
+LMSS = ("moodle", "canvas", "blackboard")
+MAX_MEMBER_BYTES = 20 * 2**20     # a notebook with its figures is a few MB
+MAX_TOTAL_BYTES = 1024 * 2**20    # what one import may write into submitted/
+MAX_MEMBERS = 100_000
+UTF8_FLAG = 0x800
 
 
 @dataclass(frozen=True)
@@ -46,13 +58,28 @@ class Submission:
     user: str            # the student's id in the LMS
     name: str            # their full name where the LMS gives it, else the login or user name
     notebook: str        # the release notebook's name, without .ipynb
-    order: tuple         # larger is more recent
+    order: tuple         # larger is more recent (compared within one archive only)
     late: bool = False
+
+
+def member_name(info):
+    """A zip member's name as its LMS wrote it: UTF-8 when flagged; unflagged names that are
+    valid UTF-8 are UTF-8 too (Moodle and Canvas write UTF-8 without the flag), else cp437."""
+    if info.flag_bits & UTF8_FLAG:
+        return info.filename
+    try:
+        raw = info.filename.encode("cp437")
+    except UnicodeEncodeError:          # already decoded some other way
+        return info.filename
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return info.filename
 
 
 def _notebook(filename, notebooks):
     """(notebook, re-upload number) of a file named as a release notebook, or None."""
-    match = REUPLOAD.match(filename)
+    match = REUPLOAD.fullmatch(filename)
     if not match:
         return None
     wanted = {n.lower(): n for n in notebooks}
@@ -62,39 +89,97 @@ def _notebook(filename, notebooks):
     return wanted[stem], int(match["n"] or 0)
 
 
-def recognise(member, notebooks):
-    """The Submission a zip member's name stands for, or (None, reason)."""
-    name = PurePosixPath(member)
-    tail = "/".join(name.parts[-2:]) if len(name.parts) >= 2 else name.name
-    for lms, pattern, text in (("moodle", MOODLE, tail), ("blackboard", BLACKBOARD, name.name),
-                               ("canvas", CANVAS, name.name)):
-        match = pattern.match(text)
+def _parts(lms, member):
+    """(user, name, file, order, late) read from the part of `member` that `lms` writes, or None
+    when `lms` did not write this name."""
+    path = PurePosixPath(member)
+    if lms == "moodle":
+        match = MOODLE.fullmatch(member)
         if not match:
-            continue
-        found = _notebook(match["file"], notebooks)
-        if found is None:
-            return None, f"{lms}: {match['file']!r} is not one of the notebooks"
-        notebook, upload = found
-        if lms == "canvas":
-            return Submission(lms, match["user"], match["login"], notebook,
-                              (int(match["submission"]), upload), bool(match["late"])), None
-        if lms == "moodle":
-            return Submission(lms, match["user"], match["name"], notebook, (upload,)), None
-        return Submission(lms, match["user"], match["user"], notebook,
-                          (match["when"], upload)), None
-    for notebook in notebooks:      # <student>_<notebook>.ipynb, as a plain zip of a class
-        found = _notebook(name.name[-len(notebook) - 6:], notebooks) \
-            if name.name.lower().endswith(f"_{notebook.lower()}.ipynb") else None
-        if found:
-            student = name.name[:-len(notebook) - 7]
-            return Submission("plain", student, student, found[0], (found[1],)), None
-    return None, "not named as a Canvas, Moodle or Blackboard download, nor <student>_<notebook>"
+            return None
+        rest = match["rest"]
+        if match["plugin"] != "file":
+            return match["user"], match["name"], None, (), False
+        file = rest.rsplit("/", 1)[-1] if rest.startswith("/") else rest
+        if "/" in rest and not rest.startswith("/"):
+            return None
+        return match["user"], match["name"], file, (-rest.count("/"),), False
+    if len(path.parts) != 1:          # Canvas and Blackboard write flat archives
+        return None
+    if lms == "canvas":
+        match = CANVAS.fullmatch(member)
+        if not match:
+            return None
+        return (match["user"], match["login"] or match["user"], match["file"],
+                (int(match["submission"]),), bool(match["late"]))
+    match = BLACKBOARD.fullmatch(member)
+    if not match or "_" not in match["prefix"]:
+        return None
+    user = match["prefix"].rsplit("_", 1)[1]
+    return user, user, match["file"], (match["when"],), False
+
+
+def detect(members):
+    """The LMS whose own naming explains most of an archive's files, or "plain"."""
+    counts = {lms: sum(_parts(lms, m) is not None for m in members) for lms in LMSS}
+    best = max(LMSS, key=lambda lms: counts[lms])    # ties: the order of LMSS
+    return best if counts[best] else "plain"
+
+
+def _unwrap(names):
+    """(LMS, names as the LMS wrote them): an LMS download re-zipped inside one folder is read
+    without that folder (the same for every file, so no student chose it)."""
+    lms = detect(names)
+    tops = {PurePosixPath(n).parts[0] for n in names if len(PurePosixPath(n).parts) > 1}
+    if lms == "plain" and len(tops) == 1 and all(len(PurePosixPath(n).parts) > 1 for n in names):
+        inner = [n.split("/", 1)[1] for n in names]
+        if detect(inner) != "plain":
+            return detect(inner), inner
+    return lms, names
+
+
+def recognise(member, notebooks, lms=None):
+    """The Submission a zip member's name stands for, or (None, reason).  `lms`: the archive's
+    LMS (`detect`); without it, the member is read alone."""
+    if lms is None:
+        lms, (member,) = _unwrap([member])
+    if lms == "plain":
+        name = PurePosixPath(member).name
+        for notebook in notebooks:     # <student>_<notebook>.ipynb, as a plain zip of a class
+            suffix = f"_{notebook.lower()}.ipynb"
+            if name.lower().endswith(suffix) and len(name) > len(suffix):
+                student = name[:-len(suffix)]
+                return Submission("plain", student, student, notebook, (0,)), None
+        return None, ("not named as a Canvas, Moodle or Blackboard download, nor "
+                      "<student>_<notebook>.ipynb")
+    parts = _parts(lms, member)
+    if parts is None:
+        return None, f"not named as {lms.capitalize()} names its files (the rest of the zip is)"
+    user, name, file, order, late = parts
+    found = _notebook(file, notebooks) if file else None
+    if found is None:
+        return None, f"{lms}: {file or member!r} is not one of the notebooks"
+    notebook, upload = found
+    return Submission(lms, user, name, notebook, order + (upload,), late), None
 
 
 def read_roster(path):
     """{LMS id: student id} from a CSV with columns lms_id and student_id."""
-    with open(path, newline="") as f:
+    with open(path, newline="", encoding="utf-8-sig") as f:
         return {row["lms_id"].strip(): row["student_id"].strip() for row in csv.DictReader(f)}
+
+
+def _read(z, info, budget):
+    """The member's bytes, or (None, reason) when it is larger than a limit allows."""
+    with z.open(info) as f:           # the declared size can lie: read no more than allowed
+        data = f.read(MAX_MEMBER_BYTES + 1) if info.file_size <= MAX_MEMBER_BYTES else b""
+    size = max(info.file_size, len(data))
+    if size > MAX_MEMBER_BYTES:
+        return None, (f"not read: it expands to more than the {MAX_MEMBER_BYTES // 2**20} MB "
+                      "a notebook may have")
+    if size > budget:
+        return None, f"not read: the import's limit of {MAX_TOTAL_BYTES // 2**20} MB is reached"
+    return data, None
 
 
 def import_downloads(course, zips, roster=None):
@@ -102,44 +187,85 @@ def import_downloads(course, zips, roster=None):
     {(student, notebook): member}, others [(member, reason)])."""
     course = Path(course)
     notebooks = [p.stem for p in sorted((course / "release" / ASSIGNMENT).glob("*.ipynb"))]
-    ids = read_roster(roster) if roster else None
-    latest, others, people = {}, [], {}
-    for archive in zips:
-        with zipfile.ZipFile(archive) as z:
-            for member in z.namelist():
-                if member.endswith("/"):
-                    continue
-                submission, reason = recognise(member, notebooks)
-                if submission is None:
-                    others.append((f"{Path(archive).name}:{member}", reason))
-                    continue
-                student = submission.user if ids is None else ids.get(submission.user)
-                if student is None:
-                    others.append((f"{Path(archive).name}:{member}",
-                                   f"{submission.lms} id {submission.user} is not in the roster"))
-                    continue
-                key = (student, submission.notebook)
-                if key in latest and latest[key][0].order >= submission.order:
-                    others.append((f"{Path(archive).name}:{member}", "an older upload"))
-                    continue
-                if key in latest:
-                    others.append((latest[key][1], "an older upload"))
-                latest[key] = (submission, f"{Path(archive).name}:{member}",
-                               z.read(member))
-                people[student] = {"lms": submission.lms, "lms_id": submission.user,
-                                   "name": submission.name}
+    run = _Import(notebooks, read_roster(roster) if roster else None)
+    for index, archive in enumerate(zips):
+        run.archive(index, archive)
     imported = {}
-    for (student, notebook), (submission, where, data) in sorted(latest.items()):
+    for (student, notebook), (submission, where, data, _) in sorted(run.latest.items()):
         folder = course / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{notebook}.ipynb").write_bytes(data)
         imported[(student, notebook)] = where
-    _write_import_report(course, imported, others)
+        if submission.late:
+            run.people[student].setdefault("late", []).append(notebook)
+    _write_import_report(course, imported, run.others)
     store = course / ".grading" / "students.json"
     store.parent.mkdir(parents=True, exist_ok=True)
     known = json.loads(store.read_text()) if store.exists() else {}
-    store.write_text(json.dumps(dict(known, **people), indent=1, sort_keys=True))
-    return imported, others
+    store.write_text(json.dumps(dict(known, **run.people), indent=1, sort_keys=True))
+    return imported, run.others
+
+
+class _Import:
+    """One import: the latest upload of each (student, notebook), the files not imported with
+    their reasons, who is who, and the bytes the import may still read."""
+
+    def __init__(self, notebooks, ids):
+        self.notebooks, self.ids = notebooks, ids
+        self.latest, self.others, self.people = {}, [], {}
+        self.budget = MAX_TOTAL_BYTES
+
+    def archive(self, index, archive):
+        label = Path(archive).name
+        try:
+            with zipfile.ZipFile(archive) as z:
+                infos = [i for i in z.infolist() if not i.is_dir()]
+                if len(infos) > MAX_MEMBERS:
+                    self.others.append((label, f"not read: {len(infos)} files, more than "
+                                               f"{MAX_MEMBERS}"))
+                    return
+                names = [member_name(i) for i in infos]
+                lms, inner = _unwrap(names)
+                for info, name, member in zip(infos, names, inner):
+                    where = f"{label}:{name}"
+                    try:
+                        self.member(z, info, member, lms, where, index)
+                    except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError,
+                            NotImplementedError, OSError, EOFError, ValueError) as error:
+                        self.others.append((where, f"not read: {error}"))
+        except (zipfile.BadZipFile, OSError) as error:
+            self.others.append((label, f"not read: not a zip file ({error})"))
+
+    def member(self, z, info, member, lms, where, index):
+        """Read one member into `latest`, or its reason into `others`."""
+        submission, reason = recognise(member, self.notebooks, lms)
+        if submission is None:
+            return self.others.append((where, reason))
+        student = submission.user if self.ids is None else self.ids.get(submission.user)
+        if student is None:
+            return self.others.append(
+                (where, f"{submission.lms} id {submission.user} is not in the roster"))
+        if not SAFE_ID.fullmatch(student):
+            return self.others.append((where, f"the student id {student!r} is not a safe name "
+                                              "(letters, digits, . _ - @, starting with a "
+                                              "letter or digit)"))
+        key, order = (student, submission.notebook), (index,) + submission.order
+        if key in self.latest and self.latest[key][3] >= order:
+            return self.others.append((where, "an older upload"))
+        data, reason = _read(z, info, self.budget)
+        if data is None:
+            return self.others.append((where, reason))
+        if key in self.latest:
+            self.others.append((self.latest[key][1], "an older upload"))
+        self.latest[key] = (submission, where, data, order)
+        self.people[student] = {"lms": submission.lms, "lms_id": submission.user,
+                                "name": submission.name}
+        self.budget -= len(data)
+
+
+def _cell(text):
+    """A CSV cell a spreadsheet shows as text (never runs it as a formula)."""
+    return f"'{text}" if text[:1] in ("=", "+", "@", "\t", "\r") else text
 
 
 def _write_import_report(course, imported, others):
@@ -149,47 +275,12 @@ def _write_import_report(course, imported, others):
         w = csv.writer(f)
         w.writerow(["file", "student", "notebook", "status"])
         for (student, notebook), where in sorted(imported.items()):
-            w.writerow([where, student, notebook, "imported"])
+            w.writerow([_cell(where), student, notebook, "imported"])
         for where, reason in sorted(others):
-            w.writerow([where, "", "", f"not imported: {reason}"])
+            w.writerow([_cell(where), "", "", f"not imported: {_cell(reason)}"])
 
 
-def export_grades(course, fmt, per_notebook=False, assignment_title="Maths of Deep Learning"):
-    """The CSV text the LMS `fmt` imports: every graded student's total (and notebooks)."""
-    from nbgrader.api import Gradebook
-
-    from .settings import db_url
-    if fmt not in FORMATS:
-        raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
-    course = Path(course)
-    store = course / ".grading" / "students.json"
-    people = json.loads(store.read_text()) if store.exists() else {}
-    rows = []
-    with Gradebook(db_url(course)) as gb:
-        notebooks = [nb.name for nb in gb.find_assignment(ASSIGNMENT).notebooks]
-        for sub in gb.assignment_submissions(ASSIGNMENT):
-            per = {nb.name: nb.score for nb in sub.notebooks}
-            rows.append((sub.student_id, people.get(sub.student_id, {}), sub.score,
-                         sub.max_score, [per.get(n, 0.0) for n in notebooks]))
-    out = io.StringIO()
-    w = csv.writer(out)
-    extra = [f"{assignment_title}: {n}" for n in notebooks] if per_notebook else []
-    if fmt == "canvas":
-        w.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section",
-                    assignment_title] + extra)
-        w.writerow(["Points Possible", "", "", "", "", rows[0][3] if rows else ""]
-                   + (["" for _ in extra]))
-        for student, who, score, _, per in sorted(rows):
-            w.writerow([who.get("name", student), who.get("lms_id", student), "", "", "",
-                        _points(score)] + ([_points(p) for p in per] if per_notebook else []))
-    else:
-        w.writerow(["Identifier", "Full name", "Grade", "Maximum Grade"] + extra)
-        for student, who, score, maximum, per in sorted(rows):
-            w.writerow([f"Participant {who.get('lms_id', student)}", who.get("name", student),
-                        _points(score), _points(maximum)]
-                       + ([_points(p) for p in per] if per_notebook else []))
-    return out.getvalue()
-
-
-def _points(value):
-    return f"{float(value or 0):.2f}"
+def read_students(course):
+    """Who is who, as the imports recorded it: {student: {"lms", "lms_id", "name", "late"}}."""
+    store = Path(course) / ".grading" / "students.json"
+    return json.loads(store.read_text()) if store.exists() else {}

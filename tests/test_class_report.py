@@ -2,6 +2,7 @@
 carrying the grader's judgement in `metadata["maths_of_dl"]["grading"]`, the grading manifest and
 the flags file.  Every expected figure is computed here from the class below."""
 import csv
+import json
 import os
 import sys
 from pathlib import Path
@@ -34,6 +35,7 @@ MANIFEST = {"ada": {"status": "ok", "reasons": {}},
             "bob": {"status": "review", "reasons": {NOTEBOOK: ["F2b_answer: cell timed out"]}},
             "dee": {"status": "ok", "reasons": {}}}     # cy: not in the manifest
 FLAGGED = {"dee": "tamper:numpy-patch"}
+LATE = {"bob": {"lms": "canvas", "lms_id": "1041", "name": "bob", "late": [NOTEBOOK]}}
 
 
 def middle(values):
@@ -85,6 +87,7 @@ def _build(tmp_path):
     (folder / f"{NOTEBOOK}.ipynb").write_text("{ not a notebook")
     nbformat.write(new_notebook(), folder / "02_activations.ipynb")
     save_manifest(tmp_path, MANIFEST)
+    (tmp_path / ".grading" / "students.json").write_text(json.dumps(LATE))   # the zip import's
     for student, reason in FLAGGED.items():
         update_flags(tmp_path / FLAGS_FILE, {
             "format": FORMAT, "student": student, "assignment": ASSIGNMENT, "notebook": NOTEBOOK,
@@ -160,7 +163,8 @@ def test_students_report(course):
         assert rows[student]["status"] == MANIFEST.get(student, {}).get("status", "unknown")
     assert rows["bob"]["reasons"] == f"{NOTEBOOK}: F2b_answer: cell timed out"
     assert rows["dee"]["flags"] == f"{NOTEBOOK}: tamper:numpy-patch"
-    assert rows["ada"]["reasons"] == rows["ada"]["flags"] == ""
+    assert rows["ada"]["reasons"] == rows["ada"]["flags"] == rows["ada"]["late"] == ""
+    assert rows["bob"]["late"] == NOTEBOOK                   # the LMS marked it late
 
 
 def test_summary_and_plot(course):

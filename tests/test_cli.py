@@ -22,7 +22,7 @@ def test_defaults():
                           "scheduler": None, "zip": [],
                           "notebook_timeout": None, "memory_mb": 4096, "force": False,
                           "student": None, "students": 30, "quiet": False, "roster": None,
-                          "format": None, "per_notebook": False, "unsandboxed": False}
+                          "into": None, "assignment": None, "unsandboxed": False}
 
 
 def test_every_option_is_read():
@@ -30,12 +30,12 @@ def test_every_option_is_read():
         "grade-class", "--course", "/srv/course", "--workers", "3", "--scheduler",
         "tcp://10.0.0.5:8786", "--zip", "a.zip", "--zip",
         "b.zip", "--notebook-timeout", "90.5", "--memory-mb", "2048", "--force", "--student", "ada",
-        "--student", "bob", "--students", "12", "--quiet", "--roster", "r.csv", "--format",
-        "moodle", "--per-notebook", "--unsandboxed"])
+        "--student", "bob", "--students", "12", "--quiet", "--roster", "r.csv", "--into",
+        "sheet.csv", "--assignment", "4411", "--unsandboxed"])
     assert vars(args) == {"command": "grade-class", "course": "/srv/course", "workers": 3,
                           "scheduler": "tcp://10.0.0.5:8786", "zip": ["a.zip", "b.zip"], "notebook_timeout": 90.5, "memory_mb": 2048,
                           "force": True, "student": ["ada", "bob"], "students": 12, "quiet": True,
-                          "roster": "r.csv", "format": "moodle", "per_notebook": True,
+                          "roster": "r.csv", "into": "sheet.csv", "assignment": "4411",
                           "unsandboxed": True}
 
 
