@@ -206,7 +206,8 @@ def _step_slips(kind):
     k = ("w", "b").index(kind)
     words = ("one learning-rate step eta * dw", "one learning-rate step eta * db")[k]
     return Slips(shifts=(Shift(f"step_{kind}", words,
-                               lambda: ETA * np.asarray(gd.mse_gradients(X, y, W0, B0)[k])),))
+                               lambda: ETA * np.asarray(gd.mse_gradients(X, y, W0, B0)[k]),
+                               sign=-1),))
 
 
 def _step_mistakes(kind):

@@ -26,10 +26,13 @@ class Mistake:
 class Shift:
     """A quantity of the exercise an answer may be off by exactly (see `autograder.slips`):
     `key` names it in records, `words` in feedback ("the bias b"); `value()` computes it with
-    the reference code (an array that broadcasts to the answer)."""
+    the reference code (an array that broadcasts to the answer); `sign` is +1 when the answer
+    adds it (z = Xw + b), -1 when it subtracts it (w - eta dw).  Off by it one way, it was left
+    out; the other way, it was counted twice."""
     key: str
     words: str
     value: Callable
+    sign: int = 1
 
 
 @dataclass(frozen=True)

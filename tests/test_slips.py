@@ -135,9 +135,9 @@ def test_shifted_and_steps():
     shifts = (("bias", "the bias b", bias),)
     slip = explain(V + bias, V, CODE, Quantities(shifts=shifts))
     assert slip.name == "slip:shifted_bias"
-    assert slip.sentence == ("This is too large by exactly the bias b: is the bias b added once "
-                             "too often?")
-    assert name(V - bias, V, shifts=shifts) == "slip:shifted_bias"
+    assert slip.sentence == "This is off by exactly the bias b: is the bias b counted twice?"
+    slip = explain(V - bias, V, CODE, Quantities(shifts=shifts))
+    assert slip.name == "slip:shifted_bias" and slip.sentence.endswith("is the bias b left out?")
     assert name(V + 2 * bias, V, shifts=shifts) is None
     assert name(V + bias * [[1], [1], [1.1]], V, shifts=shifts) is None
     assert name(V + 0 * bias, V, shifts=(("bias", "b", 0 * bias),)) is None   # right: b = 0
@@ -218,7 +218,10 @@ def test_shifted_by_the_bias_and_by_the_step():
     assert item_of(verdict_of("F1b", z_1b=ref - b), "z_1b").mistake == "no_bias"   # listed
     dw, db = C.gd.mse_gradients(*C.BATCH1, C.W0, C.B0)
     w1 = exercise("G1").item("w_step1").expected
-    check_slip("G1", "w_step1", w1 - C.ETA * dw, "slip:shifted_step_w")
+    judged = check_slip("G1", "w_step1", w1 - C.ETA * dw, "slip:shifted_step_w")
+    assert judged.message.endswith("is one learning-rate step eta * dw counted twice?")
+    judged = check_slip("G1", "w_step1", C.W0, "slip:shifted_step_w")   # no step taken
+    assert judged.message.endswith("is one learning-rate step eta * dw left out?")
     b1 = exercise("G1").item("b_step1").expected
     # from b0 = 0 the step is b1 itself: a second step is also twice b1, ambiguous, unnamed
     assert b1 == pytest.approx(-C.ETA * db)

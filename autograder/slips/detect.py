@@ -8,7 +8,9 @@ done to get them:
                 non-square one answered with the shape reversed
     scaled      c r for c in 2, 1/2, -1, and N, 1/N, 2/N, N/2 when the item declares N, the
                 number of observations a mean is taken over
-    shifted     r + q and r - q for each quantity q the item declares (a bias, a step eta dw)
+    shifted     r - c and r + c for each quantity the item declares, c its contribution to the
+                answer (the bias b of Xw + b, the step -eta dw of w - eta dw): left out, or
+                counted twice
     steps       the answer after one step fewer or one more of the item's iteration
 An answer a is explained by a candidate c when |a - c| <= atol + rtol |c| in every entry (the
 item's own tolerance, `Tolerance.close`).  A slip is named only when
@@ -43,8 +45,8 @@ class Slip:
 @dataclass(frozen=True)
 class Quantities:
     """What an item's slips are computed from, evaluated for one answer (or one test input):
-    `observations` N or None; `shifts` ((key, words, value), ...); `steps` {-1: the answer one
-    step early, +1: one step late}."""
+    `observations` N or None; `shifts` ((key, words, contribution), ...), each quantity as it
+    enters the answer (signed); `steps` ((-1, the answer one step early), (+1, one step late))."""
     observations: int | None = None
     shifts: tuple = ()
     steps: tuple = ()   # ((delta, value), ...)
@@ -130,13 +132,14 @@ def _scaled(want, n, per_case):
 
 
 def _shifted(want, shifts):
+    """r - c (the quantity left out) and r + c (counted twice), c the quantity's contribution
+    to the answer as declared (-eta dw for a step w - eta dw)."""
     out = []
-    for key, words, value in shifts:
-        for sign, what, question in ((1, "too large", f"is {words} added once too often"),
-                                     (-1, "too small", f"is {words} left out")):
+    for key, words, contribution in shifts:
+        for sign, question in ((-1, f"is {words} left out"), (1, f"is {words} counted twice")):
             out.append(_Candidate(f"slip:shifted_{key}", f"shifted {key} {sign}",
-                                  want + sign * np.asarray(value, dtype=float),
-                                  f"This is {what} by exactly {words}", question))
+                                  want + sign * np.asarray(contribution, dtype=float),
+                                  f"This is off by exactly {words}", question))
     return out
 
 

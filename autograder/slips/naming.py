@@ -58,6 +58,17 @@ def name_slips(exercise, answers, verdicts, include_hidden=True):
     return tuple(verdicts)
 
 
+def prepare(exercise):
+    """Compute the slip quantities of every item now (grading does it before any kernel runs,
+    with the references: see `grading.grader.load_references`)."""
+    for item in exercise.items:
+        if item.kind.name in VALUES:
+            _value_quantities(item)
+        elif item.kind.name == "function":
+            for k in range(len(item.cases)):
+                _case_quantities(item, k)
+
+
 def _array(record):
     return isinstance(record, dict) and record.get("type") == "array"
 
@@ -98,7 +109,7 @@ def _value_quantities(item):
     declared = item.slips
     return Quantities(
         observations=int(declared.observations()) if declared.observations else None,
-        shifts=tuple((s.key, s.words, np.asarray(s.value(), dtype=float))
+        shifts=tuple((s.key, s.words, s.sign * np.asarray(s.value(), dtype=float))
                      for s in declared.shifts),
         steps=tuple((d, np.asarray(declared.steps(d), dtype=float)) for d in (-1, 1))
         if declared.steps else ())
