@@ -449,10 +449,19 @@ def _backprop_case(label, seed, n, hidden=True):
                 lambda: bp.backprop_gradients(*data()), hidden=hidden)
 
 
+def _without_sigmoid_derivative(X, y, W1, w2):
+    """backprop_gradients with delta1 = delta2 w2^T: the sigmoid's derivative a1 (1 - a1) left out
+    (dL/dw2 is unchanged)."""
+    X, w2 = np.asarray(X, float), gd.column(w2)
+    a1 = act.sigmoid(X @ np.asarray(W1, float))
+    yhat = np.exp(a1 @ w2)
+    delta2 = 2.0 * (yhat - gd.column(y)) * yhat
+    return X.T @ (delta2 @ w2.T) / X.shape[0], bp.backprop_gradients(X, y, W1, w2)[1]
+
+
 def _backprop_mistakes():
     return (Mistake("missing_sigmoid_derivative", "a backward pass without the sigmoid's derivative "
-                    "a1 (1 - a1) in delta1", lambda X, y, W1, w2: bp.backprop_gradients(
-                        X, y, W1, w2, sigmoid_derivative=False)),
+                    "a1 (1 - a1) in delta1", _without_sigmoid_derivative),
             Mistake("sum_not_mean", "the summed gradient instead of the mean (a factor N)",
                     lambda X, y, W1, w2: tuple(g * X.shape[0] for g in bp.backprop_gradients(X, y, W1, w2))),
             Mistake("missing_factor_2", "the gradient without the factor 2 of the squared error",

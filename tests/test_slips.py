@@ -312,8 +312,7 @@ def test_function_scaled_named_once():
 
 
 def test_function_known_mistakes_named_like_values():
-    judged = function_verdict("B4", lambda c, a, k: bp.backprop_gradients(
-        *a, sigmoid_derivative=False))
+    judged = function_verdict("B4", lambda c, a, k: C._without_sigmoid_derivative(*a))
     assert judged.mistake == "missing_sigmoid_derivative" and judged.score == 0
     judged = function_verdict("N4", lambda c, a, k: C._forward_without_biases(*a))
     assert judged.mistake == "no_bias" and judged.score == 0

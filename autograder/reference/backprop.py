@@ -59,15 +59,14 @@ def loss(X, y, W1, w2):
     return float(np.mean((network_output(X, W1, w2) - column(y)) ** 2))
 
 
-def backprop_gradients(X, y, W1, w2, sigmoid_derivative=True):
-    """(dL/dW1, dL/dw2) of the mean squared error, shapes 3x2 and 2x1, by backpropagation.
-    With `sigmoid_derivative=False`, the known mistake: delta1 = delta2 w2^T, without a1 (1 - a1)."""
+def backprop_gradients(X, y, W1, w2):
+    """(dL/dW1, dL/dw2) of the mean squared error, shapes 3x2 and 2x1, by backpropagation."""
     X, W1, w2 = np.asarray(X, float), np.asarray(W1, float), column(w2)
     n = X.shape[0]
     a1 = sigmoid(X @ W1)
     yhat = np.exp(a1 @ w2)
     delta2 = 2.0 * (yhat - column(y)) * yhat
-    delta1 = (delta2 @ w2.T) * (a1 * (1.0 - a1) if sigmoid_derivative else 1.0)
+    delta1 = (delta2 @ w2.T) * a1 * (1.0 - a1)
     return X.T @ delta1 / n, a1.T @ delta2 / n
 
 
