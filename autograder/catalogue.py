@@ -460,8 +460,9 @@ def _without_sigmoid_derivative(X, y, W1, w2):
 
 
 def _backprop_mistakes():
-    return (Mistake("missing_sigmoid_derivative", "a backward pass without the sigmoid's derivative "
-                    "a1 (1 - a1) in delta1", _without_sigmoid_derivative),
+    return (Mistake("missing_sigmoid_derivative",
+                    "a backward pass without the sigmoid's derivative a1 (1 - a1) in delta1",
+                    _without_sigmoid_derivative),
             Mistake("sum_not_mean", "the summed gradient instead of the mean (a factor N)",
                     lambda X, y, W1, w2: tuple(g * X.shape[0] for g in bp.backprop_gradients(X, y, W1, w2))),
             Mistake("missing_factor_2", "the gradient without the factor 2 of the squared error",

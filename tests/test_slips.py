@@ -5,8 +5,11 @@ degenerate cases; then through `judging.judge` as grading runs them, on the cata
 (values, parameter pairs, two items exchanged, functions); then the self-check (which names no
 generic slip); then one slip end to end under real `nbgrader autograde`.  Every wrong answer here
 is built from the reference code."""
+import os
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import nbformat
 import numpy as np
@@ -378,15 +381,11 @@ def test_the_self_check_names_no_generic_slip(capsys):
 @pytest.mark.slow
 def test_a_swapped_pair_is_named_in_the_autograded_notebook(tmp_path):
     """Real nbgrader: N2 answered with C and D swapped, N4 returning (output, hidden)."""
-    import shutil
-    from pathlib import Path
     repo = Path(__file__).resolve().parent.parent
     course = tmp_path / "course"
     shutil.copytree(repo / "source" / ASSIGNMENT, course / "source" / ASSIGNMENT)
     shutil.copy(repo / "nbgrader_config.py", course)
-    env_bin = Path(sys.executable).parent
-    import os
-    env = dict(os.environ, PATH=f"{env_bin}{os.pathsep}{os.environ['PATH']}",
+    env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
                PYTHONWARNINGS="ignore")
     subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT,
                     "--force"], cwd=course, env=env, check=True, capture_output=True)

@@ -65,7 +65,7 @@ def _entry(index):
     return "[" + ", ".join(str(int(i)) for i in index) + "]"
 
 
-def _swaps(got, want, wrong):
+def _swaps(want, wrong):
     """Candidates exchanging the two entries (of a vector), rows or columns the answer gets
     wrong."""
     out = []
@@ -182,7 +182,7 @@ def candidates(got, want, tolerance, quantities, per_case=False):
     wrong = ~tolerance.close(aligned, want)
     if not wrong.any():
         return []
-    return (_swaps(aligned, want, wrong) + _transposed(want)
+    return (_swaps(want, wrong) + _transposed(want)
             + _scaled(want, quantities.observations, per_case)
             + _shifted(want, quantities.shifts) + _steps(want, quantities.steps))
 

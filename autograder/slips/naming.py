@@ -33,11 +33,10 @@ def name_slips(exercise, answers, verdicts, include_hidden=True):
                   if not v.correct and not v.mistake]
     swapped = _across(exercise, answers, open_items)
     for k, partner in swapped.items():
-        other = exercise.items[partner].name
-        pair = sorted([exercise.items[k].name, other])
+        first, second = (exercise.items[i].name for i in sorted((k, partner)))
         verdicts[k] = _named(verdicts[k], "slip:swapped_items",
-                             f"{pair[0]} and {pair[1]} look swapped: each holds the value the "
-                             "other should have.")
+                             f"{first} and {second} look swapped: each holds the value the other "
+                             "should have.")
     for k in open_items:
         if k in swapped:
             continue
@@ -148,7 +147,7 @@ def _case_slips(item, k, gots, wants, tolerance, ok):
     found = found or set()
     if len(gots) == 2 and _fits(gots[0], wants[1], tolerance) and \
             _fits(gots[1], wants[0], tolerance) and not _fits(wants[0], wants[1], tolerance):
-        found.add(("slip:swapped_outputs", "Its two returned values look swapped", 
+        found.add(("slip:swapped_outputs", "Its two returned values look swapped",
                    "are they returned in the order asked for"))
     return found
 
