@@ -5,6 +5,7 @@ degenerate cases; then through `judging.judge` as grading runs them, on the cata
 (values, parameter pairs, two items exchanged, functions); then the self-check (which names no
 generic slip); then one slip end to end under real `nbgrader autograde`.  Every wrong answer here
 is built from the reference code."""
+import csv
 import os
 import shutil
 import subprocess
@@ -15,7 +16,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from autograder import catalogue as C
+from autograder import catalogue as C, class_report
 from autograder.catalogue import CATALOGUE, exercise
 from autograder.judging import judge
 from autograder.reference import backprop as bp, network as net
@@ -148,6 +149,15 @@ def test_shifted_and_steps():
     assert name(V - 0.5, V, steps=steps) == "slip:one_step_fewer"
     assert name(V + 0.25, V, steps=steps) == "slip:one_step_more"
     assert name(V + 0.2, V, steps=steps) is None
+
+
+def test_a_slip_that_changes_nothing_beyond_the_tolerance_is_not_named():
+    # the shifted candidate is within the tolerance of the reference, the answer just outside
+    # it and within the tolerance of the candidate: the "slip" is no slip at all
+    shifts = (("q", "q", np.array(9e-7)),)
+    assert name(np.array(1.0000018), np.array(1.0), shifts=shifts) is None
+    assert name(np.array(1.0000018), np.array(1.0), shifts=(("q", "q", np.array(1.8e-6)),)) \
+        == "slip:shifted_q"
 
 
 def test_a_right_answer_is_never_a_slip():
@@ -379,7 +389,7 @@ def test_the_self_check_names_no_generic_slip(capsys):
 
 # ---------------------------------------------------------------------------- end to end
 @pytest.mark.slow
-def test_a_swapped_pair_is_named_in_the_autograded_notebook(tmp_path):
+def test_a_swapped_pair_is_named_in_the_autograded_notebook(tmp_path, monkeypatch):
     """Real nbgrader: N2 answered with C and D swapped, N4 returning (output, hidden)."""
     repo = Path(__file__).resolve().parent.parent
     course = tmp_path / "course"
@@ -413,3 +423,11 @@ def test_a_swapped_pair_is_named_in_the_autograded_notebook(tmp_path):
     assert "Its two returned values look swapped" in text["N4"]
     assert "N2: 2 / 4 points" in text["N2"] and "N4: 0 / 3 points" in text["N4"]
     assert "N1: 5 / 5 points" in text["N1"]
+    # the class report counts them per exercise, from the autograded notebook
+    monkeypatch.delenv("MATHS_OF_DL_DB_URL", raising=False)
+    class_report.write_report(course)
+    rows = {r["exercise"]: r for r in csv.DictReader(open(course / "reports" /
+                                                          "class_report.csv"))}
+    assert rows["N2"]["slips"] == "slip:swapped_items=1" and rows["N2"]["mistakes"] == ""
+    assert rows["N4"]["slips"] == "slip:swapped_outputs=1"
+    assert rows["N1"]["slips"] == rows["N1"]["mistakes"] == ""
