@@ -316,19 +316,39 @@ def test_function_scaled_named_once():
     judged = function_verdict("B4", lambda c, a, k: tuple(2 * g for g in c.expected()))
     assert judged.mistake == "slip:scaled_2" and judged.score == 0
     lines = judged.message.splitlines()
-    assert sum("slip" in line for line in lines) == 1
-    assert lines[-1] == ("backprop_gradients: on every input where it is off, what it returns "
-                         "fits one slip. This is twice what it should be: is there a factor 2 "
-                         "too many?")
+    assert sum("factor 2" in line for line in lines) == 1
+    assert lines[-1] == ("backprop_gradients, on every input where it is off: This is twice what "
+                         "it should be: is there a factor 2 too many?")
     judged = function_verdict("B4", lambda c, a, k: tuple(g / a[0].shape[0] for g in c.expected()))
     assert judged.mistake == "slip:scaled_1/N"          # N differs per input: 100, 50, 7, 1
 
 
-def test_function_known_mistakes_named_like_values():
+def test_function_known_mistakes_named_like_values_once():
     judged = function_verdict("B4", lambda c, a, k: C._without_sigmoid_derivative(*a))
     assert judged.mistake == "missing_sigmoid_derivative" and judged.score == 0
+    assert judged.message.count("without the sigmoid's derivative") == 1
+    assert judged.message.splitlines()[-1] == (
+        "backprop_gradients, on every input where it is off: This looks like a backward pass "
+        "without the sigmoid's derivative a1 (1 - a1) in delta1.")
+    assert "returned value 1: 6 of 6 entries are off" in judged.message   # the details stay
     judged = function_verdict("N4", lambda c, a, k: C._forward_without_biases(*a))
     assert judged.mistake == "no_bias" and judged.score == 0
+    assert judged.message.count("without the biases") == 1
+    # the known mistake first: a sum instead of the mean is listed for B4, and is also factor N
+    judged = function_verdict("B4", lambda c, a, k: tuple(a[0].shape[0] * g
+                                                          for g in c.expected()))
+    assert judged.mistake == "sum_not_mean"
+
+
+def test_a_known_mistake_on_some_inputs_only_stays_per_input():
+    def some(case, args, kwargs):
+        if args[0].shape[0] == 7:
+            return tuple(2 * g for g in case.expected())
+        return C._without_sigmoid_derivative(*args)
+    judged = function_verdict("B4", some)
+    assert judged.mistake == "missing_sigmoid_derivative"   # named by the kernel, per input
+    assert judged.message.count("This looks like a backward pass") == 3
+    assert "on every input where it is off" not in judged.message
 
 
 def test_function_swaps():

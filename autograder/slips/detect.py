@@ -165,9 +165,11 @@ def _sentence(matches):
     return f"{first.what}: {', or '.join(questions)}?"
 
 
-def _fits(got, candidate, tolerance):
-    aligned, _, _ = align(got, candidate.shape)
-    return aligned is not None and bool(tolerance.close(aligned, candidate).all())
+def fits(got, want, tolerance):
+    """True when the float array `got`, aligned to `want`'s shape as `compare` allows, is within
+    `tolerance` of `want` in every entry."""
+    aligned, _, _ = align(got, np.shape(want))
+    return aligned is not None and bool(tolerance.close(aligned, want).all())
 
 
 def candidates(got, want, tolerance, quantities, per_case=False):
@@ -193,7 +195,7 @@ def matching(got, want, tolerance, quantities, per_case=False):
     for c in candidates(got, want, tolerance, quantities, per_case):
         if c.value.shape == want.shape and tolerance.close(c.value, want).all():
             continue   # the slip changes nothing here: nothing to name
-        if _fits(got, c.value, tolerance):
+        if fits(got, c.value, tolerance):
             found.append(c)
     return found
 
