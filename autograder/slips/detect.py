@@ -103,29 +103,29 @@ def _transposed(want):
 
 
 def _factors(n, per_case):
-    """(name, factor, what, question) of each scale slip; N's readings only when N is known."""
-    N = "N" if per_case else f"N = {n}"
-    obs = "the number of observations"
-    out = [("scaled_2", Fraction(2), "twice", "is there a factor 2 too many"),
-           ("scaled_1/2", Fraction(1, 2), "half of", "is a factor 2 missing"),
-           ("sign", Fraction(-1), None, "is a sign flipped")]
+    """(name, factor, words, note, question) of each scale slip; N's readings only when N is
+    known ("N" alone on a function's inputs, whose N differs)."""
+    note = " (N, the number of observations)" if per_case else \
+        f" (N = {n}, the number of observations)"
+    out = [("scaled_2", Fraction(2), "twice", "", "is there a factor 2 too many"),
+           ("scaled_1/2", Fraction(1, 2), "half of", "", "is a factor 2 missing"),
+           ("sign", Fraction(-1), None, "", "is a sign flipped")]
     if n:
-        out += [("scaled_N", Fraction(n), f"N times ({N}, {obs})",
+        out += [("scaled_N", Fraction(n), "N times", note,
                  "is it a sum over the observations where their mean belongs"),
-                ("scaled_1/N", Fraction(1, n), f"1/N of ({N}, {obs})",
+                ("scaled_1/N", Fraction(1, n), "1/N of", note,
                  "is it divided by N once too often, or a mean where the sum belongs"),
-                ("scaled_2/N", Fraction(2, n), f"2/N times ({N}, {obs})",
-                 "is the factor 2/N applied twice"),
-                ("scaled_N/2", Fraction(n, 2), f"N/2 times ({N}, {obs})",
-                 "is the factor 2/N of the mean squared error missing")]
+                ("scaled_2/N", Fraction(2, n), "2/N times", note,
+                 "is there a factor 2/N too many"),
+                ("scaled_N/2", Fraction(n, 2), "N/2 times", note, "is a factor 2/N missing")]
     return out
 
 
 def _scaled(want, n, per_case):
     out = []
-    for name, factor, words, question in _factors(n, per_case):
+    for name, factor, words, note, question in _factors(n, per_case):
         what = ("This has the opposite sign of what it should be, in every entry" if words is None
-                else f"This is {words} what it should be")
+                else f"This is {words} what it should be{note}")
         out.append(_Candidate(f"slip:{name}", f"scaled {factor}", float(factor) * want, what,
                               question))
     return out
@@ -136,7 +136,7 @@ def _shifted(want, shifts):
     to the answer as declared (-eta dw for a step w - eta dw)."""
     out = []
     for key, words, contribution in shifts:
-        for sign, question in ((-1, f"is {words} left out"), (1, f"is {words} counted twice")):
+        for sign, question in ((-1, "is it left out"), (1, "is it counted twice")):
             out.append(_Candidate(f"slip:shifted_{key}", f"shifted {key} {sign}",
                                   want + sign * np.asarray(contribution, dtype=float),
                                   f"This is off by exactly {words}", question))
