@@ -151,6 +151,18 @@ def test_shifted_and_steps():
     assert name(V + 0.2, V, steps=steps) is None
 
 
+@pytest.mark.parametrize("want", [np.array(1.75), V, M], ids=["scalar", "vector", "matrix"])
+def test_shifted_and_steps_on_every_kind_of_answer(want):
+    q = np.full(want.shape, 0.5) if want.ndim else np.array(0.5)
+    shifts, steps = (("q", "q", q),), ((-1, want * 0.9), (1, want * 1.05))
+    for got, slip in [(want + q, "slip:shifted_q"), (want - q, "slip:shifted_q"),
+                      (want * 0.9, "slip:one_step_fewer"), (want * 1.05, "slip:one_step_more")]:
+        assert name(got, want, shifts=shifts, steps=steps) == slip
+        assert name(got, want, HAND, shifts=shifts, steps=steps) == slip
+    assert name(want + 1.01 * q, want, shifts=shifts, steps=steps) is None
+    assert name(want * 0.95, want, shifts=shifts, steps=steps) is None
+
+
 def test_a_slip_that_changes_nothing_beyond_the_tolerance_is_not_named():
     # the shifted candidate is within the tolerance of the reference, the answer just outside
     # it and within the tolerance of the candidate: the "slip" is no slip at all
@@ -361,6 +373,13 @@ def test_function_swaps():
     judged = function_verdict("N4", lambda c, a, k: (c.expected()[0], c.expected()[1][:, ::-1]))
     assert judged.mistake == "slip:swapped_entries" and judged.score == 0   # a row: a vector
     assert "Entries [0, 0] and [0, 1] (numbers 1 and 2) look swapped" in judged.message
+
+
+def test_function_transposed_and_sign():
+    judged = function_verdict("B4", lambda c, a, k: (c.expected()[0].T, c.expected()[1]))
+    assert judged.mistake == "slip:transposed" and judged.score == 0
+    judged = function_verdict("B4", lambda c, a, k: tuple(-g for g in c.expected()))
+    assert judged.mistake == "slip:sign" and judged.score == 0
 
 
 def test_function_steps_explain_only_the_failing_inputs():
