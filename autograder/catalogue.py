@@ -10,7 +10,7 @@ import numpy as np
 from . import cache
 from mdl_kernel.compare import CODE, Tolerance
 
-from .exercises import Case, Exercise, Item, Mistake
+from .exercises import Case, Exercise, Item, Mistake, Shift, Slips
 from .kinds import BOOLEAN, FUNCTION, INTEGER, LABEL
 from .reference import activations as act, backprop as bp, descent as gd, network as net
 from .reference.forward import affine
@@ -47,7 +47,8 @@ def _forward(eid):
         id=eid, notebook="01_forward_pass", title=f"z = Xw + b ({X.shape[0]}x{X.shape[1]})",
         points=2, hand=True,
         given={f"X_{suffix}": X, f"w_{suffix}": w, f"b_{suffix}": b},
-        items=(Item(f"z_{suffix}", reference=lambda: affine(X, w, b), mistakes=tuple(mistakes)),))
+        items=(Item(f"z_{suffix}", reference=lambda: affine(X, w, b), mistakes=tuple(mistakes),
+                    slips=Slips(shifts=(Shift("bias", "the bias b", lambda: b),))),))
 
 
 def _integer(name, value, swapped):
@@ -177,9 +178,15 @@ def _network_case(label, seed, hidden=True):
                 lambda: net.forward_pass(*(params[k] for k in keys)), hidden=hidden)
 
 
+def _forward_without_biases(X, w1, b1, w2, b2):
+    return net.forward_pass(X, w1, 0 * b1, w2, 0 * b2)
+
+
 N4 = Exercise(
     id="N4", notebook="03_network_output", title="forward_pass in NumPy", points=3,
-    items=(Item("forward_pass", kind=FUNCTION, options={"outputs": 2}, cases=(
+    items=(Item("forward_pass", kind=FUNCTION, options={"outputs": 2},
+                mistakes=(Mistake("no_bias", "a forward pass without the biases b1 and b2",
+                                  _forward_without_biases),), cases=(
         _network_case("the network of the figure", None, hidden=False),
         _network_case("random weights and inputs (1)", 1),
         _network_case("random weights and inputs (2)", 2),
@@ -189,6 +196,18 @@ N4 = Exercise(
 TOY_X, TOY_Y = gd.toy_data()
 W0, B0, ETA = col(1, 1), 0.0, 0.1
 BATCH1 = (TOY_X[:3], TOY_Y[:3])
+
+
+def _step_slips(kind):
+    """G1's slips: N for a gradient; one learning-rate step eta dw (or eta db) for a step."""
+    X, y = BATCH1
+    if kind in ("dw", "db"):
+        return Slips(observations=lambda: X.shape[0])
+    k = ("w", "b").index(kind)
+    words = ("one learning-rate step eta * dw", "one learning-rate step eta * db")[k]
+    return Slips(shifts=(Shift(f"step_{kind}", words,
+                               lambda: ETA * np.asarray(gd.mse_gradients(X, y, W0, B0)[k]),
+                               sign=-1),))
 
 
 def _step_mistakes(kind):
@@ -212,13 +231,13 @@ G1 = Exercise(
            "eta": ETA},
     setup="y_toy = X_toy @ w_true + b_true   # the toy targets, a 12 x 1 column",
     items=(Item("dw_batch1", reference=lambda: gd.mse_gradients(*BATCH1, W0, B0)[0],
-                mistakes=_step_mistakes("dw")),
+                mistakes=_step_mistakes("dw"), slips=_step_slips("dw")),
            Item("db_batch1", reference=lambda: np.array(gd.mse_gradients(*BATCH1, W0, B0)[1]),
-                mistakes=_step_mistakes("db")),
+                mistakes=_step_mistakes("db"), slips=_step_slips("db")),
            Item("w_step1", reference=lambda: gd.gd_step(*BATCH1, W0, B0, ETA)[0],
-                mistakes=_step_mistakes("w")),
+                mistakes=_step_mistakes("w"), slips=_step_slips("w")),
            Item("b_step1", reference=lambda: np.array(gd.gd_step(*BATCH1, W0, B0, ETA)[1]),
-                mistakes=_step_mistakes("b"))))
+                mistakes=_step_mistakes("b"), slips=_step_slips("b"))))
 
 
 def _lr_case(label, X, y, hidden=True, tolerance=CODE, expected=None, **kwargs):
@@ -228,14 +247,25 @@ def _lr_case(label, X, y, hidden=True, tolerance=CODE, expected=None, **kwargs):
             kw["rng"] = np.random.default_rng(kw.pop("rng_seed"))
         return (X.copy(), y.copy()), kw
 
-    def full_batch():
-        steps = kwargs["max_iter"] if kwargs.get("tol", 1e-8) == 0 else 1
-        w = kwargs.get("w", np.ones((X.shape[1], 1)))
-        b = kwargs.get("b", 0.0)
-        w, b = gd.full_batch_descent(X, y, w, b, kwargs.get("eta", 0.1), steps)
-        return w, np.array(b)
-    return Case(label, inputs, expected or full_batch, hidden=hidden, tolerance=tolerance,
-                keep_inputs=True)
+    return Case(label, inputs, expected or (lambda: _full_batch(X, y, kwargs)), hidden=hidden,
+                tolerance=tolerance, keep_inputs=True)
+
+
+def _full_batch(X, y, kwargs, extra=0):
+    """lr_gradient_descent's (w, b) on a full-batch case: max_iter steps when tol = 0, one step
+    when tol is so large that it stops at the first comparison; `extra` steps more."""
+    steps = (kwargs["max_iter"] if kwargs.get("tol", 1e-8) == 0 else 1) + extra
+    w = kwargs.get("w", np.ones((X.shape[1], 1)))
+    w, b = gd.full_batch_descent(X, y, w, kwargs.get("b", 0.0), kwargs.get("eta", 0.1), steps)
+    return w, np.array(b)
+
+
+def _lr_steps(args, kwargs, delta):
+    """G2's iteration slip: one full-batch step fewer or more; None for a mini-batch case."""
+    X, y = args
+    if "rng" in kwargs or kwargs.get("batch_size") != X.shape[0]:
+        return None
+    return _full_batch(X, y, kwargs, delta)
 
 
 def _one_epoch_first_order(X, y, batch_size, eta):
@@ -255,7 +285,8 @@ _Y20 = _X20 @ col(0.5, -1.0, 2.0) + 0.3 + 0.1 * _rng.normal(size=(20, 1))
 
 G2 = Exercise(
     id="G2", notebook="04_gradient_descent", title="Mini-batch gradient descent", points=7,
-    items=(Item("lr_gradient_descent", kind=FUNCTION, options={"outputs": 2}, cases=(
+    items=(Item("lr_gradient_descent", kind=FUNCTION, options={"outputs": 2},
+                slips=Slips(steps=_lr_steps), cases=(
         _lr_case("the toy data, batch_size = N (full batch), 50 iterations, tol = 0", TOY_X, TOY_Y,
                  hidden=False, batch_size=12, eta=0.1, max_iter=50, tol=0.0),
         _lr_case("other data (20 x 3), full batch, given w and b, eta = 0.05, tol = 0", _X20, _Y20,
@@ -289,14 +320,20 @@ def _sgd(steps):
     return gd.sgd_steps(TOY_X, TOY_Y, W0, B0, ETA, steps)
 
 
+def _sgd_steps(steps, k):
+    """Slips of the SGD answer after `steps` steps (k: 0 for w, 1 for b): one step fewer or more."""
+    return Slips(steps=lambda delta: np.array(_sgd(steps + delta)[k]))
+
+
 G3 = Exercise(
     id="G3", notebook="04_gradient_descent", title="Stochastic gradient descent", points=4, hand=True,
-    items=(Item("w_sgd_step1", reference=lambda: _sgd(1)[0]),
-           Item("b_sgd_step1", reference=lambda: np.array(_sgd(1)[1])),
+    items=(Item("w_sgd_step1", reference=lambda: _sgd(1)[0], slips=_sgd_steps(1, 0)),
+           Item("b_sgd_step1", reference=lambda: np.array(_sgd(1)[1]), slips=_sgd_steps(1, 1)),
            Item("w_sgd_epoch1", reference=lambda: _sgd(12)[0],
                 mistakes=(Mistake("full_batch", "a full-batch step instead of 12 single-observation "
-                                  "steps", lambda: gd.gd_step(TOY_X, TOY_Y, W0, B0, ETA)[0]),)),
-           Item("b_sgd_epoch1", reference=lambda: np.array(_sgd(12)[1]))))
+                                  "steps", lambda: gd.gd_step(TOY_X, TOY_Y, W0, B0, ETA)[0]),),
+                slips=_sgd_steps(12, 0)),
+           Item("b_sgd_epoch1", reference=lambda: np.array(_sgd(12)[1]), slips=_sgd_steps(12, 1))))
 
 G4_RATES = (0.01, 0.05, 0.1, 0.3)
 G4 = Exercise(
@@ -328,11 +365,15 @@ G5 = Exercise(
     id="G5", notebook="04_gradient_descent", title="Logistic regression by hand", points=4, hand=True,
     given={"X_logistic": gd.LOGISTIC_X, "y_logistic": gd.LOGISTIC_Y},
     items=(Item("dw_logistic_0", reference=lambda: gd.cross_entropy_gradients(
-                gd.LOGISTIC_X, gd.LOGISTIC_Y, LOG_W0, LOG_B0)[0], mistakes=_ce_mistakes("dw")),
+                gd.LOGISTIC_X, gd.LOGISTIC_Y, LOG_W0, LOG_B0)[0], mistakes=_ce_mistakes("dw"),
+                slips=Slips(observations=lambda: gd.LOGISTIC_X.shape[0])),
            Item("db_logistic_0", reference=lambda: np.array(gd.cross_entropy_gradients(
-                gd.LOGISTIC_X, gd.LOGISTIC_Y, LOG_W0, LOG_B0)[1]), mistakes=_ce_mistakes("db")),
-           Item("w_logistic_3", reference=lambda: _logistic(3)[0]),
-           Item("b_logistic_3", reference=lambda: np.array(_logistic(3)[1]))))
+                gd.LOGISTIC_X, gd.LOGISTIC_Y, LOG_W0, LOG_B0)[1]), mistakes=_ce_mistakes("db"),
+                slips=Slips(observations=lambda: gd.LOGISTIC_X.shape[0])),
+           Item("w_logistic_3", reference=lambda: _logistic(3)[0],
+                slips=Slips(steps=lambda delta: _logistic(3 + delta)[0])),
+           Item("b_logistic_3", reference=lambda: np.array(_logistic(3)[1]),
+                slips=Slips(steps=lambda delta: np.array(_logistic(3 + delta)[1])))))
 
 
 def _logistic_case(label, X, y, hidden=True, **kwargs):
@@ -346,13 +387,21 @@ def _logistic_case(label, X, y, hidden=True, **kwargs):
     return Case(label, inputs, expected, hidden=hidden)
 
 
+def _logistic_steps(args, kwargs, delta):
+    """G7's iteration slip: max_iter (1000 when not given) one step fewer or more."""
+    steps = kwargs.get("max_iter", 1000) + delta
+    w, b = gd.logistic_gradient_descent(*args, **dict(kwargs, max_iter=steps))
+    return w, np.array(b)
+
+
 _rng = np.random.default_rng(11)
 _X30 = _rng.normal(size=(30, 2))
 _Y30 = (_X30 @ col(1.0, -2.0) + 0.3 * _rng.normal(size=(30, 1)) > 0).astype(float)
 
 G7 = Exercise(
     id="G7", notebook="04_gradient_descent", title="Logistic regression by gradient descent",
-    points=3, items=(Item("logistic_gradient_descent", kind=FUNCTION, options={"outputs": 2}, cases=(
+    points=3, items=(Item("logistic_gradient_descent", kind=FUNCTION, options={"outputs": 2},
+                          slips=Slips(steps=_logistic_steps), cases=(
         _logistic_case("the lecture's data, w = (1, 2), b = -10, 3 steps", gd.LOGISTIC_X,
                        gd.LOGISTIC_Y, hidden=False, eta=0.1, w=LOG_W0, b=LOG_B0, max_iter=3),
         _logistic_case("other data (30 x 2), eta = 0.5, 200 steps", _X30, _Y30,
@@ -374,11 +423,16 @@ def _theta_mistakes(k):
                     variant(3.0)))
 
 
+def _theta_steps(k):
+    """theta after k - 1 or k + 1 steps (theta_0, the start, before the first)."""
+    return lambda delta: np.array(([bp.THETA0] + bp.line_thetas(k + 1))[k + delta])
+
+
 B2 = Exercise(
     id="B2", notebook="05_backpropagation", title="theta 1 to 3 by full-batch descent", points=3,
     hand=True, given={"x_data": bp.LINE_X, "y_data": bp.LINE_Y},
-    items=tuple(Item(f"theta_{k}", reference=_theta(k), mistakes=_theta_mistakes(k))
-                for k in (1, 2, 3)))
+    items=tuple(Item(f"theta_{k}", reference=_theta(k), mistakes=_theta_mistakes(k),
+                     slips=Slips(steps=_theta_steps(k))) for k in (1, 2, 3)))
 
 
 def _backprop_case(label, seed, n, hidden=True):
@@ -395,8 +449,21 @@ def _backprop_case(label, seed, n, hidden=True):
                 lambda: bp.backprop_gradients(*data()), hidden=hidden)
 
 
+def _without_sigmoid_derivative(X, y, W1, w2):
+    """backprop_gradients with delta1 = delta2 w2^T: the sigmoid's derivative a1 (1 - a1) left out
+    (dL/dw2 is unchanged)."""
+    X, w2 = np.asarray(X, float), gd.column(w2)
+    a1 = act.sigmoid(X @ np.asarray(W1, float))
+    yhat = np.exp(a1 @ w2)
+    delta2 = 2.0 * (yhat - gd.column(y)) * yhat
+    return X.T @ (delta2 @ w2.T) / X.shape[0], bp.backprop_gradients(X, y, W1, w2)[1]
+
+
 def _backprop_mistakes():
-    return (Mistake("sum_not_mean", "the summed gradient instead of the mean (a factor N)",
+    return (Mistake("missing_sigmoid_derivative",
+                    "a backward pass without the sigmoid's derivative a1 (1 - a1) in delta1",
+                    _without_sigmoid_derivative),
+            Mistake("sum_not_mean", "the summed gradient instead of the mean (a factor N)",
                     lambda X, y, W1, w2: tuple(g * X.shape[0] for g in bp.backprop_gradients(X, y, W1, w2))),
             Mistake("missing_factor_2", "the gradient without the factor 2 of the squared error",
                     lambda X, y, W1, w2: tuple(g / 2 for g in bp.backprop_gradients(X, y, W1, w2))))
@@ -412,7 +479,8 @@ B4 = Exercise(
     given={"W1_true": bp.W1_TRUE, "w2_true": bp.W2_TRUE, "W1_start": bp.W1_START,
            "w2_start": bp.W2_START}, setup=LAB_DATA_SETUP,
     items=(Item("backprop_gradients", kind=FUNCTION, options={"outputs": 2},
-                mistakes=_backprop_mistakes(), cases=(
+                mistakes=_backprop_mistakes(),
+                slips=Slips(observations=lambda args, kwargs: args[0].shape[0]), cases=(
         _backprop_case("the lab's first 100 observations at the starting weights", None, 100,
                        hidden=False),
         _backprop_case("other data (50 x 3) at random weights (1)", 1, 50),

@@ -5,8 +5,9 @@ autograded notebooks, whose metadata holds the grader's judgement of each exerci
 named mistakes, stored when it was graded).  Nothing is judged again and no student code runs.
 
 Writes into <course>/reports/:
-  class_report.csv   per exercise: max, students, mean, median, score bins, mistakes (name=count)
-  mistakes.csv       per exercise and named mistake: how many students made it
+  class_report.csv   per exercise: max, students, mean, median, score bins, mistakes (name=count),
+                     generic slips (name=count: the "slip:..." names of `autograder.slips`)
+  mistakes.csv       per exercise and named mistake or generic slip: how many students made it
   students.csv       per student: score, max, status, reasons, flags, late (the notebooks the
                      LMS download marked late), per-notebook scores
   summary.md         a readable summary
@@ -27,6 +28,7 @@ from .grading.grader import METADATA_KEY
 from .lms import read_students
 from .settings import ASSIGNMENT, db_url
 
+SLIP = "slip:"   # the names of generic slips (autograder.slips), counted apart from listed ones
 BINS = ("0", "<50%", "50-99%", "100%")   # a share of the points: none, below half, some, all
 
 
@@ -109,17 +111,20 @@ def write_report(course, out=None):
         maxp = got[0][1] if got else CATALOGUE[eid].points
         values = sorted(v for v, _ in got)
         bins = Counter(_bin(v / maxp if maxp else 0) for v in values)
-        named = Counter(m for s in students for m in set(mistakes[s].get(eid, [])))
+        every = Counter(m for s in students for m in set(mistakes[s].get(eid, [])))
+        named = Counter({m: n for m, n in every.items() if not m.startswith(SLIP)})
+        slips = Counter({m: n for m, n in every.items() if m.startswith(SLIP)})
         mean = sum(values) / len(values) if values else 0.0
         median = statistics.median(values) if values else 0.0
         per_ex[eid] = (mean, maxp, named)
         rows.append([eid, CATALOGUE[eid].notebook, maxp, len(values), round(mean, 3), median]
                     + [bins.get(label, 0) for label in BINS]
-                    + ["; ".join(f"{k}={v}" for k, v in named.most_common())])
-        mistake_rows += [[eid, k, v] for k, v in named.most_common()]
+                    + ["; ".join(f"{k}={v}" for k, v in named.most_common())]
+                    + ["; ".join(f"{k}={v}" for k, v in slips.most_common())])
+        mistake_rows += [[eid, k, v] for k, v in named.most_common() + slips.most_common()]
     with open(out / "class_report.csv", "w", newline="") as f:
         csv.writer(f).writerows([["exercise", "notebook", "max", "students", "mean", "median"]
-                                 + [f"bin_{label}" for label in BINS] + ["mistakes"]] + rows)
+                                 + [f"bin_{label}" for label in BINS] + ["mistakes", "slips"]] + rows)
     with open(out / "mistakes.csv", "w", newline="") as f:
         csv.writer(f).writerows([["exercise", "mistake", "students"]] + mistake_rows)
 
@@ -146,11 +151,12 @@ def write_report(course, out=None):
              f"{len(students)} students; mean {sum(totals) / max(len(totals), 1):.1f} / {maximum:g}"
              f" points; median {statistics.median(totals) if totals else 0:g}.", "",
              "![scores](scores.png)", "", "## Per exercise", "",
-             "| exercise | max | mean | 0 | <50% | 50-99% | 100% | named mistakes (students) |",
-             "|---|---|---|---|---|---|---|---|"]
+             "| exercise | max | mean | 0 | <50% | 50-99% | 100% | named mistakes (students) "
+             "| generic slips (students) |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         lines.append(f"| {row[0]} | {row[2]:g} | {row[4]:.2f} | {row[6]} | {row[7]} | {row[8]} | "
-                     f"{row[9]} | {row[10] or '-'} |")
+                     f"{row[9]} | {row[10] or '-'} | {row[11] or '-'} |")
     review = [s for s in students if manifest.get(s, {}).get("status", "ok") != "ok" or s in flags]
     lines += ["", f"## Students who need a look ({len(review)})", ""]
     for s in review:

@@ -23,6 +23,35 @@ class Mistake:
 
 
 @dataclass(frozen=True)
+class Shift:
+    """A quantity of the exercise an answer may be off by exactly (see `autograder.slips`):
+    `key` names it in records, `words` in feedback ("the bias b"); `value()` computes it with
+    the reference code (an array that broadcasts to the answer); `sign` is +1 when the answer
+    adds it (z = Xw + b), -1 when it subtracts it (w - eta dw).  Off by it one way, it was left
+    out; the other way, it was counted twice."""
+    key: str
+    words: str
+    value: Callable
+    sign: int = 1
+
+
+@dataclass(frozen=True)
+class Slips:
+    """What an item's generic slips are computed from, with the reference code, never typed
+    numbers (see `autograder.slips`).  For a value item each is a function of nothing; for a
+    function item, of a test case's inputs (args, kwargs).
+        observations   N, the number of observations a mean is taken over (the scale slips N,
+                       1/N, 2/N, N/2 are tried only when it is given)
+        shifts         `Shift`s: quantities the answer may be off by exactly (value items)
+        steps          (delta) -> the answer after one step fewer (-1) or more (+1) of the
+                       item's iteration; for a function (args, kwargs, delta) -> its outputs,
+                       or None where the case has no such iteration"""
+    observations: Callable | None = None
+    shifts: tuple = ()
+    steps: Callable | None = None
+
+
+@dataclass(frozen=True)
 class Case:
     """One call of a student's function: inputs built fresh each time, and the expected output."""
     label: str                       # what the input is, in words a student understands
@@ -45,6 +74,7 @@ class Item:
     weight: float = 1.0
     options: dict = field(default_factory=dict)   # kind-specific settings (symbols, outputs...)
     hint: str = ""                                # what to do when a boolean or label is wrong
+    slips: Slips = Slips()                        # what its generic slips are computed from
 
     @cached_property
     def expected(self):

@@ -9,6 +9,7 @@ from mdl_kernel.recording import collect
 
 from .catalogue import exercise as lookup
 from .kernel_data import item_info
+from .slips import name_slips
 from .verdict import Verdict
 
 
@@ -17,6 +18,7 @@ def judge(exercise_id, answers, include_hidden=True):
     exercise = lookup(exercise_id)
     items = tuple(item.kind.judge(item, answers.get(item.name), include_hidden)
                   for item in exercise.items)
+    items = name_slips(exercise, answers, items, include_hidden)   # after the known mistakes
     return Verdict(exercise.id, exercise.points, items, exercise.weights)
 
 

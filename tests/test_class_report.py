@@ -30,6 +30,9 @@ MISTAKES = {   # what the grader stored in each student's autograded notebook
     "bob": {"F1a": {"mistakes": {"z_1a": "row_for_column"}},
             "F1b": {"mistakes": {"z_1b": "no_bias", "again": "no_bias"}}},   # once per student
     "cy": {"F1b": {"mistakes": {"z_1b": "no_bias"}}, "F4": "not a judgement"},
+    "dee": {"F1a": {"mistakes": {"z_1a": "slip:swapped_entries"}},   # generic slips
+            "F4": {"mistakes": {"n_obs_2x3": "slip:swapped_items",
+                                "n_inputs_2x3": "slip:swapped_items"}}},
 }
 MANIFEST = {"ada": {"status": "ok", "reasons": {}},
             "bob": {"status": "review", "reasons": {NOTEBOOK: ["F2b_answer: cell timed out"]}},
@@ -82,7 +85,7 @@ def _build(tmp_path):
         nb = new_notebook(cells=[new_code_cell("z_1a = 1")])
         nb.metadata["maths_of_dl"] = {"grading": {"format": FORMAT, "exercises": exercises}}
         nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
-    folder = tmp_path / "autograded" / "dee" / ASSIGNMENT       # no judgement to read
+    folder = tmp_path / "autograded" / "eve" / ASSIGNMENT       # no judgement to read
     folder.mkdir(parents=True)
     (folder / f"{NOTEBOOK}.ipynb").write_text("{ not a notebook")
     nbformat.write(new_notebook(), folder / "02_activations.ipynb")
@@ -118,7 +121,9 @@ def test_read_mistakes_from_the_notebooks_metadata(course):
                                                          "F1b": ["no_bias", "no_bias"]}
     assert class_report.read_mistakes(course, "cy") == {"F1b": ["no_bias"], "F4": []}
     assert class_report.read_mistakes(course, "ada") == {"F1a": []}
-    assert class_report.read_mistakes(course, "dee") == {}       # broken or never graded
+    assert class_report.read_mistakes(course, "dee") == {
+        "F1a": ["slip:swapped_entries"], "F4": ["slip:swapped_items", "slip:swapped_items"]}
+    assert class_report.read_mistakes(course, "eve") == {}       # broken or never graded
     assert class_report.read_mistakes(course, "nobody") == {}
 
 
@@ -149,9 +154,15 @@ def test_class_report_per_exercise(course):
     assert rows["F1b"]["mistakes"] == "no_bias=2"
     assert rows["F1a"]["mistakes"] == "row_for_column=1"
     assert rows["F4"]["mistakes"] == ""
+    # generic slips counted apart, per exercise, once per student, like the listed mistakes
+    assert rows["F1a"]["slips"] == "slip:swapped_entries=1"
+    assert rows["F4"]["slips"] == "slip:swapped_items=1"
+    assert rows["F1b"]["slips"] == ""
     assert _csv(course / "reports" / "mistakes.csv") == [
         {"exercise": "F1a", "mistake": "row_for_column", "students": "1"},
-        {"exercise": "F1b", "mistake": "no_bias", "students": "2"}]
+        {"exercise": "F1a", "mistake": "slip:swapped_entries", "students": "1"},
+        {"exercise": "F1b", "mistake": "no_bias", "students": "2"},
+        {"exercise": "F4", "mistake": "slip:swapped_items", "students": "1"}]
 
 
 def test_students_report(course):
@@ -176,7 +187,11 @@ def test_summary_and_plot(course):
     f1b = [SCORES[s]["F1b"] for s in SCORES]
     bins = [sum(share_label(v, 2) == label for v in f1b) for label in class_report.BINS]
     assert (f"| F1b | 2 | {sum(f1b) / len(f1b):.2f} | " + " | ".join(map(str, bins))
-            + " | no_bias=2 |") in text
+            + " | no_bias=2 | - |") in text
+    f4 = [SCORES[s]["F4"] for s in SCORES]
+    bins = [sum(share_label(v, 2) == label for v in f4) for label in class_report.BINS]
+    assert (f"| F4 | 2 | {sum(f4) / len(f4):.2f} | " + " | ".join(map(str, bins))
+            + " | - | slip:swapped_items=1 |") in text
     assert "## Students who need a look (2)" in text       # bob (review) and dee (flagged)
     assert f"- **bob** ({sum(SCORES['bob'].values()):g} / {maximum:g}, review)" in text
     assert f"  - {NOTEBOOK}: F2b_answer: cell timed out" in text

@@ -46,6 +46,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..catalogue import CATALOGUE
 from ..judging import judge
+from ..slips import prepare as prepare_slips
 from . import tamper
 from .flags import FLAGS_FILE, FORMAT, update_flags
 from .records import RECORD_MIME, Malformed, validate
@@ -82,6 +83,7 @@ def load_references():
         record = {"exercise": exercise.id, "answers": answers}
         if judge(exercise.id, validate(record, exercise.id)).points != exercise.points:
             failures.append(exercise.id)
+        prepare_slips(exercise)   # what the generic slips of wrong answers are computed from
     return tuple(failures)
 
 
