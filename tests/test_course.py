@@ -2,7 +2,7 @@
 
 One `nbgrader autograde` run grades students with the instructor's solutions, the untouched
 release, other correct forms, typical mistakes, a crash and an endless loop; each is checked
-against the grading policy of EXERCISES.md.
+against the grading policy of docs/lab/EXERCISES.md.
 """
 import json
 from pathlib import Path

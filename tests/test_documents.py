@@ -28,7 +28,7 @@ from course import documents, worked
 from autograder.catalogue import CATALOGUE, NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parent.parent
-# The exercise ids of EXERCISES.md, the symbolic G6, B1 and B3 included: every one is required.
+# The exercise ids of docs/lab/EXERCISES.md, the symbolic G6, B1 and B3 included: every one is required.
 EXERCISES_MD = ("F1a", "F1b", "F2a", "F2b", "F3a", "F3b", "F4", "A0", "A1", "A2",
                 "N1", "N2", "N3", "N4", "G1", "G2", "G3", "G4", "G5", "G6", "G7",
                 "B1", "B2", "B3", "B4", "B5", "B6")

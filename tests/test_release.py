@@ -14,7 +14,7 @@ mistake, and for functions wrong, raising and input-changing ones), on both side
    value item, and the expected outputs of every function case, hidden ones included).  A number
    that the grader would accept as that reference (within the hand tolerance, |x - r| <= 5e-4 +
    1e-3 |r|) and that is the reference rounded to the decimals printed gives it away, unless the
-   lab itself prints that number (EXERCISES.md and the lab's text, perhaps with more digits), or
+   lab itself prints that number (EXERCISES.md and the lab's text, kept in docs/lab/, perhaps with more digits), or
    the number has a single significant figure (1, 0.5, 10%) and is not exactly the reference.
    Release text is compared with every reference; a message with those of its own notebook.
 """
@@ -40,7 +40,7 @@ from mdl_kernel.compare import HAND
 
 REPO = Path(__file__).resolve().parent.parent
 RELEASE = REPO / "release" / "maths_of_dl"
-LAB = REPO.parent / "shared" / "lab"
+LAB = REPO / "docs" / "lab"   # what the project keeps of the lab (docs/lab/README.md)
 SYMBOLIC = ("G6", "B1", "B3")
 
 
@@ -265,8 +265,11 @@ def numbers_in(text):
 
 @lru_cache(maxsize=None)
 def lab_numbers():
-    """The numbers the lab itself prints (its text and EXERCISES.md), as floats."""
-    text = (LAB / "EXERCISES.md").read_text() + (LAB / "maths-of-deep-learning-lab.md").read_text()
+    """The numbers the lab itself prints (its text and EXERCISES.md), as floats: the contract
+    as copied, and the numbers of the lab's text by line (after each line's `<line>:`)."""
+    printed = [line.partition(":")[2] for line in (LAB / "lab-printed-numbers.txt").read_text().splitlines()
+               if line.strip() and not line.startswith("#")]
+    text = (LAB / "EXERCISES.md").read_text() + "\n".join(printed)
     return {float(n) for n in numbers_in(text)}
 
 
