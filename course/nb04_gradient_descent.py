@@ -158,6 +158,14 @@ $\eta = 0.3$? Store `True` or `False` in `diverges_eta_0_3`.
         md(ids, r"""
 Plot the batch loss against the step for the four learning rates, on one figure with a logarithmic
 vertical axis, and describe in a comment what you see. (Graded by your tutor.)
+
+Your G2 function returns only `(w, b)`, so write the loop once more for the plot and collect the
+losses as it runs: for each learning rate start again at $\mathbf{w} = (1, 1)^\top$, $b = 0$ with
+`rng = np.random.default_rng(0)`; make 30 passes over the toy data, each in the order
+`rng.permutation(12)`, in mini-batches of 3 (4 steps a pass, 120 steps in all, no stopping on
+`tol`); at every step append the batch's mean squared error, computed before that step's update,
+to a list, and plot that list. A loss that overflows to `inf` or `nan` is where the descent
+diverged: plot the steps before it.
 """),
         manual_code("G4_plot", 2, PLOT_SOLUTION),
         md(ids, r"""
@@ -166,9 +174,9 @@ vertical axis, and describe in a comment what you see. (Graded by your tutor.)
 For a binary label, logistic regression models $p_i = S(\mathbf{x}_i\mathbf{w} + b)$ and minimises
 the mean binary cross-entropy
 $\mathcal{L} = -\frac{1}{N}\sum_i \big[y_i \log p_i + (1 - y_i)\log(1 - p_i)\big]$ (natural log).
-Its gradients are
-$\partial\mathcal{L}/\partial\mathbf{w} = \frac{1}{N}\mathbf{X}^\top(\mathbf{p} - \mathbf{y})$ and
-$\partial\mathcal{L}/\partial b = \frac{1}{N}\mathbf{1}^\top(\mathbf{p} - \mathbf{y})$.
+Its gradients follow from the chain rule with $S'(z) = S(z)(1 - S(z))$: G6 below asks you to
+derive them for one observation (you may work G6 first), and the gradient of the mean is the mean
+of the observations' gradients.
 
 With the lecture's data below, $\mathbf{w}^{(0)} = (1, 2)^\top$, $b^{(0)} = -10$ and $\eta = 0.1$,
 compute the gradients at the start, `dw_logistic_0` (a column of 2) and `db_logistic_0`, and the
