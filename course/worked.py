@@ -660,31 +660,35 @@ def _paren(expr):
     return rf"\left({text}\right)" if expr.is_Add or text.startswith("-") else text
 
 
-def _collapse(expr, intermediates):
-    """The expression written with the notebook's intermediate names where they occur."""
-    import sympy as sp
-    order = sorted(intermediates, key=lambda k: -sp.count_ops(intermediates[k]))
-    for name in order:
-        expr = expr.subs(intermediates[name], sp.Symbol(name, real=True))
-    return expr
-
-
-def _symbolic_answer(ex, model):
-    """The catalogue's reference expressions, written with the notebook's intermediate names."""
-    import sympy as sp
-    lines = []
+def confirmed(ex, derived):
+    """{item name: (the derived expression, the grader's verdict on it)}: each form the worked
+    derivation reaches, judged against the catalogue's reference (derived by `sympy.diff` of the
+    loss itself) by the grader's own symbolic check, at the item's seeded points."""
+    from autograder.checks import symbolic as S
+    out = {}
     for item in ex.items:
-        if item.kind.name != "symbolic":
-            continue
-        shown = _collapse(sp.sympify(item.expected), model.intermediates)
-        lines.append(f"* `{item.name}` $= {sym_latex(shown)}$")
+        if item.kind.name == "symbolic":
+            plain = S.to_plain(derived[item.name], item.options)
+            out[item.name] = derived[item.name], S.compare(item.name, plain, item.expected,
+                                                           item.options, [])
+    return out
+
+
+def _symbolic_answer(ex, derived):
+    """The answers as the derivation above reaches them, each confirmed equal to the catalogue's
+    reference by the grader's own check (a build that finds one unequal stops)."""
+    lines = []
+    for name, (expr, verdict) in confirmed(ex, derived).items():
+        if verdict.score < 1:
+            raise AssertionError(f"{ex.id} {name}: the derivation does not reach the reference: "
+                                 f"{verdict.message}")
+        lines.append(f"* `{name}` $= {sym_latex(expr)}$")
     if not lines:
         return []
-    names = ", ".join(f"${_sym_name(n) or n}$" for n in model.intermediates)
-    where = f", written with the notebook's {names} where they occur" if names else ""
-    return [md(f"**Answer.** The catalogue's reference expressions (derived by `sympy.diff` of "
-               f"the loss itself){where}. Each agrees with the chain-rule result above at random "
-               "points, and any equivalent form earns full credit:", "", *lines)]
+    return [md("**Answer.** As the derivation above arrives at them. The grader's own check "
+               "confirms each equal to the catalogue's reference (derived by `sympy.diff` of the "
+               "loss itself) at its random points; any equivalent form earns full credit:", "",
+               *lines)]
 
 
 def _sigmoid_factor(z, out):
@@ -725,7 +729,7 @@ def _g6():
              "", r"(the second written with $p = S(z)$, that is $e^{-z} = (1 - p)/p$). "
              r"The last factor, $\partial z/\partial\theta$, is what the parameter multiplies "
              r"($1$ for the bias). Parameter by parameter:", "", display(*eqs)]
-    return [md(*lines)] + _symbolic_answer(ex, m), derived, chains
+    return [md(*lines)] + _symbolic_answer(ex, derived), derived, chains
 
 
 def _b1():
@@ -762,7 +766,7 @@ def _b1():
              r"with $\frac{\partial\hat{y}_i}{\partial w} = x_i$, "
              r"$\frac{\partial\hat{y}_i}{\partial b} = 1$ and", "", display(*factors), "",
              r"Substituting $\hat{y}_i = w x_i + b$ and adding up:", "", display(*eqs)]
-    return [md(*lines)] + _symbolic_answer(ex, m), derived, chains
+    return [md(*lines)] + _symbolic_answer(ex, derived), derived, chains
 
 
 def _b3():
@@ -835,7 +839,7 @@ def _b3():
                        rf"{{\partial {sym_latex(weight)}}} = \delta^{{(1)}}_{j} \cdot "
                        rf"{_paren(dz1_dw)} = {sym_latex(result)}")
     lines += [display(*eqs)]
-    return [md(*lines)] + _symbolic_answer(ex, m), derived, chains
+    return [md(*lines)] + _symbolic_answer(ex, derived), derived, chains
 
 
 SYMBOLIC = {"G6": _g6, "B1": _b1, "B3": _b3}

@@ -607,6 +607,31 @@ def test_symbolic_derivations_equal_the_references(eid):
 
 
 @pytest.mark.parametrize("eid", ["G6", "B1", "B3"])
+def test_symbolic_answer_lines_show_the_derived_form_as_the_grader_judges_it(eid):
+    """The Answer line of each item is the form the derivation reaches (not sympy.diff's raw
+    output), and the grader's own symbolic check (autograder.checks.symbolic) finds it equal to the
+    reference; the same check finds a changed derivation unequal."""
+    from autograder.checks import symbolic as S
+    derived = worked.derivation(eid)
+    answer = worked.markdown(eid).split("**Answer.**")[1]
+    lines = {m[1]: m[2] for m in re.finditer(r"^\* `(\w+)` \$= (.*)\$$", answer, re.M)}
+    items = [item for item in CATALOGUE[eid].items if item.kind.name == "symbolic"]
+    assert set(lines) == {item.name for item in items}
+    for item in items:
+        assert lines[item.name] == worked.sym_latex(derived[item.name]), item.name
+        _, verdict = worked.confirmed(CATALOGUE[eid], derived)[item.name]
+        assert verdict.score == 1, (item.name, verdict.message)
+        changed = {**derived, item.name: 2 * derived[item.name] + 1}
+        _, verdict = worked.confirmed(CATALOGUE[eid], changed)[item.name]
+        assert verdict.score == 0, item.name
+        with pytest.raises(AssertionError, match=item.name):
+            worked._symbolic_answer(CATALOGUE[eid], changed)
+    if eid in ("G6", "B3"):      # sympy.diff's own form is longer than the derivation's end
+        raw = [worked.sym_latex(sp.sympify(item.expected)) for item in items]
+        assert not any(r in answer and r not in lines.values() for r in raw)
+
+
+@pytest.mark.parametrize("eid", ["G6", "B1", "B3"])
 def test_symbolic_chain_rule_factors_are_right(eid):
     """Each factor of the chain rule the text writes out is the derivative it names (by
     sympy.diff here), the text writes each product of factors as it is, and the sum of the
