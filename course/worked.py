@@ -35,13 +35,17 @@ def fmt(x, digits=DIGITS):
 
     Small and large numbers are written as `m` e `k` ("4.13994e-8"); `tex` prints those as
     m x 10^k, so a PDF shows the mantissa (`mantissa`).  Zero (and float noise below 1e-12) is
-    "0"; integers have no decimal point.
+    "0"; integers have no decimal point.  A number below 10 in size that is not whole never
+    prints as a whole number (tanh(8) = 0.9999998 lies in the open interval (-1, 1), and
+    1 + e^-16 is not 1): it gets the digits it needs (up to 15; beyond that the float is whole).
     """
     x = float(x)
     if not np.isfinite(x):
         return "nan" if np.isnan(x) else ("inf" if x > 0 else "-inf")
     if abs(x) < 1e-12:
         return "0"
+    while abs(x) < 10 and x != round(x) and re.fullmatch(r"-?\d+", f"{x:.{digits}g}") and digits < 15:
+        digits += 1
     s = f"{x:.{digits}g}"
     if "e" in s:
         mantissa, exponent = s.split("e")

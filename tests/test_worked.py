@@ -673,6 +673,27 @@ def test_fmt_writes_six_significant_figures_in_plain_text(value, text):
     assert worked.fmt(value) == text
 
 
+@pytest.mark.parametrize("value, text", [(np.tanh(8), "0.9999998"), (-np.tanh(9), "-0.99999997"),
+                                         (1 + np.exp(-16), "1.0000001"), (0.9999994, "0.999999"),
+                                         (1.0, "1"), (-3.0, "-3"), (162753.79, "162754")])
+def test_fmt_prints_no_number_below_10_that_is_not_whole_as_whole(value, text):
+    assert worked.fmt(value) == text
+
+
+@pytest.mark.parametrize("eid", ["A1", "A2"])
+def test_no_activation_in_an_open_range_is_shown_as_its_bound(eid):
+    """tanh's and the sigmoid's values lie in open intervals: none is shown as 1, -1 or 0."""
+    text = worked.markdown(eid)
+    shown = re.findall(r"(?:\\approx|=) (-?[\d.]+)(?= \\\\|\n|$)", text, re.M)
+    assert shown
+    answers = text.split("**Answer.**")[1]
+    for name in ("sigmoid", "tanh"):
+        line = re.search(rf"`{name}_\d` \$= (.*)\$", answers)[1]
+        assert not re.search(r"(?<![\d.])-?[01](?![\d.])", line), line
+    for number in shown:
+        assert number not in ("1", "-1") or "ReLU" in text, number
+
+
 def test_fmt_takes_the_digits_asked_for():
     assert worked.fmt(1 / 3, digits=2) == "0.33" and worked.fmt(2 / 3, 3) == "0.667"
 
