@@ -1,5 +1,5 @@
 """Notebook 04: gradient descent."""
-from .cells import Counter, before_you_submit, answer, code, given, manual_code, md, tests
+from .cells import Counter, before_you_submit, in_notebook_only, answer, code, given, manual_code, md, tests
 
 NAME = "04_gradient_descent"
 
@@ -91,9 +91,10 @@ $\mathbf{w}_{\text{true}} = (1.5, 1.5)^\top$ and $b_{\text{true}} = 0.1$.
 
 Hand answers (G1, G3, G5) are judged to 3 significant figures (or 3 decimals): type at least that
 many, and keep more digits in the steps before the answer, since rounding early can move the third
-figure. The self-check says so when the difference is about the size of rounding. Answers computed
-in NumPy are exact enough as they are.
+figure. Answers computed in NumPy are exact enough as they are.
 """),
+        in_notebook_only(ids, "The self-check says so when the difference is about the size of "
+                              "rounding."),
         before_you_submit(ids),
         code(ids, "import numpy as np\nimport matplotlib.pyplot as plt\nfrom mdl_kernel import check, record"),
         given(ids, "G1"),

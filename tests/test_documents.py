@@ -149,6 +149,23 @@ def test_sheet_and_solution_cells_leave_out_the_grader():
         ["HIDDEN TESTS", "record("]
 
 
+# What only makes sense in Jupyter: none of it belongs on paper.
+NOTEBOOK_ONLY_TEXT = ("Restart", "Run All", "check cell", "self-check", "Kernel >", "Kernel", "the cell below each")
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_sheets_and_solutions_leave_out_what_only_a_notebook_needs(name, tmp_path):
+    """Built from the committed release: the reminder to restart and run all, and the words about
+    running the check cells, stay in the notebook (the release holds them: the test would see them)."""
+    release = documents.release_notebooks(ROOT, tmp_path)[name]
+    in_release = "\n".join(c.source for c in release.cells)
+    assert any(t in in_release for t in NOTEBOOK_ONLY_TEXT)
+    for nb in (documents.exercise_sheet(release), documents.solution_notebook(release)):
+        prose = "\n".join(c.source for c in nb.cells if c.cell_type in ("markdown", "raw"))
+        found = [t for t in NOTEBOOK_ONLY_TEXT if t in prose]
+        assert not found, f"{name}: {found}"
+
+
 class _Reader(HTMLParser):
     """The tags and the text inside <pre> of an HTML fragment."""
 
@@ -261,6 +278,16 @@ def test_solutions_show_the_reference_answers(texts, eid):
 def test_no_grader_text_in_any_pdf(texts, name):
     for kind in documents.KINDS:
         found = [t for t in GRADER_TEXT if t in texts[(kind, name)]]
+        assert not found, f"{kind}/{name}.pdf shows {found}"
+
+
+@pytest.mark.slow
+@needs_tex
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_no_notebook_instruction_and_no_wrapped_line_in_any_pdf(texts, name):
+    """Paper carries no instruction about Jupyter, and no code line wrapped with a marker."""
+    for kind in documents.KINDS:
+        found = [t for t in NOTEBOOK_ONLY_TEXT + ("\u21aa",) if t in texts[(kind, name)]]
         assert not found, f"{kind}/{name}.pdf shows {found}"
 
 
