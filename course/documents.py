@@ -222,7 +222,9 @@ def md_cell(text):
 
 
 def code_cell(text):
-    return nbf.new_code_cell(text)
+    """Code as paper shows it: no line longer than a page holds (`worked.reflow`)."""
+    from course import worked
+    return nbf.new_code_cell(worked.reflow(text))
 
 
 def latex_cell(text):

@@ -49,7 +49,8 @@ def batch_losses(eta, batch_size=3, iterations=30, seed=0):
     for _ in range(iterations):
         order = rng.permutation(len(X_toy))
         for start in range(0, len(X_toy) - batch_size + 1, batch_size):
-            Xb, yb = X_toy[order][start:start + batch_size], y_toy[order][start:start + batch_size]
+            batch = order[start:start + batch_size]
+            Xb, yb = X_toy[batch], y_toy[batch]
             residual = Xb @ w + b - yb
             losses.append(float(np.mean(residual ** 2)))
             w = w - eta * 2 / batch_size * Xb.T @ residual

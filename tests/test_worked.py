@@ -730,3 +730,52 @@ def test_the_worked_text_is_the_committed_one():
                     "with: python -m course.documents .\n" + "\n".join(list(diff)[:30]))
     assert [f"<!-- worked solution of {eid} -->" for eid in CATALOGUE] == \
         re.findall(r"<!-- worked solution of \w+ -->", committed)
+
+
+# ---------------------------------------------------------------- code laid out for paper
+def _without_docstrings(code):
+    """The AST of `code` as text, each docstring's words joined by single spaces."""
+    import ast
+    tree = ast.parse(code)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            node.value = " ".join(node.value.split())
+    return ast.dump(tree)
+
+
+def _document_code():
+    """Every code cell of the sheets and worked solutions, before it is laid out for paper."""
+    import tempfile
+    from unittest import mock
+    out = []
+    with mock.patch.object(documents, "code_cell", lambda text: documents.nbf.new_code_cell(text)):
+        root = Path(__file__).resolve().parent.parent
+        models = documents.model_answers(root)
+        for nb in documents.release_notebooks(root, Path(tempfile.mkdtemp())).values():
+            for doc in (documents.exercise_sheet(nb), documents.solution_notebook(nb, models)):
+                out += [c.source for c in doc.cells if c.cell_type == "code" and c.source.strip()]
+    return out
+
+
+def test_reflow_keeps_the_code_and_fits_the_page():
+    """Every code cell the documents print, laid out by `reflow`: the same program (the same
+    syntax tree, docstrings' words included) with no line longer than the page's width; some of
+    them had longer lines (the test would see a reflow that did nothing)."""
+    cells = _document_code()
+    assert any(len(line) > worked.WIDTH for code in cells for line in code.splitlines())
+    for code in cells:
+        laid = worked.reflow(code)
+        assert _without_docstrings(laid) == _without_docstrings(code), code[:200]
+        too_long = [line for line in laid.splitlines() if len(line) > worked.WIDTH]
+        assert not too_long, too_long
+
+
+@pytest.mark.parametrize("line, lines", [
+    ("x = f(aaaa, bbbb, cccc)", ["x = f(aaaa, bbbb,", "      cccc)"]),
+    ("y = g(h(aa, bb) + h(cc, dd))", ["y = g(h(aa, bb)", "      + h(cc, dd))"]),
+    ("a(); b(); c()", ["a()", "b()", "c()"]),
+    ("    # one two three four five", ["    # one two three", "    # four five"]),
+])
+def test_split_line_cuts_at_commas_operators_and_semicolons(line, lines):
+    width = 18 if "aaaa" in line else 20
+    assert worked._split_line(line, width) == lines
