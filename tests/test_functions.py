@@ -729,13 +729,18 @@ def test_the_alarm_is_off_after_a_time_out():
 
 
 def _sleeps_then_answers(z):
+    time.sleep(0.6)
+    return sigmoid_vectorised(z)
+
+
+def _sleeps_past_any_limit(z):
     time.sleep(HANG)       # killed (or interrupted) at the time limit long before
     return sigmoid_vectorised(z)
 
 
 def test_the_time_limit_constant_governs_grade_and_check(monkeypatch, capsys):
     monkeypatch.setattr(calls, "CALL_SECONDS", 0.2)
-    check("A0", {"sigmoid": _sleeps_then_answers})
+    check("A0", {"sigmoid": _sleeps_past_any_limit})
     assert "did not finish within 0.2 seconds" in capsys.readouterr().out
 
 
@@ -1271,9 +1276,9 @@ def test_a_call_ignores_the_kernels_floating_point_error_settings():
 
 def test_each_call_is_timed_to_a_tenth_of_a_millisecond():
     record = calls._call(_doubles, _case([1.0]), 1)
-    assert 0 <= record["seconds"] < 1 and record["seconds"] == round(record["seconds"], 4)
+    assert 0 <= record["seconds"] < HANG and record["seconds"] == round(record["seconds"], 4)
     slow = calls._call(_sleeps_then_answers, _case([[1.0], [2.0]]), 1)
-    assert 0.6 <= slow["seconds"] < 10
+    assert 0.6 <= slow["seconds"] < HANG          # at least the time it slept
 
 
 def test_judge_results_names_every_returned_value_that_is_off():
