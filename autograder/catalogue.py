@@ -1,6 +1,6 @@
 """The exercise catalogue: every exercise of the lab, once.
 
-Ids, given data, the names a student defines, points and policies follow ../shared/lab/EXERCISES.md.
+Ids, given data, the names a student defines, points and policies follow the lab's contract, docs/lab/EXERCISES.md.
 References are computed from `reference`; the notebooks' given-data cells, the checks, the worked
 solutions and the tests all read from here.  Symbolic items (G6, B1, B3) take their references from
 `reference.derivatives`, derived with sympy.diff.

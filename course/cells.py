@@ -4,6 +4,8 @@ Cells carry nbgrader's metadata: prose and given data are locked (read-only), an
 cells, tests are graded and locked, free-text and plot answers are manually graded.  Given data is
 printed from the exercise catalogue, so the notebooks and the grader cannot disagree.
 """
+import re
+
 import nbformat.v4 as nbf
 import numpy as np
 
@@ -51,6 +53,22 @@ def before_you_submit(ids):
     # its own grade id, so the other cells keep theirs
     return nbf.new_markdown_cell(SUBMITTING.strip(),
                                  metadata=_meta(f"{ids.prefix}_submitting", locked=True))
+
+
+def in_notebook_only(ids, text):
+    """Prose about working in Jupyter (the check cells, the kernel): kept out of the printed
+    sheets and worked solutions (`is_notebook_only`).  Its own grade id, as `before_you_submit`."""
+    return nbf.new_markdown_cell(text.strip(),
+                                 metadata=_meta(f"{ids.prefix}_in_notebook", locked=True))
+
+
+NOTEBOOK_ONLY = re.compile(r"_(submitting|in_notebook)$")
+
+
+def is_notebook_only(cell):
+    """Whether a cell speaks of the notebook itself (running cells, the kernel), not of the maths."""
+    gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") or ""
+    return bool(NOTEBOOK_ONLY.search(gid))
 
 
 def code(ids, source):

@@ -222,7 +222,9 @@ def md_cell(text):
 
 
 def code_cell(text):
-    return nbf.new_code_cell(text)
+    """Code as paper shows it: no line longer than a page holds (`worked.reflow`)."""
+    from course import worked
+    return nbf.new_code_cell(worked.reflow(text))
 
 
 def latex_cell(text):
@@ -262,7 +264,11 @@ def _figure_for(code):
 
 
 def _shared_cell(cell):
-    """A prose or given-data cell as both documents show it (a list of 0 or 1 cells)."""
+    """A prose or given-data cell as both documents show it (a list of 0 or 1 cells); prose about
+    working in the notebook (running the check cells, restarting the kernel) is not for paper."""
+    from course.cells import is_notebook_only
+    if is_notebook_only(cell):
+        return []
     if cell.cell_type == "markdown":
         return [md_cell(cell.source)]
     if cell.cell_type != "code":

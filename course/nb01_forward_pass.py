@@ -1,6 +1,6 @@
 """Notebook 01: neuron values z = Xw + b."""
 from autograder.catalogue import FORWARD_EXAMPLE
-from .cells import Counter, before_you_submit, answer, code, given, given_math, latex, manual_text, md, tests
+from .cells import Counter, before_you_submit, in_notebook_only, answer, code, given, given_math, latex, manual_text, md, tests
 
 NAME = "01_forward_pass"
 TITLES = {"F1": "Two-by-two matrices", "F2": "Three-by-three matrices", "F3": "Matrices that are not square"}
@@ -24,8 +24,9 @@ $$\mathbf{z} = \mathbf{X}\mathbf{w} + \mathbf{b}$$
 
 Each exercise gives you $\mathbf{X}$, $\mathbf{w}$ and $\mathbf{b}$ in a read-only cell. Work the
 answer out on paper, then type it in (three decimals are enough), or compute it with NumPy.
-Run the check cell below each answer: it tells you whether you are right, and if not, where.
 """),
+        in_notebook_only(ids, "Run the check cell below each answer: it tells you whether you are "
+                              "right, and if not, where."),
         before_you_submit(ids),
         code(ids, "import numpy as np\nfrom mdl_kernel import check, record"),
         md(ids, rf"""

@@ -60,13 +60,13 @@ a row or a flat array) and returns an array **of the same shape**. Softmax norma
 entries of the vector, whatever its orientation.
 
 Your functions will also be called on inputs you do not see, including very large ones such as
-$z = 1000$ and $z = -1000$ (the self-check tries one of them, the column $(1000, -1000, 0)$, so
-you see at once whether yours survive). $e^{{1000}}$ overflows to `inf`, and `inf / inf` is `nan`: find a way to
+$z = 1000$ and $z = -1000$ (try yours on the column $(1000, -1000, 0)$ to see at once whether
+they survive). $e^{{1000}}$ overflows to `inf`, and `inf / inf` is `nan`: find a way to
 write each formula that never exponentiates a large positive number. (Hint: softmax does not change
 if the same constant is subtracted from every $z_i$.)
 
 As a check, for $\mathbf{{z}} = {latex(z)}$: $S(\mathbf{{z}}) \approx (0.7311, 0.9997)$,
-$\tanh(\mathbf{{z}}) \approx (0.7616, 1.0000)$, $\sigma(\mathbf{{z}}) \approx (0.0009, 0.9991)$.
+$\tanh(\mathbf{{z}}) \approx (0.7616, 0.99999977)$ (below 1, as every value of tanh is), $\sigma(\mathbf{{z}}) \approx (0.0009, 0.9991)$.
 """),
         answer("A0", SOLUTION_FUNCTIONS),
         tests("A0"),

@@ -1,5 +1,5 @@
 """Notebook 04: gradient descent."""
-from .cells import Counter, before_you_submit, answer, code, given, manual_code, md, tests
+from .cells import Counter, before_you_submit, in_notebook_only, answer, code, given, manual_code, md, tests
 
 NAME = "04_gradient_descent"
 
@@ -49,7 +49,8 @@ def batch_losses(eta, batch_size=3, iterations=30, seed=0):
     for _ in range(iterations):
         order = rng.permutation(len(X_toy))
         for start in range(0, len(X_toy) - batch_size + 1, batch_size):
-            Xb, yb = X_toy[order][start:start + batch_size], y_toy[order][start:start + batch_size]
+            batch = order[start:start + batch_size]
+            Xb, yb = X_toy[batch], y_toy[batch]
             residual = Xb @ w + b - yb
             losses.append(float(np.mean(residual ** 2)))
             w = w - eta * 2 / batch_size * Xb.T @ residual
@@ -91,9 +92,10 @@ $\mathbf{w}_{\text{true}} = (1.5, 1.5)^\top$ and $b_{\text{true}} = 0.1$.
 
 Hand answers (G1, G3, G5) are judged to 3 significant figures (or 3 decimals): type at least that
 many, and keep more digits in the steps before the answer, since rounding early can move the third
-figure. The self-check says so when the difference is about the size of rounding. Answers computed
-in NumPy are exact enough as they are.
+figure. Answers computed in NumPy are exact enough as they are.
 """),
+        in_notebook_only(ids, "The self-check says so when the difference is about the size of "
+                              "rounding."),
         before_you_submit(ids),
         code(ids, "import numpy as np\nimport matplotlib.pyplot as plt\nfrom mdl_kernel import check, record"),
         given(ids, "G1"),
@@ -158,6 +160,14 @@ $\eta = 0.3$? Store `True` or `False` in `diverges_eta_0_3`.
         md(ids, r"""
 Plot the batch loss against the step for the four learning rates, on one figure with a logarithmic
 vertical axis, and describe in a comment what you see. (Graded by your tutor.)
+
+Your G2 function returns only `(w, b)`, so write the loop once more for the plot and collect the
+losses as it runs: for each learning rate start again at $\mathbf{w} = (1, 1)^\top$, $b = 0$ with
+`rng = np.random.default_rng(0)`; make 30 passes over the toy data, each in the order
+`rng.permutation(12)`, in mini-batches of 3 (4 steps a pass, 120 steps in all, no stopping on
+`tol`); at every step append the batch's mean squared error, computed before that step's update,
+to a list, and plot that list. A loss that overflows to `inf` or `nan` is where the descent
+diverged: plot the steps before it.
 """),
         manual_code("G4_plot", 2, PLOT_SOLUTION),
         md(ids, r"""
@@ -166,9 +176,9 @@ vertical axis, and describe in a comment what you see. (Graded by your tutor.)
 For a binary label, logistic regression models $p_i = S(\mathbf{x}_i\mathbf{w} + b)$ and minimises
 the mean binary cross-entropy
 $\mathcal{L} = -\frac{1}{N}\sum_i \big[y_i \log p_i + (1 - y_i)\log(1 - p_i)\big]$ (natural log).
-Its gradients are
-$\partial\mathcal{L}/\partial\mathbf{w} = \frac{1}{N}\mathbf{X}^\top(\mathbf{p} - \mathbf{y})$ and
-$\partial\mathcal{L}/\partial b = \frac{1}{N}\mathbf{1}^\top(\mathbf{p} - \mathbf{y})$.
+Its gradients follow from the chain rule with $S'(z) = S(z)(1 - S(z))$: G6 below asks you to
+derive them for one observation (you may work G6 first), and the gradient of the mean is the mean
+of the observations' gradients.
 
 With the lecture's data below, $\mathbf{w}^{(0)} = (1, 2)^\top$, $b^{(0)} = -10$ and $\eta = 0.1$,
 compute the gradients at the start, `dw_logistic_0` (a column of 2) and `db_logistic_0`, and the

@@ -1,5 +1,5 @@
 """Notebook 05: backpropagation."""
-from .cells import Counter, before_you_submit, answer, code, given, md, tests
+from .cells import Counter, before_you_submit, in_notebook_only, answer, code, given, md, tests
 
 NAME = "05_backpropagation"
 
@@ -73,8 +73,10 @@ cell below stores them in `x_data` and `y_data` for B1 and B2.
 
 Hand answers (B2) are judged to 3 significant figures (or 3 decimals): type at least that many,
 and keep more digits in the steps before the answer, since rounding early can move the third
-figure. The self-check says so when the difference is about the size of rounding.
+figure.
 """),
+        in_notebook_only(ids, "The self-check says so when the difference is about the size of "
+                              "rounding."),
         before_you_submit(ids),
         code(ids, "import numpy as np\nimport sympy as sp\nfrom mdl_kernel import check, record"),
         given(ids, "B2"),

@@ -115,7 +115,7 @@ def test_two_workers_without_a_shared_folder_grade_into_postgresql(tmp_path):
         assert not list((tmp_path / name).rglob("*.ipynb"))
 
 
-SLOW_START = "import time\ntime.sleep(6)\n"
+SLOW_START = "import time\ntime.sleep(15)\n"   # long enough to be caught grading, within the 20 s cell timeout
 
 
 def _deaths(client, student):
@@ -127,6 +127,13 @@ def _deaths(client, student):
                 return key, task.state, task.suspicious
         return None, None, 0
     return client.run_on_scheduler(read)
+
+
+def _grading(student, dask_worker=None):
+    """Whether nbgrader is grading `student` on this worker: its autograded folder exists in the
+    worker's course folder of its own (grading.student)."""
+    root = Path(dask_worker.local_directory)
+    return any(root.glob(f"mdl-grade-*/course/autograded/{student}"))
 
 
 def _killer(address, student, times, seen):
@@ -145,8 +152,10 @@ def _killer(address, student, times, seen):
             if worker is None:
                 time.sleep(0.1)
                 continue
-            time.sleep(1.0)                   # the warm grader has the student by now
             try:
+                if not client.run(_grading, student, workers=[worker])[worker]:
+                    time.sleep(0.1)           # not yet in nbgrader's hands: look again
+                    continue
                 pid = client.run(os.getpid, workers=[worker])[worker]
             except Exception:                 # the worker went away meanwhile
                 continue

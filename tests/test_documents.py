@@ -28,7 +28,7 @@ from course import documents, worked
 from autograder.catalogue import CATALOGUE, NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parent.parent
-# The exercise ids of EXERCISES.md, the symbolic G6, B1 and B3 included: every one is required.
+# The exercise ids of docs/lab/EXERCISES.md, the symbolic G6, B1 and B3 included: every one is required.
 EXERCISES_MD = ("F1a", "F1b", "F2a", "F2b", "F3a", "F3b", "F4", "A0", "A1", "A2",
                 "N1", "N2", "N3", "N4", "G1", "G2", "G3", "G4", "G5", "G6", "G7",
                 "B1", "B2", "B3", "B4", "B5", "B6")
@@ -149,6 +149,23 @@ def test_sheet_and_solution_cells_leave_out_the_grader():
         ["HIDDEN TESTS", "record("]
 
 
+# What only makes sense in Jupyter: none of it belongs on paper.
+NOTEBOOK_ONLY_TEXT = ("Restart", "Run All", "check cell", "self-check", "Kernel >", "Kernel", "the cell below each")
+
+
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_sheets_and_solutions_leave_out_what_only_a_notebook_needs(name, tmp_path):
+    """Built from the committed release: the reminder to restart and run all, and the words about
+    running the check cells, stay in the notebook (the release holds them: the test would see them)."""
+    release = documents.release_notebooks(ROOT, tmp_path)[name]
+    in_release = "\n".join(c.source for c in release.cells)
+    assert any(t in in_release for t in NOTEBOOK_ONLY_TEXT)
+    for nb in (documents.exercise_sheet(release), documents.solution_notebook(release)):
+        prose = "\n".join(c.source for c in nb.cells if c.cell_type in ("markdown", "raw"))
+        found = [t for t in NOTEBOOK_ONLY_TEXT if t in prose]
+        assert not found, f"{name}: {found}"
+
+
 class _Reader(HTMLParser):
     """The tags and the text inside <pre> of an HTML fragment."""
 
@@ -266,6 +283,16 @@ def test_no_grader_text_in_any_pdf(texts, name):
 
 @pytest.mark.slow
 @needs_tex
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_no_notebook_instruction_and_no_wrapped_line_in_any_pdf(texts, name):
+    """Paper carries no instruction about Jupyter, and no code line wrapped with a marker."""
+    for kind in documents.KINDS:
+        found = [t for t in NOTEBOOK_ONLY_TEXT + ("\u21aa",) if t in texts[(kind, name)]]
+        assert not found, f"{kind}/{name}.pdf shows {found}"
+
+
+@pytest.mark.slow
+@needs_tex
 def test_solutions_show_the_working(texts):
     nb04 = texts[("solutions", "04_gradient_descent")]
     assert "Worked solution of G3" in nb04 and nb04.count("∂L/∂w₁") >= 1   # the SGD table
@@ -359,3 +386,62 @@ def test_fresh_pdfs_are_dated_by_source_date_epoch(built):
                               check=True).stdout
         dates = re.findall(r"^(?:CreationDate|ModDate):\s*(\S+)", info, flags=re.M)
         assert dates and all(d.startswith(want) for d in dates), f"{pdf.name}: dated {dates}"
+
+
+# ---------------------------------------------------------------- the code printed runs as printed
+# After the document's cells, the functions its listings define, called on the notebook's data;
+# each result must be the catalogue's reference (exercise, item) (N2's C and D: the output row).
+CALLS = {
+    "02_activations": [("sigmoid(z_2)", "A2", "sigmoid_2"), ("tanh(z_2)", "A2", "tanh_2"),
+                       ("relu(z_2)", "A2", "relu_2"), ("softmax(z_2)", "A2", "softmax_2")],
+    "03_network_output": [("forward_pass(%s)[1]" % ", ".join(
+        f"np.array({np.asarray(CATALOGUE['N1'].item(n).expected, dtype=float).tolist()})"
+        for n in ("X", "w1", "b1", "w2", "b2")), "N2", ("C", "D"))],
+    "04_gradient_descent": [("logistic_gradient_descent(X_logistic, y_logistic, "
+                             "w=np.array([[1.0], [2.0]]), b=-10.0, max_iter=3)[0]", "G5", "w_logistic_3"),
+                            ("lr_gradient_descent(X_toy, y_toy, batch_size=3, max_iter=1, "
+                             "tol=0, rng=np.random.default_rng(0))[0].shape", None, (2, 1))],
+    "05_backpropagation": [("train_gd(X_lab, y_lab)[0]", "B5", "W1_hat"),
+                           ("train_adam(X_lab, y_lab)[1]", "B6", "w2_adam")],
+}
+
+
+def _code_blocks(markdown):
+    return [m.strip("\n") for m in re.findall(r"```python\n(.*?)```", markdown, re.S)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", NOTEBOOKS)
+def test_every_code_snippet_runs_as_printed_with_the_notebooks_data(name, tmp_path):
+    """The code of the worked solutions (each listing of solutions/worked.md, and the model code
+    the PDF prints) runs in a fresh kernel that has only what the notebook gives (its imports and
+    given-data cells), in the document's order; the functions it defines give the references."""
+    import json
+
+    from nbclient import NotebookClient
+    release = documents.release_notebooks(ROOT, tmp_path)[name]
+    solution = documents.solution_notebook(release, documents.model_answers(ROOT))
+    printed = [c.source for c in solution.cells if c.cell_type == "code" and c.source.strip()]
+    worked_md = (ROOT / documents.WORKED_TEXT).read_text()
+    ids = [e.id for e in CATALOGUE.values() if e.notebook == name]
+    for eid in ids:
+        part = worked_md.split(f"<!-- worked solution of {eid} -->")[1].split("<!-- worked")[0]
+        for block in _code_blocks(part):
+            assert block in printed, f"{eid}: a listing of worked.md is not in the PDF's code"
+    given = [c.source for c in release.cells if documents.role(c) == "code"]
+    calls = CALLS.get(name, [])
+    probe = "import json\nprint(json.dumps([np.asarray(%s, dtype=float).tolist() for _ in [0]]))"
+    cells = [nbf.new_code_cell(s) for s in given + printed] + \
+        [nbf.new_code_cell(probe % expr) for expr, _, _ in calls]
+    nb = nbf.new_notebook(cells=cells, metadata={"kernelspec": {"name": "python3", "display_name": "Python 3"}})
+    NotebookClient(nb, kernel_name="python3", timeout=600, resources={"metadata": {"path": str(tmp_path)}},
+                   ).execute()        # raises CellExecutionError at the first cell that fails
+    for cell, (expr, eid, item) in zip(nb.cells[-len(calls):] if calls else [], calls):
+        got = np.asarray(json.loads(cell.outputs[0]["text"])[0], dtype=float)
+        if eid is None:
+            expected = np.asarray(item, dtype=float)
+        elif isinstance(item, tuple):
+            expected = np.array([float(CATALOGUE[eid].item(n).expected) for n in item])
+        else:
+            expected = np.asarray(CATALOGUE[eid].item(item).expected, dtype=float)
+        assert np.allclose(np.ravel(got), np.ravel(expected), rtol=1e-6, atol=1e-9), expr

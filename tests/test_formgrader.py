@@ -51,13 +51,16 @@ def server(course):
          f"--ServerApp.root_dir={course}"],
         cwd=course, env=tool_env(), stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    for _ in range(120):
+
+    def answers():
+        if proc.poll() is not None:
+            pytest.fail("the Jupyter server ended: " + (course / "server.log").read_text())
         try:
-            urllib.request.urlopen(f"{base}/formgrader/?token={token}", timeout=2)
-            break
+            urllib.request.urlopen(f"{base}/formgrader/?token={token}", timeout=30)
+            return True
         except OSError:
-            time.sleep(0.5)
-    else:
+            return False
+    if not wait_for(answers):
         proc.kill()
         pytest.fail("the Jupyter server did not answer: " + (course / "server.log").read_text())
     yield base, token
@@ -82,6 +85,17 @@ def browser(course):
     session = webdriver.Chrome(options=options, service=Service(driver))
     yield session
     session.quit()
+
+
+def wait_for(condition, seconds=600):
+    """Whether `condition()` came true: looked at again until it does, or until a deadline that
+    only a hang reaches (the server's start and formgrader's save are events seen from outside)."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.2)
+    return True
 
 
 def _grade(course):
@@ -115,11 +129,8 @@ def test_a_manual_answer_graded_in_formgrader_reaches_gradebook_grades_and_feedb
     note = browser.find_element(By.ID, f"{MANUAL}-comment")
     note.send_keys(COMMENT, Keys.TAB)
     browser.save_screenshot(str(course / "formgrader.png"))
-    for _ in range(60):
-        score, needs_manual, comment, _ = _grade(course)
-        if score == 2 and comment == COMMENT:
-            break
-        time.sleep(0.5)
+    wait_for(lambda: _grade(course)[:3] == (2.0, False, COMMENT))    # formgrader saved both
+    score, needs_manual, comment, _ = _grade(course)
     assert (score, needs_manual, comment) == (2.0, False, COMMENT)
 
     cli.grades(course)

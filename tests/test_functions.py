@@ -687,37 +687,45 @@ def _loops_on_large_inputs(z):
     return sigmoid_vectorised(z)
 
 
+# A limit that only a hang reaches: how fast a call is stopped is measured in the benchmarks.
+HANG = 120
+
+
 def test_a_function_that_loops_forever_is_stopped():
     item = catalogue.exercise("A0").item("sigmoid")
     start = time.perf_counter()
     record = run_cases(_loops_forever, item, include_hidden=False, seconds=0.3)
-    assert time.perf_counter() - start < 2.0
+    assert time.perf_counter() - start < HANG
     iv = next(i for i in judge("A0", {"sigmoid": record}).items if i.item == "sigmoid")
     assert iv.score == 0.0
     assert "did not finish within 0.3 seconds" in iv.message
 
 
 def test_after_one_endless_call_the_remaining_cases_are_not_run():
-    """One endless call is enough: later cases are not run (the cell stays within nbgrader's timeout)."""
+    """One endless call is enough: later cases are not run (the cell stays within nbgrader's
+    timeout): one time-out, the later cases "not run again".  Each call may take 5 s, which the
+    cases before the endless one need on no machine, however loaded."""
     item = catalogue.exercise("A0").item("sigmoid")
     labels = case_labels("A0", "sigmoid")
     first_large = min(labels.index(label) for label in LARGE)
-    start = time.perf_counter()
-    record = run_cases(_loops_on_large_inputs, item, include_hidden=True, seconds=0.25)
-    assert time.perf_counter() - start < 1.0                 # one time-out, not one per case
+    record = run_cases(_loops_on_large_inputs, item, include_hidden=True, seconds=5)
     iv = next(i for i in judge("A0", {"sigmoid": record}).items if i.item == "sigmoid")
     assert failed_labels("A0", "sigmoid", iv.message) == set(labels[first_large:])
-    assert iv.message.count("did not finish within 0.25 seconds") == 1
+    assert iv.message.count("did not finish within 5 seconds") == 1
     assert iv.message.count("was not run again") == len(labels) - first_large - 1
     assert iv.score == pytest.approx(first_large / len(labels))
 
 
 def test_the_alarm_is_off_after_a_time_out():
-    item = catalogue.exercise("A0").item("sigmoid")
-    run_cases(_loops_forever, item, include_hidden=False, seconds=0.1)
-    time.sleep(1.2)                                          # past the 1 s re-fire interval: no TimeLimit
-    record = run_cases(sigmoid_vectorised, item, include_hidden=False, seconds=2)
-    assert record["results"][0]["type"] == "array"
+    """Where calls run under an alarm (no fork), a time-out leaves no timer behind (it re-fires
+    every second while it runs) and the previous handler back in place."""
+    import signal
+    before = signal.getsignal(signal.SIGALRM)
+    records = calls._run_here(_loops_forever, [(0, _case([1.0]))], 1, 0.1)
+    assert records[0]["reason"] == "did not finish within 0.1 seconds"
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is before
+    assert calls._run_here(_doubles, [(0, _case([1.0]))], 1, 2)[0]["data"] == [2.0]
 
 
 def _sleeps_then_answers(z):
@@ -725,9 +733,14 @@ def _sleeps_then_answers(z):
     return sigmoid_vectorised(z)
 
 
+def _sleeps_past_any_limit(z):
+    time.sleep(HANG)       # killed (or interrupted) at the time limit long before
+    return sigmoid_vectorised(z)
+
+
 def test_the_time_limit_constant_governs_grade_and_check(monkeypatch, capsys):
     monkeypatch.setattr(calls, "CALL_SECONDS", 0.2)
-    check("A0", {"sigmoid": _sleeps_then_answers})
+    check("A0", {"sigmoid": _sleeps_past_any_limit})
     assert "did not finish within 0.2 seconds" in capsys.readouterr().out
 
 
@@ -748,7 +761,7 @@ def test_a_function_that_swallows_the_interruption_is_still_stopped():
     case = encode_case((np.array([[1.0], [8.0]]),), {})
     start = time.perf_counter()
     record = calls.run(_swallows_every_interruption, {0: case, 1: case}, 3, 1, seconds=0.3)
-    assert time.perf_counter() - start < 10          # 0.3 s and a kill; generous under load
+    assert time.perf_counter() - start < HANG        # 0.3 s and a kill
     first, second, third = record["results"]
     assert first == {"type": "invalid", "reason": "did not finish within 0.3 seconds"}
     assert second == {"type": "invalid", "reason": "was not run again after it failed to "
@@ -1067,7 +1080,7 @@ def test_without_fork_the_calls_run_here_under_an_alarm():
                                                                   ("array", [6.0])]
     start = time.perf_counter()
     records = calls._run_here(_loops_forever, todo, 1, 0.2)
-    assert time.perf_counter() - start < 5
+    assert time.perf_counter() - start < HANG
     assert records[0]["reason"] == "did not finish within 0.2 seconds"
     assert records[0]["seconds"] >= 0.2
     assert records[1] == records[3] == {
@@ -1124,7 +1137,7 @@ def test_the_time_limit_is_only_for_the_main_thread():
     assert done == [True]
     with pytest.raises(calls.TimeLimit):
         with calls.time_limit(0.05):
-            time.sleep(1)
+            time.sleep(HANG)
 
 
 def test_the_child_reports_each_record_on_a_line_as_soon_as_it_has_it():
@@ -1263,9 +1276,9 @@ def test_a_call_ignores_the_kernels_floating_point_error_settings():
 
 def test_each_call_is_timed_to_a_tenth_of_a_millisecond():
     record = calls._call(_doubles, _case([1.0]), 1)
-    assert 0 <= record["seconds"] < 1 and record["seconds"] == round(record["seconds"], 4)
+    assert 0 <= record["seconds"] < HANG and record["seconds"] == round(record["seconds"], 4)
     slow = calls._call(_sleeps_then_answers, _case([[1.0], [2.0]]), 1)
-    assert 0.6 <= slow["seconds"] < 10
+    assert 0.6 <= slow["seconds"] < HANG          # at least the time it slept
 
 
 def test_judge_results_names_every_returned_value_that_is_off():

@@ -199,3 +199,51 @@ def test_full_mode_ships_the_answers_packed_and_format_mode_does_not():
     assert [x for x in _reference_numbers() if _written(plain, x, given_forms)] == []
     assert any(_written(json.dumps(cases.unpack(full["answers"])), x, given_forms)
                for x in _reference_numbers())               # the packed data does hold them
+
+
+# ---------------------------------------------------------------------------- what a student installs
+@pytest.mark.slow
+def test_one_install_command_gives_a_student_everything_the_notebooks_need(tmp_path):
+    """README's one command for students, `pip install "./kernel[lab]"`, into a fresh virtual
+    environment and nothing else: Jupyter there runs each of the five release notebooks, with the
+    instructor's solutions filled in, from a fresh kernel to its end (restart and run all)
+    without an error, and every self-check says the answer is right.  (pip may use its cache;
+    the packages come from PyPI.)"""
+    import shutil
+
+    import nbformat
+    from autograder.settings import ASSIGNMENT
+    from autograder.submissions import write_submission
+    repo = Path(__file__).resolve().parent.parent
+    kernel = shutil.copytree(repo / "kernel", tmp_path / "kernel",
+                             ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
+    env = tmp_path / "env"
+    subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
+    python = env / "bin" / "python"
+    done = subprocess.run([str(python), "-m", "pip", "install", "-q", f"{kernel}[lab]"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    course = tmp_path / "course"                       # the release and its solutions, read only
+    course.mkdir()
+    for folder in ("release", "source"):
+        (course / folder).symlink_to(repo / folder)
+    notebooks = write_submission(course, "student")
+    home = tmp_path / "home"
+    home.mkdir()
+    clean = {"PATH": f"{env / 'bin'}:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
+             "MPLBACKEND": "Agg"}
+    paths = sorted(notebooks.glob("*.ipynb"))
+    assert [p.name for p in paths] == [p.name for p in sorted((repo / "release" / ASSIGNMENT).glob("*.ipynb"))]
+    assert len(paths) == 5
+    for path in paths:
+        done = subprocess.run([str(env / "bin" / "jupyter"), "nbconvert", "--to", "notebook",
+                               "--execute", "--ExecutePreprocessor.timeout=600", "--output",
+                               f"{path.stem}.run", str(path)], cwd=notebooks, env=clean,
+                              capture_output=True, text=True)
+        assert done.returncode == 0, f"{path.name}: {done.stderr[-3000:]}"
+        ran = nbformat.read(notebooks / f"{path.stem}.run.ipynb", as_version=4)
+        checks = [c for c in ran.cells if c.cell_type == "code" and "check(" in c.source]
+        assert checks, path.name
+        for cell in checks:
+            text = "".join(o.get("text", "") for o in cell.outputs)
+            assert text.startswith("Self-check of") and "All correct" in text, (path.name, text)

@@ -2,7 +2,7 @@
 
 Two errors matter: a correct answer marked wrong, and a wrong answer marked right. Correct answers are the
 package's own references presented in every form the policy allows; wrong ones are built here from the
-given data (never from the package's mistake list) and must earn what EXERCISES.md's policy says.
+given data (never from the package's mistake list) and must earn what docs/lab/EXERCISES.md's policy says.
 """
 import warnings
 

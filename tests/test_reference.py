@@ -2,8 +2,8 @@
 
 Every reference value here is computed by the package (`autograder.reference`, `autograder.catalogue`,
 `autograder.cache`); the numbers typed below are the lab's printed output
-(../shared/lab/maths-of-deep-learning-lab.md) and the contract's tables (../shared/lab/EXERCISES.md),
-typed as they are printed there.
+(docs/lab/lab-printed-numbers.txt, from the lab's text) and the contract's tables
+(docs/lab/EXERCISES.md), typed as they are printed there.
 """
 import warnings
 from fractions import Fraction

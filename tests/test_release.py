@@ -9,12 +9,15 @@ mistake, and for functions wrong, raising and input-changing ones), on both side
    in an exercise's symbols (code spans, quoted strings, string literals and any run of words and
    operators, tried at every word boundary) is compared with every symbolic reference of that
    exercise's kind of symbols by the grader's own check: SymPy lambdify at the item's seeded
-   points.  None may equal a reference.
+   points.  None may equal a reference.  Each text is read in the usual written forms of a
+   derivative: as written, its LaTeX as plain maths, and both with vector notation read for one
+   observation (X^T(p - y)/N as x1 (p - y), 1^T(p - y) as p - y; Unicode minus signs and
+   transposes too), so a gradient stated in matrix form before its exercise is found.
 2. Numbers.  Every number printed is compared with every numeric reference (every entry of every
    value item, and the expected outputs of every function case, hidden ones included).  A number
    that the grader would accept as that reference (within the hand tolerance, |x - r| <= 5e-4 +
    1e-3 |r|) and that is the reference rounded to the decimals printed gives it away, unless the
-   lab itself prints that number (EXERCISES.md and the lab's text, perhaps with more digits), or
+   lab itself prints that number (EXERCISES.md and the lab's text, kept in docs/lab/, perhaps with more digits), or
    the number has a single significant figure (1, 0.5, 10%) and is not exactly the reference.
    Release text is compared with every reference; a message with those of its own notebook.
 """
@@ -40,7 +43,7 @@ from mdl_kernel.compare import HAND
 
 REPO = Path(__file__).resolve().parent.parent
 RELEASE = REPO / "release" / "maths_of_dl"
-LAB = REPO.parent / "shared" / "lab"
+LAB = REPO / "docs" / "lab"   # what the project keeps of the lab (docs/lab/README.md)
 SYMBOLIC = ("G6", "B1", "B3")
 
 
@@ -200,6 +203,37 @@ def latex_as_plain(text):
     return "\n".join(out)
 
 
+UNICODE = {"\u2212": "-", "\u1d40": "^T", "\u00b7": "*", "\u00d7": "*", "\u00b2": "^2", "\u2202": "d"}
+VECTOR = [   # a formula in vectors and matrices, read for one observation (N = 1) and component k
+    (r"\\(?:mathbf|boldsymbol|vec)\{1\}\s*\^\s*\{?(?:\\top|T)\}?", " 1*"),
+    (r"\\(?:mathbf|boldsymbol)\{X\}\s*\^\s*\{?(?:\\top|T)\}?|\bX\s*\^\s*\{?(?:\\top|T)\}?", " x{k}*"),
+    (r"\\(?:mathbf|boldsymbol)\{x\}_\{?i\}?|\\(?:mathbf|boldsymbol)\{x\}", "x{k}"),
+    (r"\\(?:mathbf|boldsymbol)\{(\w)\}", r"\1"),
+    (r"\\frac\{1\}\{N\}|\(1/N\)|\b1/N\b", " 1*"),
+    (r"\b([pyz])_i\b|\b([pyz])_\{i\}", r"\1\2"),
+]
+
+
+def one_observation(text, k):
+    """`text` with its vector notation read for one observation's k-th input: X^T(p - y)/N is
+    x_k (p - y), 1^T(p - y) is p - y (the usual written forms of a gradient in matrix form)."""
+    for char, plain in UNICODE.items():
+        text = text.replace(char, plain)
+    for pattern, replacement in VECTOR:
+        text = re.sub(pattern, replacement.replace("{k}", str(k)), text)
+    return text
+
+
+def written_forms(text):
+    """Every reading of `text` as plain maths: as written, its LaTeX rewritten, and both read for
+    one observation (each input in turn)."""
+    forms = [text, latex_as_plain(text)]
+    for k in (1, 2, 3):
+        once = one_observation(text, k)
+        forms += [once, latex_as_plain(once)]
+    return set().union(*(maths_candidates(form) for form in forms))
+
+
 def _symbolic_items():
     return [(eid, item) for eid in SYMBOLIC for item in catalogue.exercise(eid).items]
 
@@ -214,7 +248,7 @@ def give_aways(texts):
     found = []
     tried = {}
     for where, text in texts:
-        for candidate in maths_candidates(text) | maths_candidates(latex_as_plain(text)):
+        for candidate in written_forms(text):
             if candidate in tried:
                 hits = tried[candidate]
             else:
@@ -242,10 +276,16 @@ def test_the_search_finds_a_reference_written_as_an_example():
            ("sentence", "so the gradient is p - y for the bias."),
            ("latex", r"so $\frac{\partial L}{\partial w^{(2)}_{11}} = 2 \cdot (\hat{y} - y) "
                      r"\cdot \hat{y} \cdot a^{(1)}_1$ here")]
+    old += [("G5 prose", r"Its gradients are $\partial\mathcal{L}/\partial\mathbf{w} = "
+                         r"\frac{1}{N}\mathbf{X}^\top(\mathbf{p} - \mathbf{y})$ and "
+                         r"$\partial\mathcal{L}/\partial b = \frac{1}{N}\mathbf{1}^\top(\mathbf{p} - \mathbf{y})$."),
+            ("unicode", "so \u2202L/\u2202w = (1/N) X\u1d40(p \u2212 y) for the weights")]
     hits = {(where, eid, name) for where, _, eid, name in give_aways(old)}
     assert hits == {("G6 prose", "G6", "dCE_dw1"), ("message", "B3", "delta2_1"),
                     ("sentence", "G6", "dCE_db"), ("latex", "B3", "dL_dw2_11"),
-                    ("latex", "B3", "delta2_1")}
+                    ("latex", "B3", "delta2_1"), ("G5 prose", "G6", "dCE_dw1"),
+                    ("G5 prose", "G6", "dCE_dw2"), ("G5 prose", "G6", "dCE_db"),
+                    ("unicode", "G6", "dCE_dw1"), ("unicode", "G6", "dCE_dw2")}
 
 
 @pytest.mark.parametrize("source", ["release", "messages"])
@@ -265,8 +305,11 @@ def numbers_in(text):
 
 @lru_cache(maxsize=None)
 def lab_numbers():
-    """The numbers the lab itself prints (its text and EXERCISES.md), as floats."""
-    text = (LAB / "EXERCISES.md").read_text() + (LAB / "maths-of-deep-learning-lab.md").read_text()
+    """The numbers the lab itself prints (its text and EXERCISES.md), as floats: the contract
+    as copied, and the numbers of the lab's text by line (after each line's `<line>:`)."""
+    printed = [line.partition(":")[2] for line in (LAB / "lab-printed-numbers.txt").read_text().splitlines()
+               if line.strip() and not line.startswith("#")]
+    text = (LAB / "EXERCISES.md").read_text() + "\n".join(printed)
     return {float(n) for n in numbers_in(text)}
 
 

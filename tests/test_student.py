@@ -81,16 +81,17 @@ def test_the_limits_reach_the_child_as_its_environment():
 def test_kill_family_kills_a_process_and_what_it_started(tmp_path):
     import subprocess
     import sys
-    import time
     script = "import subprocess, sys, time; subprocess.Popen([sys.executable, '-c', " \
-             "'import time; time.sleep(60)'], start_new_session=True); time.sleep(60)"
-    parent = subprocess.Popen([sys.executable, "-c", script], start_new_session=True)
-    time.sleep(1.0)
+             "'import time; time.sleep(60)'], start_new_session=True); print('started', flush=True); " \
+             "time.sleep(60)"
+    parent = subprocess.Popen([sys.executable, "-c", script], start_new_session=True,
+                              stdout=subprocess.PIPE, text=True)
+    assert parent.stdout.readline() == "started\n"    # the child exists: Popen returned after its exec
     children = psutil.Process(parent.pid).children(recursive=True)
     assert len(children) == 1
     kill_family(parent.pid)
-    parent.wait(timeout=10)
-    psutil.wait_procs(children, timeout=10)
+    parent.wait(timeout=120)                            # the kill's events, waited for
+    psutil.wait_procs(children, timeout=120)
     assert not any(c.is_running() and c.status() != psutil.STATUS_ZOMBIE for c in children)
 
 

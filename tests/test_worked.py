@@ -607,6 +607,31 @@ def test_symbolic_derivations_equal_the_references(eid):
 
 
 @pytest.mark.parametrize("eid", ["G6", "B1", "B3"])
+def test_symbolic_answer_lines_show_the_derived_form_as_the_grader_judges_it(eid):
+    """The Answer line of each item is the form the derivation reaches (not sympy.diff's raw
+    output), and the grader's own symbolic check (autograder.checks.symbolic) finds it equal to the
+    reference; the same check finds a changed derivation unequal."""
+    from autograder.checks import symbolic as S
+    derived = worked.derivation(eid)
+    answer = worked.markdown(eid).split("**Answer.**")[1]
+    lines = {m[1]: m[2] for m in re.finditer(r"^\* `(\w+)` \$= (.*)\$$", answer, re.M)}
+    items = [item for item in CATALOGUE[eid].items if item.kind.name == "symbolic"]
+    assert set(lines) == {item.name for item in items}
+    for item in items:
+        assert lines[item.name] == worked.sym_latex(derived[item.name]), item.name
+        _, verdict = worked.confirmed(CATALOGUE[eid], derived)[item.name]
+        assert verdict.score == 1, (item.name, verdict.message)
+        changed = {**derived, item.name: 2 * derived[item.name] + 1}
+        _, verdict = worked.confirmed(CATALOGUE[eid], changed)[item.name]
+        assert verdict.score == 0, item.name
+        with pytest.raises(AssertionError, match=item.name):
+            worked._symbolic_answer(CATALOGUE[eid], changed)
+    if eid in ("G6", "B3"):      # sympy.diff's own form is longer than the derivation's end
+        raw = [worked.sym_latex(sp.sympify(item.expected)) for item in items]
+        assert not any(r in answer and r not in lines.values() for r in raw)
+
+
+@pytest.mark.parametrize("eid", ["G6", "B1", "B3"])
 def test_symbolic_chain_rule_factors_are_right(eid):
     """Each factor of the chain rule the text writes out is the derivative it names (by
     sympy.diff here), the text writes each product of factors as it is, and the sum of the
@@ -648,6 +673,27 @@ def test_fmt_writes_six_significant_figures_in_plain_text(value, text):
     assert worked.fmt(value) == text
 
 
+@pytest.mark.parametrize("value, text", [(np.tanh(8), "0.9999998"), (-np.tanh(9), "-0.99999997"),
+                                         (1 + np.exp(-16), "1.0000001"), (0.9999994, "0.999999"),
+                                         (1.0, "1"), (-3.0, "-3"), (162753.79, "162754")])
+def test_fmt_prints_no_number_below_10_that_is_not_whole_as_whole(value, text):
+    assert worked.fmt(value) == text
+
+
+@pytest.mark.parametrize("eid", ["A1", "A2"])
+def test_no_activation_in_an_open_range_is_shown_as_its_bound(eid):
+    """tanh's and the sigmoid's values lie in open intervals: none is shown as 1, -1 or 0."""
+    text = worked.markdown(eid)
+    shown = re.findall(r"(?:\\approx|=) (-?[\d.]+)(?= \\\\|\n|$)", text, re.M)
+    assert shown
+    answers = text.split("**Answer.**")[1]
+    for name in ("sigmoid", "tanh"):
+        line = re.search(rf"`{name}_\d` \$= (.*)\$", answers)[1]
+        assert not re.search(r"(?<![\d.])-?[01](?![\d.])", line), line
+    for number in shown:
+        assert number not in ("1", "-1") or "ReLU" in text, number
+
+
 def test_fmt_takes_the_digits_asked_for():
     assert worked.fmt(1 / 3, digits=2) == "0.33" and worked.fmt(2 / 3, 3) == "0.667"
 
@@ -684,3 +730,52 @@ def test_the_worked_text_is_the_committed_one():
                     "with: python -m course.documents .\n" + "\n".join(list(diff)[:30]))
     assert [f"<!-- worked solution of {eid} -->" for eid in CATALOGUE] == \
         re.findall(r"<!-- worked solution of \w+ -->", committed)
+
+
+# ---------------------------------------------------------------- code laid out for paper
+def _without_docstrings(code):
+    """The AST of `code` as text, each docstring's words joined by single spaces."""
+    import ast
+    tree = ast.parse(code)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            node.value = " ".join(node.value.split())
+    return ast.dump(tree)
+
+
+def _document_code():
+    """Every code cell of the sheets and worked solutions, before it is laid out for paper."""
+    import tempfile
+    from unittest import mock
+    out = []
+    with mock.patch.object(documents, "code_cell", lambda text: documents.nbf.new_code_cell(text)):
+        root = Path(__file__).resolve().parent.parent
+        models = documents.model_answers(root)
+        for nb in documents.release_notebooks(root, Path(tempfile.mkdtemp())).values():
+            for doc in (documents.exercise_sheet(nb), documents.solution_notebook(nb, models)):
+                out += [c.source for c in doc.cells if c.cell_type == "code" and c.source.strip()]
+    return out
+
+
+def test_reflow_keeps_the_code_and_fits_the_page():
+    """Every code cell the documents print, laid out by `reflow`: the same program (the same
+    syntax tree, docstrings' words included) with no line longer than the page's width; some of
+    them had longer lines (the test would see a reflow that did nothing)."""
+    cells = _document_code()
+    assert any(len(line) > worked.WIDTH for code in cells for line in code.splitlines())
+    for code in cells:
+        laid = worked.reflow(code)
+        assert _without_docstrings(laid) == _without_docstrings(code), code[:200]
+        too_long = [line for line in laid.splitlines() if len(line) > worked.WIDTH]
+        assert not too_long, too_long
+
+
+@pytest.mark.parametrize("line, lines", [
+    ("x = f(aaaa, bbbb, cccc)", ["x = f(aaaa, bbbb,", "      cccc)"]),
+    ("y = g(h(aa, bb) + h(cc, dd))", ["y = g(h(aa, bb)", "      + h(cc, dd))"]),
+    ("a(); b(); c()", ["a()", "b()", "c()"]),
+    ("    # one two three four five", ["    # one two three", "    # four five"]),
+])
+def test_split_line_cuts_at_commas_operators_and_semicolons(line, lines):
+    width = 18 if "aaaa" in line else 20
+    assert worked._split_line(line, width) == lines
