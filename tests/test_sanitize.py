@@ -1,0 +1,230 @@
+"""autograder.grading.sanitize: nothing from a submission is active in a browser.
+
+Fast tests of the sanitiser on each vector (outputs of every active type, markdown's raw HTML,
+links, attachments, metadata that nbconvert writes into attributes) and on what must be kept
+(plots, images, maths, honest markdown left as written).  The same vectors in a real browser,
+in formgrader and in a feedback page, after real `nbgrader autograde`: tests/test_browser.py.
+"""
+import base64
+import io
+from html.parser import HTMLParser
+
+import nbformat
+import pytest
+from nbconvert.exporters import HTMLExporter
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
+
+from autograder.grading import sanitize as sz
+from autograder.grading.records import RECORD_MIME
+
+
+def _png():
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    figure = plt.figure(figsize=(1, 1))
+    plt.plot([0, 1], [0, 1])
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=20)
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+PNG = _png()
+JPEG = base64.b64encode(b"\xff\xd8\xff\xe0" + b"\0" * 20).decode()
+ATTACK = "document.title='pwned'"
+
+
+def _page(nb):
+    """The notebook as nbconvert renders it to HTML with its `lab` template (the feedback's)
+    and its `classic` one (formgrader's)."""
+    return "".join(HTMLExporter(template_name=name).from_notebook_node(nb)[0]
+                   for name in ("lab", "classic"))
+
+
+class _Active(HTMLParser):
+    """What in a page would run or load active content: an element or attribute, not text."""
+
+    def __init__(self):
+        super().__init__()
+        self.found, self._script = [], False
+
+    def handle_starttag(self, tag, attrs):
+        if tag in ("iframe", "svg", "object", "embed", "animate", "details"):
+            self.found.append(tag)
+        self._script = tag in ("script", "style")
+        for name, value in attrs:
+            value = (value or "").strip().lower()
+            if name.startswith("on") or value.startswith(("javascript:", "data:text",
+                                                          "data:image/svg")):
+                self.found.append(f"{tag} {name}")
+
+    def handle_data(self, data):
+        if self._script and "pwned" in data:
+            self.found.append("script or style")
+
+    def handle_endtag(self, tag):
+        self._script = False
+
+
+def _active(html):
+    parser = _Active()
+    parser.feed(html)
+    return parser.found
+
+
+def _display(data, metadata=None, kind="display_data"):
+    extra = {"execution_count": 3} if kind == "execute_result" else {}
+    return new_output(kind, data=data, metadata=metadata or {}, **extra)
+
+
+OUTPUTS = {
+    "html script": {"text/html": f"<script>{ATTACK}</script>", "text/plain": "<HTML>"},
+    "html img onerror": {"text/html": f'<img src=x onerror="{ATTACK}">'},
+    "html svg onload": {"text/html": f'<svg onload="{ATTACK}"></svg>'},
+    "html iframe": {"text/html": f'<iframe srcdoc="<script>{ATTACK}</script>"></iframe>'},
+    "html link": {"text/html": "<a href=\"javascript:document.title='pwned'\">x</a>"},
+    "html style": {"text/html": "<style>body{background:url(javascript:pwned)}</style>x"},
+    "svg": {"image/svg+xml": f'<svg xmlns="http://www.w3.org/2000/svg" onload="{ATTACK}">'
+                             f"<script>{ATTACK}</script></svg>"},
+    "javascript": {"application/javascript": ATTACK},
+    "markdown": {"text/markdown": f'Look <img src=x onerror="{ATTACK}">'},
+}
+
+
+@pytest.mark.parametrize("name", sorted(OUTPUTS))
+def test_an_active_output_is_made_passive_and_flagged(name):
+    cell = new_code_cell("x = 1", outputs=[_display(OUTPUTS[name])])
+    assert _active(_page(new_notebook(cells=[cell.copy()]))), "the vector must be active"
+    found = sz.sanitize_cell(cell)
+    assert found, "a removed vector is flagged"
+    assert _active(_page(new_notebook(cells=[cell]))) == []
+
+
+@pytest.mark.parametrize("mime", ["application/vnd.jupyter.widget-view+json",
+                                  "application/vnd.jupyter.widget-state+json",
+                                  "text/vnd.mermaid", "application/pdf"])
+def test_widgets_and_other_types_are_removed_and_flagged(mime):
+    """Only a Jupyter front end interprets them (a widget's model, a diagram's script)."""
+    value = {"model_id": "pwned"} if mime.endswith("json") else "graph TD; click A pwned"
+    cell = new_code_cell("w", outputs=[_display({mime: value})])
+    assert sz.sanitize_cell(cell) == [f"a {mime} output"]
+    assert list(cell.outputs[0]["data"]) == ["text/plain"]
+
+
+def test_image_metadata_cannot_add_an_attribute():
+    """nbconvert writes an image's width into an unquoted attribute."""
+    cell = new_code_cell("x", outputs=[_display({"image/png": PNG}, {
+        "image/png": {"width": f"1 onerror={ATTACK}", "height": 30}, "filenames": {
+            "image/png": "../../source/x.png"}})])
+    assert "onerror" in _page(new_notebook(cells=[cell.copy()]))
+    sz.sanitize_cell(cell)
+    page = _page(new_notebook(cells=[cell]))
+    assert _active(page) == [] and 'height="30"' in page and "source/x.png" not in page
+    assert cell.outputs[0].metadata == {"image/png": {"height": 30}}
+
+
+def test_a_plot_an_image_text_maths_and_a_record_are_kept_as_they_are():
+    outputs = [_display({"image/png": PNG, "text/plain": "<Figure>"},
+                        {"image/png": {"width": 50}}),
+               _display({"image/jpeg": JPEG}),
+               _display({"text/latex": r"$\frac{\partial L}{\partial w} < 1$",
+                         "text/plain": "dL/dw"}, kind="execute_result"),
+               _display({RECORD_MIME: {"exercise": "F1a"}, "text/plain": "[recorded]"}),
+               new_output("stream", name="stdout", text="<b>printed</b>\n"),
+               new_output("error", ename="ValueError", evalue="<img>", traceback=["<img>"])]
+    cell = new_code_cell("plot()", outputs=[dict(o) for o in outputs], execution_count=3)
+    assert sz.sanitize_cell(cell) == []
+    assert cell.outputs == outputs and cell.execution_count == 3
+
+
+def test_an_image_that_is_not_its_type_is_not_kept():
+    svg = base64.b64encode(f'<svg onload="{ATTACK}"/>'.encode()).decode()
+    cell = new_code_cell("x", outputs=[_display({"image/png": svg}),
+                                       _display({"image/jpeg": PNG, "text/plain": "fig"})])
+    assert len(sz.sanitize_cell(cell)) == 2
+    assert [o["data"] for o in cell.outputs][1] == {"text/plain": "fig"}
+    assert "not shown" in cell.outputs[0]["data"]["text/plain"]
+
+
+def test_plain_html_tables_are_kept():
+    table = "<table><thead><tr><th>x</th></tr></thead><tbody><tr><td>1</td></tr></tbody></table>"
+    cell = new_code_cell("df", outputs=[_display({"text/html": table})])
+    assert sz.sanitize_cell(cell) == []
+    assert cell.outputs[0]["data"]["text/html"] == table
+
+
+HONEST = [
+    "The derivative is $\\frac{\\partial L}{\\partial w} = 2(\\hat y - y)x$, since $a<b$.",
+    "**Rows** are observations:\n\n- one row per policy\n- $$\\sum_i z_i < 1$$\n\n> quoted",
+    "See [the notes](https://example.org/notes) and `x < y`.\n\n```python\nx = 1 < 2\n```",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
+    "\\begin{align} z &= Xw + b \\end{align}",
+]
+
+
+@pytest.mark.parametrize("source", HONEST)
+def test_honest_markdown_is_left_as_the_student_wrote_it(source):
+    cell = new_markdown_cell(source)
+    assert sz.sanitize_cell(cell) == [] and cell.source == source
+
+
+MARKDOWN = {
+    "img onerror": f'My answer <img src=x onerror="{ATTACK}"> is $a<b$.',
+    "script block": f"<script>{ATTACK}</script>\n\n$x^2$",
+    "details": f'<details open ontoggle="{ATTACK}"><summary>x</summary></details>',
+    "javascript link": f"[click](javascript:{ATTACK})",
+    "data link": "[click](data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==)",
+    "svg": f'<svg><animate onbegin="{ATTACK}" attributeName=x dur=1s></svg>',
+    "mermaid": "```mermaid\ngraph TD; A-->B; click A callback\n```",
+}
+
+
+@pytest.mark.parametrize("name", sorted(MARKDOWN))
+def test_active_markdown_is_replaced_by_its_rendering_cleaned_and_keeps_its_maths(name):
+    cell = new_markdown_cell(MARKDOWN[name])
+    before = _page(new_notebook(cells=[cell.copy()]))
+    assert _active(before) or "mermaid" in before
+    assert sz.sanitize_cell(cell)
+    page = _page(new_notebook(cells=[cell]))
+    assert _active(page) == [] and 'class="mermaid"' not in page
+    sz.sanitize_cell(cell)
+    assert _active(_page(new_notebook(cells=[cell]))) == [], "cleaned again, still passive"
+    if "$a<b$" in MARKDOWN[name]:
+        assert "$a&lt;b$" in page      # text for MathJax, which reads it as a < b
+
+
+def test_an_image_from_a_missing_attachment_is_shown_as_text():
+    """nbconvert cannot render it (InvalidNotebook): the page would not be made at all."""
+    cell = new_markdown_cell("![x](attachment:none.png) and <b onclick=pwned>$x$</b>")
+    assert sz.sanitize_cell(cell)
+    assert _active(_page(new_notebook(cells=[cell]))) == [] and "$x$" in cell.source
+
+
+def test_attachments_keep_only_png_and_jpeg_images():
+    cell = new_markdown_cell("![plot](attachment:plot.png) ![s](attachment:s.svg)")
+    cell["attachments"] = {"plot.png": {"image/png": PNG},
+                           "s.svg": {"image/svg+xml": f"<svg onload=\"{ATTACK}\"/>"},
+                           "fake.png": {"image/png": base64.b64encode(b"<svg>").decode()}}
+    found = sz.sanitize_cell(cell)
+    assert cell.attachments == {"plot.png": {"image/png": PNG}}
+    assert sum("attachment" in f for f in found) == 2
+    assert _active(_page(new_notebook(cells=[cell]))) == []     # and the page is made
+
+
+def test_raw_cells_tags_ids_and_execution_counts_cannot_reach_an_attribute():
+    raw = new_raw_cell(f"<img src=x onerror=\"{ATTACK}\">")
+    raw.metadata["raw_mimetype"] = "text/html"
+    code = new_code_cell("x", metadata={"tags": ['x" onclick="pwned', "ok_tag"]})
+    code["id"] = 'x" onclick="pwned'
+    code["execution_count"] = "<img src=x onerror=pwned>"
+    nb = new_notebook(cells=[raw])
+    nb.cells.append(code)
+    nb.metadata.update({"widgets": {"state": "<script>"}, "title": "<script>pwned</script>"})
+    findings = sz.sanitize_notebook(nb)
+    assert len(findings) == 4
+    assert code.metadata.tags == ["ok_tag"] and code.execution_count is None
+    assert set(code.id) <= sz.CELL_ID
+    assert "widgets" not in nb.metadata and "title" not in nb.metadata
+    assert _active(_page(nb)) == []
+    nbformat.validate(nb)
