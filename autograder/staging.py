@@ -84,6 +84,8 @@ def refused_students(course):
     root = Path(course) / "submitted"
     refused = {}
     for folder in sorted(root.iterdir()) if root.exists() else ():
+        if not ((folder / ASSIGNMENT).exists() or (folder / ASSIGNMENT).is_symlink()):
+            continue
         if not is_safe(folder.name):
             refused[shown(folder.name)] = refusal(folder.name)
         elif linked_part(root, folder / ASSIGNMENT) is not None:
