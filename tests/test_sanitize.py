@@ -228,3 +228,162 @@ def test_raw_cells_tags_ids_and_execution_counts_cannot_reach_an_attribute():
     assert "widgets" not in nb.metadata and "title" not in nb.metadata
     assert _active(_page(nb)) == []
     nbformat.validate(nb)
+
+
+# ------------------------------------------------------------- in a real browser, after nbgrader
+NOTEBOOK, STUDENT, MANUAL = "01_forward_pass", "mallory", "F4_explanation"
+UNSAFE_ID = "<img src=x onerror=document.title='pwned-id'>"
+MATHS = r"\frac{\partial L}{\partial w}"
+
+
+def _js(vector):
+    """A payload: leaves a marker in the page and writes a file through the contents API."""
+    return (f"window.pwned=(window.pwned||[]).concat(['{vector}']);"
+            f"document.title='pwned-{vector}';"
+            f"fetch('/api/contents/pwned-{vector}.txt',{{method:'PUT',headers:{{'X-XSRFToken':"
+            "(document.cookie.match(/_xsrf=([^;]*)/)||[])[1]||''},body:JSON.stringify("
+            "{type:'file',format:'text',content:'pwned'})})")
+
+
+def _onerror(vector):
+    return f'<img src=x onerror="{_js(vector)}">'
+
+
+SVG_PAYLOAD = (f'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" '
+               f'onload="{_js("svg-onload")}"><script>{_js("svg-script")}</script></svg>')
+PAYLOAD = "\n".join([
+    "from IPython.display import HTML, Markdown, display",
+    f"display(HTML({'<script>' + _js('html-script') + '</script>'!r}))",
+    f"display({{'text/html': {_onerror('html-img')!r}, 'text/plain': 'x'}}, raw=True)",
+    f"display({{'image/svg+xml': {SVG_PAYLOAD!r}, 'text/plain': 'svg'}}, raw=True)",
+    f"display({{'application/javascript': {_js('javascript')!r}, 'text/plain': 'js'}}, raw=True)",
+    f"display(Markdown({_onerror('markdown-output')!r}))",
+    "import matplotlib.pyplot as plt",
+    "plt.plot([0, 1], [1, 0])",
+    "plt.show()",
+])
+ANSWER = (f"Rows are observations, so ${MATHS} = 2x$ for each one. {_onerror('markdown-cell')}")
+
+
+def _class(course):
+    from autograder.submissions import solutions, write_submission
+    model = solutions(course / "source" / "maths_of_dl")[NOTEBOOK]
+    write_submission(course, STUDENT, notebooks=[NOTEBOOK], answers={NOTEBOOK: {
+        "F1a_answer": model["F1a_answer"] + "\n" + PAYLOAD, MANUAL: ANSWER}})
+    write_submission(course, UNSAFE_ID, notebooks=[NOTEBOOK])
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory):
+    """The class graded by hand (nbgrader autograde, generate_feedback) with the course's
+    configuration, and once more without the sanitiser (the control: the payloads are live)."""
+    from autograder import cli
+    root = tmp_path_factory.mktemp("browser")
+    courses = {}
+    for kind in ("course", "control"):
+        course = cli.prepare(root / kind)
+        if kind == "control":
+            config = course / "nbgrader_config.py"
+            text = config.read_text()
+            assert "autograder.grading.sanitize.SanitizeNotebook" in text
+            config.write_text(text.replace('"autograder.grading.sanitize.SanitizeNotebook"',
+                                           '"nbconvert.preprocessors.Preprocessor"'))
+        cli.release(course)
+        _class(course)
+        cli.autograde(course)
+        assert cli.feedback(course) in (0, 1)
+        courses[kind] = course
+    return courses
+
+
+@pytest.fixture(scope="module")
+def browser(pages):
+    from browser import chromium
+    with chromium(pages["course"].parent / "chromium-profile") as session:
+        yield session
+
+
+def _markers(browser):
+    return browser.execute_script("return [document.title, window.pwned || []]")
+
+
+def _plot_shown(browser):
+    """A PNG image of the page that has loaded (the student's plot)."""
+    return browser.execute_script(
+        "return Array.from(document.images).some(i => i.src.startsWith('data:image/png') && "
+        "i.complete && i.naturalWidth > 0)")
+
+
+def _maths_shown(browser):
+    """The student's maths in their answer, typeset by MathJax or as the TeX it typesets (the
+    page may load MathJax from a network the test has not)."""
+    return browser.execute_script(
+        "const cells = Array.from(document.querySelectorAll('div')).filter(c => "
+        "c.textContent.includes('Rows are observations') && c.children.length < 8);"
+        f"return cells.some(c => c.querySelector('mjx-container, .MathJax') || "
+        f"c.textContent.includes({MATHS!r}))")
+
+
+def _feedback(course):
+    return course / "feedback" / STUDENT / "maths_of_dl" / f"{NOTEBOOK}.html"
+
+
+@pytest.mark.slow
+def test_the_payloads_run_in_the_feedback_of_a_course_without_the_sanitiser(pages, browser):
+    """The control: the vectors are live in a real browser (application/javascript needs the
+    jQuery of formgrader's pages, and SVG is shown as an image there)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+    browser.get(_feedback(pages["control"]).as_uri())
+    expected = {"html-script", "html-img", "markdown-output", "markdown-cell"}
+    WebDriverWait(browser, 60).until(
+        lambda b: expected <= set(b.execute_script("return window.pwned || []")))
+
+
+@pytest.mark.slow
+def test_nothing_from_the_submission_runs_in_its_feedback_page(pages, browser):
+    from browser import loaded
+    page = _feedback(pages["course"])
+    browser.get(page.as_uri())
+    loaded(browser)
+    title, pwned = _markers(browser)
+    assert pwned == [] and not title.startswith("pwned"), (title, pwned)
+    assert _plot_shown(browser)
+    assert _maths_shown(browser)
+    assert "Rows are observations" in page.read_text()
+
+
+@pytest.mark.slow
+def test_nothing_from_the_submission_runs_in_formgrader(pages, browser):
+    import secrets
+
+    from nbgrader.api import Gradebook
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as until
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    from browser import jupyter_server, loaded, log_in
+    course, token = pages["course"], secrets.token_hex(16)
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        notebook_id = gb.find_submission_notebook(NOTEBOOK, "maths_of_dl", STUDENT).id
+        assert {s.id for s in gb.students} == {STUDENT}     # the unsafe id was refused
+    with jupyter_server(course, token) as base:
+        log_in(browser, base, token)
+        browser.get(f"{base}/formgrader/submissions/{notebook_id}/")
+        WebDriverWait(browser, 60).until(until.element_to_be_clickable((By.ID, MANUAL)))
+        loaded(browser)
+        title, pwned = _markers(browser)
+        assert pwned == [] and not title.startswith("pwned"), (title, pwned)
+        assert _plot_shown(browser)
+        assert _maths_shown(browser)
+        browser.get(f"{base}/formgrader/manage_students")
+        WebDriverWait(browser, 60).until(
+            lambda b: STUDENT in b.find_element(By.TAG_NAME, "body").text)
+        loaded(browser)
+        title, pwned = _markers(browser)
+        assert pwned == [] and not title.startswith("pwned"), (title, pwned)
+        # a contents API write would have landed by now only if a payload had run at all
+        contents = browser.execute_async_script(
+            "const done = arguments[0]; fetch('/api/contents/').then(r => r.json())"
+            ".then(j => done(j.content.map(c => c.name)))")
+    assert not [name for name in contents if name.startswith("pwned")]
+    assert not list(course.glob("pwned*"))
