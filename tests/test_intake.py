@@ -94,6 +94,8 @@ def test_a_notebook_linked_to_the_model_solution_scores_what_a_blank_one_scores(
     assert set(linker) == set(honest) and sum(linker.values()) == 0, run.stdout + run.stderr
     entry = _flags(course, "linker")
     assert "submission-link" in entry["reasons"]
+    honest = _flags(course, "honest") or {"reasons": []}
+    assert not {"submission-link", "active-content"} & set(honest["reasons"])
     details = " ".join(f["detail"] for f in entry["tamper"])
     for name in (f"{NOTEBOOK}.ipynb", "notes.txt", "peer.txt", "course"):
         assert f"{name} is a symbolic link: not followed" in details

@@ -16,6 +16,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 
 from autograder.grading import sanitize as sz
 from autograder.grading.records import RECORD_MIME
+from autograder.settings import REPO
 
 
 def _png():
@@ -228,6 +229,16 @@ def test_raw_cells_tags_ids_and_execution_counts_cannot_reach_an_attribute():
     assert "widgets" not in nb.metadata and "title" not in nb.metadata
     assert _active(_page(nb)) == []
     nbformat.validate(nb)
+
+
+@pytest.mark.parametrize("notebook", sorted(p.name for p in (REPO / "source" / "maths_of_dl")
+                                             .glob("*.ipynb")))
+def test_the_course_notebooks_are_passive_as_they_are(notebook):
+    """The course's own prose, maths and figures are never rewritten or flagged."""
+    nb = nbformat.read(REPO / "source" / "maths_of_dl" / notebook, as_version=4)
+    before = nbformat.writes(nb)
+    assert sz.sanitize_notebook(nb) == []
+    assert nbformat.writes(nb) == before
 
 
 # ------------------------------------------------------------- in a real browser, after nbgrader
