@@ -230,9 +230,10 @@ def linked_class(tmp_path_factory):
     course = cli.prepare(tmp_path_factory.mktemp("linked") / "course")
     cli.release(course)
     write_submission(course, "honest", notebooks=[NOTEBOOK])
-    linker = write_submission(course, "linker", blank=True, notebooks=[NOTEBOOK])
-    (linker / f"{NOTEBOOK}.ipynb").unlink()
-    (linker / f"{NOTEBOOK}.ipynb").symlink_to(f"../../../source/maths_of_dl/{NOTEBOOK}.ipynb")
+    linked = write_submission(course, "nb_linker", blank=True, notebooks=[NOTEBOOK])
+    (linked / f"{NOTEBOOK}.ipynb").unlink()
+    (linked / f"{NOTEBOOK}.ipynb").symlink_to(f"../../../source/maths_of_dl/{NOTEBOOK}.ipynb")
+    linker = write_submission(course, "linker", notebooks=[NOTEBOOK])
     (linker / "notes.txt").symlink_to(f"../../../source/maths_of_dl/{NOTEBOOK}.ipynb")
     (linker / "peer.txt").symlink_to(f"../../honest/maths_of_dl/{NOTEBOOK}.ipynb")
     (linker / "own.txt").write_text("mine\n")
@@ -248,8 +249,8 @@ def test_grade_class_follows_no_link_of_a_submission(linked_class):
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         scores = {s.student_id: {nb.name: nb.score for nb in s.notebooks}[NOTEBOOK]
                   for s in gb.assignment_submissions("maths_of_dl")}
-    assert scores["honest"] == ALL and scores["linker"] == 0
-    assert "symbolic link" in reasons(manifest, "linker")
+    assert scores["honest"] == scores["linker"] == ALL and scores["nb_linker"] == 0
+    assert "symbolic link" in reasons(manifest, "nb_linker")
     assert " ".join(manifest["linker"]["reasons"]["*"]).count("symbolic link") == 2
     for step in ("autograded", "feedback"):
         files = {p.name for p in (course / step / "linker" / "maths_of_dl").rglob("*")}
@@ -264,7 +265,7 @@ def test_grade_class_refuses_an_unsafe_id_and_grades_the_rest(linked_class):
     assert UNSAFE_ID not in manifest and manifest[shown(UNSAFE_ID)]["status"] == "failed"
     assert "not a safe student id" in manifest[shown(UNSAFE_ID)]["reasons"]["*"][0]
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        assert {s.id for s in gb.students} == {"honest", "linker"}
+        assert {s.id for s in gb.students} == {"honest", "linker", "nb_linker"}
     for report in (course / "reports").glob("*"):
         if report.suffix in (".csv", ".md", ".jsonl"):
             assert "<img" not in report.read_text(), report

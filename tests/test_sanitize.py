@@ -273,7 +273,9 @@ PAYLOAD = "\n".join([
     "plt.plot([0, 1], [1, 0])",
     "plt.show()",
 ])
-ANSWER = (f"Rows are observations, so ${MATHS} = 2x$ for each one. {_onerror('markdown-cell')}")
+LINK = "see my working"
+ANSWER = (f"Rows are observations, so ${MATHS} = 2x$ for each one. {_onerror('markdown-cell')} "
+          f"[{LINK}](javascript:void(document.title='pwned-link'))")
 
 
 def _class(course):
@@ -335,6 +337,12 @@ def _maths_shown(browser):
         f"c.textContent.includes({MATHS!r}))")
 
 
+def _click(browser):
+    """The tutor follows the link in the student's answer."""
+    from selenium.webdriver.common.by import By
+    browser.find_element(By.PARTIAL_LINK_TEXT, LINK).click()
+
+
 def _feedback(course):
     return course / "feedback" / STUDENT / "maths_of_dl" / f"{NOTEBOOK}.html"
 
@@ -348,6 +356,8 @@ def test_the_payloads_run_in_the_feedback_of_a_course_without_the_sanitiser(page
     expected = {"html-script", "html-img", "markdown-output", "markdown-cell"}
     WebDriverWait(browser, 60).until(
         lambda b: expected <= set(b.execute_script("return window.pwned || []")))
+    _click(browser)
+    WebDriverWait(browser, 60).until(lambda b: b.title == "pwned-link")
 
 
 @pytest.mark.slow
@@ -360,6 +370,8 @@ def test_nothing_from_the_submission_runs_in_its_feedback_page(pages, browser):
     assert pwned == [] and not title.startswith("pwned"), (title, pwned)
     assert _plot_shown(browser)
     assert _maths_shown(browser)
+    _click(browser)
+    assert not browser.title.startswith("pwned")
     assert "Rows are observations" in page.read_text()
 
 
@@ -386,6 +398,8 @@ def test_nothing_from_the_submission_runs_in_formgrader(pages, browser):
         assert pwned == [] and not title.startswith("pwned"), (title, pwned)
         assert _plot_shown(browser)
         assert _maths_shown(browser)
+        _click(browser)
+        assert not browser.title.startswith("pwned")
         browser.get(f"{base}/formgrader/manage_students")
         WebDriverWait(browser, 60).until(
             lambda b: STUDENT in b.find_element(By.TAG_NAME, "body").text)
