@@ -2,8 +2,16 @@
 
 Fast tests of the sanitiser on each vector (outputs of every active type, markdown's raw HTML,
 links, attachments, metadata that nbconvert writes into attributes) and on what must be kept
-(plots, images, maths, honest markdown left as written).  The same vectors in a real browser,
-in formgrader and in a feedback page, after real `nbgrader autograde`: tests/test_browser.py.
+(plots, images, maths, honest markdown left as written, the course's notebooks untouched).
+
+Slow: the vectors in a real browser (Selenium, Debian chromium; tests/browser.py), after real
+`nbgrader autograde` and `generate_feedback` with the course configuration: a student whose
+answer displays `HTML('<script>')`, a `text/html` image with `onerror`, SVG with `onload` and
+`<script>`, `application/javascript` and markdown with `onerror`, draws a plot, and whose
+manually graded markdown answer holds maths, `<img onerror>` and a `javascript:` link; each
+payload leaves a marker and writes a file through the contents API.  Nothing runs in
+formgrader's submission and students pages or in the feedback page, the plot and the maths are
+there; the same class graded without the sanitiser runs them (the control).
 """
 import base64
 import io
