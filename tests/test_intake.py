@@ -86,6 +86,19 @@ def test_links_are_found_without_following_them(tmp_path):
     assert linked_part(tmp_path, tmp_path / "a" / "f") is None
 
 
+def test_the_course_configuration_checks_ids_and_links_before_anything_else():
+    from nbgrader.converters import Autograde
+    from traitlets.config import PyFileConfigLoader
+
+    from autograder.settings import REPO
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
+    assert config.Autograde.autograde_preprocessors[0] == \
+        "autograder.grading.intake.SubmittedLinks"
+    sanitizing = config.Autograde.sanitize_preprocessors
+    assert sanitizing[0] == "autograder.grading.intake.SafeStudentId"
+    assert sanitizing[1:] == Autograde.class_traits()["sanitize_preprocessors"].default()
+
+
 @pytest.mark.slow
 def test_a_notebook_linked_to_the_model_solution_scores_what_a_blank_one_scores(graded):
     course, run, _ = graded

@@ -249,6 +249,17 @@ def test_the_course_notebooks_are_passive_as_they_are(notebook):
     assert nbformat.writes(nb) == before
 
 
+def test_the_course_configuration_sanitises_after_the_grader_before_nbgrader_saves():
+    from traitlets.config import PyFileConfigLoader
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(REPO)).load_config()
+    names = [p if isinstance(p, str) else p.__name__
+             for p in config.Autograde.autograde_preprocessors]
+    here = names.index("autograder.grading.sanitize.SanitizeNotebook")
+    assert names[here - 1:here + 2] == ["autograder.grading.grader.Grade",
+                                        "autograder.grading.sanitize.SanitizeNotebook",
+                                        "SaveAutoGrades"]
+
+
 # ------------------------------------------------------------- in a real browser, after nbgrader
 NOTEBOOK, STUDENT, MANUAL = "01_forward_pass", "mallory", "F4_explanation"
 UNSAFE_ID = "<img src=x onerror=document.title='pwned-id'>"
