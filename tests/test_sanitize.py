@@ -203,6 +203,15 @@ def test_active_markdown_is_replaced_by_its_rendering_cleaned_and_keeps_its_math
         assert "$a&lt;b$" in page      # text for MathJax, which reads it as a < b
 
 
+def test_a_graded_cell_id_that_formgrader_would_print_as_html_is_removed():
+    cell = new_markdown_cell("my answer", metadata={"nbgrader": {
+        "grade": True, "solution": True, "points": 1, "schema_version": 3,
+        "grade_id": "x\"><img src=x onerror=pwned>"}})
+    assert sz.sanitize_cell(cell) and "nbgrader" not in cell.metadata
+    kept = new_markdown_cell("mine", metadata={"nbgrader": {"grade_id": "F4_explanation-2"}})
+    assert sz.sanitize_cell(kept) == [] and kept.metadata.nbgrader.grade_id == "F4_explanation-2"
+
+
 def test_an_image_from_a_missing_attachment_is_shown_as_text():
     """nbconvert cannot render it (InvalidNotebook): the page would not be made at all."""
     cell = new_markdown_cell("![x](attachment:none.png) and <b onclick=pwned>$x$</b>")

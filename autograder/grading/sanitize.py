@@ -19,8 +19,9 @@ notebook) keeps what is passive and drops or cleans the rest:
   or image to another scheme, or a mermaid diagram is replaced by that rendering cleaned (the
   maths is text in it, which MathJax still typesets); any other cell is left as the student
   wrote it.  Attachments other than PNG or JPEG images are removed.
-* raw cells: cleaned; cell ids outside nbformat's character set, tags outside the safe set,
-  non-integer execution counts and the notebook's widget state are removed or replaced.
+* raw cells: cleaned; cell ids outside nbformat's character set, tags and nbgrader grade ids
+  outside the safe set (formgrader writes a grade id into its page unescaped), non-integer
+  execution counts and the notebook's widget state and title are removed or replaced.
 
 Whatever is removed is flagged for a human (`active-content`, with the cell and what it was).
 """
@@ -258,6 +259,12 @@ def sanitize_cell(cell):
         if safe != tags:
             removed.append("cell tags outside letters, digits, '_' and '-'")
             cell.metadata["tags"] = safe
+    grading = cell.get("metadata", {}).get("nbgrader")
+    if grading is not None:     # formgrader writes a graded cell's id into its page unescaped
+        gid = grading.get("grade_id") if isinstance(grading, dict) else None
+        if not (gid is None or isinstance(gid, str) and gid and set(gid) <= SAFE_TAG):
+            del cell.metadata["nbgrader"]
+            removed.append("nbgrader metadata with an id outside letters, digits, '_' and '-'")
     attachments = cell.get("attachments")
     if attachments:
         kept = {}
