@@ -121,6 +121,14 @@ def test_widgets_and_other_types_are_removed_and_flagged(mime):
     assert list(cell.outputs[0]["data"]) == ["text/plain"]
 
 
+def test_what_is_flagged_names_a_students_mimetype_as_text():
+    """The flags reach the reports and logs: a type named with HTML is percent-encoded there."""
+    cell = new_code_cell("w", outputs=[_display({"x/<img src=x onerror=pwned>": "1"})])
+    found = sz.sanitize_cell(cell)
+    assert found == ["a x/%3Cimg%20src%3Dx%20onerror%3Dpwned%3E output"]
+    assert "<" not in cell.outputs[0]["data"]["text/plain"]
+
+
 def test_image_metadata_cannot_add_an_attribute():
     """nbconvert writes an image's width into an unquoted attribute."""
     cell = new_code_cell("x", outputs=[_display({"image/png": PNG}, {

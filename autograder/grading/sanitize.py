@@ -29,7 +29,7 @@ import base64
 import binascii
 from html import escape
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import bleach
 from bleach.css_sanitizer import CSSSanitizer
@@ -170,7 +170,7 @@ def _output(output):
                           traceback=[str(t) for t in traceback]
                           if isinstance(traceback, list) else []), []
     if kind not in ("display_data", "execute_result"):
-        return None, [f"an output of type {str(kind)[:40]!r}"]
+        return None, [f"an output of type {_named(kind)}"]
     data, metadata, removed = {}, {}, []
     given = output.get("data", {})
     for mime, value in (given.items() if isinstance(given, dict) else ()):
@@ -196,7 +196,7 @@ def _output(output):
             else:
                 data[mime] = shown
         else:
-            removed.append(f"a {str(mime)[:60]} output")
+            removed.append(f"a {_named(mime)} output")
     if not data:
         data["text/plain"] = "[output not shown: " + "; ".join(removed or ["empty"]) + \
             " (nothing from a submission runs in a browser)]"
@@ -204,6 +204,12 @@ def _output(output):
     extra = {"execution_count": count if type(count) is int else None} \
         if kind == "execute_result" else {}
     return new_output(kind, data=data, metadata=metadata, **extra), removed
+
+
+def _named(text):
+    """A name the student chose (a MIME type, an attachment), as text anywhere: characters other
+    than letters, digits and `/+._-` percent-encoded."""
+    return quote(str(text)[:60], safe="/+._-")
 
 
 def _changed(original, cleaned):
@@ -274,7 +280,7 @@ def sanitize_cell(cell):
             if images:
                 kept[name] = images
             if not isinstance(bundle, dict) or set(bundle) - set(images):
-                removed.append(f"an attachment that is not a PNG or JPEG image ({name!s:.40})")
+                removed.append(f"an attachment that is not a PNG or JPEG image ({_named(name)})")
         cell["attachments"] = kept
     if cell.get("cell_type") == "markdown":
         cell.source, found = markdown(cell.get("source", ""), cell.get("attachments"))
