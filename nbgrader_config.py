@@ -46,6 +46,18 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 preprocessors = list(Autograde.class_traits()["autograde_preprocessors"].default())
 preprocessors.insert(preprocessors.index(Execute), "autograder.grading.inputs.TestInputs")
 preprocessors.insert(preprocessors.index(SaveAutoGrades), "autograder.grading.grader.Grade")
+# Nothing from a submission is active in a browser: formgrader, the feedback and the reports show
+# the autograded notebook with every output and markdown cell made passive (after the grader has
+# read the records, before nbgrader saves the notebook).
+preprocessors.insert(preprocessors.index(SaveAutoGrades),
+                     "autograder.grading.sanitize.SanitizeNotebook")
 # nbgrader's Execute, except that a kernel that dies costs only the cells it had not run
 preprocessors[preprocessors.index(Execute)] = "autograder.grading.kernels.Execute"
+# A symbolic link in a submission is never followed (skipped and flagged, before any kernel runs).
+preprocessors.insert(0, "autograder.grading.intake.SubmittedLinks")
 c.Autograde.autograde_preprocessors = preprocessors
+# A folder of submitted/ whose name is not a safe student id is refused, and not left in the
+# gradebook, where formgrader would print it.
+c.Autograde.sanitize_preprocessors = [
+    "autograder.grading.intake.SafeStudentId",
+    *Autograde.class_traits()["sanitize_preprocessors"].default()]

@@ -31,7 +31,9 @@ from .grading.sandbox import unsandboxed
 from .grading.student import CourseFiles, Limits, grade_student
 from .progress import Progress
 from .settings import ASSIGNMENT, cell_timeout, db_url, grading_kernel
-from .staging import release_cells, stage, students_of, submitted_dir, tree_hash
+from .staging import (refused_students, release_cells, stage, students_of, submitted_dir,
+                      tree_hash)
+from .student_ids import is_safe, shown
 from .submissions import grade_id
 
 WORK = ".grading"
@@ -170,6 +172,12 @@ class Grader:
         from .grading.student import prepare_worker
         manifest = load_manifest(self.course)
         students = self.only or students_of(self.course)
+        refused = refused_students(self.course)    # unsafe ids and linked folders: not graded
+        if self.only:
+            refused = {s: r for s, r in refused.items() if s in {shown(o) for o in self.only}}
+        students = [s for s in students if s not in refused and is_safe(s)]
+        for student, reason in refused.items():
+            manifest[student] = self._outcome("refused", "failed", {"*": [reason]}, 0, 0.0)
         todo, skipped = self.plan(manifest, students)
         graded = []
         if self.progress:
@@ -187,7 +195,8 @@ class Grader:
         save_manifest(self.course, manifest)
         if self.progress:
             self.progress.finish()
-        return Result(graded, skipped, {s: manifest[s] for s in students if s in manifest})
+        return Result(graded, skipped, {s: manifest[s] for s in [*students, *refused]
+                                        if s in manifest})
 
     def _grade(self, client, todo, gb, manifest, as_completed):
         """As many students in flight as the cluster has worker threads (its capacity, read again

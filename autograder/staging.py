@@ -18,15 +18,24 @@ autograde's sanitizing preprocessors) exists for that: in nbgrader 0.9.6 it is n
   3. It only logs a warning; staging records "graded cell X duplicated" for the class report.
 Staging removes the `nbgrader` key of the later copies, so DeduplicateIds then finds nothing to
 do.  tests/test_staging.py shows all three on nbgrader's own preprocessors.
+
+Staging reads with the tutor's rights, so it follows no symbolic link (unzipping a student's zip
+with its links kept makes them: a link to `source/.../nb.ipynb` or to another student's notebook):
+a linked file is left out and named in the reasons, a notebook that is a link is missing (0
+points, with the reason), and a student folder that is a link, or whose name is not a safe
+student id (`autograder.student_ids`), is not graded at all (`refused_students`).
 """
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
 from nbgrader import utils
 
+from .grading.intake import linked_part, links_below
 from .settings import ASSIGNMENT
+from .student_ids import is_safe, refusal, shown
 from .submissions import grade_id
 
 
@@ -61,16 +70,40 @@ def submitted_dir(course, student):
 
 
 def students_of(course):
+    """The students of `submitted/` that can be graded (see `refused_students` for the rest)."""
     root = Path(course) / "submitted"
-    return sorted(p.parent.name for p in root.glob(f"*/{ASSIGNMENT}") if p.is_dir()) \
-        if root.exists() else []
+    return sorted(p.parent.name for p in root.glob(f"*/{ASSIGNMENT}")
+                  if p.is_dir() and is_safe(p.parent.name)
+                  and linked_part(root, p) is None) if root.exists() else []
+
+
+def refused_students(course):
+    """{the folder's name as `shown`: why it is not graded} for the folders of `submitted/`
+    whose name is not a safe student id, or that are (or hold as the assignment) a symbolic
+    link."""
+    root = Path(course) / "submitted"
+    refused = {}
+    for folder in sorted(root.iterdir()) if root.exists() else ():
+        if not ((folder / ASSIGNMENT).exists() or (folder / ASSIGNMENT).is_symlink()):
+            continue
+        if not is_safe(folder.name):
+            refused[shown(folder.name)] = refusal(folder.name)
+        elif linked_part(root, folder / ASSIGNMENT) is not None:
+            refused[folder.name] = (f"{linked_part(root, folder / ASSIGNMENT).relative_to(root)} "
+                                    "is a symbolic link: not followed, not graded")
+    return refused
 
 
 def tree_hash(folder):
-    """SHA-256 over the relative paths and contents of every file below `folder`."""
+    """SHA-256 over the relative paths and contents of every file below `folder` (a symbolic
+    link by its path and target, never followed)."""
     h = hashlib.sha256()
-    for path in sorted(Path(folder).rglob("*")):
-        if path.is_file():
+    folder = Path(folder)
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink():
+            h.update(b"link\0" + str(path.relative_to(folder)).encode() + b"\0" +
+                     os.readlink(path).encode(errors="replace") + b"\0")
+        elif path.is_file():
             h.update(str(path.relative_to(folder)).encode() + b"\0")
             h.update(hashlib.sha256(path.read_bytes()).digest())
     return h.hexdigest()
@@ -105,11 +138,24 @@ def stage(course, student, expected, digest=None):
     """The student's `Submission`; `expected` is `release_cells` (of the notebooks to grade)."""
     src = submitted_dir(course, student)
     submission = Submission(student, digest or (tree_hash(src) if src.exists() else "absent"))
+    links = set(links_below(src)) if src.is_dir() else set()
+    for link in sorted(links):
+        if not link.endswith(".ipynb") or "/" in link:
+            submission.reasons.setdefault("*", []).append(
+                f"{link} is a symbolic link: not followed")
     for path in sorted(src.rglob("*")) if src.exists() else ():
+        inside = str(path.relative_to(src))
+        if any(inside == link or inside.startswith(link + "/") for link in links):
+            continue
         if path.is_file() and path.suffix != ".ipynb":
-            submission.files[str(path.relative_to(src))] = path.read_bytes()
+            submission.files[inside] = path.read_bytes()
     for name, graded in expected.items():
         path = src / f"{name}.ipynb"
+        if path.name in links:
+            submission.reasons.setdefault(name, []).append(
+                "the notebook is a symbolic link: not followed (graded as missing)")
+            submission.excluded.add(name)
+            continue
         if not path.is_file():
             submission.reasons.setdefault(name, []).append("missing notebook")
             submission.excluded.add(name)

@@ -217,3 +217,56 @@ def test_a_failed_task_says_why():
     from distributed.scheduler import KilledWorker
     assert "died twice" in cg._failure(KilledWorker("grade-x", "tcp://w", []))
     assert cg._failure(ValueError("no")) == "not graded: ValueError: no"
+
+
+UNSAFE_ID = "<img src=x onerror=document.title='pwned'>"
+
+
+@pytest.fixture(scope="module")
+def linked_class(tmp_path_factory):
+    """grade-class on a class whose submissions hold symbolic links, and a folder named with
+    HTML (tests/test_intake.py does the same with a hand-run nbgrader autograde)."""
+    from autograder.submissions import write_submission
+    course = cli.prepare(tmp_path_factory.mktemp("linked") / "course")
+    cli.release(course)
+    write_submission(course, "honest", notebooks=[NOTEBOOK])
+    linked = write_submission(course, "nb_linker", blank=True, notebooks=[NOTEBOOK])
+    (linked / f"{NOTEBOOK}.ipynb").unlink()
+    (linked / f"{NOTEBOOK}.ipynb").symlink_to(f"../../../source/maths_of_dl/{NOTEBOOK}.ipynb")
+    linker = write_submission(course, "linker", notebooks=[NOTEBOOK])
+    (linker / "notes.txt").symlink_to(f"../../../source/maths_of_dl/{NOTEBOOK}.ipynb")
+    (linker / "peer.txt").symlink_to(f"../../honest/maths_of_dl/{NOTEBOOK}.ipynb")
+    (linker / "own.txt").write_text("mine\n")
+    write_submission(course, UNSAFE_ID, notebooks=[NOTEBOOK])
+    status = cli.grade_class(course, workers=1, notebook_timeout=60, notebooks=[NOTEBOOK],
+                             quiet=True)
+    return course, status, load_manifest(course)
+
+
+@pytest.mark.slow
+def test_grade_class_follows_no_link_of_a_submission(linked_class):
+    course, status, manifest = linked_class
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        scores = {s.student_id: {nb.name: nb.score for nb in s.notebooks}[NOTEBOOK]
+                  for s in gb.assignment_submissions("maths_of_dl")}
+    assert scores["honest"] == scores["linker"] == ALL and scores["nb_linker"] == 0
+    assert "symbolic link" in reasons(manifest, "nb_linker")
+    assert " ".join(manifest["linker"]["reasons"]["*"]).count("symbolic link") == 2
+    for step in ("autograded", "feedback"):
+        files = {p.name for p in (course / step / "linker" / "maths_of_dl").rglob("*")}
+        assert "own.txt" in files and not {"notes.txt", "peer.txt"} & files, (step, files)
+
+
+@pytest.mark.slow
+def test_grade_class_refuses_an_unsafe_id_and_grades_the_rest(linked_class):
+    from autograder.student_ids import shown
+    course, status, manifest = linked_class
+    assert status == 2
+    assert UNSAFE_ID not in manifest and manifest[shown(UNSAFE_ID)]["status"] == "failed"
+    assert "not a safe student id" in manifest[shown(UNSAFE_ID)]["reasons"]["*"][0]
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        assert {s.id for s in gb.students} == {"honest", "linker", "nb_linker"}
+    for report in (course / "reports").glob("*"):
+        if report.suffix in (".csv", ".md", ".jsonl"):
+            assert "<img" not in report.read_text(), report
+    assert not (course / "autograded" / UNSAFE_ID).exists()

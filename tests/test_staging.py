@@ -18,6 +18,7 @@ from autograder import cli
 from autograder import staging as st
 from autograder.catalogue import CATALOGUE, in_notebook
 from autograder.sample_class import PATHOLOGICAL, write_pathological_class
+from autograder.student_ids import shown
 from autograder.submissions import grade_id, write_submission
 
 NOTEBOOK = "01_forward_pass"
@@ -185,3 +186,59 @@ def test_students_are_the_folders_with_the_assignment(tmp_path):
         st.submitted_dir(tmp_path, student).mkdir(parents=True)
     (tmp_path / "submitted" / "other_assignment_only" / "hw1").mkdir(parents=True)
     assert st.students_of(tmp_path) == ["ada", "zoe"]
+
+
+def _linker(course):
+    """A submission holding symbolic links (a zip unpacked with its links kept)."""
+    folder = write_submission(course, "linker", blank=True, notebooks=[NOTEBOOK])
+    (folder / f"{NOTEBOOK}.ipynb").unlink()
+    (folder / f"{NOTEBOOK}.ipynb").symlink_to(f"../../../source/maths_of_dl/{NOTEBOOK}.ipynb")
+    (folder / "notes.txt").symlink_to(f"../../../source/maths_of_dl/{NOTEBOOK}.ipynb")
+    (folder / "peer.txt").symlink_to(f"../../honest/maths_of_dl/{NOTEBOOK}.ipynb")
+    (folder / "course").symlink_to("../../../source")
+    (folder / "own.txt").write_text("mine\n")
+    return folder
+
+
+def test_staging_follows_no_link(course, expected):
+    _linker(course)
+    submission = st.stage(course, "linker", expected)
+    assert sorted(submission.files) == ["own.txt"]
+    assert submission.excluded == {NOTEBOOK}
+    assert "symbolic link" in " ".join(submission.reasons[NOTEBOOK])
+    assert sorted(submission.reasons["*"]) == [
+        f"{name} is a symbolic link: not followed" for name in ("course", "notes.txt",
+                                                                "peer.txt")]
+    for data in submission.files.values():
+        assert b"BEGIN SOLUTION" not in data and b"BEGIN HIDDEN TESTS" not in data
+
+
+def test_tree_hash_reads_no_link_target(tmp_path):
+    (tmp_path / "target.txt").write_text("one")
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "link.txt").symlink_to("../target.txt")
+    before = st.tree_hash(tmp_path / "s")
+    (tmp_path / "target.txt").write_text("two")
+    assert st.tree_hash(tmp_path / "s") == before
+    (tmp_path / "s" / "link.txt").unlink()
+    (tmp_path / "s" / "link.txt").symlink_to("../elsewhere.txt")
+    assert st.tree_hash(tmp_path / "s") != before
+
+
+UNSAFE = ["<img src=x onerror=alert(1)>", "..x", "-rf", "a b", "a,b", "é", "x" * 65, ".hidden"]
+
+
+def test_folders_with_unsafe_ids_or_links_are_refused_not_graded(tmp_path):
+    root = tmp_path / "submitted"
+    for name in ["s1", "Jane.Doe_2-b", *UNSAFE]:
+        (root / name / "maths_of_dl").mkdir(parents=True)
+    (root / "twin").symlink_to("s1")
+    (root / "inner").mkdir()
+    (root / "inner" / "maths_of_dl").symlink_to("../s1/maths_of_dl")
+    assert st.students_of(tmp_path) == ["Jane.Doe_2-b", "s1"]
+    refused = st.refused_students(tmp_path)
+    assert sorted(refused) == sorted([shown(n) for n in UNSAFE] + ["inner", "twin"])
+    assert refused[shown(UNSAFE[0])].startswith(
+        "the folder name '%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E' is not a safe student id")
+    assert all("<" not in key and "<" not in reason for key, reason in refused.items())
+    assert "symbolic link" in refused["twin"] and "symbolic link" in refused["inner"]

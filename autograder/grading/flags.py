@@ -60,3 +60,23 @@ def _entries(path):
 def read_flags(path):
     """{(student, assignment, notebook): entry} of the flagged notebooks in a flags file."""
     return {key(entry): entry for entry in _entries(path) if entry.get("flagged")}
+
+
+def amend_flags(nb, info, reason, findings, path):
+    """Add `reason` and its `findings` ({cell, line, reason, detail}, as the scan's) to the
+    notebook's grading entry (written by `grader.Grade` in its metadata), flag it and rewrite its
+    line of the flags file at `path`.  `info` is nbgrader's resources["nbgrader"]."""
+    from .grader import METADATA_KEY, _message
+    store = nb.metadata.setdefault(METADATA_KEY, {})
+    entry = store.get("grading") if isinstance(store, dict) else None
+    if not isinstance(entry, dict) or entry.get("format") != FORMAT:
+        entry = {"format": FORMAT, "student": info.get("student"),
+                 "assignment": info.get("assignment"), "notebook": info.get("notebook"),
+                 "reasons": [], "exercises": {}, "tamper": []}
+    entry["reasons"] = sorted(set(entry.get("reasons", [])) | {reason})
+    entry["tamper"] = list(entry.get("tamper", [])) + list(findings)
+    entry["flagged"] = True
+    entry["message"] = _message(entry)
+    nb.metadata[METADATA_KEY] = {"grading": entry}
+    update_flags(path, entry)
+    return entry

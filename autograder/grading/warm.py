@@ -41,7 +41,7 @@ def warm_up():
 
     from ..catalogue import CATALOGUE
     from ..feedback import FeedbackExporter
-    from . import grader, inputs, kernels, sandbox, zygote  # noqa: F401
+    from . import grader, inputs, intake, kernels, sandbox, sanitize, zygote  # noqa: F401
     grader.load_references()
     for exercise_id in CATALOGUE:
         inputs.packed_inputs(exercise_id)

@@ -1,0 +1,86 @@
+"""A real Jupyter server with formgrader, and headless Debian Chromium driven by Selenium (the
+system browser and chromedriver), for the tests that look at pages as a tutor sees them."""
+import contextlib
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from autograder.settings import tool_env
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def jupyter_server(course, token):
+    """The tutor's Jupyter server on the course folder; yields its base URL."""
+    port = _free_port()
+    log = open(Path(course) / "server.log", "w")
+    proc = subprocess.Popen(
+        [str(Path(sys.executable).parent / "jupyter"), "server", "--no-browser", "--allow-root",
+         f"--port={port}", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
+         f"--ServerApp.root_dir={course}"],
+        cwd=course, env=tool_env(), stdout=log, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(240):
+            try:
+                urllib.request.urlopen(f"{base}/formgrader/?token={token}", timeout=2)
+                break
+            except OSError:
+                if proc.poll() is not None:
+                    break
+                time.sleep(0.5)   # polling a server that is starting (no event to wait for)
+        else:
+            raise RuntimeError("the Jupyter server did not answer")
+        yield base
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+        log.close()
+
+
+@contextlib.contextmanager
+def chromium(profile):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
+    assert binary and driver, "needs Debian's chromium and chromium-driver (scripts/setup.sh)"
+    options = webdriver.ChromeOptions()
+    options.binary_location = binary
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                 "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--window-size=1200,900",
+                 "--allow-file-access-from-files", f"--user-data-dir={profile}"):
+        options.add_argument(flag)
+    session = webdriver.Chrome(options=options, service=Service(driver))
+    try:
+        yield session
+    finally:
+        session.quit()
+
+
+def log_in(browser, base, token):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as until
+    from selenium.webdriver.support.ui import WebDriverWait
+    browser.get(f"{base}/login")
+    WebDriverWait(browser, 60).until(until.element_to_be_clickable((By.ID, "password_input")))
+    browser.find_element(By.ID, "password_input").send_keys(token)
+    browser.find_element(By.ID, "login_submit").click()
+    WebDriverWait(browser, 60).until(lambda b: "/login" not in b.current_url)
+
+
+def loaded(browser, timeout=60):
+    """Wait for the page's load event: every image has loaded or failed (its onerror has run)
+    and every script of the page has run."""
+    from selenium.webdriver.support.ui import WebDriverWait
+    WebDriverWait(browser, timeout).until(
+        lambda b: b.execute_script("return document.readyState") == "complete")
