@@ -20,8 +20,8 @@ The notebook is the release notebook the file's name is (any case, with an LMS r
 `import_downloads` copies every recognised notebook to `submitted/<student>/maths_of_dl/`, under
 the LMS's id or the id a roster CSV (columns `lms_id,student_id`) maps it to, keeps the latest
 upload of each notebook, and lists every other file with the reason in `reports/import.csv`;
-nothing in one file stops the import.  A student id is a safe name (SAFE_ID: letters, digits,
-`. _ - @`, starting with a letter or digit, at most 64 characters); a file bigger than
+nothing in one file stops the import.  A student id is a safe name (`student_ids.is_safe`:
+letters, digits, `. _ - @`, starting with a letter or digit, at most 64 characters); a file bigger than
 MAX_MEMBER_BYTES, or past MAX_TOTAL_BYTES for the whole import, is not read.  Zip names are
 decoded as the LMS wrote them: UTF-8 when the zip says so, and also when it does not but the
 bytes are UTF-8 (as LMSs write them), else code page 437 (the zip standard's default).
@@ -36,6 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from .settings import ASSIGNMENT
+from .student_ids import is_safe
 
 CANVAS = re.compile(r"^(?:(?P<login>[^/]*?)_)??(?:(?P<late>[Ll][Aa][Tt][Ee])_)?(?P<user>\d+)_"
                     r"(?P<submission>\d+)_(?P<file>[^/]+)$")
@@ -44,7 +45,6 @@ MOODLE = re.compile(r"^(?P<name>[^_/]*)_(?P<user>\d+)_assignsubmission_(?P<plugi
 BLACKBOARD = re.compile(r"^(?P<prefix>[^/]+?)_attempt_(?P<when>\d{4}-\d\d-\d\d-\d\d-\d\d-\d\d)"
                         r"(?:_(?P<file>[^/]+)|\.txt)$")
 REUPLOAD = re.compile(r"(?P<stem>.+?)(?:-(?P<n>\d+))?\.ipynb", re.IGNORECASE)
-SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")      # the whole id (fullmatch)
 LMSS = ("moodle", "canvas", "blackboard")
 MAX_MEMBER_BYTES = 20 * 2**20     # a notebook with its figures is a few MB
 MAX_TOTAL_BYTES = 1024 * 2**20    # what one import may write into submitted/
@@ -245,7 +245,7 @@ class _Import:
         if student is None:
             return self.others.append(
                 (where, f"{submission.lms} id {submission.user} is not in the roster"))
-        if not SAFE_ID.fullmatch(student):
+        if not is_safe(student):
             return self.others.append((where, f"the student id {student!r} is not a safe name "
                                               "(letters, digits, . _ - @, starting with a "
                                               "letter or digit)"))
