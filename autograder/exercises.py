@@ -45,6 +45,7 @@ class Item:
     weight: float = 1.0
     options: dict = field(default_factory=dict)   # kind-specific settings (symbols, outputs...)
     hint: str = ""                                # what to do when a boolean or label is wrong
+    follows: Any = None                           # followthrough.FollowsFrom: earlier answers
 
     @cached_property
     def expected(self):
