@@ -30,20 +30,30 @@ class FollowsFrom:
     credit: float = FULL
 
 
-def _value(record):
-    """A record as a number array, a label or a bool; None if it holds no answer."""
+def _value(record, item):
+    """A record as a number array, a label, a bool or a SymPy expression in the item's symbols
+    (rebuilt by `checks.symbolic`, never evaluated as code); None if it holds no answer."""
     if not isinstance(record, dict):
         return None
     if record.get("type") == "array":
         return P.as_array(record)
     if record.get("type") in ("text", "bool"):
         return record.get("value")
+    if record.get("type") == "expr":
+        from .checks import symbolic as S
+        try:
+            return S.to_sympy(record.get("tree"), item.options)
+        except Exception:   # noqa: BLE001 (a tree the rebuild refuses)
+            return None
     return None
 
 
 def _judge_against(item, record, expected):
-    """The item's kind judging `record` as if `expected` were the reference: (score, message)."""
+    """The item's kind judging `record` as if `expected` were the reference: its score."""
     kernel = item.kind.kernel
+    if item.kind.name == "symbolic":
+        from .checks import symbolic as S
+        return S.compare(item.name, record, expected, item.options).score
     if item.kind.name in ("value", "integer"):
         data = {"expected": np.asarray(expected, dtype=float), "tolerance": item.tolerance,
                 "mistakes": []}
@@ -53,11 +63,10 @@ def _judge_against(item, record, expected):
     return score
 
 
-def _wrong(name, record, notebook):
-    """Whether the student's answer `name` (a notebook's names are unique) is wrong."""
+def _item(name, notebook):
+    """The catalogue's item `name` of this notebook (a notebook's names are unique)."""
     from .catalogue import in_notebook
-    item = next(i for e in in_notebook(notebook) for i in e.items if i.name == name)
-    return item.kind.judge(item, record).score < 1.0
+    return next(i for e in in_notebook(notebook) for i in e.items if i.name == name)
 
 
 def follow_through(exercise, verdicts, answers, earlier):
@@ -67,13 +76,14 @@ def follow_through(exercise, verdicts, answers, earlier):
     for item, verdict in zip(exercise.items, verdicts):
         rule = getattr(item, "follows", None)
         record = answers.get(item.name)
-        if rule is None or verdict.correct or _value(record) is None:
+        if rule is None or verdict.correct or _value(record, item) is None:
             out.append(verdict)
             continue
         sources = {n: answers.get(n, earlier.get(n)) for n in rule.names}
-        values = [_value(sources[n]) for n in rule.names]
-        wrong = [n for n in rule.names if values[rule.names.index(n)] is not None
-                 and _wrong(n, sources[n], exercise.notebook)]
+        items = {n: _item(n, exercise.notebook) for n in rule.names}
+        values = [_value(sources[n], items[n]) for n in rule.names]
+        wrong = [n for n, v in zip(rule.names, values) if v is not None
+                 and items[n].kind.judge(items[n], sources[n]).score < 1.0]
         if any(v is None for v in values) or not wrong:
             out.append(verdict)
             continue
