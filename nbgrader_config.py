@@ -38,7 +38,8 @@ c.Execute.kernel_manager_class = "autograder.grading.kernels.GradingKernelManage
 c.GenerateFeedback.preprocessors = [GetGrades, Scores, CSSHTMLHeaderPreprocessor, ClearHiddenTests]
 c.GenerateFeedback.exporter_class = "autograder.feedback.FeedbackExporter"
 c.HTMLExporter.filters = {"markdown2html": "autograder.feedback.markdown2html"}
-c.HTMLExporter.preprocessors = ["autograder.feedback.LatexOutputs"]
+c.HTMLExporter.preprocessors = ["autograder.feedback.LatexOutputs",
+                                "autograder.feedback.VerdictsWithoutPrompt"]
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

@@ -10,7 +10,8 @@ which Chromium, Firefox and Safari draw natively.  A page holds no script and lo
 * `markdown2html`: nbconvert's Markdown filter, with `$...$`, `$$...$$` and `\\begin{...}`
   rendered as `<math>`; set for every `HTMLExporter` of the course (`nbgrader_config.py`:
   `c.HTMLExporter.filters`), so formgrader's pages render their maths offline too.
-* `LatexOutputs`: a `text/latex` output (a SymPy expression) shown as MathML as well.
+* `LatexOutputs`: a `text/latex` output (a SymPy expression) shown as MathML as well;
+  `VerdictsWithoutPrompt`: a graded cell's verdict shown without an `Out[8]:` prompt.
 * `FeedbackExporter` (`c.GenerateFeedback.exporter_class`): the above, nbgrader's template with its
   CDN script removed, a style for the maths and the verdicts, and the header split into points
   graded automatically and by hand (`header`).
@@ -23,7 +24,7 @@ from latex2mathml.converter import convert
 from nbconvert.exporters import HTMLExporter
 from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.preprocessors import Preprocessor
-from traitlets import default
+from traitlets import Bool, default
 
 MAX_TEX = 5000                     # longer formulas are shown as TeX (converting costs time)
 UNSAFE = re.compile(r"""\s(?:href|xlink:href|src|style|on\w+)\s*=\s*("[^"]*"|'[^']*')""", re.I)
@@ -79,12 +80,33 @@ class LatexOutputs(Preprocessor):
     """A `text/latex` output (what SymPy displays) also as `text/markdown`, which the page shows
     first and renders with `markdown2html`: MathML, not TeX waiting for MathJax."""
 
+    enabled = Bool(True).tag(config=True)
+
     def preprocess_cell(self, cell, resources, index):
         for output in cell.get("outputs", []):
             data = output.get("data")
             if isinstance(data, dict) and isinstance(data.get("text/latex"), str) and \
                     "text/markdown" not in data and "text/html" not in data:
                 data["text/markdown"] = data["text/latex"]
+        return cell, resources
+
+
+class VerdictsWithoutPrompt(Preprocessor):
+    """The verdict of a graded test cell shown as what it is, not as the cell's `Out[8]:` value:
+    its execute_result (which nbgrader needed, at grading, to read the points) becomes a plain
+    display."""
+
+    enabled = Bool(True).tag(config=True)
+
+    def preprocess_cell(self, cell, resources, index):
+        grading = cell.get("metadata", {}).get("nbgrader", {})
+        if cell.get("cell_type") == "code" and grading.get("grade") and \
+                not grading.get("solution"):
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "execute_result" and \
+                        "text/markdown" in output.get("data", {}):
+                    output["output_type"] = "display_data"
+                    output.pop("execution_count", None)
         return cell, resources
 
 
@@ -122,7 +144,7 @@ class FeedbackExporter(HTMLExporter):
 
     @default("preprocessors")
     def _preprocessors_default(self):
-        return [LatexOutputs]
+        return [LatexOutputs, VerdictsWithoutPrompt]
 
     @default("require_js_url")
     def _require_js_url_default(self):
@@ -146,6 +168,8 @@ class Scores(Preprocessor):
     split into those graded automatically (the test cells) and those a tutor grades by hand (the
     written answers), with how many of the latter no one has graded yet (the gradebook's
     `needs_manual_grade`)."""
+
+    enabled = Bool(True).tag(config=True)
 
     def preprocess(self, nb, resources):
         from nbgrader import utils
