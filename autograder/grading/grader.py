@@ -6,11 +6,13 @@ self-check and `record(id, globals(), cases=...)`, which displays one output of 
 RECORD_MIME: the answers as plain data (`records`).  For each such cell `Grade`
   * validates the record against the exercise's JSON Schema and size budgets;
   * judges it with the catalogue's references, computed here before any kernel ran;
-  * rewrites the cell's outputs: error and stderr outputs and every execute_result are removed (an
-    error becomes a one-line note), then the feedback (one message per item: which entries are
-    off and in which direction, the name of a known mistake, never the reference) and the line
-    "F1a: 1.5 / 2 points" are appended, with one execute_result holding the points as a float,
-    from which nbgrader's determine_grade takes the cell's partial score.
+  * replaces the cell's outputs by one verdict (`rewrite_outputs`): an execute_result whose
+    text/markdown is the points and one message per item (which entries are off and in which
+    direction, the name of a known mistake, never the reference; the cause when a name is
+    missing because its cell raised or was stopped, `causes`; credit that follows through from
+    the student's own earlier answers, `followthrough`), and whose text/plain is the points as a
+    float, from which nbgrader's determine_grade takes the cell's partial score.  What the kernel
+    printed there (the self-check, the record's line, errors) is dropped.
 Nothing from the notebook is executed, imported or evaluated here, and the kernel computes no
 score: nothing it prints can change one.
 
@@ -27,8 +29,9 @@ Flags.  A notebook is flagged for a human when
                         sign of tampering (reasons listed there)
 The score stands whatever the flags say.  Flags go to nbgrader's log and to the flags file
 (`flags.py`).  Every grading, flagged or not, is kept in the autograded notebook's metadata
-(`metadata["maths_of_dl"]["grading"]`): per exercise its points, the named mistakes and the
-problems found, which the class report reads instead of judging anything again.
+(`metadata["maths_of_dl"]["grading"]`): per exercise its points, the named mistakes, the items
+credited by follow-through and the problems found, which the class report reads instead of
+judging anything again.
 """
 import math
 import re
