@@ -13,7 +13,7 @@ import ast
 import re
 
 ANSI = re.compile(r"\x1b\[[0-9;]*m")
-WHERE = re.compile(r"Cell In\[(\d+)\], line (\d+)")
+WHERE = re.compile(r"Cell In\[(\d+)\], line (\d+)(?:, in ([A-Za-z_]\w{0,79}))?")
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_.]{0,79}")
 MAX_SOURCE = 200_000
 
@@ -38,17 +38,22 @@ def written_names(source):
 
 
 def _error(cell):
-    """(error name, line in this cell or None) of the cell's first error output, or None."""
+    """(error name, where: " at line 1 (in sigmoid, line 3 of In [2])" or "") of the cell's first
+    error output, or None."""
     for output in cell.get("outputs", []):
         if output.get("output_type") != "error":
             continue
         name = IDENTIFIER.match(str(output.get("ename", "")))
-        line = None
-        places = WHERE.findall(ANSI.sub("", "\n".join(map(str, output.get("traceback", []))))[:20_000])
-        own = [int(n) for run, n in places if str(run) == str(cell.get("execution_count"))]
-        if own or places:
-            line = own[0] if own else int(places[0][1])
-        return (name.group(0) if name else "an error"), line
+        text = ANSI.sub("", "\n".join(map(str, output.get("traceback", []))))[:20_000]
+        places = WHERE.findall(text)
+        count = str(cell.get("execution_count"))
+        own = [int(line) for run, line, _ in places if run == count]
+        inner = [(run, line, f) for run, line, f in places if run != count and f]
+        where = f" at line {own[0] if own else places[0][1]}" if places else ""
+        if inner:
+            run, line, function = inner[-1]
+            where += f" (in {function}, line {line} of In [{run}])"
+        return (name.group(0) if name else "an error"), where
     return None
 
 
@@ -74,8 +79,7 @@ def failed_definitions(nb, before, timed_out=None):
             continue
         error = _error(cell)
         if error:
-            ename, line = error
-            at = f" at line {line}" if line else ""
+            ename, at = error
             causes[name] = (f"The cell that defines {name}{where} raised {ename}{at}, so {name} "
                             "was never set. Fix that error first; this answer is judged once "
                             "the cell runs.")
