@@ -180,3 +180,29 @@ def test_every_dependency_names_answers_of_its_own_notebook():
                 found += 1
                 assert set(item.follows.names) <= names, (ex.id, item.name)
     assert found >= 4 + 1 + 2 + 2 + 10
+
+
+EVERY_STEP_FOLLOWS = '''
+d2 = (y_hat - y) * y_hat                                   # the factor 2 forgotten
+delta2_1 = d2
+delta1_1 = d2 * w2_11 * a1_1 * (1 - a1_1)
+delta1_2 = d2 * w2_21 * a1_2 * (1 - a1_2)
+dL_dw2_11 = d2 * a1_1
+dL_dw2_21 = d2 * a1_2
+dL_dw1_11, dL_dw1_21, dL_dw1_31 = delta1_1 * x1, delta1_1 * x2, delta1_1 * x3
+dL_dw1_12, dL_dw1_22, dL_dw1_32 = delta1_2 * x1, delta1_2 * x2, delta1_2 * x3
+'''
+
+
+@pytest.mark.slow
+def test_every_step_of_backprop_follows_from_a_wrong_output_delta():
+    namespace = {}
+    exec(B3_SETUP + EVERY_STEP_FOLLOWS, namespace)
+    verdict = _grade_in_order(("B3", namespace))["B3"]
+    v = _by_item(verdict)
+    assert v["delta2_1"].score == 0
+    for name, source in [("delta1_1", "delta2_1"), ("delta1_2", "delta2_1"),
+                         ("dL_dw2_11", "delta2_1"), ("dL_dw2_21", "delta2_1"),
+                         *[(f"dL_dw1_{i}{j}", f"delta1_{j}") for i in (1, 2, 3) for j in (1, 2)]]:
+        assert v[name].followed and f"your own {source} " in v[name].message, v[name].message
+    assert verdict.points == pytest.approx(exercise("B3").points * (1 - 1 / 11), abs=1e-3)
