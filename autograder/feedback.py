@@ -35,6 +35,9 @@ math[display="block"] { margin: 0.6em 0; }
 .output_markdown { overflow-wrap: anywhere; }
 div.output_subarea.output_markdown { max-width: 100%; }
 p.mdl-scores { margin: 0.4em 0 0; font-size: 15px; }
+.rendered_html table { border-collapse: collapse; margin: 0.5em 0; }
+.rendered_html th, .rendered_html td { padding: 0.15em 0.9em; border: 1px solid #ddd;
+  text-align: left; }
 </style>
 """
 CDN_MATHJAX = re.compile(r"<!-- Load mathjax -->.*?<!-- End of mathjax configuration -->", re.S)
