@@ -18,6 +18,7 @@ which Chromium, Firefox and Safari draw natively.  A page holds no script and lo
 """
 import html
 import re
+from xml.etree import ElementTree
 
 from jinja2 import pass_context
 from latex2mathml.converter import convert
@@ -27,7 +28,15 @@ from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, default
 
 MAX_TEX = 5000                     # longer formulas are shown as TeX (converting costs time)
-UNSAFE = re.compile(r"""\s(?:href|xlink:href|src|style|on\w+)\s*=\s*("[^"]*"|'[^']*')""", re.I)
+MATHML = "http://www.w3.org/1998/Math/MathML"
+ELEMENTS = frozenset("""math mrow mi mn mo ms mtext mspace msub msup msubsup mfrac msqrt mroot
+    mover munder munderover mtable mtr mtd mlabeledtr mstyle mpadded mphantom menclose merror
+    mmultiscripts mprescripts none mfenced semantics annotation maligngroup malignmark""".split())
+ATTRIBUTES = frozenset("""display mathvariant stretchy fence separator accent accentunder
+    columnalign rowalign columnspacing rowspacing columnlines rowlines frame width height depth
+    lspace rspace linethickness mathcolor mathbackground mathsize minsize maxsize movablelimits
+    notation displaystyle scriptlevel symmetric largeop form open close separators align
+    equalrows equalcolumns encoding""".split())
 STYLE = """<style type="text/css">
 math { font-size: 1.15em; font-family: "Latin Modern Math", "STIX Two Math", "TeX Gyre Pagella Math", math; }
 math[display="block"] { margin: 0.6em 0; }
@@ -46,14 +55,30 @@ SCORE_HEADING = re.compile(r"<h4>(.*?) \(Score: [^()]*\)</h4>", re.S)
 
 def tex_to_mathml(tex, display=False):
     """`<math>` for a TeX formula, or the TeX itself (escaped, without dollars) when it cannot be
-    converted.  The MathML keeps no link, source or style attribute."""
+    converted.  The converter's output is read back as XML and written out again: MathML
+    elements and presentation attributes only (no link, source, style or event; a formula whose
+    text would hold anything else, `\\text{<script>}` say, is shown as TeX)."""
     tex = tex.strip()
     if len(tex) <= MAX_TEX:
         try:
-            return UNSAFE.sub("", convert(tex, display="block" if display else "inline"))
+            return _clean(convert(tex, display="block" if display else "inline"))
         except Exception:   # noqa: BLE001 (whatever TeX the converter does not know)
             pass
     return f'<code class="tex">{html.escape(tex)}</code>'
+
+
+def _clean(markup):
+    """MathML with MathML elements and harmless attributes only, its text escaped."""
+    root = ElementTree.fromstring(markup)
+    for element in root.iter():
+        namespace, _, tag = element.tag.rpartition("}")
+        if namespace not in ("", "{" + MATHML) or tag not in ELEMENTS:
+            raise ValueError(f"not MathML: {tag}")
+        kept = {k: v for k, v in element.attrib.items() if k in ATTRIBUTES}
+        element.tag = tag
+        element.attrib.clear()
+        element.attrib.update(kept)
+    return ElementTree.tostring(root, encoding="unicode")   # in HTML, <math> is MathML
 
 
 class MathMLRenderer(IPythonRenderer):

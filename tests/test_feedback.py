@@ -74,6 +74,12 @@ def test_formulas_keep_no_link_and_unknown_tex_stays_readable():
     assert "javascript" not in feedback.tex_to_mathml(r"\href{javascript:alert(1)}{x}")
     fallback = feedback.tex_to_mathml(r"\unknowncommand{<b>}")
     assert fallback.startswith("<") and "<b>" not in fallback
+    for hostile in (r"\text{<script>alert(1)</script>}", r"\text{<img src=x onerror=alert(1)>}",
+                    r"\mathrm{</math><script>alert(1)</script>}"):
+        made = feedback.tex_to_mathml(hostile)
+        assert "<script" not in made and "<img" not in made, made
+    assert feedback.tex_to_mathml("x < y") == \
+        '<math display="inline"><mrow><mi>x</mi><mo>&lt;</mo><mi>y</mi></mrow></math>'
 
 
 def test_the_header_splits_autograded_points_from_points_graded_by_hand():
