@@ -168,20 +168,14 @@ def _markdown(text):
 
 def verdict_markdown(exercise_id, summary):
     """The cell's one verdict: its points, then each item's message (Markdown, so it wraps)."""
+    unit = "point" if summary["max"] == 1 else "points"
     lines = [f"**{exercise_id}: {readable(summary['points'])} / {readable(summary['max'])} "
-             "points**", ""]
+             f"{unit}**", ""]
     lines += [f"- {_markdown(message)}" for message in summary["feedback"]]
     if summary.get("errors") and summary.get("answers") is not None:
         lines += ["", _markdown("(The self-check in this cell raised an error; your answers "
                                 "were graded from their record all the same.)")]
     return "\n".join(lines) + "\n"
-
-
-def verdict_text(exercise_id, summary):
-    """The same verdict as plain text (logs, tests, tools)."""
-    return "\n".join([*summary["feedback"],
-                      f"{exercise_id}: {readable(summary['points'])} / "
-                      f"{readable(summary['max'])} points"])
 
 
 def rewrite_outputs(cell, exercise_id, summary):
