@@ -137,8 +137,8 @@ def write_report(course, out=None):
         mistake_rows += [[eid, k, v] for k, v in named.most_common()]
     with open(out / "class_report.csv", "w", newline="") as f:
         csv.writer(f).writerows([["exercise", "notebook", "max", "students", "mean", "median"]
-                                 + [f"bin_{label}" for label in BINS] + ["mistakes", "follow_through"]]
-                                + rows)
+                                 + [f"bin_{label}" for label in BINS]
+                                 + ["mistakes", "follow_through"]] + rows)
     with open(out / "mistakes.csv", "w", newline="") as f:
         csv.writer(f).writerows([["exercise", "mistake", "students"]] + mistake_rows)
 

@@ -38,7 +38,8 @@ ATTRIBUTES = frozenset("""display mathvariant stretchy fence separator accent ac
     notation displaystyle scriptlevel symmetric largeop form open close separators align
     equalrows equalcolumns encoding""".split())
 STYLE = """<style type="text/css">
-math { font-size: 1.15em; font-family: "Latin Modern Math", "STIX Two Math", "TeX Gyre Pagella Math", math; }
+math { font-size: 1.15em;
+  font-family: "Latin Modern Math", "STIX Two Math", "TeX Gyre Pagella Math", math; }
 math[display="block"] { margin: 0.6em 0; }
 .tex { white-space: pre-wrap; }
 .output_markdown { overflow-wrap: anywhere; }

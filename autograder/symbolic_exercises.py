@@ -2,10 +2,11 @@
 
 Each item's reference and known mistakes come from `reference.derivatives` (derived with sympy.diff);
 `options` tell `checks.symbolic` which names an answer may use and where to sample the points that
-decide equivalence: each symbol's domain, from its meaning (`domains`: the label y of G6 is 0 or
-1; inputs and weights real, in ranges where nothing overflows).  `setup` is the read-only notebook cell
-that defines the symbols and the intermediate expressions; the tests check that it builds exactly
-the models of `reference.derivatives`.
+decide equivalence: each symbol's domain, from its meaning (`domains`: the label y of G6 is 0
+or 1; inputs and weights real, in ranges where nothing overflows).  `setup` is the read-only
+notebook cell that defines the symbols and the intermediate expressions; the tests check that it
+builds exactly the models of `reference.derivatives`.  B3's dependent items follow through from
+the student's own earlier deltas (`followthrough`).
 """
 import sympy as sp
 

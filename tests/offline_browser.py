@@ -18,12 +18,14 @@ WIDTH = 1000
 PROBE = """
 const drawn = [...document.querySelectorAll("math, mjx-container")]
   .filter(e => e.getBoundingClientRect().width > 0 && e.getBoundingClientRect().height > 0);
-const verdicts = [...document.querySelectorAll(".output_markdown, .output_subarea, .output_area pre")];
+const verdicts = [...document.querySelectorAll(
+  ".output_markdown, .output_subarea, .output_area pre")];
 return {
   text: document.body.innerText,
   maths: drawn.length,
   verdicts: document.querySelectorAll(".output_markdown").length,
-  scrolling: verdicts.filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText.slice(0, 200)),
+  scrolling: verdicts.filter(e => e.scrollWidth > e.clientWidth + 1)
+    .map(e => e.innerText.slice(0, 200)),
   page_scrolls: document.documentElement.scrollWidth > document.documentElement.clientWidth + 1,
 };
 """

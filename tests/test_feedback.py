@@ -32,7 +32,8 @@ MATHS = r"Inline $\mathbf{z} = \mathbf{X}\mathbf{w} + \mathbf{b}$ and" \
         "\n\n$$\\frac{\\partial L}{\\partial w} = \\frac{2}{N}\\sum_i (\\hat y_i - y_i) x_i$$"
 DOLLARS = re.compile(r"\$[^$\n]{1,200}\$")
 W2_TRANSPOSED = ("X = np.array([[0.29, 0.11, 0.8]])\n"
-                 "w1 = np.array([[0.3, 0.6], [0.8, 0.4], [0.1, 0.5]])\nb1 = np.array([[1.0, 1.0]])\n"
+                 "w1 = np.array([[0.3, 0.6], [0.8, 0.4], [0.1, 0.5]])\n"
+                 "b1 = np.array([[1.0, 1.0]])\n"
                  "w2 = np.array([[0.1, 0.7], [0.5, 0.2]])\nb2 = np.array([[1.0, 1.0]])\n")
 NOTEBOOKS = ("01_forward_pass", "03_network_output")
 STUDENT_ANSWERS = {"01_forward_pass": {"F1b_answer": "z_1b = X_1b @ w_1b\n"},     # no bias
@@ -86,7 +87,8 @@ def test_the_header_splits_autograded_points_from_points_graded_by_hand():
     pending = dict(auto=14, auto_max=14, manual=0, manual_max=2, manual_graded_max=0)
     assert feedback.header(pending) == "14 / 14 autograded · 2 points still to be graded by hand"
     done = dict(pending, manual=1.5, manual_graded_max=2)
-    assert feedback.header(done) == "14 / 14 autograded · 1.5 / 2 graded by hand · 15.5 / 16 in all"
+    assert feedback.header(done) == \
+        "14 / 14 autograded · 1.5 / 2 graded by hand · 15.5 / 16 in all"
     assert feedback.header(dict(auto=5.428571, auto_max=9, manual=0, manual_max=0,
                                 manual_graded_max=0)) == "5.43 / 9 autograded"
     html = _page([new_markdown_cell("text")], scores=pending)

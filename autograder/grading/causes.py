@@ -5,8 +5,8 @@ stopped by the time limit, the test cell's record says only that `sigmoid_1` is 
 "not defined: run the cell where you define it" would send the student after the wrong thing.
 Here, in the tutor's process, the executed notebook is read: each code cell's names are found with
 `ast` (parsed, never run), and the last cell before the test cell that writes a missing name is
-looked at.  If it raised, the verdict says which error and at which line of that cell; if the grader's
-own Execute stopped it at the time limit (`kernels.Execute` notes the cell), it says so.  A name no
+looked at.  If it raised, the verdict says which error and at which line of that cell; if the
+grader's own Execute stopped it at the time limit (`kernels.Execute` notes the cell), it says so.  A name no
 cell writes keeps the plain "not defined".
 """
 import ast
