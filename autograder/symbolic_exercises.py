@@ -40,8 +40,8 @@ def _backprop_follows():
     m = D.network()
 
     def delta1(j):
-        return lambda d2: d2 * D._network_factors()["dz2_da"][j] * \
-            D._network_factors()["da_dz"][j]
+        return lambda d2: d2 * D.network_factors()["dz2_da"][j] * \
+            D.network_factors()["da_dz"][j]
 
     def w2(j):
         return lambda d2: d2 * sp.diff(m["z2_1"], m[f"w2_{j}1"])
