@@ -13,6 +13,7 @@ from nbgrader.converters import Autograde
 from nbgrader.preprocessors import ClearHiddenTests, Execute, GetGrades, SaveAutoGrades
 
 from autograder import settings
+from autograder.feedback import Scores
 
 c = get_config()  # noqa: F821 (provided by nbgrader when it reads this file)
 
@@ -31,10 +32,14 @@ c.Execute.kernel_name = settings.grading_kernel()
 c.KernelManager.transport = "ipc"
 c.Execute.kernel_manager_class = "autograder.grading.kernels.GradingKernelManager"
 
-# Students never see the hidden tests in their feedback, and its maths renders offline: MathJax
-# ships with the course (autograder/feedback.py puts it in feedback/mathjax/).
-c.GenerateFeedback.preprocessors = [GetGrades, CSSHTMLHeaderPreprocessor, ClearHiddenTests]
+# Students never see the hidden tests in their feedback, and its maths renders offline: it is
+# MathML made when the page is exported (autograder/feedback.py), in the feedback pages and in
+# formgrader's (every HTMLExporter of the course renders Markdown maths and text/latex so).
+c.GenerateFeedback.preprocessors = [GetGrades, Scores, CSSHTMLHeaderPreprocessor, ClearHiddenTests]
 c.GenerateFeedback.exporter_class = "autograder.feedback.FeedbackExporter"
+c.HTMLExporter.filters = {"markdown2html": "autograder.feedback.markdown2html"}
+c.HTMLExporter.preprocessors = ["autograder.feedback.LatexOutputs",
+                                "autograder.feedback.VerdictsWithoutPrompt"]
 
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"

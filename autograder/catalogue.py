@@ -11,6 +11,7 @@ from . import cache
 from mdl_kernel.compare import CODE, Tolerance
 
 from .exercises import Case, Exercise, Item, Mistake, Shift, Slips
+from .followthrough import FollowsFrom
 from .kinds import BOOLEAN, FUNCTION, INTEGER, LABEL
 from .reference import activations as act, backprop as bp, descent as gd, network as net
 from .reference.forward import affine
@@ -154,15 +155,27 @@ def _node_mistakes(node):
     return tuple(found)
 
 
+def _node_from(node):
+    """Node `node`'s value from the student's own X, w1, b1, w2, b2 (N1), by the reference code."""
+    def compute(X, w1, b1, w2, b2):
+        hidden, output = net.forward_pass(X, w1, b1, w2, b2)
+        values = np.concatenate([np.ravel(hidden), np.ravel(output)])
+        return np.array(dict(zip(net.HIDDEN + net.OUTPUT, values, strict=True))[node])
+    return FollowsFrom(("X", "w1", "b1", "w2", "b2"), compute)
+
+
 N2 = Exercise(
     id="N2", notebook="03_network_output", title="The values of A, B, C, D", points=4, hand=True,
-    items=tuple(Item(node, reference=_node(node), mistakes=_node_mistakes(node)) for node in "ABCD"))
+    items=tuple(Item(node, reference=_node(node), mistakes=_node_mistakes(node),
+                     follows=_node_from(node)) for node in "ABCD"))
 
 N3 = Exercise(
     id="N3", notebook="03_network_output", title="The predicted class", points=1,
     items=(Item("prediction", kind=LABEL, reference=net.prediction,
                 options={"choices": ("YES", "NO")},
-                hint="not the class this network predicts: compare the two output values."),))
+                hint="not the class this network predicts: compare the two output values.",
+                follows=FollowsFrom(("C", "D"), lambda C, D: net.predicted_class(
+                    {"C": float(np.ravel(C)[0]), "D": float(np.ravel(D)[0])}))),))
 
 
 def _network_case(label, seed, hidden=True):
@@ -235,9 +248,11 @@ G1 = Exercise(
            Item("db_batch1", reference=lambda: np.array(gd.mse_gradients(*BATCH1, W0, B0)[1]),
                 mistakes=_step_mistakes("db"), slips=_step_slips("db")),
            Item("w_step1", reference=lambda: gd.gd_step(*BATCH1, W0, B0, ETA)[0],
-                mistakes=_step_mistakes("w"), slips=_step_slips("w")),
+                mistakes=_step_mistakes("w"), slips=_step_slips("w"),
+                follows=FollowsFrom(("dw_batch1",), lambda dw: gd.descend(W0, dw, ETA))),
            Item("b_step1", reference=lambda: np.array(gd.gd_step(*BATCH1, W0, B0, ETA)[1]),
-                mistakes=_step_mistakes("b"), slips=_step_slips("b"))))
+                mistakes=_step_mistakes("b"), slips=_step_slips("b"),
+                follows=FollowsFrom(("db_batch1",), lambda db: gd.descend(B0, db, ETA)))))
 
 
 def _lr_case(label, X, y, hidden=True, tolerance=CODE, expected=None, **kwargs):
@@ -428,11 +443,19 @@ def _theta_steps(k):
     return lambda delta: np.array(([bp.THETA0] + bp.line_thetas(k + 1))[k + delta])
 
 
+def _theta_from(k):
+    """theta_k one descent step from the student's own theta_(k-1), by the reference code."""
+    return FollowsFrom((f"theta_{k - 1}",), lambda theta: np.array(
+        bp.line_thetas(1, theta0=tuple(float(t) for t in np.ravel(theta)))[0]))
+
+
 B2 = Exercise(
     id="B2", notebook="05_backpropagation", title="theta 1 to 3 by full-batch descent", points=3,
     hand=True, given={"x_data": bp.LINE_X, "y_data": bp.LINE_Y},
     items=tuple(Item(f"theta_{k}", reference=_theta(k), mistakes=_theta_mistakes(k),
-                     slips=Slips(steps=_theta_steps(k))) for k in (1, 2, 3)))
+                     slips=Slips(steps=_theta_steps(k)),
+                     follows=_theta_from(k) if k > 1 else None)
+                for k in (1, 2, 3)))
 
 
 def _backprop_case(label, seed, n, hidden=True):

@@ -6,7 +6,8 @@ named mistakes, stored when it was graded).  Nothing is judged again and no stud
 
 Writes into <course>/reports/:
   class_report.csv   per exercise: max, students, mean, median, score bins, mistakes (name=count),
-                     generic slips (name=count: the "slip:..." names of `autograder.slips`)
+                     generic slips (name=count: the "slip:..." names of `autograder.slips`),
+                     follow-through (item=count: right from the student's own earlier error)
   mistakes.csv       per exercise and named mistake or generic slip: how many students made it
   students.csv       per student: score, max, status, reasons, flags, late (the notebooks the
                      LMS download marked late), per-notebook scores
@@ -70,6 +71,22 @@ def read_mistakes(course, student):
     return found
 
 
+def read_followed(course, student):
+    """{exercise id: [items credited by follow-through]}: answers right from the student's own
+    earlier wrong answers (`autograder.followthrough`), as the grader stored them."""
+    found = {}
+    for path in sorted((Path(course) / "autograded" / student / ASSIGNMENT).glob("*.ipynb")):
+        try:
+            exercises = nbformat.read(path, as_version=4).metadata[METADATA_KEY]["grading"][
+                "exercises"]
+        except Exception:   # noqa: BLE001 (not graded, or not a notebook any more)
+            continue
+        for eid, judged in exercises.items():
+            followed = judged.get("followed", []) if isinstance(judged, dict) else []
+            found[eid] = sorted(str(i) for i in followed if isinstance(i, str))
+    return found
+
+
 def read_unsandboxed(course):
     """The students whose notebooks were graded without the sandbox (the grader's metadata)."""
     found = set()
@@ -102,6 +119,7 @@ def write_report(course, out=None):
     flags = read_flags_by_student(course)
     students = sorted(scores)
     mistakes = {s: read_mistakes(course, s) for s in students}
+    follows = {s: read_followed(course, s) for s in students}
     exercises = [e for e in CATALOGUE if any(e in scores[s]["cells"] for s in students)]
 
     rows, mistake_rows = [], []
@@ -114,17 +132,20 @@ def write_report(course, out=None):
         every = Counter(m for s in students for m in set(mistakes[s].get(eid, [])))
         named = Counter({m: n for m, n in every.items() if not m.startswith(SLIP)})
         slips = Counter({m: n for m, n in every.items() if m.startswith(SLIP)})
+        followed = Counter(i for s in students for i in set(follows[s].get(eid, [])))
         mean = sum(values) / len(values) if values else 0.0
         median = statistics.median(values) if values else 0.0
         per_ex[eid] = (mean, maxp, named)
         rows.append([eid, CATALOGUE[eid].notebook, maxp, len(values), round(mean, 3), median]
                     + [bins.get(label, 0) for label in BINS]
                     + ["; ".join(f"{k}={v}" for k, v in named.most_common())]
-                    + ["; ".join(f"{k}={v}" for k, v in slips.most_common())])
+                    + ["; ".join(f"{k}={v}" for k, v in slips.most_common())]
+                    + ["; ".join(f"{k}={v}" for k, v in followed.most_common())])
         mistake_rows += [[eid, k, v] for k, v in named.most_common() + slips.most_common()]
     with open(out / "class_report.csv", "w", newline="") as f:
         csv.writer(f).writerows([["exercise", "notebook", "max", "students", "mean", "median"]
-                                 + [f"bin_{label}" for label in BINS] + ["mistakes", "slips"]] + rows)
+                                 + [f"bin_{label}" for label in BINS]
+                                 + ["mistakes", "slips", "follow_through"]] + rows)
     with open(out / "mistakes.csv", "w", newline="") as f:
         csv.writer(f).writerows([["exercise", "mistake", "students"]] + mistake_rows)
 
@@ -152,11 +173,11 @@ def write_report(course, out=None):
              f" points; median {statistics.median(totals) if totals else 0:g}.", "",
              "![scores](scores.png)", "", "## Per exercise", "",
              "| exercise | max | mean | 0 | <50% | 50-99% | 100% | named mistakes (students) "
-             "| generic slips (students) |",
-             "|---|---|---|---|---|---|---|---|---|"]
+             "| generic slips (students) | follow-through (students) |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
         lines.append(f"| {row[0]} | {row[2]:g} | {row[4]:.2f} | {row[6]} | {row[7]} | {row[8]} | "
-                     f"{row[9]} | {row[10] or '-'} | {row[11] or '-'} |")
+                     f"{row[9]} | {row[10] or '-'} | {row[11] or '-'} | {row[12] or '-'} |")
     review = [s for s in students if manifest.get(s, {}).get("status", "ok") != "ok" or s in flags]
     lines += ["", f"## Students who need a look ({len(review)})", ""]
     for s in review:

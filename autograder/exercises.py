@@ -75,6 +75,7 @@ class Item:
     options: dict = field(default_factory=dict)   # kind-specific settings (symbols, outputs...)
     hint: str = ""                                # what to do when a boolean or label is wrong
     slips: Slips = Slips()                        # what its generic slips are computed from
+    follows: Any = None                           # followthrough.FollowsFrom: earlier answers
 
     @cached_property
     def expected(self):

@@ -8,16 +8,21 @@ never used on a submission, whose code runs only in its own kernel.
 from mdl_kernel.recording import collect
 
 from .catalogue import exercise as lookup
+from .followthrough import follow_through
 from .kernel_data import item_info
 from .slips import name_slips
 from .verdict import Verdict
 
 
-def judge(exercise_id, answers, include_hidden=True):
-    """The Verdict of an exercise from {name: plain record}; a missing name scores 0."""
+def judge(exercise_id, answers, include_hidden=True, earlier=None):
+    """The Verdict of an exercise from {name: plain record}; a missing name scores 0.  With
+    `earlier` (the records of the notebook's earlier answers), a wrong answer that follows
+    correctly from the student's own earlier ones earns the catalogue's follow-through credit."""
     exercise = lookup(exercise_id)
     items = tuple(item.kind.judge(item, answers.get(item.name), include_hidden)
                   for item in exercise.items)
+    if earlier is not None:
+        items = follow_through(exercise, items, answers, earlier)
     items = name_slips(exercise, answers, items, include_hidden)   # after the known mistakes
     return Verdict(exercise.id, exercise.points, items, exercise.weights)
 
@@ -39,7 +44,8 @@ def collect_namespace(exercise_id, namespace, include_hidden=True):
 def graded_text(exercise_id, verdict):
     """The feedback of a graded test cell: each item's message, then the points."""
     lines = [verdict.message] if verdict.message else []
-    return "\n".join(lines + [f"{exercise_id}: {verdict.points:g} / {verdict.max_points:g} points"])
+    return "\n".join(lines + [f"{exercise_id}: {round(verdict.points, 2):g} / "
+                               f"{verdict.max_points:g} points"])
 
 
 def grade_namespace(exercise_id, namespace):

@@ -2,11 +2,17 @@
 
 Each item's reference and known mistakes come from `reference.derivatives` (derived with sympy.diff);
 `options` tell `checks.symbolic` which names an answer may use and where to sample the points that
-decide equivalence (a real domain where nothing overflows).  `setup` is the read-only notebook cell
-that defines the symbols and the intermediate expressions; the tests check that it builds exactly
-the models of `reference.derivatives`.
+decide equivalence: each symbol's domain, from its meaning (`domains`: the label y of G6 is 0
+or 1; inputs and weights real, in ranges where nothing overflows).  `setup` is the read-only
+notebook cell that defines the symbols and the intermediate expressions; the tests check that it
+builds exactly the models of `reference.derivatives`.  B3's dependent items follow through from
+the student's own earlier deltas (`followthrough`).
 """
+import sympy as sp
+
+from .domains import LABEL
 from .exercises import Exercise, Item, Mistake
+from .followthrough import FollowsFrom
 from .kinds import SYMBOLIC
 from .reference import derivatives as D
 
@@ -18,13 +24,35 @@ def _options(model, domain):
             "domain": domain}
 
 
-def _items(names, reference, mistakes, wrong, model, domain):
+def _items(names, reference, mistakes, wrong, model, domain, follows=None):
     return tuple(
         Item(name, kind=SYMBOLIC, reference=lambda n=name: reference(n),
              mistakes=tuple(Mistake(key, why, lambda n=name, k=key: wrong(n, k))
                             for key, why in mistakes(name)),
-             options=_options(model, domain))
+             options=_options(model, domain), follows=(follows or {}).get(name))
         for name in names)
+
+
+def _backprop_follows():
+    """Backpropagation's steps from the student's own earlier ones, by the chain rule's factors of
+    `reference.derivatives`: delta1_j = delta2_1 dz2/da1_j da1_j/dz1_j, dL/dw2_j1 = delta2_1
+    dz2/dw2_j1, dL/dw1_ij = delta1_j dz1_j/dw1_ij."""
+    m = D.network()
+
+    def delta1(j):
+        return lambda d2: d2 * D.network_factors()["dz2_da"][j] * \
+            D.network_factors()["da_dz"][j]
+
+    def w2(j):
+        return lambda d2: d2 * sp.diff(m["z2_1"], m[f"w2_{j}1"])
+
+    def w1(i, j):
+        return lambda d1: d1 * sp.diff(m[f"z1_{j}"], m[f"w1_{i}{j}"])
+    follows = {f"delta1_{j}": FollowsFrom(("delta2_1",), delta1(j)) for j in (1, 2)}
+    follows.update({f"dL_dw2_{j}1": FollowsFrom(("delta2_1",), w2(j)) for j in (1, 2)})
+    follows.update({f"dL_dw1_{i}{j}": FollowsFrom((f"delta1_{j}",), w1(i, j))
+                    for i in (1, 2, 3) for j in (1, 2)})
+    return follows
 
 
 G6_SETUP = '''import sympy as sp
@@ -40,7 +68,7 @@ G6 = Exercise(
     setup=G6_SETUP,
     items=_items(tuple(D.LOGISTIC_TARGETS), D.logistic_reference, D.logistic_mistakes,
                  D.logistic_wrong, D.logistic(),
-                 {"x1": INPUT, "x2": INPUT, "y": (0.1, 0.9), "w1": WEIGHT, "w2": WEIGHT,
+                 {"x1": INPUT, "x2": INPUT, "y": LABEL, "w1": WEIGHT, "w2": WEIGHT,
                   "b": WEIGHT}))
 
 B1_SETUP = '''import sympy as sp
@@ -76,6 +104,7 @@ B3 = Exercise(
     items=_items(D.NETWORK_TARGETS, D.network_reference, D.network_mistakes, D.network_wrong,
                  D.network(),
                  {**{x: INPUT for x in D.INPUTS}, "y": (-1.0, 3.0),
-                  **{w: WEIGHT for w in D.HIDDEN_WEIGHTS + D.OUTPUT_WEIGHTS}}))
+                  **{w: WEIGHT for w in D.HIDDEN_WEIGHTS + D.OUTPUT_WEIGHTS}},
+                 follows=_backprop_follows()))
 
 EXERCISES = (G6, B1, B3)

@@ -14,6 +14,7 @@ class ItemVerdict:
     message: str
     mistake: str | None = None   # name of a known mistake the answer matches
     hidden: bool = False         # judged on inputs the student does not see
+    followed: bool = False       # right from the student's own earlier answers (followthrough)
 
     @property
     def correct(self):

@@ -5,7 +5,6 @@
 #  * .grading-kernel/: the grading kernel's environment: NumPy, SymPy, matplotlib, ipykernel and
 #    the kernel side in its `format` mode only -- nothing that knows an answer -- registered as
 #    the kernel spec `maths-of-dl-grading`, which nbgrader_config.py makes autograde use;
-#  * MathJax (npm registry) for feedback that renders offline;
 #  * bubblewrap (the grading kernels' sandbox), chromium (the tests' browser) and the Debian
 #    packages for PDFs (when root; otherwise it says what to install and carries on: everything
 #    but the PDFs works, and grading needs bubblewrap or MATHS_OF_DL_UNSANDBOXED=1).
@@ -43,21 +42,6 @@ if [ "$(cat $KERNEL_ENV/.kernel-side 2>/dev/null)" != "$stamp" ]; then
 fi
 .venv/bin/python -m autograder.kernel_data --kernel-spec "$PWD/$KERNEL_ENV/bin/python" >/dev/null
 $KERNEL_ENV/bin/python -c "import mdl_kernel" || { echo "setup: the grading kernel failed to install" >&2; exit 1; }
-
-# MathJax for feedback that renders offline (autograder/feedback.py), from the npm registry
-MATHJAX_VERSION=3.2.2
-if [ ! -s .mathjax/tex-svg-full.js ]; then
-  if command -v npm >/dev/null 2>&1; then
-    rm -rf .mathjax && mkdir -p .mathjax
-    (cd .mathjax && npm pack -q "mathjax@$MATHJAX_VERSION" >/dev/null 2>&1 \
-      && tar xzf "mathjax-$MATHJAX_VERSION.tgz" package/es5/tex-svg-full.js \
-      && mv package/es5/tex-svg-full.js . && rm -rf package "mathjax-$MATHJAX_VERSION.tgz") \
-      || echo "setup: could not fetch MathJax $MATHJAX_VERSION from npm; feedback maths needs a network" >&2
-  else
-    echo "setup: feedback that renders offline needs npm (apt-get install npm) for MathJax" >&2
-  fi
-fi
-
 
 # Debian packages: bubblewrap (the grading kernels' sandbox), chromium and chromium-driver (the
 # tests' browser), PostgreSQL (the tests' gradebook server) and what the PDFs need; installed in

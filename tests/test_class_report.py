@@ -26,7 +26,9 @@ SCORES = {   # student -> points per exercise (each worth 2)
     "dee": {"F1a": 2, "F1b": 0, "F4": 1},
 }
 MISTAKES = {   # what the grader stored in each student's autograded notebook
-    "ada": {"F1a": {"points": 2.0, "mistakes": {}}},
+    # ada's F1a and F4: follow-through (right from her own earlier error), counted apart
+    "ada": {"F1a": {"points": 2.0, "mistakes": {}, "followed": ["z_1a"]},
+            "F4": {"mistakes": {}, "followed": ["n_obs_3x2", "n_inputs_3x2", 7]}},
     "bob": {"F1a": {"mistakes": {"z_1a": "row_for_column"}},
             "F1b": {"mistakes": {"z_1b": "no_bias", "again": "no_bias"}}},   # once per student
     "cy": {"F1b": {"mistakes": {"z_1b": "no_bias"}}, "F4": "not a judgement"},
@@ -120,7 +122,9 @@ def test_read_mistakes_from_the_notebooks_metadata(course):
     assert class_report.read_mistakes(course, "bob") == {"F1a": ["row_for_column"],
                                                          "F1b": ["no_bias", "no_bias"]}
     assert class_report.read_mistakes(course, "cy") == {"F1b": ["no_bias"], "F4": []}
-    assert class_report.read_mistakes(course, "ada") == {"F1a": []}
+    assert class_report.read_mistakes(course, "ada") == {"F1a": [], "F4": []}
+    assert class_report.read_followed(course, "ada") == {"F1a": ["z_1a"],
+                                                         "F4": ["n_inputs_3x2", "n_obs_3x2"]}
     assert class_report.read_mistakes(course, "dee") == {
         "F1a": ["slip:swapped_entries"], "F4": ["slip:swapped_items", "slip:swapped_items"]}
     assert class_report.read_mistakes(course, "eve") == {}       # broken or never graded
@@ -158,6 +162,9 @@ def test_class_report_per_exercise(course):
     assert rows["F1a"]["slips"] == "slip:swapped_entries=1"
     assert rows["F4"]["slips"] == "slip:swapped_items=1"
     assert rows["F1b"]["slips"] == ""
+    assert rows["F1a"]["follow_through"] == "z_1a=1" and rows["F1b"]["follow_through"] == ""
+    assert rows["F4"]["follow_through"] == "n_inputs_3x2=1; n_obs_3x2=1" or \
+        rows["F4"]["follow_through"] == "n_obs_3x2=1; n_inputs_3x2=1"
     assert _csv(course / "reports" / "mistakes.csv") == [
         {"exercise": "F1a", "mistake": "row_for_column", "students": "1"},
         {"exercise": "F1a", "mistake": "slip:swapped_entries", "students": "1"},
@@ -192,6 +199,7 @@ def test_summary_and_plot(course):
     bins = [sum(share_label(v, 2) == label for v in f4) for label in class_report.BINS]
     assert (f"| F4 | 2 | {sum(f4) / len(f4):.2f} | " + " | ".join(map(str, bins))
             + " | - | slip:swapped_items=1 |") in text
+    assert "| row_for_column=1 | slip:swapped_entries=1 | z_1a=1 |" in text   # apart from mistakes
     assert "## Students who need a look (2)" in text       # bob (review) and dee (flagged)
     assert f"- **bob** ({sum(SCORES['bob'].values()):g} / {maximum:g}, review)" in text
     assert f"  - {NOTEBOOK}: F2b_answer: cell timed out" in text

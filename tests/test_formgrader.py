@@ -5,9 +5,13 @@ the real Jupyter server starts with nbgrader's formgrader for the course, and he
 Chromium, driven by Selenium against the system browser and chromedriver, opens the
 submission's grading page, types the score and a comment of F4's manually graded explanation.
 The gradebook, the exported grades (nbgrader's CSV and the Canvas CSV) and the regenerated
-feedback all show them.
+feedback all show them.  The browser reaches nothing but the local server (a dead proxy and no
+name resolution for anything else), and the grading page's maths is drawn all the same: the
+course's configuration renders it to MathML (autograder.feedback).
 """
 import csv
+import io
+import re
 import secrets
 import shutil
 import socket
@@ -80,6 +84,8 @@ def browser(course):
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--window-size=1200,900",
+                 "--proxy-server=http://127.0.0.1:9",                  # offline but for the
+                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",   # local server
                  f"--user-data-dir={course.parent / 'chromium-profile'}"):
         options.add_argument(flag)
     session = webdriver.Chrome(options=options, service=Service(driver))
@@ -124,6 +130,11 @@ def test_a_manual_answer_graded_in_formgrader_reaches_gradebook_grades_and_feedb
     WebDriverWait(browser, 60).until(lambda b: "/login" not in b.current_url)
     browser.get(f"{base}/formgrader/submissions/{notebook_id}/")
     field = WebDriverWait(browser, 60).until(until.element_to_be_clickable((By.ID, MANUAL)))
+    drawn = browser.execute_script(
+        "return [...document.querySelectorAll('math')].filter(e => e.getBoundingClientRect()"
+        ".width > 0).length")
+    assert drawn >= 5 and not re.search(r"\$[^$\n]{1,200}\$",
+                                        browser.find_element(By.TAG_NAME, "body").text)
     field.clear()
     field.send_keys("2", Keys.TAB)
     note = browser.find_element(By.ID, f"{MANUAL}-comment")
@@ -142,3 +153,4 @@ def test_a_manual_answer_graded_in_formgrader_reaches_gradebook_grades_and_feedb
     page = course / "feedback" / STUDENT / ASSIGNMENT / "01_forward_pass.html"
     html = page.read_text()
     assert COMMENT in html and "HIDDEN TESTS" not in html
+    assert "14 / 14 autograded · 2 / 2 graded by hand · 16 / 16 in all" in html

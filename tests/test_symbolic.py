@@ -16,6 +16,7 @@ import pytest
 import sympy as sp
 
 from autograder.catalogue import exercise
+from autograder.domains import DEFAULT, contains
 from autograder.checks import symbolic as S
 from autograder.checks.answer_banks import (BANKS, CANARY, HOSTILE, ITEMS, LAB, LINE, SYMBOLIC,
                                             b3_texts, lab_b1_text, perturbations, setup)
@@ -518,8 +519,8 @@ def test_points_lie_in_each_items_domain():
             points = S._points(*key)
             assert points.shape == (S.POINTS, len(item.options["symbols"]))
             for k, name in enumerate(item.options["symbols"]):
-                low, high = item.options["domain"].get(name, (-1.0, 1.0))
-                assert np.all((low <= points[:, k]) & (points[:, k] <= high)), (item.name, name)
+                domain = item.options["domain"].get(name, DEFAULT)
+                assert contains(domain, points[:, k]), (item.name, name)
     narrow = {"symbols": ("a",), "intermediates": {}, "domain": {"a": (5.0, 6.0)}}
     assert np.all(S._points(*S._key("f", narrow)) >= 5.0)
 

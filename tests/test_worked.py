@@ -36,6 +36,7 @@ import sympy as sp
 
 from autograder import catalogue as cat
 from autograder.catalogue import CATALOGUE
+from autograder.domains import DEFAULT, sample
 from autograder.reference import activations as act, backprop as bp, descent as gd, \
     forward as fw, network as net
 from course import documents, worked
@@ -546,7 +547,7 @@ def _same(a, b, model, domain, rng, what, points=20):
     assert not unknown, f"{what}: unknown symbols {sorted(map(str, unknown))}"
     f = sp.lambdify(symbols, [a, b], "math")
     for _ in range(points):
-        point = [rng.uniform(*domain.get(s.name, (-1.0, 1.0))) for s in symbols]
+        point = [float(sample(domain.get(s.name, DEFAULT), rng, 1)[0]) for s in symbols]
         got, want = f(*point)
         assert math.isclose(got, want, rel_tol=1e-9, abs_tol=1e-12), \
             f"{what} is {got} at {dict(zip(map(str, symbols), point))}, it should be {want}"

@@ -20,7 +20,8 @@ the intermediate expressions' values there, and the reference's and known mistak
 Options of a symbolic item (`Item.options`):
     symbols        names of the real symbols, in the order messages list them
     intermediates  {name: SymPy expression (or string of plain maths) in the symbols}, in order
-    domain         {symbol name: (low, high)} sampled uniformly (default (-1, 1)), 3 decimals
+    domain         {symbol name: (low, high) sampled uniformly, 3 decimals, or domains.Values}
+                   (default (-1, 1)): each symbol's meaning (`autograder.domains`)
     points         number of points (default 32); seed (default: from the item's name)
 """
 import math
@@ -35,6 +36,7 @@ from mdl_kernel.expressions import (NEAR_MISS, Budget, Refused, close, differenc
                                     float_literal, literal, parse, scale_of, to_plain,
                                     undefined_everywhere)
 from mdl_kernel.limits import MAX_BITS, MAX_EXP_ARG, MAX_EXPONENT
+from ..domains import DEFAULT, sample
 
 POINTS = 32
 FUNCTIONS = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh}
@@ -157,10 +159,11 @@ def _seed(name, options):
 
 @lru_cache(maxsize=64)
 def _points(names, domain, seed, n):
-    """An (n, len(names)) array of points, each coordinate uniform in its range, 3 decimals."""
+    """An (n, len(names)) array of points, each coordinate from its symbol's domain
+    (`domains.sample`: uniform in a range, 3 decimals, or one of a set of values)."""
     rng = np.random.default_rng(seed)
     ranges = dict(domain)
-    columns = [np.round(rng.uniform(*ranges.get(name, (-1.0, 1.0)), size=n), 3) for name in names]
+    columns = [sample(ranges.get(name, DEFAULT), rng, n) for name in names]
     return np.column_stack(columns) if columns else np.zeros((n, 0))
 
 

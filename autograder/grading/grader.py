@@ -6,11 +6,13 @@ self-check and `record(id, globals(), cases=...)`, which displays one output of 
 RECORD_MIME: the answers as plain data (`records`).  For each such cell `Grade`
   * validates the record against the exercise's JSON Schema and size budgets;
   * judges it with the catalogue's references, computed here before any kernel ran;
-  * rewrites the cell's outputs: error and stderr outputs and every execute_result are removed (an
-    error becomes a one-line note), then the feedback (one message per item: which entries are
-    off and in which direction, the name of a known mistake, never the reference) and the line
-    "F1a: 1.5 / 2 points" are appended, with one execute_result holding the points as a float,
-    from which nbgrader's determine_grade takes the cell's partial score.
+  * replaces the cell's outputs by one verdict (`rewrite_outputs`): an execute_result whose
+    text/markdown is the points and one message per item (which entries are off and in which
+    direction, the name of a known mistake, never the reference; the cause when a name is
+    missing because its cell raised or was stopped, `causes`; credit that follows through from
+    the student's own earlier answers, `followthrough`), and whose text/plain is the points as a
+    float, from which nbgrader's determine_grade takes the cell's partial score.  What the kernel
+    printed there (the self-check, the record's line, errors) is dropped.
 Nothing from the notebook is executed, imported or evaluated here, and the kernel computes no
 score: nothing it prints can change one.
 
@@ -27,10 +29,12 @@ Flags.  A notebook is flagged for a human when
                         sign of tampering (reasons listed there)
 The score stands whatever the flags say.  Flags go to nbgrader's log and to the flags file
 (`flags.py`).  Every grading, flagged or not, is kept in the autograded notebook's metadata
-(`metadata["maths_of_dl"]["grading"]`): per exercise its points, the named mistakes and the
-problems found, which the class report reads instead of judging anything again.
+(`metadata["maths_of_dl"]["grading"]`): per exercise its points, the named mistakes, the items
+credited by follow-through and the problems found, which the class report reads instead of
+judging anything again.
 """
 import math
+import re
 from dataclasses import asdict
 from datetime import datetime, timezone
 from functools import lru_cache
@@ -48,6 +52,7 @@ from ..catalogue import CATALOGUE
 from ..judging import judge
 from ..slips import prepare as prepare_slips
 from . import tamper
+from .causes import failed_definitions
 from .flags import FLAGS_FILE, FORMAT, update_flags
 from .records import RECORD_MIME, Malformed, validate
 from .sandbox import unsandboxed
@@ -98,66 +103,100 @@ def _errors(cell):
             for o in cell.get("outputs", []) if o.get("output_type") == "error"]
 
 
-def grade_cell(cell, exercise_id):
+def grade_cell(cell, exercise_id, causes=None, earlier=None):
     """Judge a graded test cell from its record (the cell is unchanged): {"points", "max",
-    "mistakes": {item: mistake}, "problems": [...], "reasons": [...], "feedback": text}."""
+    "mistakes": {item: mistake}, "problems": [...], "reasons": [...], "feedback": [one message
+    per item], "errors": [the cell's own errors], "answers": the validated record or None}.
+    `causes`: {name: why it is missing} (`causes.failed_definitions`), said instead of "not
+    defined"; `earlier`: the answers recorded by the notebook's earlier test cells."""
     exercise = CATALOGUE[exercise_id]
     summary = {"points": 0.0, "max": float(exercise.points), "mistakes": {}, "problems": [],
-               "reasons": [], "feedback": ""}
+               "reasons": [], "feedback": [], "errors": _errors(cell), "answers": None,
+               "followed": []}
     records = _records(cell)
     if not records:
-        errors = _errors(cell)
+        errors = summary["errors"]
         summary["problems"].append("no record of the answers in the test cell" +
                                    (f" (the cell raised {'; '.join(errors)})" if errors else ""))
         summary["reasons"].append("record-missing")
-        summary["feedback"] = ("No record of your answers was found in this cell: the notebook "
-                               "stopped, or the cell's output was changed, before it ran.")
+        summary["feedback"] = ["No record of your answers was found in this cell: the notebook "
+                               "stopped, or the cell's output was changed, before it ran."]
         return summary
     if len(records) > 1 or records[0].get("output_type") != "display_data":
         summary["problems"].append(f"{len(records)} records in the test cell, "
                                    f"as {', '.join(r.get('output_type', '?') for r in records)}; "
                                    "exactly one displayed record is expected")
         summary["reasons"].append("record-malformed")
-        summary["feedback"] = "The record of your answers in this cell could not be read."
+        summary["feedback"] = ["The record of your answers in this cell could not be read."]
         return summary
     try:
-        verdict = judge(exercise_id, validate(records[0]["data"][RECORD_MIME], exercise_id))
+        answers = validate(records[0]["data"][RECORD_MIME], exercise_id)
+        verdict = judge(exercise_id, answers, earlier=earlier)
         points = float(verdict.points)
         if not (math.isfinite(points) and 0 <= points <= summary["max"]):
             raise Malformed(f"judging gave {points!r} points")
     except Exception as error:   # noqa: BLE001 (whatever judging untrusted data raises)
         summary["problems"].append(f"the record is malformed: {str(error)[:300]}")
         summary["reasons"].append("record-malformed")
-        summary["feedback"] = "The record of your answers in this cell could not be read."
+        summary["feedback"] = ["The record of your answers in this cell could not be read."]
         return summary
+    causes = causes or {}
     summary["points"] = points
+    summary["answers"] = answers
     summary["mistakes"] = {v.item: v.mistake for v in verdict.items if v.mistake}
-    summary["feedback"] = verdict.message
+    summary["followed"] = [v.item for v in verdict.items if v.followed]
+    summary["feedback"] = [
+        causes[v.item] if v.item in causes and _missing(answers.get(v.item)) else v.message
+        for v in verdict.items]
     return summary
 
 
+def _missing(record):
+    return record is None or (isinstance(record, dict) and record.get("type") == "missing")
+
+
+def readable(points):
+    """Points for reading: two decimals at most (5.43, not 5.4286), no trailing zeros."""
+    return f"{round(float(points), 2):g}"
+
+
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|$~&])")
+
+
+def _markdown(text):
+    """Plain text as Markdown that shows exactly that text: no emphasis, link, HTML or maths."""
+    return "  \n  ".join(MARKDOWN_SPECIAL.sub(r"\\\1", line) for line in str(text).splitlines())
+
+
+def verdict_markdown(exercise_id, summary):
+    """The cell's one verdict: its points, then each item's message (Markdown, so it wraps)."""
+    unit = "point" if summary["max"] == 1 else "points"
+    lines = [f"**{exercise_id}: {readable(summary['points'])} / {readable(summary['max'])} "
+             f"{unit}**", ""]
+    lines += [f"- {_markdown(message)}" for message in summary["feedback"]]
+    if summary.get("errors") and summary.get("answers") is not None:
+        lines += ["", _markdown("(The self-check in this cell raised an error; your answers "
+                                "were graded from their record all the same.)")]
+    return "\n".join(lines) + "\n"
+
+
 def rewrite_outputs(cell, exercise_id, summary):
-    """Outputs with the feedback, from which nbgrader's determine_grade reads the points."""
-    kept = []
-    for output in cell.get("outputs", []):
-        kind = output.get("output_type")
-        if kind == "execute_result":
-            continue
-        if kind == "error":
-            error = output.get("ename", "an error")
-            kept.append(new_output("stream", name="stdout",
-                                   text=f"[the test cell raised {error}]\n"))
-            continue
-        if kind == "stream" and output.get("name") != "stdout":
-            continue
-        kept.append(output)
-    text = f"Graded:\n{summary['feedback']}\n" if summary["feedback"] else "Graded:\n"
-    text += f"{exercise_id}: {summary['points']:g} / {summary['max']:g} points\n"
-    kept.append(new_output("stream", name="stdout", text=text))
-    kept.append(new_output("execute_result", data={"text/plain": repr(float(summary["points"]))},
-                           metadata={}, execution_count=cell.get("execution_count")))
-    cell.outputs = kept
+    """The cell's outputs become one: the verdict, as Markdown for a reader and as the points
+    for nbgrader's determine_grade (text/plain, a float).  What the kernel printed there (the
+    self-check, the record's line, errors) is dropped: the record stays in the notebook's
+    metadata, the errors in the verdict."""
+    cell.outputs = [new_output(
+        "execute_result", execution_count=cell.get("execution_count"), metadata={},
+        data={"text/plain": repr(float(summary["points"])),
+              "text/markdown": verdict_markdown(exercise_id, summary)})]
     return cell
+
+
+def verdict_of(cell):
+    """The text of the verdict that `rewrite_outputs` wrote into a cell ('' if none)."""
+    text = "".join(o.get("data", {}).get("text/markdown", "") for o in cell.get("outputs", [])
+                   if o.get("output_type") == "execute_result")
+    return re.sub(r"\\(.)", r"\1", text.replace("**", ""))
 
 
 # ---------------------------------------------------------------------------- the preprocessor
@@ -182,16 +221,19 @@ class Grade(NbGraderPreprocessor):
         if not tests and not expected:
             return nb, resources   # not a notebook of this course
         exercises, reasons = {}, set()
-        died_in = resources.get("maths_of_dl", {}).get("kernel_died_in")
+        noted = resources.get("maths_of_dl", {})
+        died_in = noted.get("kernel_died_in")
+        earlier = {}    # the answers recorded by the test cells above, for follow-through
         for index, grade_id in tests.items():
             cell = nb.cells[index]
-            summary = grade_cell(cell, grade_id)
+            causes = failed_definitions(nb, index, noted.get("timed_out"))
+            summary = grade_cell(cell, grade_id, causes, earlier)
             if died_in is not None and index >= died_in and "record-missing" in summary["reasons"]:
                 summary["reasons"] = ["kernel-died"]
                 summary["problems"] = [f"the kernel died in cell {died_in}, before this test ran"]
-                summary["feedback"] = (f"Not graded: the kernel died in cell {died_in + 1} of the "
+                summary["feedback"] = [f"Not graded: the kernel died in cell {died_in + 1} of the "
                                        "notebook (a crash, os._exit or the memory limit), before "
-                                       "this test could run. Earlier answers keep their points.")
+                                       "this test could run. Earlier answers keep their points."]
             max_points = float(cell.metadata["nbgrader"].get("points", summary["max"]))
             if max_points != summary["max"]:
                 self.log.warning("Test cell %s is worth %g points in the notebook but %g in the "
@@ -200,7 +242,9 @@ class Grade(NbGraderPreprocessor):
                 summary["points"] = min(summary["points"], max_points)
             rewrite_outputs(cell, grade_id, summary)
             reasons.update(summary.pop("reasons"))
-            summary.pop("feedback")
+            earlier.update(summary.pop("answers") or {})
+            for key in ("feedback", "errors"):
+                summary.pop(key)
             exercises[grade_id] = summary
         for grade_id in sorted(expected - set(tests.values())):
             exercises[grade_id] = {"points": 0.0, "max": float(CATALOGUE[grade_id].points),

@@ -47,7 +47,8 @@ class Execute(NbGraderExecute):
     it died in gets an error output saying so, the cells after it are not run (each code cell
     says why), and the notebook goes on to be graded: the test cells that ran keep their records,
     the others have none.  `resources["maths_of_dl"]["kernel_died_in"]` holds the index of the
-    cell, for the grader's feedback and flags.
+    cell, for the grader's feedback and flags; `...["timed_out"]` maps the index of each cell
+    stopped at the time limit to the limit in seconds (`causes` says so in the feedback).
     """
 
     def preprocess(self, nb, resources=None, km=None):
@@ -59,8 +60,13 @@ class Execute(NbGraderExecute):
             if cell.cell_type == "code":
                 cell.outputs = [new_output("stream", name="stdout", text=NOT_RUN)]
             return cell, resources
+        self._timed_out = False
         try:
-            return super().preprocess_cell(cell, resources, index)
+            cell, resources = super().preprocess_cell(cell, resources, index)
+            if self._timed_out:
+                resources.setdefault("maths_of_dl", {}).setdefault("timed_out", {})[index] = \
+                    self.timeout
+            return cell, resources
         except (DeadKernelError, TimeoutError, RuntimeError) as error:
             # a dead kernel, or one that no longer answers (a fork bomb starving it, say)
             self._died_in = index
@@ -70,6 +76,10 @@ class Execute(NbGraderExecute):
             self.log.warning("The kernel died or stopped answering in cell %d (%s: %s); the "
                              "cells after it were not run", index, type(error).__name__, error)
             return cell, resources
+
+    async def _async_handle_timeout(self, timeout, cell=None):
+        self._timed_out = True
+        return await super()._async_handle_timeout(timeout, cell)
 
 
 DIED = ("the kernel died, or stopped answering, while running this cell (it crashed, called "

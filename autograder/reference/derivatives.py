@@ -230,7 +230,7 @@ def network_reference(name):
 
 
 @lru_cache(maxsize=None)
-def _network_factors():
+def network_factors():
     """The chain-rule factors of Example 1, each derived with sympy.diff through fresh symbols."""
     m = network()
     Yh, Z2, Z = sp.symbols("Yh Z2 Z", real=True)
@@ -298,7 +298,7 @@ def network_mistakes(name):
 def _network_chain(name, change=None):
     """dL/d(name) as the product of its chain-rule factors, with the factor `change` wrong."""
     m = network()
-    f = _network_factors()
+    f = network_factors()
     kind, i, j = _network_parts(name)
     dl = f["dL_dyhat"] / 2 if change == "missing_factor_2" else f["dL_dyhat"]
     dl = -dl if change == "sign_error" else dl

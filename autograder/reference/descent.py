@@ -47,7 +47,12 @@ def mse_gradients(X, y, w, b):
 def gd_step(X, y, w, b, eta):
     """One gradient-descent step on (X, y): (w - eta dL/dw, b - eta dL/db)."""
     dw, db = mse_gradients(X, y, w, b)
-    return column(w) - eta * dw, float(b) - eta * db
+    return descend(column(w), dw, eta), descend(float(b), db, eta)
+
+
+def descend(theta, gradient, eta):
+    """One step against the gradient: theta - eta gradient."""
+    return theta - eta * gradient
 
 
 def full_batch_descent(X, y, w, b, eta, steps):

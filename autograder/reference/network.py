@@ -49,5 +49,9 @@ def node_values():
 
 def prediction():
     """The class of the larger output node: "YES" for C, "NO" for D."""
-    values = node_values()
-    return LABELS[max(OUTPUT, key=values.get)]
+    return predicted_class(node_values())
+
+
+def predicted_class(values):
+    """The label of the larger of the output nodes' values {"C": ..., "D": ...}."""
+    return LABELS[max(OUTPUT, key=lambda node: float(values[node]))]

@@ -29,7 +29,7 @@ def name_slips(exercise, answers, verdicts, include_hidden=True):
     """The verdicts with generic slips named (a tuple, one per item of `exercise`)."""
     verdicts = list(verdicts)
     open_items = [k for k, (item, v) in enumerate(zip(exercise.items, verdicts))
-                  if not v.correct and not v.mistake]
+                  if not v.correct and not v.mistake and not v.followed]
     swapped = _across(exercise, answers, open_items)
     for k, partner in swapped.items():
         first, second = (exercise.items[i].name for i in sorted((k, partner)))
