@@ -35,8 +35,6 @@ LAB_FOLDER = re.compile("/".join(("shared", "lab")))   # the lab's folder beside
 
 # (file, string found): why it does not leave the repository.
 ALLOWED = {
-    ("autograder/feedback.py", "../../mathjax/load.js"):
-        "a URL relative to a feedback page, feedback/<student>/<assignment>/, in the course folder",
     ("autograder/grading/intake.py", "../../../source/..."):
         "a docstring: the symbolic link a submission may hold, which intake never follows",
     ("scripts/mutation.py", "../../.venv/bin/mutmut"):
