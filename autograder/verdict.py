@@ -14,6 +14,7 @@ class ItemVerdict:
     message: str
     mistake: str | None = None   # name of a known mistake the answer matches
     hidden: bool = False         # judged on inputs the student does not see
+    problems: tuple = ()         # what is wrong with the record itself (a sign of forgery)
 
     @property
     def correct(self):
@@ -36,6 +37,10 @@ class Verdict:
     @property
     def mistakes(self):
         return tuple(v.mistake for v in self.items if v.mistake)
+
+    @property
+    def problems(self):
+        return tuple(p for v in self.items for p in v.problems)
 
     @property
     def message(self):

@@ -20,6 +20,10 @@ a dead or hijacked kernel, cleared outputs...).  Records elsewhere in the notebo
 Flags.  A notebook is flagged for a human when
     record-missing      a graded test cell has no record
     record-malformed    a record breaks the schema, is for another exercise, or is duplicated
+    record-incomplete   a function's record lacks a well-formed result of its own for a test
+                        case it was given (none, several, "skipped", not a result), or holds
+                        results for cases never given: an honest kernel records neither, so
+                        the record was forged; those cases earn nothing
     test-cell-missing   a graded test cell of the assignment is not in the notebook
     kernel-died         the kernel died (`kernels.Execute`) before a test cell ran; the test
                         cells before it keep their points
@@ -130,6 +134,9 @@ def grade_cell(cell, exercise_id):
         return summary
     summary["points"] = points
     summary["mistakes"] = {v.item: v.mistake for v in verdict.items if v.mistake}
+    if verdict.problems:
+        summary["problems"] += [f"the record is incomplete: {p}" for p in verdict.problems]
+        summary["reasons"].append("record-incomplete")
     summary["feedback"] = verdict.message
     return summary
 
