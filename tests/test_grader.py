@@ -580,3 +580,152 @@ def test_config_inserts_the_grader_into_nbgraders_own_list():
     assert names.index("autograder.grading.inputs.TestInputs") == execute - 1
     assert names.index("autograder.grading.grader.Grade") == names.index("SaveAutoGrades") - 1
     assert config.Execute.kernel_name == "maths-of-dl-grading"
+
+
+# ---------------------------------------------------------------------------- forged call records
+# A kernel that forges what its function calls returned: the answer cell of every function
+# exercise keeps the model solution and then rebinds `mdl_kernel.calls.run` (the kernel side's
+# recording) so that the record holds, case by case, a non-result instead of the real result.
+# Case k of a "mixed" forger with offset s is forged as FORGES[(k + s) % 6]; "all-skipped"
+# records every case as skipped (with and without its index).  Forged cases earn nothing, the
+# others keep their points, the feedback names each forged case, and the notebook is flagged
+# record-incomplete: on the hand-run path (`nbgrader autograde`) and on `grade-class`.
+FORGES = ("real", "skipped", "missing", "duplicated", "stray indices", "wrong types")
+FORGERS = {"forge_all_skipped": None, "forge_mixed_0": 0, "forge_mixed_2": 2,
+           "forge_mixed_4": 4}
+FORGE_CELL = '''
+
+import mdl_kernel.calls as _kernel_calls
+
+def _forge(run, offset):
+    wrong = [lambda r, k: {"type": "undecided", "case": k},
+             lambda r, k: {"type": "array", "shape": [1], "data": ["0"], "case": k},
+             lambda r, k: {"type": "bool", "value": True, "case": k},
+             lambda r, k: dict(r, verdict="correct"),
+             lambda r, k: {"case": k},
+             lambda r, k: dict(r, type="array", shape=[7], data=[0.0]),
+             lambda r, k: "skipped"]
+
+    def forged(function, cases, *args, **kwargs):
+        record = run(function, cases, *args, **kwargs)
+        if record.get("type") != "calls":
+            return record
+        results = []
+        for r in record["results"]:
+            k = r["case"]
+            kind = "all" if offset is None else (k + offset) % 6
+            if kind == "all":
+                results += [{"type": "skipped", "case": k}, {"type": "skipped"}]
+            elif kind == 0:
+                results.append(r)
+            elif kind == 1:
+                results.append({"type": "skipped", "case": k})
+            elif kind == 3:
+                results += [r, dict(r)]
+            elif kind == 4:
+                results += [dict(r, case=k + len(cases)), dict(r, case=-1 - k),
+                            dict(r, case=str(k)), dict(r, case=float(k)), dict(r, case=True)]
+            elif kind == 5:
+                results.append(wrong[k % len(wrong)](r, k))
+        return {"type": "calls", "results": results}
+    forged.forged = True
+    return forged
+
+if not getattr(_kernel_calls.run, "forged", False):
+    _kernel_calls.run = _forge(_kernel_calls.run, OFFSET)
+'''
+FUNCTION_EXERCISES = sorted(e.id for e in CATALOGUE.values()
+                            if any(i.kind.name == "function" for i in e.items))
+FORGED_NOTEBOOKS = sorted({CATALOGUE[e].notebook for e in FUNCTION_EXERCISES})
+
+
+def forger_answers(offset):
+    from autograder.submissions import solutions
+    model = solutions(REPO / "source" / ASSIGNMENT)
+    cell = FORGE_CELL.replace("OFFSET", repr(offset))
+    answers = {}
+    for eid in FUNCTION_EXERCISES:
+        notebook = CATALOGUE[eid].notebook
+        answers.setdefault(notebook, {})[f"{eid}_answer"] = model[notebook][f"{eid}_answer"] + cell
+    return answers
+
+
+def forged_cases(offset, item):
+    """Indices of the item's cases the forger forges."""
+    return [k for k in range(len(item.cases)) if offset is None or (k + offset) % 6 != 0]
+
+
+def forger_deserves(offset, eid):
+    """Points of a forger on a function exercise: its functions are the model solution's, so
+    every case it did not forge is right and every forged case earns nothing."""
+    exercise = CATALOGUE[eid]
+    weights = exercise.weights or (1 / len(exercise.items),) * len(exercise.items)
+    scores = [1 - len(forged_cases(offset, item)) / len(item.cases)
+              for item in exercise.items]
+    return exercise.points * sum(w * s for w, s in zip(weights, scores))
+
+
+def test_the_forgers_forge_every_kind_on_every_function_exercise():
+    assert FUNCTION_EXERCISES == ["A0", "B4", "G2", "G7", "N4"]
+    for eid in FUNCTION_EXERCISES:
+        for item in CATALOGUE[eid].items:
+            kinds = {(k + s) % 6 for s in FORGERS.values() if s is not None
+                     for k in range(len(item.cases))}
+            assert kinds == set(range(6)), (eid, item.name)
+            assert all(forger_deserves(s, eid) < CATALOGUE[eid].points for s in FORGERS.values())
+
+
+@pytest.fixture(scope="module")
+def forged(tmp_path_factory):
+    """The forgers graded on both paths at once: by hand (`nbgrader autograde`, one run for the
+    class) and by `grade-class` (two workers)."""
+    from autograder import cli
+    from autograder.class_grading import load_manifest
+    root = tmp_path_factory.mktemp("forged")
+    hand = make_course(root, "hand")
+    assert _nbgrader(hand, "generate_assignment", ASSIGNMENT, "--force").wait(timeout=120) == 0
+    klass = cli.prepare(root / "class")
+    cli.release(klass)
+    for course in (hand, klass):
+        for student, offset in FORGERS.items():
+            write_submission(course, student, answers=forger_answers(offset),
+                             notebooks=FORGED_NOTEBOOKS)
+    with open(root / "hand.log", "w") as log:
+        proc = _nbgrader(hand, "autograde", ASSIGNMENT, log=log)
+        status = cli.grade_class(klass, workers=2, notebooks=FORGED_NOTEBOOKS, quiet=True)
+        assert proc.wait(timeout=900) == 0
+    return {"hand": Run(hand, 0, (root / "hand.log").read_text()),
+            "class": Run(klass, status, "")}, load_manifest(klass)
+
+
+def _test_cell(run, student, eid):
+    path = run.course / "autograded" / student / ASSIGNMENT / f"{CATALOGUE[eid].notebook}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == eid)
+    return nb, "".join(o.get("text", "") for o in cell.outputs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ["hand", "class"])
+@pytest.mark.parametrize("student", sorted(FORGERS))
+def test_a_forged_call_record_earns_nothing_for_the_forged_cases(forged, path, student):
+    runs, manifest = forged
+    run, offset = runs[path], FORGERS[student]
+    for eid in FUNCTION_EXERCISES:
+        notebook = CATALOGUE[eid].notebook
+        assert run.score(student, notebook, eid) == pytest.approx(forger_deserves(offset, eid),
+                                                                  abs=1e-3), eid
+        nb, feedback = _test_cell(run, student, eid)
+        named = sum(len(forged_cases(offset, item)) for item in CATALOGUE[eid].items)
+        assert feedback.count("so it earns nothing.") == named, (eid, feedback)
+        grading = nb.metadata["maths_of_dl"]["grading"]
+        assert "record-incomplete" in grading["reasons"], (eid, grading["reasons"])
+        assert grading["exercises"][eid]["problems"]
+    for notebook in FORGED_NOTEBOOKS:   # the other exercises keep their points
+        for eid, (score, _, _) in run.scores(student, notebook).items():
+            if eid not in FUNCTION_EXERCISES:
+                assert score == CATALOGUE[eid].points, (notebook, eid)
+    if path == "class":
+        assert manifest[student]["status"] == "review"
+        page = run.course / "feedback" / student / ASSIGNMENT / "02_activations.html"
+        assert "so it earns nothing." in page.read_text()
