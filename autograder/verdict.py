@@ -14,7 +14,8 @@ class ItemVerdict:
     message: str
     mistake: str | None = None   # name of a known mistake the answer matches
     hidden: bool = False         # judged on inputs the student does not see
-    problems: tuple = ()         # what is wrong with the record itself (a sign of forgery)
+    flags: tuple = ()            # (reason, detail) pairs for a human: a forged record, a
+                                 # check that could not decide
 
     @property
     def correct(self):
@@ -39,8 +40,8 @@ class Verdict:
         return tuple(v.mistake for v in self.items if v.mistake)
 
     @property
-    def problems(self):
-        return tuple(p for v in self.items for p in v.problems)
+    def flags(self):
+        return tuple(f for v in self.items for f in v.flags)
 
     @property
     def message(self):

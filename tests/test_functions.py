@@ -998,7 +998,7 @@ def test_the_record_schema_takes_the_changed_inputs_and_nothing_else():
     assert not FUNCTION.well_formed(item, answers["lr_gradient_descent"]["results"][1])
     verdict = judge("G2", validate(record, "G2"))
     assert "what was recorded for this input is not a result" in verdict.message
-    assert verdict.items[0].problems
+    assert verdict.items[0].flags[0][0] == "record-incomplete"
 
 
 # ------------------------------------------------------------------ the kernel side's calls, directly

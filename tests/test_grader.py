@@ -725,7 +725,11 @@ def test_a_forged_call_record_earns_nothing_for_the_forged_cases(forged, path, s
         for eid, (score, _, _) in run.scores(student, notebook).items():
             if eid not in FUNCTION_EXERCISES:
                 assert score == CATALOGUE[eid].points, (notebook, eid)
+    for notebook in FORGED_NOTEBOOKS:   # the flags the class report and the log show
+        assert "record-incomplete" in run.flag(student, notebook)["reasons"], notebook
     if path == "class":
-        assert manifest[student]["status"] == "review"
+        assert manifest[student]["reasons"] == {}   # graded to the end: nothing else to see
         page = run.course / "feedback" / student / ASSIGNMENT / "02_activations.html"
         assert "so it earns nothing." in page.read_text()
+    else:
+        assert f"FLAGGED for review: {student}/{ASSIGNMENT}/02_activations" in run.log

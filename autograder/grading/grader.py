@@ -24,6 +24,9 @@ Flags.  A notebook is flagged for a human when
                         case it was given (none, several, "skipped", not a result), or holds
                         results for cases never given: an honest kernel records neither, so
                         the record was forged; those cases earn nothing
+    check-undecided     a symbolic answer that passed the float test could not be confirmed in
+                        high precision (a step overflows or leaves the real numbers): it earns
+                        nothing until a human has looked
     test-cell-missing   a graded test cell of the assignment is not in the notebook
     kernel-died         the kernel died (`kernels.Execute`) before a test cell ran; the test
                         cells before it keep their points
@@ -134,9 +137,10 @@ def grade_cell(cell, exercise_id):
         return summary
     summary["points"] = points
     summary["mistakes"] = {v.item: v.mistake for v in verdict.items if v.mistake}
-    if verdict.problems:
-        summary["problems"] += [f"the record is incomplete: {p}" for p in verdict.problems]
-        summary["reasons"].append("record-incomplete")
+    for reason, detail in verdict.flags:
+        summary["problems"].append(f"{reason}: {detail}")
+        if reason not in summary["reasons"]:
+            summary["reasons"].append(reason)
     summary["feedback"] = verdict.message
     return summary
 

@@ -158,4 +158,5 @@ class Function(Kind):
                                      include_hidden, lambda entry: self.well_formed(item, entry))
         hidden_fail = any(c.hidden for c in item.cases) and judged.score < 1
         return ItemVerdict(item.name, judged.score, "\n".join(judged.messages), judged.mistake,
-                           hidden=hidden_fail, problems=tuple(judged.problems))
+                           hidden=hidden_fail,
+                           flags=tuple(("record-incomplete", p) for p in judged.problems))
