@@ -447,17 +447,24 @@ def test_autograded_notebook_holds_the_feedback_and_the_points(graded):
 
 
 @pytest.mark.slow
-def test_hidden_inputs_reach_only_the_graded_cell(graded):
-    """The release holds no hidden input; the autograded notebook's test cell does, between the
-    hidden-test markers, which the feedback drops."""
+def test_hidden_inputs_reach_no_notebook(graded):
+    """The release holds no hidden input, and neither does the autograded notebook: the inputs
+    reach the kernel outside the notebook (`inputs.TestInputs`, `kernels.Execute`), and the
+    function was still judged on every one of them."""
+    from autograder.grading.inputs import packed_inputs
     release = (REPO / "release" / ASSIGNMENT / "03_network_output.ipynb").read_text()
     assert "cases=" not in release
     path = graded["graded"].course / "autograded" / "honest_wrong" / ASSIGNMENT / \
         "03_network_output.ipynb"
-    cell = next(c for c in nbformat.read(path, as_version=4).cells
+    text = path.read_text()
+    assert "cases=" not in text and packed_inputs("N4")[:40] not in text
+    cell = next(c for c in nbformat.reads(text, as_version=4).cells
                 if c.metadata.get("nbgrader", {}).get("grade_id") == "N4")
     hidden = cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
-    assert 'record("N4", globals(), cases="' in hidden
+    assert hidden.strip() == 'record("N4", globals())'
+    feedback = "".join(o.get("text", "") for o in cell.outputs)
+    n = len(CATALOGUE["N4"].item("forward_pass").cases)
+    assert f"forward_pass: correct on" in feedback and f"of {n} test inputs" in feedback
 
 
 # ---------------------------------------------------------------------------- the parts, fast
@@ -675,6 +682,31 @@ def test_the_forgers_forge_every_kind_on_every_function_exercise():
             assert all(forger_deserves(s, eid) < CATALOGUE[eid].points for s in FORGERS.values())
 
 
+# A student whose answer cells after a function exercise's test cell print what IPython keeps of
+# the cells that ran: In, _ih, _i.., Out, the history manager's sessions and the line cache.
+PEEK_CELL = """
+
+ip = get_ipython()
+print("PEEK In:", In)
+print("PEEK _ih:", _ih, _i, _ii, _iii)
+print("PEEK Out:", Out)
+print("PEEK history:", list(ip.history_manager.get_range(raw=True)),
+      list(ip.history_manager.get_tail(50, raw=True, include_latest=True)),
+      ip.history_manager.input_hist_raw)
+import linecache
+print("PEEK linecache:", [line for entry in list(linecache.cache.values()) if len(entry) > 2
+                         for line in entry[2]])
+"""
+PEEKS = {"02_activations": ("A1_answer", "A0"), "04_gradient_descent": ("G3_answer", "G2"),
+         "05_backpropagation": ("B5_answer", "B4")}
+
+
+def peek_answers():
+    from autograder.submissions import solutions
+    model = solutions(REPO / "source" / ASSIGNMENT)
+    return {nb: {cell: model[nb][cell] + PEEK_CELL} for nb, (cell, _) in PEEKS.items()}
+
+
 @pytest.fixture(scope="module")
 def forged(tmp_path_factory):
     """The forgers graded on both paths at once: by hand (`nbgrader autograde`, one run for the
@@ -690,6 +722,7 @@ def forged(tmp_path_factory):
         for student, offset in FORGERS.items():
             write_submission(course, student, answers=forger_answers(offset),
                              notebooks=FORGED_NOTEBOOKS)
+        write_submission(course, "peek_history", answers=peek_answers(), notebooks=list(PEEKS))
     with open(root / "hand.log", "w") as log:
         proc = _nbgrader(hand, "autograde", ASSIGNMENT, log=log)
         status = cli.grade_class(klass, workers=2, notebooks=FORGED_NOTEBOOKS, quiet=True)
@@ -733,3 +766,56 @@ def test_a_forged_call_record_earns_nothing_for_the_forged_cases(forged, path, s
         assert "so it earns nothing." in page.read_text()
     else:
         assert f"FLAGGED for review: {student}/{ASSIGNMENT}/02_activations" in run.log
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ["hand", "class"])
+def test_hidden_inputs_cannot_be_read_back_from_ipythons_history(forged, path):
+    """A later cell prints In, _ih, Out, the history and the line cache: what it prints shows the
+    test cells that ran, but no hidden input reaches the autograded notebook or the feedback,
+    and the exercises keep their points."""
+    from autograder.grading.inputs import packed_inputs
+    runs, _ = forged
+    run = runs[path]
+    for notebook, (cell, eid) in PEEKS.items():
+        path_nb = run.course / "autograded" / "peek_history" / ASSIGNMENT / f"{notebook}.ipynb"
+        text = path_nb.read_text()
+        nb = nbformat.reads(text, as_version=4)
+        peeked = "".join(o.get("text", "") for c in nb.cells
+                         if c.metadata.get("nbgrader", {}).get("grade_id") == cell
+                         for o in c.get("outputs", []))
+        assert "PEEK In:" in peeked and "PEEK linecache:" in peeked, peeked[:500]
+        assert f'record("{eid}", globals())' in peeked     # In holds the test cell's source
+        pages = [text]
+        if path == "class":
+            pages.append((run.course / "feedback" / "peek_history" / ASSIGNMENT /
+                          f"{notebook}.html").read_text())
+        for eid_of_nb in [e for e in FUNCTION_EXERCISES if CATALOGUE[e].notebook == notebook]:
+            packed = packed_inputs(eid_of_nb)
+            chunks = [packed[k:k + 24] for k in range(0, len(packed) - 24, 24)]
+            for page in pages:
+                assert "cases=" not in page
+                assert not [c for c in chunks if c in page], (notebook, eid_of_nb)
+        assert run.score("peek_history", notebook, eid) == CATALOGUE[eid].points
+
+
+def test_outputs_that_show_hidden_inputs_are_removed_and_flagged(tmp_path):
+    """A kernel that caught the inputs as they were handed over and printed them (whole, or a
+    piece of them, in any output type): those outputs are removed, the others kept, and the
+    notebook is flagged hidden-inputs-shown."""
+    from autograder.grading.inputs import packed_inputs
+    packed = packed_inputs("G2")
+    shows = [new_output("stream", name="stdout", text=f"stolen: {packed}\n"),
+             new_output("display_data", data={"text/html": f"<p>{packed[100:160]}</p>"}),
+             new_output("error", ename="E", evalue=packed[-60:], traceback=[])]
+    kept = [new_output("stream", name="stdout", text=f"harmless {packed[:10]}\n")]
+    nb = new_notebook(cells=[new_code_cell("x = 1", outputs=shows + kept),
+                             nbformat.v4.new_markdown_cell("text"),
+                             _cell("G2", [])])
+    pre = grader.Grade(flags_file=str(tmp_path / "flags.jsonl"))
+    nb, _ = pre.preprocess(nb, {"nbgrader": {"student": "s", "assignment": ASSIGNMENT,
+                                              "notebook": "04_gradient_descent"}})
+    assert [o.get("text") for o in nb.cells[0].outputs] == [grader.REMOVED] * 3 + [kept[0].text]
+    assert "outputs" not in nb.cells[1]
+    assert "hidden-inputs-shown" in nb.metadata["maths_of_dl"]["grading"]["reasons"]
+    nbformat.validate(nb)
