@@ -1,5 +1,6 @@
-"""autograder.grading.inputs: the test inputs of function exercises written into their graded
-test cells at grading time (and only there), on the course's real source notebooks."""
+"""autograder.grading.inputs: the test inputs of function exercises handed to the kernel for
+their graded test cells at grading time (and only there), on the course's real source
+notebooks."""
 import copy
 
 import nbformat

@@ -1,5 +1,5 @@
 """A student's function, called on the item's `cases`: visible inputs (shipped, so the self-check
-can call it) and hidden ones (written into the test cell by the tutor's process at grading time).
+can call it) and hidden ones (handed to the kernel by the tutor's process at grading time).
 Its outputs are judged against the reference outputs computed here; a case passes when every
 returned value is within the case's tolerance.
 
