@@ -524,7 +524,7 @@ def test_constants_at_the_edge_are_computed():
 
 
 def test_the_precise_recheck_reads_rationals():
-    """A near miss with rational factors (2/3 * 3/2) is confirmed in 40-digit arithmetic."""
+    """A near miss with rational factors (2/3 * 3/2) is confirmed in 50-digit arithmetic."""
     n = setup("G6")
     cancelling = sp.Add(sp.Add(n.p - n.y, sp.Float(1e8), evaluate=False), sp.Float(-1e8),
                         evaluate=False)
