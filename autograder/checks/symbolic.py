@@ -269,29 +269,43 @@ def _precise(expr, values, mp):
     return value
 
 
-def _confirm(expr, reference, names, inter, rows):
-    """Whether `expr` equals `reference` to DIGITS significant digits at every point of `rows`,
-    evaluated in WORKING_DIGITS-digit arithmetic: ("equal", None), ("differs", (row index, digits
-    that agree there)) at the first point where it does not, or ("undecided", why)."""
+@lru_cache(maxsize=64)
+def _precise_known(reference, key, inter):
+    """The points of `key` in WORKING_DIGITS-digit numbers, each with the values there of the
+    intermediate expressions and of the reference, computed once per item and process."""
     import mpmath
-    symbols = [sp.Symbol(n, real=True) for n in names + tuple(n for n, _ in inter)]
+    names = key[0]
     with mpmath.workdps(WORKING_DIGITS):
         theirs = _function(reference, names, "mpmath")
         parts = [_function(e, names, "mpmath") for _, e in inter]
-        for k, row in enumerate(rows):
+        rows = []
+        for row in _points(*key):
             point = [mpmath.mpf(float(v)) for v in row]
-            values = dict(zip(symbols, point + [f(*point) for f in parts]))
+            rows.append((point + [f(*point) for f in parts], theirs(*point)))
+    return rows
+
+
+def _confirm(expr, reference, key, inter, ok):
+    """Whether `expr` equals `reference` to DIGITS significant digits at every point of `key`
+    where `ok`, evaluated in WORKING_DIGITS-digit arithmetic: ("equal", None), ("differs", (point
+    index, digits that agree there)) at the first point where it does not, or ("undecided", why)."""
+    import mpmath
+    symbols = [sp.Symbol(n, real=True) for n in key[0] + tuple(n for n, _ in inter)]
+    known = _precise_known(reference, key, inter)
+    with mpmath.workdps(WORKING_DIGITS):
+        for k in np.flatnonzero(ok):
+            values, want = known[k]
             try:
-                mine = _precise(expr, values, mpmath.mp)
+                mine = _precise(expr, dict(zip(symbols, values)), mpmath.mp)
             except _Undecided as undecided:
                 return "undecided", str(undecided)
             except (ArithmeticError, ValueError, KeyError, StopIteration):
                 return "undecided", "a step of it cannot be evaluated precisely"
-            want = theirs(*point)
             error = abs(mine - want)
             if error > mpmath.mpf(10) ** -DIGITS * abs(want) + mpmath.mpf(10) ** -(2 * DIGITS):
-                digits = 0 if error >= abs(want) else int(mpmath.floor(-mpmath.log10(error / abs(want))))
-                return "differs", (k, digits)
+                digits = 0 if error >= abs(want) else \
+                    int(mpmath.floor(-mpmath.log10(error / abs(want))))
+                return "differs", (int(k), digits)
     return "equal", None
 
 
@@ -439,7 +453,7 @@ def compare(name, plain, reference, options, mistakes=()):
     if shifted:
         return Comparison(0.0, shifted)
     if near:   # equal in floats, or nearly: decided in high precision, never taken on trust
-        verdict, detail = _confirm(expr, reference, names, inter, points[ok])
+        verdict, detail = _confirm(expr, reference, key, inter, ok)
         if verdict == "equal":
             return Comparison(1.0, f"{name}: correct.")
         if verdict == "undecided":
@@ -449,7 +463,7 @@ def compare(name, plain, reference, options, mistakes=()):
                                     "without such terms."), undecided=detail)
         if not bad.any():   # equal in floats, not in high precision: an approximation
             k, digits = detail
-            row = points[ok][k]
+            row = points[k]
             return Comparison(0.0, (
                 f"{name}: this expression is not the derivative: at "
                 f"{', '.join(f'{n} = {round(float(v), 3):g}' for n, v in zip(names, row))} it "
