@@ -1352,3 +1352,22 @@ def test_judge_results_names_every_returned_value_that_is_off():
         "input's shape (1,).",
         "g on the data, returned value 2: returned shape (1,), but the output must have the "
         "input's shape (2,).", "g: correct on 0 of 1 test inputs."], None, [])
+
+
+def _writes_to_the_pipe(z):
+    """Reaches the child's report pipe through the frames above it and forges two lines."""
+    frame = sys._getframe(1)
+    while frame is not None and "pipe" not in frame.f_locals:
+        frame = frame.f_back
+    frame.f_locals["pipe"].write('[1, {"type": "array", "shape": [], "data": [1.0]}]\n[0, "x"]\n')
+    frame.f_locals["pipe"].flush()
+    return z
+
+
+def test_lines_forged_on_the_childs_pipe_are_not_results():
+    """A function that writes to the pipe its results go through: a line for another case, or
+    one that is not a record, is recorded as unreadable, and judged wrong."""
+    record = calls.run(_writes_to_the_pipe, {0: _case([1.0]), 1: _case([2.0])})
+    assert [r["type"] for r in record["results"]] == ["invalid", "invalid"]
+    assert all("could not be recorded" in r["reason"] for r in record["results"])
+    assert [r["case"] for r in record["results"]] == [0, 1]

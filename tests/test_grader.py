@@ -819,3 +819,16 @@ def test_outputs_that_show_hidden_inputs_are_removed_and_flagged(tmp_path):
     assert "outputs" not in nb.cells[1]
     assert "hidden-inputs-shown" in nb.metadata["maths_of_dl"]["grading"]["reasons"]
     nbformat.validate(nb)
+
+
+def test_an_undecided_symbolic_check_scores_nothing_and_flags_the_cell():
+    from autograder.checks import answer_banks as banks
+    from autograder.checks import symbolic as S
+    items = {i.name: i for i in CATALOGUE["B1"].items}
+    answers = {"dL_dw": S.to_plain(banks.overflow_tricks("B1", "dL_dw")[0], items["dL_dw"].options),
+               "dL_db": S.to_plain(banks.BANKS["B1"]("dL_db")[0], items["dL_db"].options)}
+    cell = _cell("B1", [_display(json.loads(json.dumps({"exercise": "B1", "answers": answers})))])
+    summary = grader.grade_cell(cell, "B1")
+    assert summary["points"] == CATALOGUE["B1"].points / 2
+    assert summary["reasons"] == ["check-undecided"]
+    assert "not confirmed" in summary["feedback"]
