@@ -599,7 +599,7 @@ def test_config_inserts_the_grader_into_nbgraders_own_list():
 # record-incomplete: on the hand-run path (`nbgrader autograde`) and on `grade-class`.
 FORGES = ("real", "skipped", "missing", "duplicated", "stray indices", "wrong types")
 FORGERS = {"forge_all_skipped": None, "forge_mixed_0": 0, "forge_mixed_2": 2,
-           "forge_mixed_4": 4}
+           "forge_mixed_4": 4, "forge_publisher": None}
 FORGE_CELL = '''
 
 import mdl_kernel.calls as _kernel_calls
@@ -641,15 +641,32 @@ def _forge(run, offset):
 if not getattr(_kernel_calls.run, "forged", False):
     _kernel_calls.run = _forge(_kernel_calls.run, OFFSET)
 '''
+# the attack as first seen: IPython's display publisher wrapped, every call recorded "skipped"
+PUBLISHER_CELL = f'''
+
+_publisher = get_ipython().display_pub
+if not getattr(_publisher.publish, "forged", False):
+    _publish = _publisher.publish
+
+    def _forged_publish(data, *args, **kwargs):
+        record = data.get({RECORD_MIME!r}) if isinstance(data, dict) else None
+        for answer in (record or {{}}).get("answers", {{}}).values():
+            if isinstance(answer, dict) and answer.get("type") == "calls":
+                answer["results"] = [{{"type": "skipped"}} for _ in answer["results"]]
+        return _publish(data, *args, **kwargs)
+    _forged_publish.forged = True
+    _publisher.publish = _forged_publish
+'''
 FUNCTION_EXERCISES = sorted(e.id for e in CATALOGUE.values()
                             if any(i.kind.name == "function" for i in e.items))
 FORGED_NOTEBOOKS = sorted({CATALOGUE[e].notebook for e in FUNCTION_EXERCISES})
 
 
-def forger_answers(offset):
+def forger_answers(student):
     from autograder.submissions import solutions
     model = solutions(REPO / "source" / ASSIGNMENT)
-    cell = FORGE_CELL.replace("OFFSET", repr(offset))
+    cell = PUBLISHER_CELL if student == "forge_publisher" else \
+        FORGE_CELL.replace("OFFSET", repr(FORGERS[student]))
     answers = {}
     for eid in FUNCTION_EXERCISES:
         notebook = CATALOGUE[eid].notebook
@@ -719,8 +736,8 @@ def forged(tmp_path_factory):
     klass = cli.prepare(root / "class")
     cli.release(klass)
     for course in (hand, klass):
-        for student, offset in FORGERS.items():
-            write_submission(course, student, answers=forger_answers(offset),
+        for student in FORGERS:
+            write_submission(course, student, answers=forger_answers(student),
                              notebooks=FORGED_NOTEBOOKS)
         write_submission(course, "peek_history", answers=peek_answers(), notebooks=list(PEEKS))
     with open(root / "hand.log", "w") as log:
