@@ -10,8 +10,8 @@ answers (names, kinds, shapes, choices, symbols, visible test inputs), the numbe
 network the notebook draws, and in the `full` mode
 (the default) the packed data of the self-check: reference values and known mistakes of hand
 answers, expected outputs on the visible inputs, expressions' values at fixed points.  In the
-`format` mode nothing answer-like ships.  Hidden test inputs never do: the tutor's process writes
-them into the test cells at grading time (`grading.inputs`).
+`format` mode nothing answer-like ships.  Hidden test inputs never do: the tutor's process hands
+them to the kernel at grading time, outside the notebook (`grading.inputs`).
 """
 import argparse
 import json

@@ -19,17 +19,19 @@ from .reference import derivatives as D
 INPUT, WEIGHT = (-2.0, 2.0), (-1.0, 1.0)
 
 
-def _options(model, domain):
+def _options(model, domain, parameters, shiftable):
     return {"symbols": tuple(model.symbols), "intermediates": dict(model.intermediates),
-            "domain": domain}
+            "domain": domain, "parameters": tuple(parameters), "shiftable": tuple(shiftable)}
 
 
-def _items(names, reference, mistakes, wrong, model, domain, follows=None):
+def _items(names, reference, mistakes, wrong, model, domain, parameters=(), shiftable=(),
+           follows=None):
     return tuple(
         Item(name, kind=SYMBOLIC, reference=lambda n=name: reference(n),
              mistakes=tuple(Mistake(key, why, lambda n=name, k=key: wrong(n, k))
                             for key, why in mistakes(name)),
-             options=_options(model, domain), follows=(follows or {}).get(name))
+             options=_options(model, domain, parameters, shiftable),
+             follows=(follows or {}).get(name))
         for name in names)
 
 
@@ -69,7 +71,8 @@ G6 = Exercise(
     items=_items(tuple(D.LOGISTIC_TARGETS), D.logistic_reference, D.logistic_mistakes,
                  D.logistic_wrong, D.logistic(),
                  {"x1": INPUT, "x2": INPUT, "y": LABEL, "w1": WEIGHT, "w2": WEIGHT,
-                  "b": WEIGHT}))
+                  "b": WEIGHT},
+                 parameters=("w1", "w2", "b"), shiftable=("w1", "w2", "b", "z")))
 
 B1_SETUP = '''import sympy as sp
 
@@ -80,7 +83,7 @@ B1 = Exercise(
     title="The gradient of the mean squared error of a line",
     setup=B1_SETUP,
     items=_items(tuple(D.LINE_TARGETS), D.line_reference, D.line_mistakes, D.line_wrong, D.line(),
-                 {"w": (-3.0, 3.0), "b": (-3.0, 3.0)}))
+                 {"w": (-3.0, 3.0), "b": (-3.0, 3.0)}, parameters=("w", "b")))
 
 B3_SETUP = '''import sympy as sp
 
@@ -105,6 +108,8 @@ B3 = Exercise(
                  D.network(),
                  {**{x: INPUT for x in D.INPUTS}, "y": (-1.0, 3.0),
                   **{w: WEIGHT for w in D.HIDDEN_WEIGHTS + D.OUTPUT_WEIGHTS}},
+                 parameters=D.HIDDEN_WEIGHTS + D.OUTPUT_WEIGHTS,
+                 shiftable=D.HIDDEN_WEIGHTS + D.OUTPUT_WEIGHTS + ("z1_1", "z1_2", "z2_1"),
                  follows=_backprop_follows()))
 
 EXERCISES = (G6, B1, B3)

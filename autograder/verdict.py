@@ -15,6 +15,8 @@ class ItemVerdict:
     mistake: str | None = None   # name of a known mistake the answer matches
     hidden: bool = False         # judged on inputs the student does not see
     followed: bool = False       # right from the student's own earlier answers (followthrough)
+    flags: tuple = ()            # (reason, detail) pairs for a human: a forged record, a
+                                 # check that could not decide
 
     @property
     def correct(self):
@@ -37,6 +39,10 @@ class Verdict:
     @property
     def mistakes(self):
         return tuple(v.mistake for v in self.items if v.mistake)
+
+    @property
+    def flags(self):
+        return tuple(f for v in self.items for f in v.flags)
 
     @property
     def message(self):

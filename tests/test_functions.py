@@ -16,6 +16,7 @@ import pytest
 
 from autograder import catalogue
 from autograder.judging import collect_namespace, grade_namespace as grade, judge
+from autograder.kinds import FUNCTION
 from mdl_kernel import calls, check
 from mdl_kernel.cases import encode_case
 from autograder.reference import backprop as bp
@@ -29,7 +30,7 @@ def run_cases(function, item, include_hidden=True, seconds=None):
     """The kernel's record of `function` called on the item's test inputs."""
     inputs = item.kind.test_inputs(item)
     cases = {k: c for k, c in inputs.items() if include_hidden or not item.cases[k].hidden}
-    return calls.run(function, cases, len(item.cases), item.options.get("outputs", 1), seconds)
+    return calls.run(function, cases, item.options.get("outputs", 1), seconds)
 
 
 def verdict(eid, namespace, include_hidden=True):
@@ -423,11 +424,11 @@ def test_the_kernel_records_which_inputs_a_call_changed():
         return X.sum(), y.sum()
 
     case = encode_case((np.ones((3, 2)), np.ones((3, 1))), {"w": np.zeros((2, 1))})
-    changed = calls.run(scales_in_place, {0: case}, 1, outputs=2)["results"][0]
+    changed = calls.run(scales_in_place, {0: case}, outputs=2)["results"][0]
     assert changed["changed"] == ["argument 1", "w"]
-    reshaped = calls.run(reshapes_in_place, {0: case}, 1, outputs=2)["results"][0]
+    reshaped = calls.run(reshapes_in_place, {0: case}, outputs=2)["results"][0]
     assert reshaped["changed"] == ["argument 1"]
-    untouched = calls.run(lambda X, y, w=None: (X.sum(), y.sum()), {0: case}, 1, outputs=2)
+    untouched = calls.run(lambda X, y, w=None: (X.sum(), y.sum()), {0: case}, outputs=2)
     assert "changed" not in untouched["results"][0]
 
 
@@ -760,13 +761,12 @@ def test_a_function_that_swallows_the_interruption_is_still_stopped():
     that mutation testing reaches it; the child is forked from here.)"""
     case = encode_case((np.array([[1.0], [8.0]]),), {})
     start = time.perf_counter()
-    record = calls.run(_swallows_every_interruption, {0: case, 1: case}, 3, 1, seconds=0.3)
+    record = calls.run(_swallows_every_interruption, {0: case, 1: case}, 1, seconds=0.3)
     assert time.perf_counter() - start < HANG        # 0.3 s and a kill
-    first, second, third = record["results"]
-    assert first == {"type": "invalid", "reason": "did not finish within 0.3 seconds"}
+    first, second = record["results"]
+    assert first == {"type": "invalid", "reason": "did not finish within 0.3 seconds", "case": 0}
     assert second == {"type": "invalid", "reason": "was not run again after it failed to "
-                                                   "finish on an earlier input"}
-    assert third == {"type": "skipped"}
+                                                   "finish on an earlier input", "case": 1}
 
 
 def noisy_sigmoid(z):
@@ -998,15 +998,20 @@ def test_a0_self_check_tries_a_large_input(capsys):
 
 
 def test_the_record_schema_takes_the_changed_inputs_and_nothing_else():
-    """The grader validates the list of changed inputs: argument positions and keyword names."""
-    from autograder.grading.records import Malformed, validate
+    """The grader validates the list of changed inputs: argument positions and keyword names; a
+    result with anything else is not a result, and its case earns nothing."""
+    from autograder.grading.records import validate
     answers = collect_namespace("G2", {"lr_gradient_descent": lr_gd_lab_verbatim})
     record = {"exercise": "G2", "answers": answers}
     assert [r.get("changed") for r in validate(record, "G2")["lr_gradient_descent"]["results"]
             if r.get("changed")] == [["w"]]
+    item = catalogue.exercise("G2").item("lr_gradient_descent")
+    assert all(FUNCTION.well_formed(item, r) for r in answers["lr_gradient_descent"]["results"])
     answers["lr_gradient_descent"]["results"][1]["changed"] = ["<b>w</b>"]
-    with pytest.raises(Malformed):
-        validate(record, "G2")
+    assert not FUNCTION.well_formed(item, answers["lr_gradient_descent"]["results"][1])
+    verdict = judge("G2", validate(record, "G2"))
+    assert "what was recorded for this input is not a result" in verdict.message
+    assert verdict.items[0].flags[0][0] == "record-incomplete"
 
 
 # ------------------------------------------------------------------ the kernel side's calls, directly
@@ -1033,21 +1038,21 @@ def _pair(z):
 
 
 def test_a_function_that_ends_its_process_costs_the_remaining_cases():
-    record = calls.run(_exits, {0: _case([1.0]), 2: _case([2.0])}, 3)
+    record = calls.run(_exits, {0: _case([1.0]), 2: _case([2.0])})
     assert record == {"type": "calls", "results": [
         {"type": "invalid", "reason": "ended the process (it called exit or crashed) instead of "
-                                      "returning"},
-        {"type": "skipped"},
-        {"type": "invalid", "reason": "was not run after the process ended on an earlier input"}]}
+                                      "returning", "case": 0},
+        {"type": "invalid", "reason": "was not run after the process ended on an earlier input",
+         "case": 2}]}
 
 
 def test_each_result_is_plain_data_with_its_time():
-    record = calls.run(_doubles, {1: _case([[1.0], [2.0]])}, 2)
-    skipped, result = record["results"]
-    assert skipped == {"type": "skipped"}
+    """One result per case given, each with its case's index; none for a case not given."""
+    record = calls.run(_doubles, {1: _case([[1.0], [2.0]])})
+    result, = record["results"]
     assert result.pop("seconds") >= 0
-    assert result == {"type": "array", "shape": [2, 1], "data": [2.0, 4.0]}
-    assert calls.run(_doubles, {}, 2) == {"type": "calls", "results": [{"type": "skipped"}] * 2}
+    assert result == {"type": "array", "shape": [2, 1], "data": [2.0, 4.0], "case": 1}
+    assert calls.run(_doubles, {}) == {"type": "calls", "results": []}
 
 
 @pytest.mark.parametrize("output,outputs,expected", [
@@ -1166,11 +1171,15 @@ def _expected_case(label, expected, hidden=False, exact_shape=False, keep_inputs
             "expected": [np.asarray(e, dtype=float) for e in expected], "mistakes": list(mistakes)}
 
 
-def _result(*values, **extra):
+def _result(*values, case=0, **extra):
     from mdl_kernel import plain as P
     if len(values) == 1:
-        return dict(P.numeric(values[0]), **extra)
-    return dict({"type": "tuple", "items": [P.numeric(v) for v in values]}, **extra)
+        return dict(P.numeric(values[0]), case=case, **extra)
+    return dict({"type": "tuple", "items": [P.numeric(v) for v in values]}, case=case, **extra)
+
+
+def _calls(*results):
+    return {"type": "calls", "results": list(results)}
 
 
 def test_judge_results_messages():
@@ -1179,50 +1188,117 @@ def test_judge_results_messages():
     judge_results = calls.judge_results
     assert judge_results("f", None, cases) == (0.0, [
         "f is not defined: run the cell that defines it (the function must be called exactly "
-        "f)."], None)
+        "f)."], None, [])
     assert judge_results("f", {"type": "missing"}, cases)[1] == judge_results("f", None, cases)[1]
     assert judge_results("f", {"type": "invalid", "reason": "an int where a function is "
                                                             "expected"}, cases) == (
-        0.0, ["f: an int where a function is expected."], None)
-    assert judge_results("f", {"type": "calls", "results": [_result([1.0, 2.0])]}, cases) == (
-        0.0, ["f: the record of its calls is incomplete."], None)
-    both = {"type": "calls", "results": [_result([1.0, 2.0]), _result([3.0])]}
-    assert judge_results("f", both, cases) == (1.0, ["f: correct on all 2 test inputs."], None)
+        0.0, ["f: an int where a function is expected."], None, [])
+    both = _calls(_result([1.0, 2.0]), _result([3.0], case=1))
+    assert judge_results("f", both, cases) == (1.0, ["f: correct on all 2 test inputs."], None, [])
+    assert judge_results("f", _calls(*reversed(both["results"])), cases).score == 1.0
     assert judge_results("f", both, cases, include_hidden=False) == (
-        1.0, ["f: correct on the example input."], None)
-    skipped = {"type": "calls", "results": [{"type": "skipped"}, {"type": "skipped"}]}
-    assert judge_results("f", skipped, cases) == (1.0, [], None)        # nothing judged
-    flat = {"type": "calls", "results": [_result([1.0, 2.0]), _result([[3.0]])]}
+        1.0, ["f: correct on the example input."], None, [])
+    flat = _calls(_result([1.0, 2.0]), _result([[3.0]], case=1))
     assert judge_results("f", flat, cases) == (0.5, [
         "f on a hidden input: returned shape (1, 1), but the output must have the input's "
-        "shape (1,).", "f: correct on 1 of 2 test inputs."], None)
-    failed = {"type": "calls", "results": [{"type": "invalid", "reason": "raised KeyError"},
-                                           _result([3.0])]}
+        "shape (1,).", "f: correct on 1 of 2 test inputs."], None, [])
+    failed = _calls({"type": "invalid", "reason": "raised KeyError", "case": 0},
+                    _result([3.0], case=1))
     assert judge_results("f", failed, cases) == (0.5, [
-        "f on the example: raised KeyError.", "f: correct on 1 of 2 test inputs."], None)
+        "f on the example: raised KeyError.", "f: correct on 1 of 2 test inputs."], None, [])
+
+
+NO_RESULT = "no result was recorded for this input"
+SKIPPED = "the call on this input was recorded as skipped, not run"
+NOT_A_RESULT = "what was recorded for this input is not a result"
+
+
+@pytest.mark.parametrize("results,why", [
+    ([], [NO_RESULT, NO_RESULT]),                                        # nothing recorded
+    ([{"type": "skipped"}, {"type": "skipped"}], [NO_RESULT, NO_RESULT]),   # unindexed skips
+    ([{"type": "skipped", "case": 0}, {"type": "skipped", "case": 1}], [SKIPPED, SKIPPED]),
+    ([_result([1.0, 2.0]), {"type": "skipped", "case": 1}], [None, SKIPPED]),
+    ([_result([1.0, 2.0])], [None, NO_RESULT]),                          # one missing
+    ([_result([1.0, 2.0]), _result([1.0, 2.0])], ["2 results were recorded for this input, "
+                                                  "where one is expected", NO_RESULT]),
+    ([_result([1.0, 2.0]), _result([3.0], case=1), _result([3.0], case=1)],
+     [None, "2 results were recorded for this input, where one is expected"]),
+    ([_result([1.0, 2.0]), {"type": "undecided", "case": 1}], [None, NOT_A_RESULT]),
+    ([_result([1.0, 2.0]), {"case": 1}], [None, NOT_A_RESULT]),
+    ([{"type": "bool", "value": True, "case": 0}, "1.0"], [NOT_A_RESULT, NO_RESULT]),
+])
+def test_a_case_without_a_result_of_its_own_earns_nothing_and_is_named(results, why):
+    """Every case judged needs one well-formed result of its own: nothing recorded, a skip, two
+    results or something else earns nothing for that case (never full marks for nothing
+    judged), and the message names the case; the others are judged as usual."""
+    cases = [_expected_case("the example", [[1.0, 2.0]]),
+             _expected_case("a hidden input", [[3.0]], hidden=True)]
+    judged = calls.judge_results("f", _calls(*results), cases)
+    forged = [k for k, w in enumerate(why) if w]
+    assert judged.score == (len(cases) - len(forged)) / len(cases)
+    for k, w in enumerate(why):
+        line = f"f on {cases[k]['label']}: {w}, so it earns nothing."
+        assert (line in judged.messages) == (w is not None), judged.messages
+    stray = [r for r in results if not (type(r) is dict and r.get("case") in (0, 1))]
+    assert len(judged.problems) == len(forged) + bool(stray)
+    assert judged.messages[-1] == (f"f: correct on {len(cases) - len(forged)} of 2 test inputs."
+                                   if forged else "f: correct on all 2 test inputs.")
+
+
+@pytest.mark.parametrize("index", [2, -1, "1", True, 1.0, None, 10**6])
+def test_a_result_for_a_case_never_given_earns_nothing_and_is_named(index):
+    cases = [_expected_case("the example", [[1.0, 2.0]]),
+             _expected_case("a hidden input", [[3.0]], hidden=True)]
+    record = _calls(_result([1.0, 2.0]), _result([3.0], case=index))
+    judged = calls.judge_results("f", record, cases)
+    assert judged.score == 0.5
+    assert f"f on a hidden input: {NO_RESULT}, so it earns nothing." in judged.messages
+    assert ("f: 1 recorded result belongs to no test input it was given (an index that was "
+            "never sent), ignored.") in judged.messages
+    assert judged.problems == ["f on a hidden input: " + NO_RESULT,
+                               "f: 1 recorded result belongs to no test input"]
+
+
+def test_nothing_to_judge_is_never_full_marks():
+    cases = [_expected_case("a hidden input", [[3.0]], hidden=True)]
+    assert calls.judge_results("f", _calls(), cases, include_hidden=False).score == 0.0
+    assert calls.judge_results("f", _calls(), []).score == 0.0
+    assert calls.judge_results("f", {"type": "other"}, cases).score == 0.0
+
+
+def test_a_real_failure_is_wrong_with_its_reason_and_no_sign_of_forgery():
+    """A function that truly raised or ran out of time: that case is wrong, with the reason."""
+    cases = [_expected_case("the example", [[1.0, 2.0]]),
+             _expected_case("a hidden input", [[3.0]], hidden=True)]
+    record = _calls({"type": "invalid", "reason": "raised ZeroDivisionError: division by zero",
+                     "case": 0, "seconds": 0.01},
+                    {"type": "invalid", "reason": "did not finish within 2 seconds", "case": 1})
+    judged = calls.judge_results("f", record, cases)
+    assert judged == (0.0, ["f on the example: raised ZeroDivisionError: division by zero.",
+                            "f on a hidden input: did not finish within 2 seconds.",
+                            "f: correct on 0 of 2 test inputs."], None, [])
 
 
 def test_judge_results_of_several_returned_values_and_changed_inputs():
     cases = [_expected_case("the data", [[1.0], [2.0, 2.0]], keep_inputs=True,
                             mistakes=[("sum", "a sum instead of a mean", [[1.0], [4.0, 4.0]])])]
     judge_results = calls.judge_results
-    record = {"type": "calls", "results": [_result([1.0], [4.0, 4.0])]}
-    score, messages, mistake = judge_results("g", record, cases, outputs=2)
-    assert (score, mistake) == (0.0, "sum")
+    record = _calls(_result([1.0], [4.0, 4.0]))
+    score, messages, mistake, problems = judge_results("g", record, cases, outputs=2)
+    assert (score, mistake, problems) == (0.0, "sum", [])
     assert messages == ["g on the data, returned value 2: 2 of 2 entries are off: entry [0] "
                         "(number 1) is too large by more than 10%; entry [1] (number 2) is too "
                         "large by more than 10%. This looks like a sum instead of a mean.",
                         "g: correct on 0 of 1 test inputs."]
-    changed = {"type": "calls", "results": [_result([1.0], [2.0, 2.0],
-                                                    changed=["argument 1", "w"])]}
+    changed = _calls(_result([1.0], [2.0, 2.0], changed=["argument 1", "w"]))
     assert judge_results("g", changed, cases, outputs=2) == (0.0, [
         "g on the data: it changed the caller's arrays passed as argument 1 and w; the function "
         "must leave its inputs unchanged (work on a copy, e.g. w = w.copy() or w = w - eta * dw).",
-        "g: correct on 0 of 1 test inputs."], None)
-    one = {"type": "calls", "results": [_result([1.0], [2.0, 2.0], changed=["w"])]}
+        "g: correct on 0 of 1 test inputs."], None, [])
+    one = _calls(_result([1.0], [2.0, 2.0], changed=["w"]))
     assert "changed the caller's array passed as w;" in judge_results("g", one, cases, 2)[1][0]
     cases[0]["keep_inputs"] = False
-    assert judge_results("g", one, cases, 2) == (1.0, ["g: correct on the example input."], None)
+    assert judge_results("g", one, cases, 2) == (1.0, ["g: correct on the example input."], None, [])
 
 
 def test_lines_are_read_from_the_childs_pipe_whole_with_a_deadline():
@@ -1283,9 +1359,28 @@ def test_each_call_is_timed_to_a_tenth_of_a_millisecond():
 
 def test_judge_results_names_every_returned_value_that_is_off():
     cases = [_expected_case("the data", [[1.0], [2.0, 2.0]], exact_shape=True)]
-    record = {"type": "calls", "results": [_result([[1.0]], [2.0])]}
+    record = _calls(_result([[1.0]], [2.0]))
     assert calls.judge_results("g", record, cases, outputs=2) == (0.0, [
         "g on the data, returned value 1: returned shape (1, 1), but the output must have the "
         "input's shape (1,).",
         "g on the data, returned value 2: returned shape (1,), but the output must have the "
-        "input's shape (2,).", "g: correct on 0 of 1 test inputs."], None)
+        "input's shape (2,).", "g: correct on 0 of 1 test inputs."], None, [])
+
+
+def _writes_to_the_pipe(z):
+    """Reaches the child's report pipe through the frames above it and forges two lines."""
+    frame = sys._getframe(1)
+    while frame is not None and "pipe" not in frame.f_locals:
+        frame = frame.f_back
+    frame.f_locals["pipe"].write('[1, {"type": "array", "shape": [], "data": [1.0]}]\n[0, "x"]\n')
+    frame.f_locals["pipe"].flush()
+    return z
+
+
+def test_lines_forged_on_the_childs_pipe_are_not_results():
+    """A function that writes to the pipe its results go through: a line for another case, or
+    one that is not a record, is recorded as unreadable, and judged wrong."""
+    record = calls.run(_writes_to_the_pipe, {0: _case([1.0]), 1: _case([2.0])})
+    assert [r["type"] for r in record["results"]] == ["invalid", "invalid"]
+    assert all("could not be recorded" in r["reason"] for r in record["results"])
+    assert [r["case"] for r in record["results"]] == [0, 1]

@@ -446,17 +446,24 @@ def test_autograded_notebook_holds_the_feedback_and_the_points(graded):
 
 
 @pytest.mark.slow
-def test_hidden_inputs_reach_only_the_graded_cell(graded):
-    """The release holds no hidden input; the autograded notebook's test cell does, between the
-    hidden-test markers, which the feedback drops."""
+def test_hidden_inputs_reach_no_notebook(graded):
+    """The release holds no hidden input, and neither does the autograded notebook: the inputs
+    reach the kernel outside the notebook (`inputs.TestInputs`, `kernels.Execute`), and the
+    function was still judged on every one of them."""
+    from autograder.grading.inputs import packed_inputs
     release = (REPO / "release" / ASSIGNMENT / "03_network_output.ipynb").read_text()
     assert "cases=" not in release
     path = graded["graded"].course / "autograded" / "honest_wrong" / ASSIGNMENT / \
         "03_network_output.ipynb"
-    cell = next(c for c in nbformat.read(path, as_version=4).cells
+    text = path.read_text()
+    assert "cases=" not in text and packed_inputs("N4")[:40] not in text
+    cell = next(c for c in nbformat.reads(text, as_version=4).cells
                 if c.metadata.get("nbgrader", {}).get("grade_id") == "N4")
     hidden = cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
-    assert 'record("N4", globals(), cases="' in hidden
+    assert hidden.strip() == 'record("N4", globals())'
+    feedback = "".join(o.get("text", "") for o in cell.outputs)
+    n = len(CATALOGUE["N4"].item("forward_pass").cases)
+    assert f"forward_pass: correct on" in feedback and f"of {n} test inputs" in feedback
 
 
 # ---------------------------------------------------------------------------- the parts, fast
@@ -583,3 +590,265 @@ def test_config_inserts_the_grader_into_nbgraders_own_list():
     assert names.index("autograder.grading.inputs.TestInputs") == execute - 1
     assert names.index("autograder.grading.grader.Grade") < names.index("SaveAutoGrades")
     assert config.Execute.kernel_name == "maths-of-dl-grading"
+
+
+# ---------------------------------------------------------------------------- forged call records
+# A kernel that forges what its function calls returned: the answer cell of every function
+# exercise keeps the model solution and then rebinds `mdl_kernel.calls.run` (the kernel side's
+# recording) so that the record holds, case by case, a non-result instead of the real result.
+# Case k of a "mixed" forger with offset s is forged as FORGES[(k + s) % 6]; "all-skipped"
+# records every case as skipped (with and without its index).  Forged cases earn nothing, the
+# others keep their points, the feedback names each forged case, and the notebook is flagged
+# record-incomplete: on the hand-run path (`nbgrader autograde`) and on `grade-class`.
+FORGES = ("real", "skipped", "missing", "duplicated", "stray indices", "wrong types")
+FORGERS = {"forge_all_skipped": None, "forge_mixed_0": 0, "forge_mixed_2": 2,
+           "forge_mixed_4": 4, "forge_publisher": None}
+FORGE_CELL = '''
+
+import mdl_kernel.calls as _kernel_calls
+
+def _forge(run, offset):
+    wrong = [lambda r, k: {"type": "undecided", "case": k},
+             lambda r, k: {"type": "array", "shape": [1], "data": ["0"], "case": k},
+             lambda r, k: {"type": "bool", "value": True, "case": k},
+             lambda r, k: dict(r, verdict="correct"),
+             lambda r, k: {"case": k},
+             lambda r, k: dict(r, type="array", shape=[7], data=[0.0]),
+             lambda r, k: "skipped"]
+
+    def forged(function, cases, *args, **kwargs):
+        record = run(function, cases, *args, **kwargs)
+        if record.get("type") != "calls":
+            return record
+        results = []
+        for r in record["results"]:
+            k = r["case"]
+            kind = "all" if offset is None else (k + offset) % 6
+            if kind == "all":
+                results += [{"type": "skipped", "case": k}, {"type": "skipped"}]
+            elif kind == 0:
+                results.append(r)
+            elif kind == 1:
+                results.append({"type": "skipped", "case": k})
+            elif kind == 3:
+                results += [r, dict(r)]
+            elif kind == 4:
+                results += [dict(r, case=k + len(cases)), dict(r, case=-1 - k),
+                            dict(r, case=str(k)), dict(r, case=float(k)), dict(r, case=True)]
+            elif kind == 5:
+                results.append(wrong[k % len(wrong)](r, k))
+        return {"type": "calls", "results": results}
+    forged.forged = True
+    return forged
+
+if not getattr(_kernel_calls.run, "forged", False):
+    _kernel_calls.run = _forge(_kernel_calls.run, OFFSET)
+'''
+# the attack as first seen: IPython's display publisher wrapped, every call recorded "skipped"
+PUBLISHER_CELL = f'''
+
+_publisher = get_ipython().display_pub
+if not getattr(_publisher.publish, "forged", False):
+    _publish = _publisher.publish
+
+    def _forged_publish(data, *args, **kwargs):
+        record = data.get({RECORD_MIME!r}) if isinstance(data, dict) else None
+        for answer in (record or {{}}).get("answers", {{}}).values():
+            if isinstance(answer, dict) and answer.get("type") == "calls":
+                answer["results"] = [{{"type": "skipped"}} for _ in answer["results"]]
+        return _publish(data, *args, **kwargs)
+    _forged_publish.forged = True
+    _publisher.publish = _forged_publish
+'''
+FUNCTION_EXERCISES = sorted(e.id for e in CATALOGUE.values()
+                            if any(i.kind.name == "function" for i in e.items))
+FORGED_NOTEBOOKS = sorted({CATALOGUE[e].notebook for e in FUNCTION_EXERCISES})
+
+
+def forger_answers(student):
+    from autograder.submissions import solutions
+    model = solutions(REPO / "source" / ASSIGNMENT)
+    cell = PUBLISHER_CELL if student == "forge_publisher" else \
+        FORGE_CELL.replace("OFFSET", repr(FORGERS[student]))
+    answers = {}
+    for eid in FUNCTION_EXERCISES:
+        notebook = CATALOGUE[eid].notebook
+        answers.setdefault(notebook, {})[f"{eid}_answer"] = model[notebook][f"{eid}_answer"] + cell
+    return answers
+
+
+def forged_cases(offset, item):
+    """Indices of the item's cases the forger forges."""
+    return [k for k in range(len(item.cases)) if offset is None or (k + offset) % 6 != 0]
+
+
+def forger_deserves(offset, eid):
+    """Points of a forger on a function exercise: its functions are the model solution's, so
+    every case it did not forge is right and every forged case earns nothing."""
+    exercise = CATALOGUE[eid]
+    weights = exercise.weights or (1 / len(exercise.items),) * len(exercise.items)
+    scores = [1 - len(forged_cases(offset, item)) / len(item.cases)
+              for item in exercise.items]
+    return exercise.points * sum(w * s for w, s in zip(weights, scores))
+
+
+def test_the_forgers_forge_every_kind_on_every_function_exercise():
+    assert FUNCTION_EXERCISES == ["A0", "B4", "G2", "G7", "N4"]
+    for eid in FUNCTION_EXERCISES:
+        for item in CATALOGUE[eid].items:
+            kinds = {(k + s) % 6 for s in FORGERS.values() if s is not None
+                     for k in range(len(item.cases))}
+            assert kinds == set(range(6)), (eid, item.name)
+            assert all(forger_deserves(s, eid) < CATALOGUE[eid].points for s in FORGERS.values())
+
+
+# A student whose answer cells after a function exercise's test cell print what IPython keeps of
+# the cells that ran: In, _ih, _i.., Out, the history manager's sessions and the line cache.
+PEEK_CELL = """
+
+ip = get_ipython()
+print("PEEK In:", In)
+print("PEEK _ih:", _ih, _i, _ii, _iii)
+print("PEEK Out:", Out)
+print("PEEK history:", list(ip.history_manager.get_range(raw=True)),
+      list(ip.history_manager.get_tail(50, raw=True, include_latest=True)),
+      ip.history_manager.input_hist_raw)
+import linecache
+print("PEEK linecache:", [line for entry in list(linecache.cache.values()) if len(entry) > 2
+                         for line in entry[2]])
+"""
+PEEKS = {"02_activations": ("A1_answer", "A0"), "04_gradient_descent": ("G3_answer", "G2"),
+         "05_backpropagation": ("B5_answer", "B4")}
+
+
+def peek_answers():
+    from autograder.submissions import solutions
+    model = solutions(REPO / "source" / ASSIGNMENT)
+    return {nb: {cell: model[nb][cell] + PEEK_CELL} for nb, (cell, _) in PEEKS.items()}
+
+
+@pytest.fixture(scope="module")
+def forged(tmp_path_factory):
+    """The forgers graded on both paths at once: by hand (`nbgrader autograde`, one run for the
+    class) and by `grade-class` (two workers)."""
+    from autograder import cli
+    from autograder.class_grading import load_manifest
+    root = tmp_path_factory.mktemp("forged")
+    hand = make_course(root, "hand")
+    assert _nbgrader(hand, "generate_assignment", ASSIGNMENT, "--force").wait(timeout=120) == 0
+    klass = cli.prepare(root / "class")
+    cli.release(klass)
+    for course in (hand, klass):
+        for student in FORGERS:
+            write_submission(course, student, answers=forger_answers(student),
+                             notebooks=FORGED_NOTEBOOKS)
+        write_submission(course, "peek_history", answers=peek_answers(), notebooks=list(PEEKS))
+    with open(root / "hand.log", "w") as log:
+        proc = _nbgrader(hand, "autograde", ASSIGNMENT, log=log)
+        status = cli.grade_class(klass, workers=2, notebooks=FORGED_NOTEBOOKS, quiet=True)
+        assert proc.wait(timeout=900) == 0
+    return {"hand": Run(hand, 0, (root / "hand.log").read_text()),
+            "class": Run(klass, status, "")}, load_manifest(klass)
+
+
+def _test_cell(run, student, eid):
+    path = run.course / "autograded" / student / ASSIGNMENT / f"{CATALOGUE[eid].notebook}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == eid)
+    return nb, "".join(o.get("text", "") for o in cell.outputs)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ["hand", "class"])
+@pytest.mark.parametrize("student", sorted(FORGERS))
+def test_a_forged_call_record_earns_nothing_for_the_forged_cases(forged, path, student):
+    runs, manifest = forged
+    run, offset = runs[path], FORGERS[student]
+    for eid in FUNCTION_EXERCISES:
+        notebook = CATALOGUE[eid].notebook
+        assert run.score(student, notebook, eid) == pytest.approx(forger_deserves(offset, eid),
+                                                                  abs=1e-3), eid
+        nb, feedback = _test_cell(run, student, eid)
+        named = sum(len(forged_cases(offset, item)) for item in CATALOGUE[eid].items)
+        assert feedback.count("so it earns nothing.") == named, (eid, feedback)
+        grading = nb.metadata["maths_of_dl"]["grading"]
+        assert "record-incomplete" in grading["reasons"], (eid, grading["reasons"])
+        assert grading["exercises"][eid]["problems"]
+    for notebook in FORGED_NOTEBOOKS:   # the other exercises keep their points
+        for eid, (score, _, _) in run.scores(student, notebook).items():
+            if eid not in FUNCTION_EXERCISES:
+                assert score == CATALOGUE[eid].points, (notebook, eid)
+    for notebook in FORGED_NOTEBOOKS:   # the flags the class report and the log show
+        assert "record-incomplete" in run.flag(student, notebook)["reasons"], notebook
+    if path == "class":
+        assert manifest[student]["reasons"] == {}   # graded to the end: nothing else to see
+        page = run.course / "feedback" / student / ASSIGNMENT / "02_activations.html"
+        assert "so it earns nothing." in page.read_text()
+    else:
+        assert f"FLAGGED for review: {student}/{ASSIGNMENT}/02_activations" in run.log
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", ["hand", "class"])
+def test_hidden_inputs_cannot_be_read_back_from_ipythons_history(forged, path):
+    """A later cell prints In, _ih, Out, the history and the line cache: what it prints shows the
+    test cells that ran, but no hidden input reaches the autograded notebook or the feedback,
+    and the exercises keep their points."""
+    from autograder.grading.inputs import packed_inputs
+    runs, _ = forged
+    run = runs[path]
+    for notebook, (cell, eid) in PEEKS.items():
+        path_nb = run.course / "autograded" / "peek_history" / ASSIGNMENT / f"{notebook}.ipynb"
+        text = path_nb.read_text()
+        nb = nbformat.reads(text, as_version=4)
+        peeked = "".join(o.get("text", "") for c in nb.cells
+                         if c.metadata.get("nbgrader", {}).get("grade_id") == cell
+                         for o in c.get("outputs", []))
+        assert "PEEK In:" in peeked and "PEEK linecache:" in peeked, peeked[:500]
+        assert f'record("{eid}", globals())' in peeked     # In holds the test cell's source
+        pages = [text]
+        if path == "class":
+            pages.append((run.course / "feedback" / "peek_history" / ASSIGNMENT /
+                          f"{notebook}.html").read_text())
+        for eid_of_nb in [e for e in FUNCTION_EXERCISES if CATALOGUE[e].notebook == notebook]:
+            packed = packed_inputs(eid_of_nb)
+            chunks = [packed[k:k + 24] for k in range(0, len(packed) - 24, 24)]
+            for page in pages:
+                assert "cases=" not in page
+                assert not [c for c in chunks if c in page], (notebook, eid_of_nb)
+        assert run.score("peek_history", notebook, eid) == CATALOGUE[eid].points
+
+
+def test_outputs_that_show_hidden_inputs_are_removed_and_flagged(tmp_path):
+    """A kernel that caught the inputs as they were handed over and printed them (whole, or a
+    piece of them, in any output type): those outputs are removed, the others kept, and the
+    notebook is flagged hidden-inputs-shown."""
+    from autograder.grading.inputs import packed_inputs
+    packed = packed_inputs("G2")
+    shows = [new_output("stream", name="stdout", text=f"stolen: {packed}\n"),
+             new_output("display_data", data={"text/html": f"<p>{packed[100:160]}</p>"}),
+             new_output("error", ename="E", evalue=packed[-60:], traceback=[])]
+    kept = [new_output("stream", name="stdout", text=f"harmless {packed[:10]}\n")]
+    nb = new_notebook(cells=[new_code_cell("x = 1", outputs=shows + kept),
+                             nbformat.v4.new_markdown_cell("text"),
+                             _cell("G2", [])])
+    pre = grader.Grade(flags_file=str(tmp_path / "flags.jsonl"))
+    nb, _ = pre.preprocess(nb, {"nbgrader": {"student": "s", "assignment": ASSIGNMENT,
+                                              "notebook": "04_gradient_descent"}})
+    assert [o.get("text") for o in nb.cells[0].outputs] == [grader.REMOVED] * 3 + [kept[0].text]
+    assert "outputs" not in nb.cells[1]
+    assert "hidden-inputs-shown" in nb.metadata["maths_of_dl"]["grading"]["reasons"]
+    nbformat.validate(nb)
+
+
+def test_an_undecided_symbolic_check_scores_nothing_and_flags_the_cell():
+    from autograder.checks import answer_banks as banks
+    from autograder.checks import symbolic as S
+    items = {i.name: i for i in CATALOGUE["B1"].items}
+    answers = {"dL_dw": S.to_plain(banks.overflow_tricks("B1", "dL_dw")[0], items["dL_dw"].options),
+               "dL_db": S.to_plain(banks.BANKS["B1"]("dL_db")[0], items["dL_db"].options)}
+    cell = _cell("B1", [_display(json.loads(json.dumps({"exercise": "B1", "answers": answers})))])
+    summary = grader.grade_cell(cell, "B1")
+    assert summary["points"] == CATALOGUE["B1"].points / 2
+    assert summary["reasons"] == ["check-undecided"]
+    assert "not confirmed" in summary["feedback"]

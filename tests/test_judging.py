@@ -116,8 +116,8 @@ def test_a_namespace_is_judged_on_every_input_or_on_the_visible_ones():
     visible = judging.collect_namespace("A0", namespace, include_hidden=False)
     assert [r["type"] for r in every["softmax"]["results"]] == ["array"] * len(
         CATALOGUE["A0"].item("softmax").cases)
-    assert [r["type"] for r in visible["softmax"]["results"]] == \
-        ["skipped" if case.hidden else "array" for case in CATALOGUE["A0"].item("softmax").cases]
+    assert [r["case"] for r in visible["softmax"]["results"]] == \
+        [k for k, case in enumerate(CATALOGUE["A0"].item("softmax").cases) if not case.hidden]
     graded = judging.judge_namespace("A0", namespace)
     checked = judging.judge_namespace("A0", namespace, include_hidden=False)
     assert graded.items[3].score < 1 and graded.items[3].hidden
@@ -150,12 +150,12 @@ def test_a_function_record_may_say_a_whole_run_was_refused_and_how_long_it_took(
     assert validator.is_valid({"type": "invalid", "reason": "why", "seconds": 0.5})
     assert not validator.is_valid({"type": "invalid", "reason": "why", "seconds": -1})
     record = FUNCTION.reference_record(item)
-    assert not validator.is_valid(dict(record, results=record["results"][:-1]))
     timed = dict(record["results"][0], seconds=0.1, changed=["argument 1", "w"])
-    assert validator.is_valid(dict(record, results=[timed] + record["results"][1:]))
+    assert FUNCTION.well_formed(item, timed)
+    assert FUNCTION.well_formed(item, {"type": "invalid", "reason": "raised KeyError",
+                                       "seconds": 0.5, "case": 1})
     for changed in (["argument 0"], ["argument 1", "argument 1"], ["1w"]):
-        bad = dict(record["results"][0], changed=changed)
-        assert not validator.is_valid(dict(record, results=[bad] + record["results"][1:]))
+        assert not FUNCTION.well_formed(item, dict(record["results"][0], changed=changed))
     assert MISSING["required"] == ["type"] and INVALID["required"] == ["type", "reason"]
 
 
@@ -228,21 +228,22 @@ def test_each_record_schema_refuses_records_that_differ_in_one_way(eid):
         record = item.kind.reference_record(item)
         for broken in _broken(record):
             assert not validator.is_valid(broken), (item.name, broken)
-        if item.kind is FUNCTION:
+        if item.kind is FUNCTION:   # each result is checked on its own, as its case's
             results = record["results"]
-            assert not validator.is_valid(dict(record, results=results + results[:1]))
+            assert all(FUNCTION.well_formed(item, r) for r in results)
+            assert not validator.is_valid(dict(record, results=results * 5))   # over 4 per case
             for broken in _broken(results[0]):
-                assert not validator.is_valid(dict(record, results=[broken] + results[1:])), \
-                    (item.name, broken)
+                assert not FUNCTION.well_formed(item, broken), (item.name, broken)
+            for index in (-1, len(results), 1.5, "0", None):
+                assert not FUNCTION.well_formed(item, dict(results[0], case=index))
             if results[0]["type"] == "tuple":
                 items = results[0]["items"]
                 for wrong in (items[:-1], items + items[:1]):
-                    assert not validator.is_valid(dict(record, results=[
-                        dict(results[0], items=wrong)] + results[1:]))
+                    assert not FUNCTION.well_formed(item, dict(results[0], items=wrong))
                 for broken in _broken(items[0]):
                     if broken.get("type") != "other":
-                        assert not validator.is_valid(dict(record, results=[
-                            dict(results[0], items=[broken] + items[1:])] + results[1:]))
+                        assert not FUNCTION.well_formed(
+                            item, dict(results[0], items=[broken] + items[1:]))
 
 
 def test_record_schemas_at_their_limits():
@@ -311,10 +312,10 @@ def test_a_one_output_function_record_may_name_the_arrays_it_changed():
     record = FUNCTION.reference_record(item)
     first = dict(record["results"][0], seconds=0.1, changed=["argument 1"])
     assert validator.is_valid(dict(record, results=[first] + record["results"][1:]))
-    rest = record["results"][1:]
-    for wrong in ({"type": "skipped", "x": 1}, {}, {"type": "skip"}):
-        assert not validator.is_valid(dict(record, results=[wrong] + rest))
-    assert validator.is_valid(dict(record, results=[{"type": "skipped"}] + rest))
+    assert FUNCTION.well_formed(item, first)
+    for wrong in ({"type": "skipped", "x": 1}, {}, {"type": "skip"}, {"type": "skipped"},
+                  {"type": "skipped", "case": 0}, dict(first, data=first["data"] + [1.0])):
+        assert not FUNCTION.well_formed(item, wrong)
 
 
 def test_a_known_mistake_is_named_in_the_items_verdict():

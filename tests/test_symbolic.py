@@ -19,6 +19,8 @@ from autograder.catalogue import exercise
 from autograder.domains import DEFAULT, contains
 from autograder.checks import symbolic as S
 from autograder.checks.answer_banks import (BANKS, CANARY, HOSTILE, ITEMS, LAB, LINE, SYMBOLIC,
+                                           finite_difference, finite_differences,
+                                           overflow_tricks,
                                             b3_texts, lab_b1_text, perturbations, setup)
 from autograder.judging import grade_namespace as grade
 from autograder.judging import judge
@@ -103,6 +105,65 @@ def test_equivalent_forms_accepted(eid, name):
         verdict = check(eid, name, answer)
         assert verdict.score == 1.0, (answer, verdict.message)
         assert verdict.message == f"{name}: correct."
+
+
+# ------------------------------------------------------------------ finite differences, overflows
+@pytest.mark.parametrize("eid,name", ITEMS)
+def test_a_finite_difference_of_the_loss_is_not_the_derivative(eid, name):
+    """Finite differences built with SymPy's subs, with no calculus: a central difference (exact
+    for B1's quadratic loss whatever the step), five- and seven-point stencils within the float
+    test's tolerance; each earns nothing and is told it is not the derivative."""
+    answers = finite_differences(eid, name)
+    assert len(answers) >= 6
+    told = 0
+    for answer in answers:
+        verdict = check(eid, name, answer)
+        assert verdict.score == 0.0, (str(answer)[:80], verdict.message)
+        assert verdict.undecided is None
+        if "this expression is not the derivative" in verdict.message:
+            told += 1
+        else:   # wrong in floats too (a large step): told where it is wrong
+            assert verdict.message.startswith(f"{name}: not right. At "), verdict.message
+    assert told >= len(answers) - 2
+
+
+def test_some_finite_differences_are_exact_or_within_the_float_test():
+    """The bank holds the finite differences that fooled the float test: exact ones (B1) and
+    ones within 1e-8 everywhere (G6, B3)."""
+    from mdl_kernel.expressions import close, scale_of
+    for eid, name in [("B1", "dL_dw"), ("G6", "dCE_dw1"), ("B3", "dL_dw1_11"),
+                      ("B3", "delta2_1")]:
+        item = exercise(eid).item(name)
+        key = S._key(name, item.options)
+        want = S._known_values(item.expected, key)
+        fooled = 0
+        for answer in [a for a in finite_differences(eid, name) if type(a) is not str]:
+            got = S._known_values(S.to_sympy_expanded(answer, item.options), key)
+            fooled += bool(close(got, want, scale_of(want, np.isfinite(want))).all())
+        assert fooled >= 1, (eid, name)
+    dw = finite_difference("B1", "dL_dw", "central", 1)
+    assert sp.expand(dw - exercise("B1").item("dL_dw").expected) == 0    # exactly the derivative
+
+
+@pytest.mark.parametrize("eid,name", ITEMS)
+def test_an_overflowing_zero_term_is_never_accepted(eid, name):
+    """A near miss (or the right answer) plus 0*exp(695 + 0*w): its precise value overflows, so
+    the check cannot decide: no credit, with the reason, flagged for a human."""
+    undecided, same, overflows = overflow_tricks(eid, name)
+    for answer in (undecided, same):
+        verdict = check(eid, name, answer)
+        assert verdict.score == 0.0 and verdict.undecided, (answer, verdict.message)
+        assert "not confirmed" in verdict.message and "larger than 1e300" in verdict.message
+    assert check(eid, name, overflows).score == 0.0
+
+
+def test_an_undecided_symbolic_check_is_flagged_by_the_grader():
+    item = exercise("B1").item("dL_dw")
+    undecided = S.to_plain(overflow_tricks("B1", "dL_dw")[0], item.options)
+    right = S.to_plain(BANKS["B1"]("dL_db")[0], exercise("B1").item("dL_db").options)
+    verdict = judge("B1", {"dL_dw": undecided, "dL_db": right})
+    assert verdict.points == 1.5
+    assert [reason for reason, _ in verdict.flags] == ["check-undecided"]
 
 
 # ------------------------------------------------------------------ banks of wrong forms
@@ -388,17 +449,42 @@ def test_long_sums_are_flat_not_deep():
 
 
 def test_float_cancellation_is_confirmed_by_the_precise_recheck(monkeypatch):
-    """(p - y + 1e8) - 1e8 loses digits in floats; 40-digit arithmetic shows it is p - y."""
+    """(p - y + 1e8) - 1e8 loses digits in floats; 50-digit arithmetic shows it is p - y."""
     assert check("G6", "dCE_db", "(p - y + 1e8) - 1e8").score == 1
     assert check("G6", "dCE_db", "(p - y)*(1 + 1e-7)").score == 0
-    monkeypatch.setattr(S, "_recheck", lambda *args: False)   # floats alone would reject it
+    monkeypatch.setattr(S, "_confirm", lambda *args: ("differs", (0, 3)))
     assert check("G6", "dCE_db", "(p - y + 1e8) - 1e8").score == 0
 
 
-def test_an_undecided_recheck_never_makes_an_answer_wrong(monkeypatch):
-    monkeypatch.setattr(S, "_recheck", lambda *args: None)
-    assert check("G6", "dCE_db", "(p - y)*(1 + 1e-7)").score == 1
-    assert check("G6", "dCE_db", "(p - y)*(1 + 1e-3)").score == 0
+def test_every_answer_is_confirmed_in_high_precision(monkeypatch):
+    """Floats are never taken on trust: an answer exactly right in floats earns its marks only
+    when the precise check says so."""
+    assert check("G6", "dCE_db", "p - y").score == 1
+    monkeypatch.setattr(S, "_confirm", lambda *args: ("differs", (0, 17)))
+    verdict = check("G6", "dCE_db", "p - y")
+    assert verdict.score == 0 and "is not the derivative" in verdict.message
+    assert "about 17 significant digits only" in verdict.message
+
+
+def test_an_undecided_check_never_earns_the_points(monkeypatch):
+    monkeypatch.setattr(S, "_confirm", lambda *args: ("undecided", "a step of it overflows"))
+    for answer in ("(p - y)*(1 + 1e-7)", "p - y"):
+        verdict = check("G6", "dCE_db", answer)
+        assert verdict.score == 0 and verdict.undecided == "a step of it overflows"
+        assert "not confirmed" in verdict.message
+    assert check("G6", "dCE_db", "(p - y)*(1 + 1e-3)").undecided is None   # wrong in floats
+
+
+def test_decimals_are_read_as_written():
+    """0.2 is 1/5; a machine-printed decimal is the simple fraction it rounds (20/3), so that
+    evalf's output is exact; hand-rounded decimals stay as typed."""
+    assert [S._decimal(t) for t in ("0.2", "6.66666666666667", "25.333333333333332",
+                                    "-0.0833333333333333", "1.0000001", "0.1667", "1e-07")] == \
+        [sp.Rational(1, 5), sp.Rational(20, 3), sp.Rational(76, 3), sp.Rational(-1, 12),
+         sp.Rational(10000001, 10000000), sp.Rational(1667, 10000), sp.Rational(1, 10 ** 7)]
+    assert check("G6", "dCE_db", "(p - y)*0.2*5").score == 1
+    assert check("G6", "dCE_db", "(p - y)*0.3333333333333333*3").score == 1
+    assert check("G6", "dCE_db", "(p - y)*0.3333*3").score == 0
 
 
 # ------------------------------------------------------------------ the sigmoid's derivative at the exp output
@@ -443,7 +529,7 @@ def test_constants_at_the_edge_are_computed():
 
 
 def test_the_precise_recheck_reads_rationals():
-    """A near miss with rational factors (2/3 * 3/2) is confirmed in 40-digit arithmetic."""
+    """A near miss with rational factors (2/3 * 3/2) is confirmed in 50-digit arithmetic."""
     n = setup("G6")
     cancelling = sp.Add(sp.Add(n.p - n.y, sp.Float(1e8), evaluate=False), sp.Float(-1e8),
                         evaluate=False)

@@ -158,6 +158,70 @@ def perturbations(eid, name):
             sp.Integer(1), lab * first]
 
 
+# ------------------------------------------------------------------ finite differences
+STENCILS = {   # (offsets, weights, divisor): the derivative ~ sum(w L(theta + o h)) / (divisor h)
+    "forward": ((1, 0), (1, -1), 1),
+    "central": ((1, -1), (1, -1), 2),
+    "five-point": ((2, 1, -1, -2), (-1, 8, -8, 1), 12),
+    "seven-point": ((3, 2, 1, -1, -2, -3), (1, -9, 45, -45, 9, -1), 60),
+}
+
+
+def _variable(eid, name):
+    """The symbol the item differentiates the loss in, and the loss as a function of it: a
+    weight or bias in the model's own symbols, or (B3's deltas) a pre-activation, named as the
+    notebook names it, with the other hidden neuron's activation as its name."""
+    if eid == "G6":
+        model = D.logistic()
+        return model[D.LOGISTIC_TARGETS[name]], model.loss
+    if eid == "B1":
+        model = D.line()
+        return model[D.LINE_TARGETS[name]], model.loss
+    model = D.network()
+    kind, i, j = parts(name)
+    if kind in ("w1", "w2"):
+        return model[f"w{kind[1]}_{i}{j if kind == 'w1' else 1}"], model.loss
+    s = {n: sp.Symbol(n, real=True) for n in ("z2_1", "z1_1", "z1_2", "a1_1", "a1_2", "y",
+                                              "w2_11", "w2_21")}
+    if kind == "delta2":
+        return s["z2_1"], (sp.exp(s["z2_1"]) - s["y"]) ** 2
+    other = 3 - j
+    z2 = s[f"w2_{j}1"] * D.sigmoid(s[f"z1_{j}"]) + s[f"w2_{other}1"] * s[f"a1_{other}"]
+    return s[f"z1_{j}"], (sp.exp(z2) - s["y"]) ** 2
+
+
+def finite_difference(eid, name, stencil, h):
+    """A finite difference of the item's loss, built with SymPy's subs: no calculus at all."""
+    theta, loss = _variable(eid, name)
+    offsets, weights, divisor = STENCILS[stencil]
+    return sum(w * loss.subs(theta, theta + o * h) for o, w in zip(offsets, weights)) / \
+        (divisor * h)
+
+
+def finite_differences(eid, name):
+    """Finite differences that earn nothing: steps whose error is below the float test's
+    tolerance (or zero: any central difference of B1's quadratic loss is its derivative exactly),
+    as SymPy expressions and as the strings they print, with exact and float steps."""
+    if eid == "B1":
+        steps = [("central", 1), ("central", sp.Rational(1, 2)), ("five-point", 1),
+                 ("central", sp.Float(0.001)), ("forward", sp.Rational(1, 10 ** 6))]
+    else:
+        steps = [("central", sp.Rational(1, 10 ** 5)), ("five-point", sp.Rational(1, 100)),
+                 ("five-point", sp.Float(0.01)), ("seven-point", sp.Rational(1, 10))]
+    answers = [finite_difference(eid, name, stencil, h) for stencil, h in steps]
+    return answers + [str(a) for a in answers[:2]]
+
+
+def overflow_tricks(eid, name):
+    """A near miss, and the right answer, plus a zero term whose precise value overflows: a check
+    that cannot decide must never earn the points."""
+    lab = LAB[eid](setup(eid), name)
+    first = sorted(lab.free_symbols, key=lambda s: s.name)[0]
+    trick = f" + 0*exp(695 + 0*{first})"
+    return [f"({lab * (1 + sp.Rational(1, 10 ** 7))}){trick}", f"({lab}){trick}",
+            f"({lab * (1 + sp.Rational(1, 10 ** 7))}) + 0*exp(exp(7) + 0*{first})"]
+
+
 # ------------------------------------------------------------------ hostile input
 CANARY = "/tmp/autograder_symbolic_canary"
 HOSTILE = [

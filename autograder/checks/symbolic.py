@@ -5,14 +5,23 @@ tree of whitelisted operations.  Here `compare` rebuilds an unevaluated SymPy ex
 tree with whitelisted constructors, checking every bound again (a recorded tree is not trusted),
 and evaluates it with `lambdify` (NumPy) at seeded random points of a real domain, its
 intermediate names as variables whose values come from their definitions.  The reference r
-(lambdified once per process) is evaluated at the same points; the answer s is correct when
-|s - r| <= 1e-8 |r| + 1e-10 (1 + mean |r|) at every point.  A near miss (relative differences
-below 1e-6 only) is evaluated again in 40-digit arithmetic, each step bounded in size: that
-confirms an answer whose floats lost digits, or shows that it differs; an undecided recheck never
-makes an answer wrong.  A wrong answer gets a counterexample (the point, 3 decimals, exactly as
-evaluated; the student's value; too large, too small or the wrong sign) and the name of a known
-mistake it equals at every point, worded by `mdl_kernel.expressions.difference`; neither the
-reference expression nor its value is ever printed.
+(lambdified once per process) is evaluated at the same points.  An answer s far from r somewhere
+(|s - r| > 1e-6 |r| + 1e-10 (1 + mean |r|)) is wrong.  Every other answer is decided in
+50-digit arithmetic, each step bounded in size: it is correct only when at least 25 significant
+digits of s and r agree at every point, so floats are never taken on trust.  Before that, an
+answer written as a finite difference of the loss is wrong whatever its values
+(`finite_difference`: a constant step added to a weight, a bias or a pre-activation, or, where
+the derivative is a polynomial in the parameters, terms of higher degree than it has; a
+central difference of B1's quadratic loss equals its derivative exactly), and its message says
+it is not the derivative.  An answer equal in
+floats but not to 25 digits is an approximation (a finite difference with a small step or a
+high-order stencil) and is wrong, and its message says it is not the derivative.  A check that
+cannot decide (a step overflows or leaves the real numbers, as `0*exp(695 + 0*w)` does) earns
+nothing and is flagged for a human (`Comparison.undecided`).  A wrong answer gets a
+counterexample (the point, 3 decimals, exactly as evaluated; the student's value; too large, too
+small or the wrong sign) and the name of a known mistake it equals at every point, worded by
+`mdl_kernel.expressions.difference`; neither the reference expression nor its value is ever
+printed.
 
 `values_at_points` gives what the `full` self-check ships instead of the expression: the points,
 the intermediate expressions' values there, and the reference's and known mistakes' values.
@@ -23,9 +32,12 @@ Options of a symbolic item (`Item.options`):
     domain         {symbol name: (low, high) sampled uniformly, 3 decimals, or domains.Values}
                    (default (-1, 1)): each symbol's meaning (`autograder.domains`)
     points         number of points (default 32); seed (default: from the item's name)
+    parameters     names of the parameters the loss is differentiated in (the degree check)
+    shiftable      names a finite difference would add a step to (the shift check)
 """
 import math
 import zlib
+from fractions import Fraction
 from functools import lru_cache
 
 import numpy as np
@@ -93,6 +105,22 @@ def _env(options, expand=True):
     return env
 
 
+def _decimal(text):
+    """A number written in decimals, exactly as written: 0.2 is 1/5, not the binary float nearest
+    to it.  A machine-printed decimal (12 significant digits or more, as SymPy's evalf or a
+    float's repr print 20/3) is the fraction of denominator at most 10**6 within its rounding
+    (half a unit of its last digit, or a float's precision), when there is one."""
+    exact = Fraction(text)
+    mantissa, _, exponent = text.lower().partition("e")
+    if len(mantissa.lstrip("-+").replace(".", "").lstrip("0")) >= 12:
+        decimals = len(mantissa.partition(".")[2]) - int(exponent or 0)
+        rounding = Fraction(1, 2) * Fraction(10) ** -decimals + abs(exact) * Fraction(1, 2 ** 52)
+        simple = exact.limit_denominator(10 ** 6)
+        if abs(simple - exact) <= rounding:
+            exact = simple
+    return sp.Rational(exact.numerator, exact.denominator)
+
+
 def _leaf(op, args, env):
     """(expression, value, bits) of a number or a name."""
     if op == "int" and len(args) == 1 and type(args[0]) is int:
@@ -106,7 +134,7 @@ def _leaf(op, args, env):
         except ValueError:
             raise Refused("contains a number the grader cannot read") from None
         float_literal(value)
-        return sp.Float(value), value, 0
+        return _decimal(args[0]), value, 0
     if op == "sym" and len(args) == 1 and type(args[0]) is str:
         if args[0] not in env:
             raise Refused(f"uses the name {args[0][:40]!r}, which this exercise does not define")
@@ -211,6 +239,8 @@ class _Undecided(Exception):
 
 _MP_FUNCTIONS = ((sp.exp, "exp"), (sp.log, "log"), (sp.tanh, "tanh"), (sp.sinh, "sinh"),
                  (sp.cosh, "cosh"))
+DIGITS = 25            # digits that must agree at every point
+WORKING_DIGITS = 50    # digits of the arithmetic that confirms them
 
 
 def _precise(expr, values, mp):
@@ -234,32 +264,156 @@ def _precise(expr, values, mp):
         else:
             name = next(n for c, n in _MP_FUNCTIONS if c is cls)
             value = getattr(mp, name)(args[0])
-    if not isinstance(value, mp.mpf) or not mp.isfinite(value) or abs(value) > 1e300:
-        raise _Undecided
+    if not isinstance(value, mp.mpf):
+        raise _Undecided("a step of it leaves the real numbers")
+    if not mp.isfinite(value) or abs(value) > 1e300:
+        raise _Undecided("a step of it is larger than 1e300 (an overflow, e.g. exp of a large "
+                         "number)")
     return value
 
 
-def _recheck(expr, reference, names, inter, rows):
-    """True if `expr` equals `reference` at these points to 25 digits (in 40-digit arithmetic),
-    False if it does not, None when undecided."""
+@lru_cache(maxsize=64)
+def _precise_known(reference, key, inter):
+    """The points of `key` in WORKING_DIGITS-digit numbers, each with the values there of the
+    intermediate expressions and of the reference, computed once per item and process."""
     import mpmath
-    symbols = [sp.Symbol(n, real=True) for n in names + tuple(n for n, _ in inter)]
-    with mpmath.workdps(40):
+    names = key[0]
+    with mpmath.workdps(WORKING_DIGITS):
         theirs = _function(reference, names, "mpmath")
         parts = [_function(e, names, "mpmath") for _, e in inter]
-        for row in rows:
+        rows = []
+        for row in _points(*key):
             point = [mpmath.mpf(float(v)) for v in row]
-            values = dict(zip(symbols, point + [f(*point) for f in parts]))
+            rows.append((point + [f(*point) for f in parts], theirs(*point)))
+    return rows
+
+
+def _confirm(expr, reference, key, inter, ok):
+    """Whether `expr` equals `reference` to DIGITS significant digits at every point of `key`
+    where `ok`, evaluated in WORKING_DIGITS-digit arithmetic: ("equal", None), ("differs", (point
+    index, digits that agree there)) at the first point where it does not, or ("undecided", why)."""
+    import mpmath
+    symbols = [sp.Symbol(n, real=True) for n in key[0] + tuple(n for n, _ in inter)]
+    known = _precise_known(reference, key, inter)
+    with mpmath.workdps(WORKING_DIGITS):
+        for k in np.flatnonzero(ok):
+            values, want = known[k]
             try:
-                mine = _precise(expr, values, mpmath.mp)
-            except (_Undecided, ArithmeticError, ValueError, KeyError, StopIteration):
-                return None
-            want = theirs(*point)
-            if abs(mine - want) > mpmath.mpf(10) ** -25 * (1 + abs(want)):
-                return False
-    return True
+                mine = _precise(expr, dict(zip(symbols, values)), mpmath.mp)
+            except _Undecided as undecided:
+                return "undecided", str(undecided)
+            except (ArithmeticError, ValueError, KeyError, StopIteration):
+                return "undecided", "a step of it cannot be evaluated precisely"
+            error = abs(mine - want)
+            if error > mpmath.mpf(10) ** -DIGITS * abs(want) + mpmath.mpf(10) ** -(2 * DIGITS):
+                digits = 0 if error >= abs(want) else \
+                    int(mpmath.floor(-mpmath.log10(error / abs(want))))
+                return "differs", (int(k), digits)
+    return "equal", None
 
 
+# ------------------------------------------------------------------ finite differences
+def _constant_shift(expr):
+    """A nonzero constant added to an expression, or None: the mark of a loss evaluated at a
+    shifted argument (theta + h)."""
+    if type(expr) is not sp.Add:
+        return None
+    shifts = [a for a in expr.args if not a.free_symbols]
+    if not shifts or len(shifts) == len(expr.args):
+        return None
+    try:
+        return shifts if any(abs(float(sp.N(a, 15))) > 0 for a in shifts) else None
+    except (TypeError, ValueError):
+        return None
+
+
+def _scaled(term):
+    """The name of the symbol of a term that is a symbol or a number times one (-b, 2*w1)."""
+    if term.is_Symbol:
+        return term.name
+    if type(term) is sp.Mul and len(term.args) == 2:
+        number, symbol = sorted(term.args, key=lambda a: not a.is_Number)
+        if number.is_Number and number != 0 and symbol.is_Symbol:
+            return symbol.name
+    return None
+
+
+def _shifted(expr, shiftable):
+    """The name of a parameter (or pre-activation) that `expr` adds a nonzero constant to, as a
+    finite difference does (loss(theta + h) - loss(theta - h)) / 2h; or None."""
+    if type(expr) is sp.Add and _constant_shift(expr):
+        bare = [_scaled(a) for a in expr.args if _scaled(a) in shiftable]
+        if bare:
+            return bare[0]
+    for arg in expr.args:
+        found = _shifted(arg, shiftable)
+        if found:
+            return found
+    return None
+
+
+def _degree(expr, parameters):
+    """The degree of `expr` in `parameters` as written (before anything cancels): a sum's is its
+    terms' largest, a product's their sum, a whole power's a multiple; None when it is not a
+    polynomial as written."""
+    if expr.is_Symbol:
+        return 1 if expr.name in parameters else 0
+    if not {s.name for s in expr.free_symbols} & parameters:
+        return 0
+    args = [_degree(a, parameters) for a in expr.args]
+    if type(expr) is sp.Pow and expr.args[1].is_Integer and int(expr.args[1]) >= 0 \
+            and args[0] is not None:
+        return args[0] * int(expr.args[1])
+    if None in args or type(expr) not in (sp.Add, sp.Mul):
+        return None
+    return max(args) if type(expr) is sp.Add else sum(args)
+
+
+@lru_cache(maxsize=64)
+def _reference_degree(reference, parameters):
+    """The degree of a reference that is a polynomial in the parameters, else None."""
+    symbols = [s for s in reference.free_symbols if s.name in parameters]
+    try:
+        return sp.Poly(reference, *symbols).total_degree() if symbols else 0
+    except sp.PolynomialError:
+        return None
+
+
+def finite_difference(name, expr, reference, options, degree=True):
+    """Why `expr` is a finite difference of the loss rather than its derivative, or None:
+    it adds a constant step to one of the item's `shiftable` names (a weight, a bias or a
+    pre-activation: the loss evaluated at shifted arguments), or (with `degree`: for answers
+    equal to the derivative in floats, since a wrong answer of higher degree is told where it is
+    wrong instead), where the derivative is a polynomial in the item's `parameters`, it is
+    written with terms of higher degree than the derivative has (a difference of values of the
+    loss, whose higher terms cancel)."""
+    shiftable = frozenset(options.get("shiftable", ()))
+    shifted = _shifted(expr, shiftable) if shiftable else None
+    if shifted:
+        return (f"{name}: this expression is not the derivative: it evaluates the loss at "
+                f"{shifted} shifted by a constant step, which is a finite difference (an "
+                "approximation of the derivative). Differentiate the loss instead.")
+    parameters = frozenset(options.get("parameters", ()))
+    if not parameters or not degree:
+        return None
+    wanted = _reference_degree(reference, parameters)
+    if wanted is None:
+        return None
+    degree = _degree(to_sympy_expanded(expr, options), parameters)
+    if degree is not None and degree > wanted:
+        return (f"{name}: this expression is not the derivative: it is written with terms of "
+                f"degree {degree} in {', '.join(sorted(parameters))}, like the loss itself (a "
+                f"difference of values of the loss, a finite difference), while the derivative "
+                f"has degree {wanted}. Differentiate the loss instead.")
+    return None
+
+
+def to_sympy_expanded(expr, options):
+    """`expr` (built with its intermediate names as symbols) with their definitions put in."""
+    inter = _intermediates(options)
+    if not inter:
+        return expr
+    return expr.xreplace({sp.Symbol(n, real=True): e for n, e in inter})
 
 
 # ------------------------------------------------------------------ the verdict
@@ -297,11 +451,28 @@ def compare(name, plain, reference, options, mistakes=()):
         return Comparison(0.0, undefined_everywhere(name, names, points))
     scale = scale_of(want, ok)
     bad = ok & ~close(got, want, scale)
-    if not bad.any():
-        return Comparison(1.0, f"{name}: correct.")
-    near = close(got[bad], want[bad], scale, NEAR_MISS)
-    if near.all() and _recheck(expr, reference, names, inter, points[bad][:4]) is not False:
-        return Comparison(1.0, f"{name}: correct.")
+    near = close(got[bad], want[bad], scale, NEAR_MISS).all()
+    shifted = finite_difference(name, expr, reference, options, degree=near)
+    if shifted:
+        return Comparison(0.0, shifted)
+    if near:   # equal in floats, or nearly: decided in high precision, never taken on trust
+        verdict, detail = _confirm(expr, reference, key, inter, ok)
+        if verdict == "equal":
+            return Comparison(1.0, f"{name}: correct.")
+        if verdict == "undecided":
+            return Comparison(0.0, (f"{name}: not confirmed: {detail}, so the grader could not "
+                                    f"check it to {DIGITS} digits. It earns no credit as it "
+                                    "stands; a tutor will look at it. Write the derivative "
+                                    "without such terms."), undecided=detail)
+        if not bad.any():   # equal in floats, not in high precision: an approximation
+            k, digits = detail
+            row = points[k]
+            return Comparison(0.0, (
+                f"{name}: this expression is not the derivative: at "
+                f"{', '.join(f'{n} = {round(float(v), 3):g}' for n, v in zip(names, row))} it "
+                f"agrees with it to about {digits} significant digits only, as an approximation "
+                f"(such as a finite difference of the loss) does, not to the {DIGITS} digits of "
+                "an exact derivative. Differentiate the loss instead."))
     message, mistake = difference(name, names, points, got, want, ok, bad, scale,
                                   _mistake_values(mistakes, key))
     return Comparison(0.0, message, mistake)

@@ -2,7 +2,8 @@
 
 In `c.Autograde.autograde_preprocessors`, `Grade` runs after the kernel has executed the notebook
 and before nbgrader's SaveAutoGrades.  A graded test cell runs, in the student's kernel, the
-self-check and `record(id, globals(), cases=...)`, which displays one output of MIME type
+self-check and `record(id, globals())` (with the test inputs `inputs.TestInputs` handed over),
+which displays one output of MIME type
 RECORD_MIME: the answers as plain data (`records`).  For each such cell `Grade`
   * validates the record against the exercise's JSON Schema and size budgets;
   * judges it with the catalogue's references, computed here before any kernel ran;
@@ -22,9 +23,18 @@ a dead or hijacked kernel, cleared outputs...).  Records elsewhere in the notebo
 Flags.  A notebook is flagged for a human when
     record-missing      a graded test cell has no record
     record-malformed    a record breaks the schema, is for another exercise, or is duplicated
+    record-incomplete   a function's record lacks a well-formed result of its own for a test
+                        case it was given (none, several, "skipped", not a result), or holds
+                        results for cases never given: an honest kernel records neither, so
+                        the record was forged; those cases earn nothing
+    check-undecided     a symbolic answer that passed the float test could not be confirmed in
+                        high precision (a step overflows or leaves the real numbers): it earns
+                        nothing until a human has looked
     test-cell-missing   a graded test cell of the assignment is not in the notebook
     kernel-died         the kernel died (`kernels.Execute`) before a test cell ran; the test
                         cells before it keep their points
+    hidden-inputs-shown an output showed a piece of the packed hidden test inputs (a kernel that
+                        caught them as they were handed over): the output is removed
     tamper:<reason>     the static scan of the notebook's code (`tamper.scan_notebook`) saw a
                         sign of tampering (reasons listed there)
 The score stands whatever the flags say.  Flags go to nbgrader's log and to the flags file
@@ -144,6 +154,10 @@ def grade_cell(cell, exercise_id, causes=None, earlier=None):
     summary["points"] = points
     summary["answers"] = answers
     summary["mistakes"] = {v.item: v.mistake for v in verdict.items if v.mistake}
+    for reason, detail in verdict.flags:
+        summary["problems"].append(f"{reason}: {detail}")
+        if reason not in summary["reasons"]:
+            summary["reasons"].append(reason)
     summary["followed"] = [v.item for v in verdict.items if v.followed]
     summary["feedback"] = [
         causes[v.item] if v.item in causes and _missing(answers.get(v.item)) else v.message
@@ -251,6 +265,8 @@ class Grade(NbGraderPreprocessor):
                                    "mistakes": {},
                                    "problems": ["the graded test cell is not in the notebook"]}
             reasons.add("test-cell-missing")
+        if remove_hidden_inputs(nb, set(tests.values())):
+            reasons.add("hidden-inputs-shown")
         findings = tamper.scan_notebook(nb, skip=set(tests))
         reasons.update(f"tamper:{f.reason}" for f in findings)
         entry = {
@@ -297,6 +313,32 @@ class Grade(NbGraderPreprocessor):
             self.log.warning("FLAGGED for review: %s (%s)\n    %s", where,
                              ", ".join(entry["reasons"]), "\n    ".join(details))
         update_flags(self._path(), entry)
+
+
+CHUNK = 24   # a piece of packed inputs this long is theirs, not chance
+
+
+def remove_hidden_inputs(nb, exercise_ids):
+    """Remove every output that shows a piece of the packed test inputs of these exercises (a
+    kernel that caught them as they were handed over and printed them); a note says so.
+    Returns how many were removed.  (They reach no notebook otherwise: `inputs.TestInputs`.)"""
+    from .inputs import packed_inputs
+    chunks = [packed[k:k + CHUNK] for packed in map(packed_inputs, sorted(exercise_ids)) if packed
+              for k in range(0, len(packed) - CHUNK + 1, CHUNK)]
+    if not chunks:
+        return 0
+    removed = 0
+    for cell in nb.cells:
+        for k, output in enumerate(cell.get("outputs", [])):
+            text = str(output.get("text", "")) + str(output.get("data", "")) + \
+                str(output.get("evalue", "")) + str(output.get("traceback", ""))
+            if any(chunk in text for chunk in chunks):
+                removed += 1
+                cell.outputs[k] = new_output("stream", name="stdout", text=REMOVED)
+    return removed
+
+
+REMOVED = "[output removed: it showed hidden test inputs]\n"
 
 
 def _message(entry):

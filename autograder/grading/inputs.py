@@ -1,13 +1,16 @@
-"""Test inputs reach the kernel at grading time, from the tutor's process.
+"""Test inputs reach the kernel at grading time, from the tutor's process, and nowhere else.
 
-`TestInputs`, placed before Execute in `c.Autograde.autograde_preprocessors`, rewrites the line
-`record("G2", globals())` of each graded test cell whose exercise has a function to
-`record("G2", globals(), cases="...")`: every test input of the exercise's functions, visible and
-hidden, packed (`mdl_kernel.cases`).  The line lies between the cell's BEGIN/END HIDDEN TESTS
-markers, so nbgrader's ClearHiddenTests removes it from the feedback, and the release never had
-it: hidden inputs ship nowhere a student can read before grading.
+`TestInputs`, placed right before Execute in `c.Autograde.autograde_preprocessors`, notes for each
+graded test cell whose exercise has a function the packed inputs of every case of its functions,
+visible and hidden (`mdl_kernel.cases`), in `resources["maths_of_dl"]["test_inputs"]` ({cell index:
+(exercise id, packed)}).  `kernels.Execute` hands them to the kernel right before it runs that
+cell (`send_inputs`: `mdl_kernel.recording.receive`, in a silent execution that IPython keeps in no
+history), and the cell's `record("G2", globals())` takes them.  So the inputs are written into no
+notebook (the release, the submission, the autograded notebook, the feedback) and a later cell
+cannot read them back from `In`, `_ih`, `_i`, the history database or the line cache.  (Code
+the student runs in the kernel at grading time can see them: the student's function is called
+with them.  What it prints goes only to the autograded notebook and the feedback.)
 """
-import re
 from functools import lru_cache
 
 from mdl_kernel.cases import pack
@@ -18,9 +21,6 @@ from ..catalogue import CATALOGUE
 from ..judging import test_inputs
 from .grader import graded_test_cells
 from .sandbox import refuse_without_sandbox
-
-RECORD_CALL = 'record("{id}", globals())'
-
 
 @lru_cache(maxsize=None)
 def packed_inputs(exercise_id):
@@ -38,14 +38,16 @@ class TestInputs(NbGraderPreprocessor):
         refuse_without_sandbox()
 
     def preprocess(self, nb, resources):
+        given = {}
         for index, grade_id in graded_test_cells(nb).items():
             packed = packed_inputs(grade_id)
-            if packed is None:
-                continue
-            cell = nb.cells[index]
-            call = RECORD_CALL.format(id=grade_id)
-            with_inputs = f'record("{grade_id}", globals(), cases="{packed}")'
-            cell.source = re.sub(r"^" + re.escape(call) + r"\s*$", lambda m: with_inputs,
-                                 cell.source, flags=re.MULTILINE)
+            if packed is not None:
+                given[index] = (grade_id, packed)
+        resources.setdefault("maths_of_dl", {})["test_inputs"] = given
         return nb, resources
 
+
+def receive_code(grade_id, packed):
+    """The code that hands an exercise's packed inputs to the kernel (`recording.receive`)."""
+    return (f'__import__("mdl_kernel.recording", fromlist=["receive"]).receive('
+            f'{grade_id!r}, {packed!r})')

@@ -1,4 +1,5 @@
-"""Running the grading kernels: their manager, and nbgrader's Execute made to survive their death.
+"""Running the grading kernels: their manager, and nbgrader's Execute made to survive their death
+and to hand each graded test cell its test inputs (`inputs.TestInputs`) outside the notebook.
 
 `GradingKernelManager`: each kernel talks to nbgrader over Unix sockets of its own.
 
@@ -14,9 +15,12 @@ import tempfile
 import uuid
 
 from jupyter_client.manager import AsyncKernelManager
+from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute as NbGraderExecute
+
+from .inputs import receive_code
 
 
 class GradingKernelManager(AsyncKernelManager):
@@ -62,6 +66,9 @@ class Execute(NbGraderExecute):
             return cell, resources
         self._timed_out = False
         try:
+            given = resources.get("maths_of_dl", {}).get("test_inputs", {}).get(index)
+            if given is not None and cell.cell_type == "code":
+                run_sync(self._send_inputs)(*given)
             cell, resources = super().preprocess_cell(cell, resources, index)
             if self._timed_out:
                 resources.setdefault("maths_of_dl", {}).setdefault("timed_out", {})[index] = \
@@ -80,6 +87,15 @@ class Execute(NbGraderExecute):
     async def _async_handle_timeout(self, timeout, cell=None):
         self._timed_out = True
         return await super()._async_handle_timeout(timeout, cell)
+
+
+    async def _send_inputs(self, grade_id, packed):
+        """Hand the test inputs of a graded test cell to the kernel before it runs the cell
+        (`inputs.TestInputs`): a silent execution, kept in no history and showing nothing."""
+        msg_id = await ensure_async(self.kc.execute(receive_code(grade_id, packed), silent=True,
+                                                    store_history=False, allow_stdin=False,
+                                                    stop_on_error=False))
+        await self.async_wait_for_reply(msg_id)
 
 
 DIED = ("the kernel died, or stopped answering, while running this cell (it crashed, called "

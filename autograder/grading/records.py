@@ -92,6 +92,8 @@ def _arrays(value, where):
     """Arrays hold as many numbers as their shapes say; trees are within their budgets.  (Run
     after the schema, which gives every array its data and shape.)"""
     if isinstance(value, dict):
+        if value.get("type") == "calls":
+            return   # each result is checked on its own, as its case's, by the function kind
         if value.get("type") == "array" and len(value["data"]) != math.prod(value["shape"]):
             raise Malformed(f"{where}.data does not hold the number of entries its shape says")
         if value.get("type") == "expr":

@@ -1,8 +1,18 @@
 """A student's function, called on the item's `cases`: visible inputs (shipped, so the self-check
-can call it) and hidden ones (written into the test cell by the tutor's process at grading time).
+can call it) and hidden ones (handed to the kernel by the tutor's process at grading time).
 Its outputs are judged against the reference outputs computed here; a case passes when every
-returned value is within the case's tolerance."""
+returned value is within the case's tolerance.
+
+The record is the kernel's claim, and the kernel is the student's.  The tutor's process knows the
+cases it sent (every case of the item, `test_inputs`); each needs one well-formed result of its
+own, matched by its index ("case": k) and checked against `result_schema` here, one by one: a
+case with no result, several, a "skipped" one or anything else earns nothing, and the feedback
+names it (`mdl_kernel.calls.judge_results`).  Nothing judged is never full marks."""
+import math
+from functools import lru_cache
+
 import numpy as np
+from jsonschema import Draft202012Validator
 
 from mdl_kernel import calls
 from mdl_kernel.cases import encode, encode_case
@@ -30,6 +40,26 @@ def _called(schema):
 
 def _outputs(item):
     return item.options.get("outputs", 1)
+
+
+def _indexed(schema, count):
+    """A result's schema with its case's index, an int below `count`."""
+    return dict(schema, properties=dict(schema["properties"],
+                                        case={"type": "integer", "minimum": 0,
+                                              "maximum": count - 1}),
+                required=schema["required"] + ["case"])
+
+
+def _counted(part):
+    """Every array of a result holds as many numbers as its shape says."""
+    if part.get("type") == "array":
+        return len(part["data"]) == math.prod(part["shape"])
+    return all(_counted(p) for p in part.get("items", ()))
+
+
+@lru_cache(maxsize=None)
+def _result_validator(kind, item):
+    return Draft202012Validator(kind.result_schema(item))
 
 
 class Function(Kind):
@@ -82,8 +112,11 @@ class Function(Kind):
                                          for m, why, values in case["mistakes"]]})
         return {"cases": shipped}
 
-    def record_schema(self, item):
-        outputs = _outputs(item)
+    def result_schema(self, item):
+        """The JSON Schema of one case's result: what the function returned (one array, or a tuple
+        of `outputs` arrays), or why it returned nothing (it raised, ran out of time); its time,
+        the inputs it changed and its case's index."""
+        outputs, n = _outputs(item), len(item.cases)
         if outputs == 1:
             value = _called(ARRAY)
         else:
@@ -94,26 +127,36 @@ class Function(Kind):
                                               "items": {"oneOf": [ARRAY, INVALID]}},
                                     "seconds": SECONDS, "changed": CHANGED},
                      "required": ["type", "items"], "additionalProperties": False}
-        skipped = {"type": "object", "properties": {"type": {"const": "skipped"}},
-                   "required": ["type"], "additionalProperties": False}
+        return {"oneOf": [_indexed(value, n), _indexed(_timed(INVALID), n)]}
+
+    def record_schema(self, item):
+        """The calls' record: a list of entries, each checked on its own as its case's result
+        (`well_formed`) when the item is judged, so that one bad entry costs its own case."""
         n = len(item.cases)
         return {"type": "object",
                 "properties": {"type": {"const": "calls"},
-                               "results": {"type": "array", "minItems": n, "maxItems": n,
-                                           "items": {"oneOf": [value, _timed(INVALID),
-                                                               skipped]}}},
+                               "results": {"type": "array", "maxItems": 4 * n,
+                                           "items": {"type": "object"}}},
                 "required": ["type", "results"], "additionalProperties": False}
+
+    def well_formed(self, item, entry):
+        """True if `entry` is a result of one of the item's cases (`result_schema`), every array
+        in it as long as its shape says."""
+        return _result_validator(self, item).is_valid(entry) and _counted(entry)
 
     def schema(self, item):
         return {"oneOf": [super().schema(item)["oneOf"][0], _timed(INVALID),
                           self.record_schema(item)]}
 
     def reference_record(self, item):
-        return {"type": "calls", "results": [calls.record_output(case.expected(), _outputs(item))
-                                             for case in item.cases]}
+        return {"type": "calls",
+                "results": [dict(calls.record_output(case.expected(), _outputs(item)), case=k)
+                            for k, case in enumerate(item.cases)]}
 
     def judge(self, item, record, include_hidden=True):
-        score, messages, mistake = calls.judge_results(item.name, record, self.data(item)["cases"],
-                                                       _outputs(item), include_hidden)
-        hidden_fail = any(c.hidden for c in item.cases) and score < 1
-        return ItemVerdict(item.name, score, "\n".join(messages), mistake, hidden=hidden_fail)
+        judged = calls.judge_results(item.name, record, self.data(item)["cases"], _outputs(item),
+                                     include_hidden, lambda entry: self.well_formed(item, entry))
+        hidden_fail = any(c.hidden for c in item.cases) and judged.score < 1
+        return ItemVerdict(item.name, judged.score, "\n".join(judged.messages), judged.mistake,
+                           hidden=hidden_fail,
+                           flags=tuple(("record-incomplete", p) for p in judged.problems))

@@ -40,6 +40,7 @@ class Symbolic(Kind):
             return missing(item.name)
         data = self.data(item)
         result = S.compare(item.name, record, data["expected"], item.options, data["mistakes"])
-        return ItemVerdict(item.name, result.score, result.message, result.mistake)
+        flags = (("check-undecided", result.undecided),) if result.undecided else ()
+        return ItemVerdict(item.name, result.score, result.message, result.mistake, flags=flags)
 
 

@@ -9,7 +9,11 @@ and printing of the student's code are captured either way.
 
 `judge_results` compares recorded results with expected outputs.  It never needs the student's
 function: the tutor's process judges the recorded results with it (expected outputs computed
-there), and the self-check the visible cases (expected outputs it was given).
+there), and the self-check the visible cases (expected outputs it was given).  Each result names
+its case ("case": k); every case judged needs one well-formed result of its own, matched by that
+index (`match_results`): a case with none, with several, with one "skipped" or with something
+that is not a result earns nothing, and the message names it.  The kernel is the student's, so a
+record is a claim: only what a result says against the student is believed for free.
 """
 import contextlib
 import io
@@ -20,6 +24,7 @@ import signal
 import threading
 import time
 import warnings
+from typing import NamedTuple
 
 import numpy as np
 
@@ -114,6 +119,18 @@ def _report(function, todo, outputs, pipe):
         pipe.flush()
 
 
+def _line_record(line, k):
+    """The record of case k from the child's line [k, record]; a line that is not one (the
+    student's code can reach the pipe) says so."""
+    try:
+        index, record = json.loads(line)
+    except (ValueError, TypeError):
+        index, record = None, None
+    if type(index) is not int or index != k or type(record) is not dict:
+        return P.invalid("its call could not be recorded (the report of the call was unreadable)")
+    return record
+
+
 def _in_child(function, todo, outputs, write_fd):
     """Body of the forked child: its output to /dev/null, the records to the pipe (`_report`),
     then exit without cleanup."""
@@ -167,7 +184,7 @@ def _run_forked(function, todo, outputs, seconds):
                                        "instead of returning")
                 ended = "was not run after the process ended on an earlier input"
             else:
-                records[k] = json.loads(line)[1]
+                records[k] = _line_record(line, k)
     finally:
         os.close(read_fd)
         with contextlib.suppress(ProcessLookupError):
@@ -187,9 +204,9 @@ def _run_here(function, todo, outputs, seconds):
     return records
 
 
-def run(function, cases, count, outputs=1, seconds=None):
-    """Plain data {"type": "calls", "results": [...]}: one result per case index below `count`,
-    {"type": "skipped"} for the indices `cases` ({index: encoded case}) does not give.
+def run(function, cases, outputs=1, seconds=None):
+    """Plain data {"type": "calls", "results": [...]}: one result per case of `cases` ({index:
+    encoded case}), in the order of the indices, each with its index as "case".
 
     Each call may take `seconds` (default CALL_SECONDS); after one call runs out of time the
     remaining cases are not run, so a test cell stays within nbgrader's cell timeout.
@@ -200,61 +217,124 @@ def run(function, cases, count, outputs=1, seconds=None):
     todo = sorted(cases.items())
     runner = _run_forked if hasattr(os, "fork") else _run_here
     records = runner(function, todo, outputs, seconds) if todo else {}
-    return {"type": "calls", "results": [records.get(k, {"type": "skipped"}) for k in range(count)]}
+    return {"type": "calls", "results": [dict(records[k], case=k) for k, _ in todo]}
 
 
-def judge_results(name, record, cases, outputs=1, include_hidden=True):
-    """(score, messages, mistake) for a function item's call records.
+RESULT_TYPES = ("array", "tuple", "invalid")
+
+
+def is_result(entry):
+    """A result as `run` records it (the self-check's test; the tutor's process checks each one
+    against its JSON Schema instead)."""
+    return type(entry) is dict and entry.get("type") in RESULT_TYPES
+
+
+def match_results(results, count, well_formed=is_result):
+    """({case index: (result, None) or (None, why there is none)} for every index below `count`,
+    the number of entries that belong to no case).
+
+    A case has a result when exactly one entry names it ("case": its index, an int) and that
+    entry is `well_formed`; otherwise why not: none recorded, several, "skipped", or not a
+    result.  An entry whose index is not an int below `count` belongs to no case."""
+    found, stray = {}, 0
+    for entry in results if type(results) is list else ():
+        k = entry.get("case") if type(entry) is dict else None
+        if type(k) is not int or not 0 <= k < count:
+            stray += 1
+            continue
+        found.setdefault(k, []).append(entry)
+    matched = {}
+    for k in range(count):
+        entries = found.get(k, [])
+        if not entries:
+            matched[k] = (None, "no result was recorded for this input")
+        elif len(entries) > 1:
+            matched[k] = (None, f"{len(entries)} results were recorded for this input, "
+                                "where one is expected")
+        elif entries[0].get("type") == "skipped":
+            matched[k] = (None, "the call on this input was recorded as skipped, not run")
+        elif not well_formed(entries[0]):
+            matched[k] = (None, "what was recorded for this input is not a result")
+        else:
+            matched[k] = (entries[0], None)
+    if type(results) is not list:
+        stray += 1
+    return matched, stray
+
+
+class Judged(NamedTuple):
+    """A function item's verdict: `problems` lists what is wrong with the record itself (cases
+    without a well-formed result of their own, entries of no case), which an honest kernel never
+    records: a sign of a forged record, for a human to look at."""
+    score: float
+    messages: list
+    mistake: str | None = None
+    problems: list = []
+
+
+def judge_results(name, record, cases, outputs=1, include_hidden=True, well_formed=is_result):
+    """Judged(score, messages, mistake, problems) for a function item's call records.
 
     `cases` describes each test input: {"label", "hidden", "exact_shape", "tolerance",
     "expected": [one array per returned value], "mistakes": [(name, explanation, [arrays])],
     "keep_inputs": whether the call must leave the arrays passed to it unchanged}.
-    The score is the fraction of judged cases on which every returned value is correct (and, where
-    `keep_inputs`, no input array was changed).
+    The cases judged are all of them (or, without `include_hidden`, the visible ones).  The score
+    is the fraction of the cases judged that have a well-formed result of their own
+    (`match_results`) on which every returned value is correct (and, where `keep_inputs`, no
+    input array was changed).  A case without such a result is judged wrong, never left out.
     """
     if record is None or record.get("type") == "missing":
-        return 0.0, [f"{name} is not defined: run the cell that defines it "
-                     f"(the function must be called exactly {name})."], None
-    if record["type"] == "invalid":
-        return 0.0, [f"{name}: {record['reason']}."], None
-    results = record["results"]
-    if len(results) != len(cases):
-        return 0.0, [f"{name}: the record of its calls is incomplete."], None
-    passed, judged, messages, mistake = 0, 0, [], None
-    for case, result in zip(cases, results):
-        if result.get("type") == "skipped" or (case["hidden"] and not include_hidden):
-            continue
-        judged += 1
+        return Judged(0.0, [f"{name} is not defined: run the cell that defines it "
+                            f"(the function must be called exactly {name})."])
+    if record.get("type") == "invalid":
+        return Judged(0.0, [f"{name}: {record.get('reason', 'not a function')}."])
+    judged = [k for k, case in enumerate(cases) if include_hidden or not case["hidden"]]
+    if not judged:
+        return Judged(0.0, [f"{name}: no test input to judge it on."])
+    if record.get("type") != "calls":
+        return Judged(0.0, [f"{name}: the record of its calls could not be read."],
+                      problems=["the record of its calls is not a record of calls"])
+    matched, stray = match_results(record.get("results"), len(cases), well_formed)
+    passed, messages, problems, mistake = 0, [], [], None
+    for k in judged:
+        case, (result, missing) = cases[k], matched[k]
         where = f"{name} on {case['label']}"
+        if missing:
+            messages.append(f"{where}: {missing}, so it earns nothing.")
+            problems.append(f"{where}: {missing}")
+            continue
         if result["type"] == "invalid":
             messages.append(f"{where}: {result['reason']}.")
             continue
         parts = [result] if outputs == 1 else result["items"]
-        problems = []   # what is wrong on this input: none, and the case is passed
+        wrong = []   # what is wrong on this input: nothing, and the case is passed
         if case.get("keep_inputs") and result.get("changed"):
             arrays = " and ".join(result["changed"])
-            problems.append(f"{where}: it changed the caller's array{'s' if len(result['changed']) > 1 else ''} "
-                            f"passed as {arrays}; the function must leave its inputs unchanged "
-                            f"(work on a copy, e.g. w = w.copy() or w = w - eta * dw).")
-        for k, (got, want) in enumerate(zip(parts, case["expected"])):
-            label = where if outputs == 1 else f"{where}, returned value {k + 1}"
-            variants = [(m, why, values[k]) for m, why, values in case["mistakes"]]
+            wrong.append(f"{where}: it changed the caller's array{'s' if len(result['changed']) > 1 else ''} "
+                         f"passed as {arrays}; the function must leave its inputs unchanged "
+                         f"(work on a copy, e.g. w = w.copy() or w = w - eta * dw).")
+        for j, (got, want) in enumerate(zip(parts, case["expected"])):
+            label = where if outputs == 1 else f"{where}, returned value {j + 1}"
+            variants = [(m, why, values[j]) for m, why, values in case["mistakes"]]
             if case["exact_shape"] and got["type"] == "array" and \
                     tuple(got["shape"]) != np.shape(want):
-                problems.append(f"{label}: returned shape {tuple(got['shape'])}, but the output "
-                                f"must have the input's shape {np.shape(want)}.")
+                wrong.append(f"{label}: returned shape {tuple(got['shape'])}, but the output "
+                             f"must have the input's shape {np.shape(want)}.")
                 continue
             verdict = compare(label, got, want, case["tolerance"], variants)
             if verdict.score < 1:
-                problems.append(verdict.message)
+                wrong.append(verdict.message)
                 mistake = mistake or verdict.mistake
-        messages += problems
-        passed += not problems
-    if judged == 0:
-        return 1.0, [], None
-    inputs = "the example input" if judged == 1 else f"all {judged} test inputs"
-    if passed == judged:
+        messages += wrong
+        passed += not wrong
+    if stray:
+        what = "result belongs" if stray == 1 else "results belong"
+        messages.append(f"{name}: {stray} recorded {what} to no test input it was given "
+                        "(an index that was never sent), ignored.")
+        problems.append(f"{name}: {stray} recorded {what} to no test input")
+    inputs = "the example input" if len(judged) == 1 else f"all {len(judged)} test inputs"
+    if passed == len(judged):
         messages.append(f"{name}: correct on {inputs}.")
     else:
-        messages.append(f"{name}: correct on {passed} of {judged} test inputs.")
-    return passed / judged, messages, mistake
+        messages.append(f"{name}: correct on {passed} of {len(judged)} test inputs.")
+    return Judged(passed / len(judged), messages, mistake, problems)

@@ -59,6 +59,7 @@ class Comparison:
     score: float
     message: str
     mistake: str | None = None
+    undecided: str | None = None   # why the check could not decide (scored 0, for a human)
 
 
 def _index(idx, shape):

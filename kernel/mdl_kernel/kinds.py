@@ -122,16 +122,22 @@ class Function:
     def read(self, value, info, cases=None):
         if cases is None:   # the self-check: the visible inputs only
             cases = {k: c["inputs"] for k, c in enumerate(info["cases"]) if not c["hidden"]}
-        return calls.run(value, cases, len(info["cases"]), info["outputs"])
+        return calls.run(value, cases, info["outputs"])
 
     def check_form(self, name, plain, info):
         if plain["type"] == "invalid":
             return False, f"{name}: {plain['reason']}."
         messages, ok = [], True
-        for case, result in zip(info["cases"], plain["results"]):
-            if result["type"] == "skipped":
+        matched, _ = calls.match_results(plain["results"], len(info["cases"]))
+        for k, case in enumerate(info["cases"]):
+            if case["hidden"]:
                 continue
             where = f"{name} on {case['label']}"
+            result, missing = matched[k]
+            if missing:
+                ok = False
+                messages.append(f"{where}: {missing}.")
+                continue
             if result["type"] == "invalid":
                 ok = False
                 messages.append(f"{where}: {result['reason']}.")
@@ -147,9 +153,8 @@ class Function:
         return ok, "\n".join(messages)
 
     def judge(self, name, plain, info, data, include_hidden=True):
-        score, messages, mistake = calls.judge_results(name, plain, data["cases"], info["outputs"],
-                                                       include_hidden)
-        return score, "\n".join(messages), mistake
+        judged = calls.judge_results(name, plain, data["cases"], info["outputs"], include_hidden)
+        return judged.score, "\n".join(judged.messages), judged.mistake
 
 
 class Symbolic:

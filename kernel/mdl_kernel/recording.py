@@ -5,9 +5,14 @@ turns each into plain data without calling any of its methods, and displays the 
 output of MIME type RECORD_MIME:
     {"exercise": id, "answers": {name: plain record}}
 It prints nothing else, judges nothing and holds nothing to judge with.  At grading time the
-tutor's process writes the inputs of every test case into the call (`cases=`), so that hidden
-inputs never ship with the notebooks; the outputs of a student's function on them are recorded.
+tutor's process hands the inputs of every test case to the kernel right before the test cell
+runs (`receive`, in an execution IPython keeps in no history), so that hidden inputs never ship
+with the notebooks and never appear in the notebook or in what a later cell can read back from
+IPython (`In`, `_ih`, the history database, the line cache); `record` takes them, once, and the
+outputs of a student's function on them are recorded.
 """
+import linecache
+
 import warnings
 
 import numpy as np
@@ -39,8 +44,23 @@ def collect(entry, namespace, cases=None):
     return answers
 
 
+_RECEIVED = {}   # exercise id -> packed test inputs, until its record takes them
+
+
+def receive(exercise_id, cases):
+    """Keep the packed test inputs of an exercise for its next `record`.  The tutor's process
+    calls this in a silent execution (no history); IPython still keeps the code of every
+    execution in the line cache for tracebacks, so the entries holding `cases` are removed."""
+    _RECEIVED[exercise_id] = cases
+    for name, entry in list(linecache.cache.items()):
+        if len(entry) > 2 and any(cases in line for line in entry[2]):
+            linecache.cache.pop(name, None)
+
+
 def record(exercise_id, namespace, cases=None):
-    """Display the plain record of an exercise's answers (`cases`: packed test inputs)."""
+    """Display the plain record of an exercise's answers (`cases`: packed test inputs, by
+    default those the tutor's process handed over with `receive`)."""
+    cases = cases or _RECEIVED.pop(exercise_id, None)
     entry = manifest.exercise(exercise_id)
     answers = collect(entry, namespace, unpack(cases) if cases else None)
     payload = {"exercise": exercise_id, "answers": answers}
