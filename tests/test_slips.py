@@ -315,10 +315,10 @@ def calls_record(eid, output, broken=()):
     results = []
     for k, case in enumerate(item.cases):
         if k in broken:
-            results.append(P.invalid("raised ValueError"))
+            results.append(dict(P.invalid("raised ValueError"), case=k))
             continue
         args, kwargs = case.inputs()
-        results.append(calls.record_output(output(case, args, kwargs), n))
+        results.append(dict(calls.record_output(output(case, args, kwargs), n), case=k))
     return {item.name: {"type": "calls", "results": results}}
 
 
@@ -335,6 +335,17 @@ def test_function_scaled_named_once():
                          "it should be: is there a factor 2 too many?")
     judged = function_verdict("B4", lambda c, a, k: tuple(g / a[0].shape[0] for g in c.expected()))
     assert judged.mistake == "slip:scaled_1/N"          # N differs per input: 100, 50, 7, 1
+
+
+def test_a_function_slip_is_named_only_on_a_result_for_every_case():
+    """A record that lacks a case's result, or repeats one, is explained by no slip: the cases
+    are matched by index as the judging matches them."""
+    from autograder.judging import judge
+    record = calls_record("B4", lambda c, a, k: tuple(2 * g for g in c.expected()))
+    results = record["backprop_gradients"]["results"]
+    for forged in (results[1:], results + [results[0]]):
+        judged = judge("B4", {"backprop_gradients": {"type": "calls", "results": forged}}).items[0]
+        assert judged.score == 0 and judged.mistake is None
 
 
 def test_function_known_mistakes_named_like_values_once():

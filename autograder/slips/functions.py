@@ -10,7 +10,8 @@ explanations of that input are
 the function's mistake is what explains every failing input: a known mistake first (in the
 item's order), else one generic slip (the readings of one scale factor together), else nothing.
 An input that raised, timed out, changed its inputs where it must not, or returned something
-other than numbers is explained by nothing, so nothing is named.  The kernel side already names a
+other than numbers, or a case without exactly one well-formed result of its own, is explained by
+nothing, so nothing is named.  The kernel side already names a
 known mistake on each input where it matches; when it explains every failing input, those
 per-input sentences give way to one line.
 """
@@ -104,11 +105,16 @@ def function_mistake(item, record, include_hidden=True):
     if not isinstance(record, dict) or record.get("type") != "calls":
         return None
     cases, outputs = item.kind.data(item)["cases"], item.options.get("outputs", 1)
-    if len(record["results"]) != len(cases):
-        return None
+    by_case = {}   # each case's well-formed results, matched by index as the judging does
+    for entry in record["results"]:
+        if isinstance(entry, dict) and item.kind.well_formed(item, entry):
+            by_case.setdefault(entry["case"], []).append(entry)
+    if sorted(by_case) != list(range(len(cases))) or any(len(r) != 1 for r in by_case.values()):
+        return None   # a case without exactly one result of its own: nothing is explained
     known, slips, failing = None, None, 0
-    for k, (case, result) in enumerate(zip(cases, record["results"])):
-        if result.get("type") == "skipped" or (case["hidden"] and not include_hidden):
+    for k, case in enumerate(cases):
+        result = by_case[k][0]
+        if case["hidden"] and not include_hidden:
             continue
         parts = [result] if outputs == 1 else result.get("items", [])
         if result["type"] == "invalid" or (case.get("keep_inputs") and result.get("changed")) \
