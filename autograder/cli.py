@@ -1,6 +1,8 @@
 """The course's command line: build, release, grade a class, write feedback and grades.
 
-    maths-of-dl release  [--course DIR]         source/ -> release/ (nbgrader generate_assignment)
+    maths-of-dl release  [--course DIR] [--force]
+                                                the assignment into the gradebook; source/ ->
+                                                release/ only where there is none (or --force)
     maths-of-dl sample-class --course DIR       write the sample class into DIR/submitted/
     maths-of-dl autograde [--course DIR]        nbgrader autograde of every submission
     maths-of-dl feedback  [--course DIR]        feedback HTML without hidden tests
@@ -35,7 +37,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .settings import ASSIGNMENT, REPO, db_url, tool_env
+from .settings import ASSIGNMENT, REPO, db_url, tool_env, tools_on_path
+
+WORK = ".grading"      # the tool's own files in the course folder (class_grading.WORK)
 
 
 
@@ -58,8 +62,31 @@ def prepare(course):
     return course
 
 
-def release(course):
-    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+def release(course, force=False):
+    """The assignment into the gradebook, and `release/` written where there is none (or
+    rewritten, with `force`).  An existing release is never rewritten without `force`: students
+    may already have it.  Then source/ is released into a scratch folder (which fills the
+    gradebook just the same) and a release that differs from it is named, not changed."""
+    course = Path(course)
+    folder = course / "release" / ASSIGNMENT
+    if force or not any(folder.glob("*.ipynb")):
+        nbgrader(course, "generate_assignment", ASSIGNMENT, *(["--force"] if force else []))
+        return 0
+    scratch = Path(WORK) / "release-check"
+    try:
+        nbgrader(course, "generate_assignment", ASSIGNMENT, "--force",
+                 f"--CourseDirectory.release_directory={scratch}")
+        fresh = course / scratch / ASSIGNMENT
+        differ = sorted(p.name for p in fresh.glob("*.ipynb")
+                        if not (folder / p.name).exists()
+                        or (folder / p.name).read_bytes() != p.read_bytes())
+    finally:
+        shutil.rmtree(course / scratch, ignore_errors=True)
+    if differ:
+        print(f"note: release/{ASSIGNMENT} differs from what source/ releases now "
+              f"({', '.join(differ)}); it is left as it is, since students may have it. "
+              "`maths-of-dl release --force` rewrites it.", file=sys.stderr)
+    return 0
 
 
 def autograde(course):
@@ -113,8 +140,10 @@ def import_zip(course, zips, roster=None):
 
 
 def ensure_released(course):
-    """The gradebook must know the assignment (generate_assignment); release when it does not."""
+    """The gradebook must know the assignment: release (`release`: release/ is written only where
+    there is none) when it does not."""
     from nbgrader.api import Gradebook, MissingEntry
+    tools_on_path()
     try:
         with Gradebook(db_url(course)) as gb:
             if gb.find_assignment(ASSIGNMENT).notebooks:
@@ -132,14 +161,21 @@ def grade_class(course, workers=None, zips=(), notebook_timeout=None, memory_mb=
     from .class_report import write_report
     from .feedback import install_mathjax
     from .grading.sandbox import problem, unsandboxed
+    from .preflight import course_problem, scheduler_problem, zip_problem
     course = Path(course)
+    problems = [course_problem(course)] + [zip_problem(z) for z in zips]
     if not scheduler and not unsandboxed() and problem():
-        print(f"Not grading: {problem()}.", file=sys.stderr)
+        problems.append(f"Not grading: {problem()}.")
+    if scheduler and not any(problems):    # before anything is released or imported
+        problems.append(scheduler_problem(scheduler))
+    if any(problems):
+        for line in filter(None, problems):
+            print(line, file=sys.stderr)
         return 2
+    ensure_released(course)                # an import needs the release's notebook names
     if zips and import_zip(course, zips, roster) != 0:
         print("zip import failed", file=sys.stderr)
         return 2
-    ensure_released(course)
     result = run(course, workers=workers, scheduler=scheduler, notebook_timeout=notebook_timeout,
                  memory_mb=memory_mb, force=force, notebooks=notebooks, students=students,
                  progress=not quiet)
@@ -188,7 +224,9 @@ def build_parser():
                              "(default: max(120, 4 x cell timeout))")
     parser.add_argument("--memory-mb", type=int, default=4096,
                         help="grade-class: address-space limit of nbgrader and its kernel")
-    parser.add_argument("--force", action="store_true", help="grade-class: regrade everyone")
+    parser.add_argument("--force", action="store_true",
+                        help="grade-class: regrade everyone; release: rewrite release/ (which "
+                             "students may already have)")
     parser.add_argument("--student", action="append", default=None,
                         help="grade-class: only these students (repeatable)")
     parser.add_argument("--students", type=int, default=30, help="demo: size of the sample class")
@@ -210,7 +248,13 @@ def main(argv=None):
             return 2
         return documents(argv[1:])
     args = build_parser().parse_args(argv)
+    tools_on_path()
     course = Path(args.course).resolve()   # nbgrader runs inside it
+    if args.command in ("release", "autograde", "feedback", "grades"):
+        from .preflight import course_problem
+        if course_problem(course):
+            print(course_problem(course), file=sys.stderr)
+            return 2
     if args.unsandboxed:                   # the nbgrader processes inherit the choice
         from .grading.sandbox import UNSANDBOXED_VARIABLE
         os.environ[UNSANDBOXED_VARIABLE] = "1"
@@ -236,8 +280,9 @@ def main(argv=None):
         from .sample_class import write_class
         print("\n".join(write_class(prepare(course))))
         return 0
-    action = {"release": release, "autograde": autograde, "feedback": feedback,
-              "grades": grades}[args.command]
+    if args.command == "release":
+        return release(course, force=args.force)
+    action = {"autograde": autograde, "feedback": feedback, "grades": grades}[args.command]
     result = action(course)
     return result if isinstance(result, int) else 0
 
