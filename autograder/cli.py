@@ -40,6 +40,7 @@ from pathlib import Path
 from .settings import ASSIGNMENT, REPO, db_url, tool_env, tools_on_path
 
 WORK = ".grading"      # the tool's own files in the course folder (class_grading.WORK)
+INTERRUPTED = 130      # grade-class's exit status after Ctrl-C, as a shell reports it
 
 
 
@@ -144,9 +145,10 @@ def ensure_released(course):
     there is none) when it does not."""
     from nbgrader.api import Gradebook, MissingEntry
     tools_on_path()
+    wanted = {p.stem for p in (Path(course) / "source" / ASSIGNMENT).glob("*.ipynb")}
     try:
-        with Gradebook(db_url(course)) as gb:
-            if gb.find_assignment(ASSIGNMENT).notebooks:
+        with Gradebook(db_url(course)) as gb:   # every notebook (a release cut short has fewer)
+            if {nb.name for nb in gb.find_assignment(ASSIGNMENT).notebooks} >= wanted:
                 return
     except MissingEntry:
         pass
@@ -172,21 +174,38 @@ def grade_class(course, workers=None, zips=(), notebook_timeout=None, memory_mb=
         for line in filter(None, problems):
             print(line, file=sys.stderr)
         return 2
-    ensure_released(course)                # an import needs the release's notebook names
-    if zips and import_zip(course, zips, roster) != 0:
-        print("zip import failed", file=sys.stderr)
-        return 2
-    result = run(course, workers=workers, scheduler=scheduler, notebook_timeout=notebook_timeout,
-                 memory_mb=memory_mb, force=force, notebooks=notebooks, students=students,
-                 progress=not quiet)
-    install_mathjax(course)
-    grades(course)
-    summary = write_report(course)
+    try:
+        ensure_released(course)            # an import needs the release's notebook names
+        if zips and import_zip(course, zips, roster) != 0:
+            print("zip import failed", file=sys.stderr)
+            return 2
+        result = run(course, workers=workers, scheduler=scheduler,
+                     notebook_timeout=notebook_timeout, memory_mb=memory_mb, force=force,
+                     notebooks=notebooks, students=students, progress=not quiet)
+        if result.interrupted:
+            print(interrupted_line(course, result.left), file=sys.stderr)
+            return result.exit_status
+        install_mathjax(course)
+        grades(course)
+        summary = write_report(course)
+    except KeyboardInterrupt:      # a second Ctrl-C, or one before or after the grading
+        print(interrupted_line(course), file=sys.stderr)
+        return INTERRUPTED
     review = result.needs_human
     print(f"graded {len(result.graded)}, unchanged {len(result.skipped)}; "
           f"{len(review)} need a look: {', '.join(review) or '-'}")
     print(f"class report: {summary}")
     return result.exit_status
+
+
+def interrupted_line(course, left=None):
+    """What an interrupted grade-class kept, and how to go on."""
+    from .class_grading import load_manifest
+    kept = sum(o.get("status") != "failed" for o in load_manifest(course).values())
+    waiting = "" if left is None else f"; {len(left)} not graded yet"
+    return (f"Interrupted: {kept} student(s) graded and kept (gradebook, autograded/, feedback/, "
+            f".grading/manifest.json){waiting}. Run the same command again: it grades only "
+            "the students not graded yet, then writes grades.csv and reports/.")
 
 
 def demo(course, n=30, workers=None):
@@ -238,6 +257,7 @@ def build_parser():
 
 
 def main(argv=None):
+    from_command_line = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["documents"]:   # exercise sheets and worked solutions: its own options
         try:   # an instructor's tool: it lives with the course's sources, not in the package
@@ -259,10 +279,17 @@ def main(argv=None):
         from .grading.sandbox import UNSANDBOXED_VARIABLE
         os.environ[UNSANDBOXED_VARIABLE] = "1"
     if args.command == "grade-class":
-        return grade_class(course, workers=args.workers, scheduler=args.scheduler, zips=args.zip,
-                           notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb,
-                           force=args.force, students=args.student, quiet=args.quiet,
-                           roster=args.roster)
+        status = grade_class(course, workers=args.workers, scheduler=args.scheduler,
+                             zips=args.zip, notebook_timeout=args.notebook_timeout,
+                             memory_mb=args.memory_mb, force=args.force, students=args.student,
+                             quiet=args.quiet, roster=args.roster)
+        if status == INTERRUPTED and from_command_line:
+            # Ctrl-C: everything is saved; Python's own clean-up of the libraries loaded
+            # (seconds of CPU) would only keep the tutor waiting
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
+        return status
     if args.command == "report":
         from .class_report import write_report
         print(write_report(course))

@@ -163,6 +163,95 @@ def test_lms_zip_is_imported_into_submitted(tmp_path):
                 nb.read_bytes()
 
 
+class Run:
+    """`maths-of-dl grade-class` as a tutor runs it, its standard error read line by line."""
+
+    def __init__(self, course, *args):
+        import os
+        import queue
+        import subprocess
+        import sys
+        import threading
+        env = dict(os.environ,
+                   PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+        env.pop("MATHS_OF_DL_DB_URL", None)
+        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade-class", *args],
+                                     cwd=course, env=env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True)
+        self.lines, self.seen = queue.Queue(), []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def wait_for(self, words, limit=600):
+        """Read until a line holding `words` (an event of the run, not a delay)."""
+        while True:
+            line = self.lines.get(timeout=limit)
+            assert line is not None, f"the run ended before {words!r}: {self.seen}"
+            self.seen.append(line)
+            if words in line:
+                return line
+
+    def end(self, limit=600):
+        """(exit status, every line of standard error)."""
+        status = self.proc.wait(timeout=limit)
+        while (line := self.lines.get(timeout=limit)) is not None:
+            self.seen.append(line)
+        return status, self.seen
+
+
+def in_gradebook(course):
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        return {s.student_id for s in gb.assignment_submissions("maths_of_dl")}
+
+
+def graded_count(lines):
+    import re
+    return sum(int(m[1]) for line in lines
+               if (m := re.search(r"graded (\d+) submission\(s\) in", line)))
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_every_graded_student_and_grades_nobody_twice(tmp_path):
+    """SIGINT as grading starts, once a student is stored, and while grades and report are
+    written: each run stops with a line saying what was kept; each rerun counts every student in
+    the gradebook as graded; over the runs every student is graded exactly once."""
+    import signal
+
+    from autograder.staging import tree_hash
+    course = cli.prepare(tmp_path / "course")
+    students = write_class(course, {f"s{k}": MISTAKES if k % 2 else {} for k in range(6)},
+                           notebooks=[NOTEBOOK])
+    total = 0
+    for moment in ("submission(s);", "] 1/", "submission(s) in"):
+        before = in_gradebook(course) if (course / "gradebook.db").exists() else set()
+        run = Run(course, "--workers", "1")
+        first = run.wait_for("submission(s);")
+        assert first.startswith(f"grading {len(students) - len(before)} submission(s); "
+                                f"{len(before)} unchanged"), first
+        if moment not in first:
+            run.wait_for(moment)
+        run.proc.send_signal(signal.SIGINT)
+        status, lines = run.end(limit=60)
+        assert status == 130, lines
+        assert "Traceback" not in "\n".join(lines), lines
+        assert lines[-1].startswith("Interrupted: ") and "kept" in lines[-1], lines
+        total += graded_count(lines)
+        manifest = load_manifest(course)
+        for student in in_gradebook(course):      # each counts as graded on the rerun
+            assert manifest[student]["hash"] == tree_hash(
+                course / "submitted" / student / "maths_of_dl"), student
+    assert in_gradebook(course), "no moment came after a student was stored"
+    status, lines = Run(course, "--workers", "1").end()
+    assert status == 1, lines          # four notebooks missing each: graded, to look at
+    total += graded_count(lines)
+    assert in_gradebook(course) == set(students)
+    assert total == len(students), lines     # nobody graded twice, nobody lost
+
+
 # ---------------------------------------------------------------------------- the rest, fast
 def test_manifest_round_trip(tmp_path):
     assert cg.load_manifest(tmp_path) == {}
