@@ -19,9 +19,11 @@
   second Ctrl-C stops at once (KeyboardInterrupt), still with every stored student kept.
 
 Outcome per student: status "ok" (graded cleanly), "review" (graded, with reasons a human should
-look at: a cell timed out, memory limit, output truncated, a notebook missing / not valid /
-killed / whose kernel died, graded cells deleted, duplicated or retyped), or "failed" (could not
-be graded: its worker died twice, say; its earlier grades, if any, are kept).
+look at: a cell timed out, memory limit, output truncated, the student's code raised an error
+(other than the release's NotImplementedError of an unanswered cell), no autograded point at all,
+a notebook missing / not valid / killed / whose kernel died, graded cells deleted, duplicated or
+retyped), or "failed" (could not be graded: its worker died twice, say; its earlier grades, if
+any, are kept).
 """
 import json
 import shutil
@@ -43,6 +45,7 @@ from .staging import release_cells, stage, students_of, submitted_dir, tree_hash
 from .submissions import grade_id
 
 WORK = ".grading"
+UNANSWERED = "NotImplementedError"   # what the release's answer cells raise until answered
 
 
 def load_manifest(course):
@@ -110,14 +113,33 @@ class Interruption:
 
 def _note(gid, out):
     if out.get("output_type") == "error":
+        ename = str(out.get("ename") or "")
+        if ename == UNANSWERED:
+            return None
         return {"KeyboardInterrupt": f"{gid}: cell timed out (interrupted)",
                 "MemoryError": f"{gid}: memory limit exceeded",
                 "DeadKernelError": f"{gid}: the kernel died or stopped answering (a crash, "
                                    "os._exit, a segfault, an interrupt it swallowed); the cells "
-                                   "before it keep their points"}.get(out.get("ename"))
+                                   "before it keep their points"}.get(
+            ename, f"{gid}: the student's code raised {ename[:60] or 'an error'} (the "
+                   "cells after it ran on; check it is not the grading's fault)")
     if "... Output truncated ..." in "".join(out.get("text", "")):
         return f"{gid}: output truncated"
     return None
+
+
+def notes_from_scores(scores):
+    """{"*": [reason]} when a graded student has no autograded point at all (a blank
+    submission, the wrong files, or answers the tests could not read); `scores` is
+    `gradebook.scores`."""
+    if not scores or not scores.get("notebooks"):
+        return {}
+    auto = [values[0] or 0 for nb in scores["notebooks"].values()
+            for values in nb.get("grades", {}).values() if values[0] is not None]
+    if auto and not any(auto):
+        return {"*": ["no autograded points at all: a blank submission, other files than the "
+                      "release's, or answers the tests could not read"]}
+    return {}
 
 
 def _replace_tree(folder, files):
@@ -157,8 +179,9 @@ class Grader:
         _replace_tree(student, graded.autograded)
         _replace_tree(self.course / "feedback" / graded.student / ASSIGNMENT, graded.feedback)
         reasons = {nb: list(r) for nb, r in graded.reasons.items()}
-        for nb, notes in notes_from_outputs(graded.autograded).items():
-            reasons.setdefault(nb, []).extend(notes)
+        for found in (notes_from_outputs(graded.autograded), notes_from_scores(graded.scores)):
+            for nb, notes in found.items():
+                reasons.setdefault(nb, []).extend(notes)
         record(gb, graded.student, graded.scores, graded.excluded)
         self._flags(graded)
         status = "review" if reasons else "ok"

@@ -283,6 +283,9 @@ def _notebook(*outputs, grade="F2b_answer"):
      "F2b_answer: the kernel died or stopped answering"),
     ({"output_type": "stream", "text": ["a\n", "... Output truncated ...\n"]},
      "F2b_answer: output truncated"),
+    ({"output_type": "error", "ename": "ZeroDivisionError"},     # a crash of the student's code
+     "F2b_answer: the student's code raised ZeroDivisionError"),
+    ({"output_type": "error", "ename": "NameError"}, "F2b_answer: the student's code raised NameError"),
 ])
 def test_what_an_autograded_notebook_says_a_human_should_see(output, note):
     notes = cg.notes_from_outputs({f"{NOTEBOOK}.ipynb": _notebook(output, output)})
@@ -291,7 +294,7 @@ def test_what_an_autograded_notebook_says_a_human_should_see(output, note):
 
 
 def test_ordinary_outputs_other_files_and_broken_json_say_nothing():
-    ordinary = [{"output_type": "error", "ename": "NameError"},
+    ordinary = [{"output_type": "error", "ename": "NotImplementedError"},   # not answered
                 {"output_type": "stream", "text": "fine\n"},
                 {"output_type": "execute_result", "data": {"text/plain": "1"}}]
     files = {f"{NOTEBOOK}.ipynb": _notebook(*ordinary), "data/x.ipynb": _notebook(ordinary[0]),
@@ -306,3 +309,24 @@ def test_a_failed_task_says_why():
     from distributed.scheduler import KilledWorker
     assert "died twice" in cg._failure(KilledWorker("grade-x", "tcp://w", []))
     assert cg._failure(ValueError("no")) == "not graded: ValueError: no"
+
+
+def _scores(*autos):
+    """`gradebook.scores` of a student whose test cells scored `autos` (None: graded by hand)."""
+    return {"timestamp": None, "extension": None, "notebooks": {NOTEBOOK: {
+        "flagged": False, "late_submission_penalty": None, "comments": {},
+        "grades": {f"c{k}": [a, None, None, a is None] for k, a in enumerate(autos)}}}}
+
+
+@pytest.mark.parametrize("autos,blank", [((0.0, 0.0, None), True), ((0.0,), True),
+                                         ((0.0, 0.5, None), False), ((2.0,), False),
+                                         ((None,), False)])
+def test_a_student_without_a_single_point_needs_a_look(autos, blank):
+    notes = cg.notes_from_scores(_scores(*autos))
+    assert notes == ({"*": [notes["*"][0]]} if blank else {})
+    if blank:
+        assert notes["*"][0].startswith("no autograded points at all")
+
+
+def test_nothing_graded_is_not_called_blank():
+    assert cg.notes_from_scores(None) == {} == cg.notes_from_scores({"notebooks": {}})
