@@ -260,7 +260,12 @@ def main(argv=None):
     from_command_line = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["documents"]:   # exercise sheets and worked solutions: its own options
-        try:   # an instructor's tool: it lives with the course's sources, not in the package
+        here = Path.cwd()   # an instructor's tool: it lives with the course's sources
+        for root in (here, REPO):   # (a console script's path has neither)
+            if (root / "course" / "documents.py").is_file() and str(root) not in sys.path:
+                sys.path.insert(0, str(root))
+                break
+        try:
             from course.documents import main as documents
         except ImportError:
             print("maths-of-dl documents: run it from the course repository "
