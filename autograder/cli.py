@@ -18,7 +18,9 @@
 
 grade-class exit status: 0 every student graded cleanly; 1 graded, but some students need a
 human look (reasons in reports/students.csv and reports/summary.md); 2 some student could not be
-graded at all, or the tool failed.  `demo` returns 0 when the sample class (which has broken work
+graded at all, or the tool failed, or the run could not start (autograder/preflight.py: one or
+two lines say why, and nothing is written); 130 interrupted (Ctrl-C): the students graded so far
+are kept, and the same command grades the rest.  `demo` returns 0 when the sample class (which has broken work
 on purpose) is graded with status 0 or 1.
 
 LMS zip: Canvas, Moodle and Blackboard submission downloads are recognised by their file names
