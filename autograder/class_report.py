@@ -81,16 +81,24 @@ def read_scores(course):
 
 
 def read_names(course):
-    """{student: name} where the LMS import recorded a name other than the id
-    (`.grading/students.json`, written by autograder.lms)."""
+    """{student: name}: the name column of the roster grade-class was given (`.grading/
+    roster.csv`), else the name the LMS import recorded (`.grading/students.json`, written by
+    autograder.lms), where it is not the id itself."""
     import json
     path = Path(course) / ".grading" / "students.json"
     try:
         people = json.loads(path.read_text()) if path.exists() else {}
     except ValueError:
-        return {}
-    return {student: str(who["name"]) for student, who in people.items()
-            if isinstance(who, dict) and who.get("name") and str(who["name"]) != student}
+        people = {}
+    names = {student: str(who["name"]) for student, who in people.items()
+             if isinstance(who, dict) and who.get("name")}
+    roster = Path(course) / ".grading" / "roster.csv"
+    if roster.exists():
+        with open(roster, newline="", encoding="utf-8-sig") as f:
+            names.update({row["student_id"].strip(): row["name"].strip()
+                          for row in csv.DictReader(f)
+                          if (row.get("name") or "").strip() and row.get("student_id")})
+    return {student: name for student, name in names.items() if name != student}
 
 
 def read_mistakes(course, student):

@@ -165,9 +165,11 @@ def grade_class(course, workers=None, zips=(), notebook_timeout=None, memory_mb=
     from .class_report import write_report
     from .feedback import install_mathjax
     from .grading.sandbox import problem, unsandboxed
-    from .preflight import course_problem, scheduler_problem, zip_problem
+    from .preflight import course_problem, roster_problem, scheduler_problem, zip_problem
     course = Path(course)
     problems = [course_problem(course)] + [zip_problem(z) for z in zips]
+    if roster:
+        problems.append(roster_problem(roster))
     if not scheduler and not unsandboxed() and problem():
         problems.append(f"Not grading: {problem()}.")
     if scheduler and not any(problems):    # before anything is released or imported
@@ -181,6 +183,9 @@ def grade_class(course, workers=None, zips=(), notebook_timeout=None, memory_mb=
         if zips and import_zip(course, zips, roster) != 0:
             print("zip import failed", file=sys.stderr)
             return 2
+        if roster:         # its names, for the class report (class_report.read_names)
+            (course / WORK).mkdir(exist_ok=True)
+            shutil.copyfile(roster, course / WORK / "roster.csv")
         result = run(course, workers=workers, scheduler=scheduler,
                      notebook_timeout=notebook_timeout, memory_mb=memory_mb, force=force,
                      notebooks=notebooks, students=students, progress=not quiet)

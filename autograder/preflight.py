@@ -36,6 +36,24 @@ def zip_problem(path):
     return None
 
 
+def roster_problem(path):
+    """A roster is a CSV file with columns lms_id and student_id (and, if it likes, name)."""
+    import csv
+    path = Path(path)
+    if not path.is_file():
+        return f"{path}: no such file. Give the roster CSV with --roster FILE."
+    try:
+        with open(path, newline="", encoding="utf-8-sig") as f:
+            columns = set(csv.DictReader(f).fieldnames or ())
+    except (OSError, UnicodeDecodeError, csv.Error) as error:
+        return f"{path} cannot be read as a CSV file ({error}). Save the roster as CSV (UTF-8)."
+    missing = [c for c in ("lms_id", "student_id") if c not in columns]
+    if missing:
+        return (f"{path} has no column {' and no column '.join(missing)}. The roster needs the "
+                "columns lms_id and student_id (and, if you like, name).")
+    return None
+
+
 def address_problem(address):
     """A scheduler address is PROTOCOL://HOST:PORT, as `dask scheduler` prints it."""
     from distributed.comm import get_address_host_port, parse_address

@@ -41,6 +41,7 @@ MANUAL = ("F4_explanation", 2)          # graded by hand in formgrader
 HAND_GRADED = {"ada": 1.5}              # the others still await it
 NAMES = {"bob": {"lms": "moodle", "lms_id": "bob", "name": "Bob Ng"},     # the LMS import's
          "cy": {"lms": "moodle", "lms_id": "cy", "name": "cy"}}           # an id is no name
+ROSTER = "lms_id,student_id,name\n9001,dee,Dee Ôkafor\n9002,ada,\n"  # grade-class --roster's copy
 
 
 def middle(values):
@@ -89,6 +90,7 @@ def _build(tmp_path):
         gb.db.commit()
     (tmp_path / ".grading").mkdir()
     (tmp_path / ".grading" / "students.json").write_text(json.dumps(NAMES))
+    (tmp_path / ".grading" / "roster.csv").write_text(ROSTER, encoding="utf-8")
     for student, exercises in MISTAKES.items():
         folder = tmp_path / "autograded" / student / ASSIGNMENT
         folder.mkdir(parents=True)
@@ -196,7 +198,7 @@ def test_students_report(course):
     assert rows["dee"]["flags"].startswith(f"{NOTEBOOK}: tamper:numpy-patch")
     assert rows["ada"]["reasons"] == rows["ada"]["flags"] == ""
     assert {s: r["name"] for s, r in rows.items()} == {"ada": "", "bob": "Bob Ng", "cy": "",
-                                                        "dee": ""}
+                                                        "dee": "Dee Ôkafor"}
 
 
 def test_points_are_rounded_for_a_reader():
@@ -221,6 +223,7 @@ def test_summary_and_plot(course):
     assert f"  - {NOTEBOOK}: F2b_answer: cell timed out" in text
     assert f"  - flagged: {NOTEBOOK}: tamper:numpy-patch, tamper:comparison-override (" in text
     assert "**ada**" not in text
+    assert f"- **dee** (Dee Ôkafor) (" in text
     waiting = len(SCORES) - len(HAND_GRADED)
     assert (f"**Not final yet:** up to {MANUAL[1]:g} points per student ({MANUAL[0]}) are graded "
             f"by hand, and {waiting} of {len(SCORES)} students still await them.") in text

@@ -67,6 +67,18 @@ def test_a_zip_that_is_not_a_zip(tmp_path):
             says=["submissions.zip", "not a zip file", "Download"])
 
 
+def test_a_missing_roster(tmp_path):
+    course = course_as_readme_describes(tmp_path / "course")
+    refused(course, "grade-class", "--roster", "roster.csv", says=["roster.csv", "no such file"])
+
+
+def test_a_roster_without_its_columns(tmp_path):
+    course = course_as_readme_describes(tmp_path / "course")
+    (course / "roster.csv").write_text("Username,ID\nada,1041\n")
+    refused(course, "grade-class", "--roster", "roster.csv",
+            says=["roster.csv", "lms_id", "student_id"])
+
+
 @pytest.mark.parametrize("address", ["scheduler-host:8786", "tcp://scheduler-host",
                                      "http://scheduler-host:8786", "tcp://host:port"])
 def test_a_malformed_scheduler_address(tmp_path, address):
