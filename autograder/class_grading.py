@@ -63,7 +63,8 @@ def save_manifest(course, manifest):
 
 def notes_from_outputs(files):
     """{notebook: [reason]} visible in autograded notebooks ({path: bytes}): cells that timed
-    out, memory errors, a dead kernel, truncated output."""
+    out, memory errors, a dead kernel, truncated output, and an answer cell whose code raised an
+    error (the notebook's own cells that then fail for want of it are not noted)."""
     notes = {}
     for name, data in sorted(files.items()):
         if not name.endswith(".ipynb") or "/" in name:
@@ -75,9 +76,9 @@ def notes_from_outputs(files):
         for cell in cells:
             if cell.get("cell_type") != "code":
                 continue
-            gid = grade_id(cell) or f"cell {cell.get('id')}"
+            gid = grade_id(cell)
             for out in cell.get("outputs", []):
-                note = _note(gid, out)
+                note = _note(gid or f"cell {cell.get('id')}", out, answer=gid is not None)
                 if note and note not in notes.get(Path(name).stem, []):
                     notes.setdefault(Path(name).stem, []).append(note)
     return notes
@@ -111,18 +112,17 @@ class Interruption:
         return self.requested.is_set()
 
 
-def _note(gid, out):
+def _note(gid, out, answer=True):
     if out.get("output_type") == "error":
         ename = str(out.get("ename") or "")
-        if ename == UNANSWERED:
-            return None
+        crash = None if ename == UNANSWERED or not answer else (
+            f"{gid}: the student's code raised {ename[:60] or 'an error'} (the cells after it "
+            "ran on; check it is not the grading's fault)")
         return {"KeyboardInterrupt": f"{gid}: cell timed out (interrupted)",
                 "MemoryError": f"{gid}: memory limit exceeded",
                 "DeadKernelError": f"{gid}: the kernel died or stopped answering (a crash, "
                                    "os._exit, a segfault, an interrupt it swallowed); the cells "
-                                   "before it keep their points"}.get(
-            ename, f"{gid}: the student's code raised {ename[:60] or 'an error'} (the "
-                   "cells after it ran on; check it is not the grading's fault)")
+                                   "before it keep their points"}.get(ename, crash)
     if "... Output truncated ..." in "".join(out.get("text", "")):
         return f"{gid}: output truncated"
     return None

@@ -167,7 +167,7 @@ MISTAKE_COLUMNS = [
 STUDENT_COLUMNS = [
     ("student", lambda r: r["student"]), ("name", lambda r: r["name"]),
     ("score", lambda r: round(r["score"], 2)), ("max", lambda r: round(r["max"], 2)),
-    ("awaiting_manual", lambda r: round(sum(r["awaiting"].values()), 2)),
+    ("awaiting_manual", lambda r: round(float(sum(r["awaiting"].values())), 2)),
     ("status", lambda r: r["status"]), ("reasons", lambda r: "; ".join(r["reasons"])),
     ("flags", lambda r: "; ".join(r["flags"])),
 ]
@@ -228,8 +228,8 @@ def write_report(course, out=None):
         entry = manifest.get(s, {})
         people.append(dict(
             scores[s], student=s, name=names.get(s, ""), status=entry.get("status", "unknown"),
-            reasons=[f"{nb}: {r}" for nb, rs in sorted(entry.get("reasons", {}).items())
-                     for r in rs],
+            reasons=[r if nb == "*" else f"{nb}: {r}"       # "*": the whole submission
+                     for nb, rs in sorted(entry.get("reasons", {}).items()) for r in rs],
             flags=flags.get(s, [])))
     _write_csv(out / "students.csv", STUDENT_COLUMNS + [
         (nb, lambda r, nb=nb: round(r["notebooks"].get(nb, 0.0), 2)) for nb in notebooks], people)

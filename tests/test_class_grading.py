@@ -303,6 +303,9 @@ def test_ordinary_outputs_other_files_and_broken_json_say_nothing():
     unnamed = cg.notes_from_outputs({"n.ipynb": _notebook({"output_type": "error",
                                                            "ename": "MemoryError"}, grade=None)})
     assert unnamed == {"n": ["cell c1: memory limit exceeded"]}
+    # the notebook's own cell failing for want of an unanswered exercise's name
+    given = _notebook({"output_type": "error", "ename": "NameError"}, grade=None)
+    assert cg.notes_from_outputs({"n.ipynb": given}) == {}
 
 
 def test_a_failed_task_says_why():
