@@ -10,18 +10,28 @@
   scores in the course gradebook (`gradebook.record`, SQLite or PostgreSQL): the coordinator is
   the only process that opens it;
 * keeps `.grading/manifest.json`: per student the SHA-256 of the submitted files and the outcome,
-  so a rerun grades only the students whose files changed (or who are new).
+  so a rerun grades only the students whose files changed (or who are new).  It is written as
+  soon as a student's scores are in the gradebook, so a student in the gradebook is never graded
+  again by a rerun;
+* stops at Ctrl-C (SIGINT) within moments: the results that have arrived are stored, the
+  students being graded are dropped (their gradings killed on a local cluster), and a line says
+  what was kept.  Nothing is half-written: a student's result is stored whole or not at all.  A
+  second Ctrl-C stops at once (KeyboardInterrupt), still with every stored student kept.
 
 Outcome per student: status "ok" (graded cleanly), "review" (graded, with reasons a human should
-look at: a cell timed out, memory limit, output truncated, a notebook missing / not valid /
-killed / whose kernel died, graded cells deleted, duplicated or retyped), or "failed" (could not
-be graded: its worker died twice, say; its earlier grades, if any, are kept).
+look at: a cell timed out, memory limit, output truncated, the student's code raised an error
+(other than the release's NotImplementedError of an unanswered cell), no autograded point at all,
+a notebook missing / not valid / killed / whose kernel died, graded cells deleted, duplicated or
+retyped), or "failed" (could not be graded: its worker died twice, say; its earlier grades, if
+any, are kept).
 """
 import json
 import shutil
+import signal
 import sys
+import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -37,7 +47,7 @@ from .student_ids import is_safe, shown
 from .submissions import grade_id
 
 WORK = ".grading"
-MANIFEST_EVERY = 2.0     # seconds between writes of the manifest (and at the end)
+UNANSWERED = "NotImplementedError"   # what the release's answer cells raise until answered
 
 
 def load_manifest(course):
@@ -55,7 +65,8 @@ def save_manifest(course, manifest):
 
 def notes_from_outputs(files):
     """{notebook: [reason]} visible in autograded notebooks ({path: bytes}): cells that timed
-    out, memory errors, a dead kernel, truncated output."""
+    out, memory errors, a dead kernel, truncated output, and an answer cell whose code raised an
+    error (the notebook's own cells that then fail for want of it are not noted)."""
     notes = {}
     for name, data in sorted(files.items()):
         if not name.endswith(".ipynb") or "/" in name:
@@ -67,24 +78,70 @@ def notes_from_outputs(files):
         for cell in cells:
             if cell.get("cell_type") != "code":
                 continue
-            gid = grade_id(cell) or f"cell {cell.get('id')}"
+            gid = grade_id(cell)
             for out in cell.get("outputs", []):
-                note = _note(gid, out)
+                note = _note(gid or f"cell {cell.get('id')}", out, answer=gid is not None)
                 if note and note not in notes.get(Path(name).stem, []):
                     notes.setdefault(Path(name).stem, []).append(note)
     return notes
 
 
-def _note(gid, out):
+class Interruption:
+    """Ctrl-C (SIGINT) as a request to stop, while it is in force (`with`): the first sets
+    `requested`, and grading stops at the next safe point; a second raises KeyboardInterrupt at
+    once.  Only the main thread receives signals; elsewhere nothing is changed."""
+
+    def __init__(self):
+        self.requested = threading.Event()
+        self.previous = None
+
+    def _handler(self, signum, frame):
+        if self.requested.is_set():
+            raise KeyboardInterrupt
+        self.requested.set()
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handler)
+        return self
+
+    def __exit__(self, *exc):
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        return False
+
+    def __bool__(self):
+        return self.requested.is_set()
+
+
+def _note(gid, out, answer=True):
     if out.get("output_type") == "error":
+        ename = str(out.get("ename") or "")
+        crash = None if ename == UNANSWERED or not answer else (
+            f"{gid}: the student's code raised {ename[:60] or 'an error'} (the cells after it "
+            "ran on; check it is not the grading's fault)")
         return {"KeyboardInterrupt": f"{gid}: cell timed out (interrupted)",
                 "MemoryError": f"{gid}: memory limit exceeded",
                 "DeadKernelError": f"{gid}: the kernel died or stopped answering (a crash, "
                                    "os._exit, a segfault, an interrupt it swallowed); the cells "
-                                   "before it keep their points"}.get(out.get("ename"))
+                                   "before it keep their points"}.get(ename, crash)
     if "... Output truncated ..." in "".join(out.get("text", "")):
         return f"{gid}: output truncated"
     return None
+
+
+def notes_from_scores(scores):
+    """{"*": [reason]} when a graded student has no autograded point at all (a blank
+    submission, the wrong files, or answers the tests could not read); `scores` is
+    `gradebook.scores`."""
+    if not scores or not scores.get("notebooks"):
+        return {}
+    auto = [values[0] or 0 for nb in scores["notebooks"].values()
+            for values in nb.get("grades", {}).values() if values[0] is not None]
+    if auto and not any(auto):
+        return {"*": ["no autograded points at all: a blank submission, other files than the "
+                      "release's, or answers the tests could not read"]}
+    return {}
 
 
 def _replace_tree(folder, files):
@@ -124,8 +181,9 @@ class Grader:
         _replace_tree(student, graded.autograded)
         _replace_tree(self.course / "feedback" / graded.student / ASSIGNMENT, graded.feedback)
         reasons = {nb: list(r) for nb, r in graded.reasons.items()}
-        for nb, notes in notes_from_outputs(graded.autograded).items():
-            reasons.setdefault(nb, []).extend(notes)
+        for found in (notes_from_outputs(graded.autograded), notes_from_scores(graded.scores)):
+            for nb, notes in found.items():
+                reasons.setdefault(nb, []).extend(notes)
         record(gb, graded.student, graded.scores, graded.excluded)
         self._flags(graded)
         status = "review" if reasons else "ok"
@@ -165,11 +223,17 @@ class Grader:
         return todo, skipped
 
     def run(self):
+        with Interruption() as interrupted:
+            result = self._run(interrupted)
+        result.interrupted = bool(interrupted)    # a Ctrl-C as the run ended counts too
+        return result
+
+    def _run(self, interrupted):
         from distributed import as_completed
         from nbgrader.api import Gradebook
 
         from .cluster import connect
-        from .grading.student import prepare_worker
+        from .grading.student import prepare_worker, warm_grader
         manifest = load_manifest(self.course)
         students = self.only or students_of(self.course)
         refused = refused_students(self.course)    # unsafe ids and linked folders: not graded
@@ -182,50 +246,63 @@ class Grader:
         graded = []
         if self.progress:
             self.progress.start(len(todo), len(skipped))
-        if todo:
+        if todo and not interrupted:
             client, cluster = connect(self.scheduler, self.workers)
             try:
-                client.run(prepare_worker)   # warm graders warm up while students are staged
-                with Gradebook(self.url) as gb:
-                    graded = self._grade(client, todo, gb, manifest, as_completed)
+                if not interrupted:
+                    client.run(prepare_worker)   # warm graders warm up while students are staged
+                    with Gradebook(self.url) as gb:
+                        graded = self._grade(client, todo, gb, manifest, as_completed,
+                                             interrupted)
             finally:
+                if interrupted and cluster is not None:
+                    warm_grader().close()    # this process's gradings: their tasks end now
                 client.close()
                 if cluster is not None:
                     cluster.close()
         save_manifest(self.course, manifest)
+        result = Result(graded, skipped, {s: manifest[s] for s in [*students, *refused]
+                                          if s in manifest},
+                        interrupted=bool(interrupted),
+                        left=[s for s, _ in todo if s not in graded])
         if self.progress:
-            self.progress.finish()
-        return Result(graded, skipped, {s: manifest[s] for s in [*students, *refused]
-                                        if s in manifest})
+            self.progress.finish(interrupted=result.interrupted)
+        return result
 
-    def _grade(self, client, todo, gb, manifest, as_completed):
+    def _grade(self, client, todo, gb, manifest, as_completed, interrupted=()):
         """As many students in flight as the cluster has worker threads (its capacity, read again
         as workers come and go), no more: a student waiting in a busy worker's queue would count
         that worker's death against itself; and a class of any size is never all in memory.
         Store each result as it comes, after sending the next student."""
         from .cluster import capacity
         course = self.course_files()
-        queue, graded, saved = list(reversed(todo)), [], time.monotonic()
+        queue, graded = list(reversed(todo)), []
         pending, whose = as_completed(), {}     # future key -> (student, digest)
+        futures = {}
 
         def top_up():
             slots = capacity(client)     # one question to the scheduler per round
-            while queue and pending.count() < slots:
+            while queue and pending.count() < slots and not interrupted:
                 student, digest = queue.pop()
                 submission = stage(self.course, student, self.expected, digest)
                 future = client.submit(grade_student, submission, course, self.limits,
                                        key=f"grade-{student}-{digest[:12]}", pure=False)
                 whose[future.key] = student, digest
+                futures[future.key] = future
                 pending.add(future)
 
         top_up()
         while not pending.is_empty():
             batch = pending.next_batch(block=False)
-            top_up()                 # every round: workers that joined get students at once
-            if not batch:
+            if interrupted:          # what has arrived is kept; the rest is dropped
+                batch = [f for f in batch if f.status == "finished"]
+            else:
+                top_up()             # every round: workers that joined get students at once
+            if not batch and not interrupted:
                 time.sleep(0.1)
             for future in batch:
                 student, digest = whose.pop(future.key)
+                futures.pop(future.key, None)
                 if future.status == "finished":
                     status = self._store(gb, future.result(), manifest)
                     graded.append(student)
@@ -233,14 +310,15 @@ class Grader:
                     status = "failed"
                     manifest[student] = self._outcome(
                         digest, status, {"*": [_failure(future.exception())]}, 2, 0.0)
+                save_manifest(self.course, manifest)  # a student in the gradebook is done
                 future.release()
                 if self.progress:
                     self.progress.step(status)
+            if interrupted:
+                client.cancel(list(futures.values()))
+                break
             if self.progress:
                 self.progress.draw(pending.count())
-            if time.monotonic() - saved > MANIFEST_EVERY:
-                save_manifest(self.course, manifest)
-                saved = time.monotonic()
         return graded
 
 
@@ -257,6 +335,8 @@ class Result:
     graded: list
     skipped: list
     outcomes: dict     # student -> manifest entry
+    interrupted: bool = False
+    left: list = field(default_factory=list)    # students to grade that were not (interrupted)
 
     @property
     def needs_human(self):
@@ -264,7 +344,10 @@ class Result:
 
     @property
     def exit_status(self):
-        """0: every student graded cleanly; 1: graded, some need a look; 2: some could not be graded."""
+        """0: every student graded cleanly; 1: graded, some need a look; 2: some could not be
+        graded; 130 (as a shell reports Ctrl-C): interrupted."""
+        if self.interrupted:
+            return 130
         if any(o["status"] == "failed" for o in self.outcomes.values()):
             return 2
         return 1 if self.needs_human else 0

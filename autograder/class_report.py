@@ -8,12 +8,19 @@ Writes into <course>/reports/:
   class_report.csv   per exercise: max, students, mean, median, score bins, mistakes (name=count),
                      generic slips (name=count: the "slip:..." names of `autograder.slips`),
                      follow-through (item=count: right from the student's own earlier error)
-  mistakes.csv       per exercise and named mistake or generic slip: how many students made it
-  students.csv       per student: score, max, status, reasons, flags, late (the notebooks the
-                     LMS download marked late), per-notebook scores
-  summary.md         a readable summary
+  mistakes.csv       per exercise and named mistake or generic slip: how many students made it,
+                     and who
+  students.csv       per student: name (where the LMS import gave one), score, max, points
+                     awaiting formgrader, status, reasons, flags, late (the notebooks the LMS
+                     download marked late), per-notebook scores
+  summary.md         a readable summary: what the statuses mean, the points still to be graded
+                     by hand, the students who need a look and why
   scores.png         histogram of totals and mean share per exercise (matplotlib, Agg)
-The grader's flags (reports/flags.jsonl, see autograder.grading.flags) are listed per student.
+The grader's flags (reports/flags.jsonl, see autograder.grading.flags) are listed per student,
+each with the cells and lines concerned and what was seen there.  Points are rounded to 2 decimals.
+
+Each CSV's columns are a list of (header, value of a row) pairs (EXERCISE_COLUMNS,
+MISTAKE_COLUMNS, STUDENT_COLUMNS): a new figure is one more pair.
 """
 import csv
 import os
@@ -31,6 +38,27 @@ from .settings import ASSIGNMENT, db_url
 
 SLIP = "slip:"   # the names of generic slips (autograder.slips), counted apart from listed ones
 BINS = ("0", "<50%", "50-99%", "100%")   # a share of the points: none, below half, some, all
+STATUSES = {    # a student's status (class_grading) and what the tutor does about it
+    "ok": "graded cleanly: the score is what the work earned; nothing to do but the points "
+          "graded by hand",
+    "review": "graded, but a human should look: the reasons say where (a cell that timed out "
+              "or raised an error, a kernel that died, a notebook missing or damaged, no points "
+              "at all); open the notebook in formgrader. The score stands unless you change it",
+    "failed": "not graded (its grading died twice): run grade-class again; earlier grades, if "
+              "any, are kept",
+    "unknown": "graded outside grade-class (plain `nbgrader autograde`): no status recorded",
+}
+
+
+def points(value):
+    """Points as a tutor reads them: at most 2 decimals (83.4286 -> 83.43, 2.0 -> 2)."""
+    return f"{round(float(value or 0), 2):g}"
+
+
+def _markdown_text(text):
+    """A student's text (code they wrote) shown inert in Markdown: in a code span, with no
+    backtick or line break to end it."""
+    return "`" + str(text).replace("`", "'").replace("\n", " ")[:200] + "`"
 
 
 def _bin(share):
@@ -48,33 +76,39 @@ def read_scores(course):
     found = {}
     with Gradebook(db_url(course)) as gb:
         for sub in gb.assignment_submissions(ASSIGNMENT):
+            grades = [g for nb in sub.notebooks for g in nb.grades]
             found[sub.student_id] = {
                 "score": sub.score, "max": sub.max_score,
                 "notebooks": {nb.name: nb.score for nb in sub.notebooks},
-                "cells": {g.name: (g.score, g.max_score) for nb in sub.notebooks for g in nb.grades}}
+                "cells": {g.name: (g.score, g.max_score) for g in grades},
+                # graded by hand (formgrader), not graded yet: {cell: points}
+                "awaiting": {g.name: g.max_score for g in grades if g.needs_manual_grade}}
     return found
 
 
-def read_mistakes(course, student):
-    """{exercise id: [named mistakes]}: the judgement the grader stored in each autograded
-    notebook's metadata when it graded it (plain JSON; nothing is judged again here)."""
-    found = {}
-    for path in sorted((Path(course) / "autograded" / student / ASSIGNMENT).glob("*.ipynb")):
-        try:
-            nb = nbformat.read(path, as_version=4)
-            exercises = nb.metadata[METADATA_KEY]["grading"]["exercises"]
-        except Exception:   # noqa: BLE001 (not graded, or not a notebook any more)
-            continue
-        for eid, judged in exercises.items():
-            mistakes = judged.get("mistakes", {}) if isinstance(judged, dict) else {}
-            found[eid] = sorted(str(m) for m in mistakes.values())
-    return found
+def read_names(course):
+    """{student: name}: the name column of the roster grade-class was given (`.grading/
+    roster.csv`), else the name the LMS import recorded (`.grading/students.json`, written by
+    autograder.lms), where it is not the id itself."""
+    try:
+        people = read_students(course)
+    except ValueError:
+        people = {}
+    names = {student: str(who["name"]) for student, who in people.items()
+             if isinstance(who, dict) and who.get("name")}
+    roster = Path(course) / ".grading" / "roster.csv"
+    if roster.exists():
+        with open(roster, newline="", encoding="utf-8-sig") as f:
+            names.update({row["student_id"].strip(): row["name"].strip()
+                          for row in csv.DictReader(f)
+                          if (row.get("name") or "").strip() and row.get("student_id")})
+    return {student: name for student, name in names.items() if name != student}
 
 
-def read_followed(course, student):
-    """{exercise id: [items credited by follow-through]}: answers right from the student's own
-    earlier wrong answers (`autograder.followthrough`), as the grader stored them."""
-    found = {}
+def _judgements(course, student):
+    """(exercise id, judgement) of every exercise the grader judged in a student's autograded
+    notebooks: what it stored in their metadata when it graded them (plain JSON; nothing is
+    judged again here).  A judgement that is not a dict reads as an empty one."""
     for path in sorted((Path(course) / "autograded" / student / ASSIGNMENT).glob("*.ipynb")):
         try:
             exercises = nbformat.read(path, as_version=4).metadata[METADATA_KEY]["grading"][
@@ -82,9 +116,20 @@ def read_followed(course, student):
         except Exception:   # noqa: BLE001 (not graded, or not a notebook any more)
             continue
         for eid, judged in exercises.items():
-            followed = judged.get("followed", []) if isinstance(judged, dict) else []
-            found[eid] = sorted(str(i) for i in followed if isinstance(i, str))
-    return found
+            yield eid, judged if isinstance(judged, dict) else {}
+
+
+def read_mistakes(course, student):
+    """{exercise id: [named mistakes and generic slips]} as the grader stored them."""
+    return {eid: sorted(str(m) for m in judged.get("mistakes", {}).values())
+            for eid, judged in _judgements(course, student)}
+
+
+def read_followed(course, student):
+    """{exercise id: [items credited by follow-through]}: answers right from the student's own
+    earlier wrong answers (`autograder.followthrough`), as the grader stored them."""
+    return {eid: sorted(str(i) for i in judged.get("followed", []) if isinstance(i, str))
+            for eid, judged in _judgements(course, student)}
 
 
 def read_unsandboxed(course):
@@ -101,11 +146,60 @@ def read_unsandboxed(course):
 
 
 def read_flags_by_student(course):
-    """{student: [flag text]} from the grader's flags file (see autograder.grading.flags)."""
+    """{student: [flag text]} from the grader's flags file (see autograder.grading.flags): per
+    flagged notebook its reasons, then where each was seen: the exercise and its problem, or the
+    cell (counted from 1, as a tutor counts them in the notebook), line, reason and what the scan
+    saw (the student's code, quoted inert)."""
     flags = defaultdict(list)
     for (student, _, notebook), entry in sorted(read_flags(Path(course) / FLAGS_FILE).items()):
-        flags[student].append(f"{notebook}: {entry.get('message') or entry.get('reasons')}")
+        where = []
+        for eid, judged in sorted((entry.get("exercises") or {}).items()):
+            for problem in (judged.get("problems") or []) if isinstance(judged, dict) else []:
+                where.append(f"{eid}: {problem}")
+        for finding in entry.get("tamper") or []:
+            if isinstance(finding, dict):
+                where.append(f"cell {int(finding.get('cell', -1)) + 1}, line "
+                             f"{finding.get('line', '?')}: {finding.get('reason')}: "
+                             f"{_markdown_text(finding.get('detail', ''))}")
+        reasons = ", ".join(entry.get("reasons") or []) or entry.get("message") or "flagged"
+        flags[student].append(f"{notebook}: {reasons}" + (f" ({'; '.join(where)})"
+                                                          if where else ""))
     return dict(flags)
+
+
+# (header, value) per column; a value is a function of the row's facts (a dict)
+EXERCISE_COLUMNS = [
+    ("exercise", lambda r: r["exercise"]), ("notebook", lambda r: r["notebook"]),
+    ("max", lambda r: r["max"]), ("students", lambda r: len(r["values"])),
+    ("mean", lambda r: round(r["mean"], 3)), ("median", lambda r: round(r["median"], 3)),
+] + [(f"bin_{label}", lambda r, label=label: r["bins"].get(label, 0)) for label in BINS] + [
+    ("mistakes", lambda r: "; ".join(f"{k}={v}" for k, v in r["named"].most_common())),
+    ("slips", lambda r: "; ".join(f"{k}={v}" for k, v in r["slips"].most_common())),
+    ("follow_through", lambda r: "; ".join(f"{k}={v}" for k, v in r["followed"].most_common())),
+]
+MISTAKE_COLUMNS = [
+    ("exercise", lambda r: r["exercise"]), ("mistake", lambda r: r["mistake"]),
+    ("students", lambda r: len(r["who"])), ("who", lambda r: " ".join(r["who"])),
+]
+STUDENT_COLUMNS = [
+    ("student", lambda r: r["student"]), ("name", lambda r: r["name"]),
+    ("score", lambda r: round(r["score"], 2)), ("max", lambda r: round(r["max"], 2)),
+    ("awaiting_manual", lambda r: round(float(sum(r["awaiting"].values())), 2)),
+    ("status", lambda r: r["status"]), ("reasons", lambda r: "; ".join(r["reasons"])),
+    ("flags", lambda r: "; ".join(r["flags"])), ("late", lambda r: "; ".join(r["late"])),
+]
+
+
+def _write_csv(path, columns, rows):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow([header for header, _ in columns])
+        w.writerows([value(row) for _, value in columns] for row in rows)
+
+
+def needs_a_look(row):
+    """A student whose status is not "ok" (see STATUSES), or whom the grader flagged."""
+    return row["status"] != "ok" or bool(row["flags"])
 
 
 def write_report(course, out=None):
@@ -117,6 +211,7 @@ def write_report(course, out=None):
     scores = read_scores(course)
     manifest = load_manifest(course)
     flags = read_flags_by_student(course)
+    names = read_names(course)
     students = sorted(scores)
     mistakes = {s: read_mistakes(course, s) for s in students}
     follows = {s: read_followed(course, s) for s in students}
@@ -128,39 +223,37 @@ def write_report(course, out=None):
         got = [scores[s]["cells"][eid] for s in students if eid in scores[s]["cells"]]
         maxp = got[0][1] if got else CATALOGUE[eid].points
         values = sorted(v for v, _ in got)
-        bins = Counter(_bin(v / maxp if maxp else 0) for v in values)
-        every = Counter(m for s in students for m in set(mistakes[s].get(eid, [])))
-        named = Counter({m: n for m, n in every.items() if not m.startswith(SLIP)})
-        slips = Counter({m: n for m, n in every.items() if m.startswith(SLIP)})
+        who = defaultdict(list)      # named mistake or slip -> the students who made it
+        for s in students:
+            for m in sorted(set(mistakes[s].get(eid, []))):
+                who[m].append(s)
+        named = Counter({m: len(w) for m, w in who.items() if not m.startswith(SLIP)})
+        slips = Counter({m: len(w) for m, w in who.items() if m.startswith(SLIP)})
         followed = Counter(i for s in students for i in set(follows[s].get(eid, [])))
-        mean = sum(values) / len(values) if values else 0.0
-        median = statistics.median(values) if values else 0.0
-        per_ex[eid] = (mean, maxp, named)
-        rows.append([eid, CATALOGUE[eid].notebook, maxp, len(values), round(mean, 3), median]
-                    + [bins.get(label, 0) for label in BINS]
-                    + ["; ".join(f"{k}={v}" for k, v in named.most_common())]
-                    + ["; ".join(f"{k}={v}" for k, v in slips.most_common())]
-                    + ["; ".join(f"{k}={v}" for k, v in followed.most_common())])
-        mistake_rows += [[eid, k, v] for k, v in named.most_common() + slips.most_common()]
-    with open(out / "class_report.csv", "w", newline="") as f:
-        csv.writer(f).writerows([["exercise", "notebook", "max", "students", "mean", "median"]
-                                 + [f"bin_{label}" for label in BINS]
-                                 + ["mistakes", "slips", "follow_through"]] + rows)
-    with open(out / "mistakes.csv", "w", newline="") as f:
-        csv.writer(f).writerows([["exercise", "mistake", "students"]] + mistake_rows)
+        row = {"exercise": eid, "notebook": CATALOGUE[eid].notebook, "max": maxp,
+               "values": values, "named": named, "slips": slips, "followed": followed,
+               "mean": sum(values) / len(values) if values else 0.0,
+               "median": statistics.median(values) if values else 0.0,
+               "bins": Counter(_bin(v / maxp if maxp else 0) for v in values)}
+        per_ex[eid] = (row["mean"], maxp, named)
+        rows.append(row)
+        mistake_rows += [{"exercise": eid, "mistake": m, "who": who[m]}
+                         for m, _ in named.most_common() + slips.most_common()]
+    _write_csv(out / "class_report.csv", EXERCISE_COLUMNS, rows)
+    _write_csv(out / "mistakes.csv", MISTAKE_COLUMNS, mistake_rows)
 
     notebooks = sorted({nb for s in students for nb in scores[s]["notebooks"]})
     late = {s: who.get("late", []) for s, who in read_students(course).items()}
-    with open(out / "students.csv", "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["student", "score", "max", "status", "reasons", "flags", "late"] + notebooks)
-        for s in students:
-            entry = manifest.get(s, {})
-            reasons = "; ".join(f"{nb}: {r}" for nb, rs in sorted(entry.get("reasons", {}).items())
-                                for r in rs)
-            w.writerow([s, scores[s]["score"], scores[s]["max"], entry.get("status", "unknown"),
-                        reasons, "; ".join(flags.get(s, [])), "; ".join(late.get(s, []))]
-                       + [scores[s]["notebooks"].get(nb, 0.0) for nb in notebooks])
+    people = []
+    for s in students:
+        entry = manifest.get(s, {})
+        people.append(dict(
+            scores[s], student=s, name=names.get(s, ""), status=entry.get("status", "unknown"),
+            reasons=[r if nb == "*" else f"{nb}: {r}"       # "*": the whole submission
+                     for nb, rs in sorted(entry.get("reasons", {}).items()) for r in rs],
+            flags=flags.get(s, []), late=late.get(s, [])))
+    _write_csv(out / "students.csv", STUDENT_COLUMNS + [
+        (nb, lambda r, nb=nb: round(r["notebooks"].get(nb, 0.0), 2)) for nb in notebooks], people)
 
     totals = [scores[s]["score"] for s in students]
     maximum = max((scores[s]["max"] for s in students), default=0)
@@ -170,28 +263,48 @@ def write_report(course, out=None):
                f"{', '.join(sorted(unsandboxed))}): their code ran with the tutor's rights.")
     lines = [f"# Class report: {ASSIGNMENT}", "", sandbox, "",
              f"{len(students)} students; mean {sum(totals) / max(len(totals), 1):.1f} / {maximum:g}"
-             f" points; median {statistics.median(totals) if totals else 0:g}.", "",
-             "![scores](scores.png)", "", "## Per exercise", "",
-             "| exercise | max | mean | 0 | <50% | 50-99% | 100% | named mistakes (students) "
-             "| generic slips (students) | follow-through (students) |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             f" points; median {points(statistics.median(totals) if totals else 0)}.", ""]
+    lines += _awaiting_lines(people)
+    lines += ["![scores](scores.png)", "", "## Per exercise", "",
+              "| exercise | max | mean | 0 | <50% | 50-99% | 100% | named mistakes (students) "
+              "| generic slips (students) | follow-through (students) |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
     for row in rows:
-        lines.append(f"| {row[0]} | {row[2]:g} | {row[4]:.2f} | {row[6]} | {row[7]} | {row[8]} | "
-                     f"{row[9]} | {row[10] or '-'} | {row[11] or '-'} | {row[12] or '-'} |")
-    review = [s for s in students if manifest.get(s, {}).get("status", "ok") != "ok" or s in flags]
+        bins = " | ".join(str(row["bins"].get(label, 0)) for label in BINS)
+        counts = [("; ".join(f"{k}={v}" for k, v in row[key].most_common()) or "-")
+                  for key in ("named", "slips", "followed")]
+        lines.append(f"| {row['exercise']} | {row['max']:g} | {row['mean']:.2f} | {bins} | "
+                     + " | ".join(counts) + " |")
+    review = [row for row in people if needs_a_look(row)]
     lines += ["", f"## Students who need a look ({len(review)})", ""]
-    for s in review:
-        entry = manifest.get(s, {})
-        lines.append(f"- **{s}** ({scores[s]['score']:g} / {scores[s]['max']:g}, "
-                     f"{entry.get('status', 'unknown')})")
-        for nb, rs in sorted(entry.get("reasons", {}).items()):
-            for r in rs:
-                lines.append(f"  - {nb}: {r}")
-        for flag in flags.get(s, []):
-            lines.append(f"  - flagged: {flag}")
+    for row in review:
+        name = f" ({row['name']})" if row["name"] else ""
+        lines.append(f"- **{row['student']}**{name} ({points(row['score'])} / "
+                     f"{points(row['max'])}, {row['status']})")
+        lines += [f"  - {reason}" for reason in row["reasons"]]
+        lines += [f"  - flagged: {flag}" for flag in row["flags"]]
+    lines += ["", "## What the statuses mean", ""]
+    lines += [f"- **{status}**: {meaning}." for status, meaning in STATUSES.items()]
+    lines += ["- **flagged**: the grader saw a sign of tampering or a test it could not run; the "
+              "cell and line are named. The score stands; look at the code there and change "
+              "the score in formgrader if it was gamed."]
     (out / "summary.md").write_text("\n".join(lines) + "\n")
     _plot(out / "scores.png", totals, maximum, per_ex)
     return out / "summary.md"
+
+
+def _awaiting_lines(people):
+    """The points graded by hand that formgrader has not graded yet: until then the totals lack
+    them, and grades exported now would too."""
+    waiting = [row for row in people if row["awaiting"]]
+    if not waiting:
+        return []
+    cells = sorted({cell for row in waiting for cell in row["awaiting"]})
+    most = max(sum(row["awaiting"].values()) for row in waiting)
+    return [f"**Not final yet:** up to {points(most)} points per student ({', '.join(cells)}) "
+            f"are graded by hand, and {len(waiting)} of {len(people)} students still await "
+            "them. The totals here leave them out. Grade them in formgrader, then "
+            "`maths-of-dl feedback` and `maths-of-dl grades`.", ""]
 
 
 def _plot(path, totals, maximum, per_ex):

@@ -1,6 +1,8 @@
 """The course's command line: build, release, grade a class, write feedback and grades.
 
-    maths-of-dl release  [--course DIR]         source/ -> release/ (nbgrader generate_assignment)
+    maths-of-dl release  [--course DIR] [--force]
+                                                the assignment into the gradebook; source/ ->
+                                                release/ only where there is none (or --force)
     maths-of-dl sample-class --course DIR       write the sample class into DIR/submitted/
     maths-of-dl autograde [--course DIR]        nbgrader autograde of every submission
     maths-of-dl feedback  [--course DIR]        feedback HTML without hidden tests
@@ -17,7 +19,9 @@
 
 grade-class exit status: 0 every student graded cleanly; 1 graded, but some students need a
 human look (reasons in reports/students.csv and reports/summary.md); 2 some student could not be
-graded at all, or the tool failed.  `demo` returns 0 when the sample class (which has broken work
+graded at all, or the tool failed, or the run could not start (autograder/preflight.py: one or
+two lines say why, and nothing is written); 130 interrupted (Ctrl-C): the students graded so far
+are kept, and the same command grades the rest.  `demo` returns 0 when the sample class (which has broken work
 on purpose) is graded with status 0 or 1.
 
 LMS zip: Canvas, Moodle and Blackboard submission downloads are recognised by the part of each
@@ -37,7 +41,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .settings import ASSIGNMENT, REPO, db_url, tool_env
+from .settings import ASSIGNMENT, REPO, db_url, tool_env, tools_on_path
+
+WORK = ".grading"      # the tool's own files in the course folder (class_grading.WORK)
+INTERRUPTED = 130      # grade-class's exit status after Ctrl-C, as a shell reports it
 
 
 
@@ -60,8 +67,31 @@ def prepare(course):
     return course
 
 
-def release(course):
-    nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
+def release(course, force=False):
+    """The assignment into the gradebook, and `release/` written where there is none (or
+    rewritten, with `force`).  An existing release is never rewritten without `force`: students
+    may already have it.  Then source/ is released into a scratch folder (which fills the
+    gradebook just the same) and a release that differs from it is named, not changed."""
+    course = Path(course)
+    folder = course / "release" / ASSIGNMENT
+    if force or not any(folder.glob("*.ipynb")):
+        nbgrader(course, "generate_assignment", ASSIGNMENT, *(["--force"] if force else []))
+        return 0
+    scratch = Path(WORK) / "release-check"
+    try:
+        nbgrader(course, "generate_assignment", ASSIGNMENT, "--force",
+                 f"--CourseDirectory.release_directory={scratch}")
+        fresh = course / scratch / ASSIGNMENT
+        differ = sorted(p.name for p in fresh.glob("*.ipynb")
+                        if not (folder / p.name).exists()
+                        or (folder / p.name).read_bytes() != p.read_bytes())
+    finally:
+        shutil.rmtree(course / scratch, ignore_errors=True)
+    if differ:
+        print(f"note: release/{ASSIGNMENT} differs from what source/ releases now "
+              f"({', '.join(differ)}); it is left as it is, since students may have it. "
+              "`maths-of-dl release --force` rewrites it.", file=sys.stderr)
+    return 0
 
 
 def autograde(course):
@@ -130,11 +160,14 @@ def import_zip(course, zips, roster=None):
 
 
 def ensure_released(course):
-    """The gradebook must know the assignment (generate_assignment); release when it does not."""
+    """The gradebook must know the assignment: release (`release`: release/ is written only where
+    there is none) when it does not."""
     from nbgrader.api import Gradebook, MissingEntry
+    tools_on_path()
+    wanted = {p.stem for p in (Path(course) / "source" / ASSIGNMENT).glob("*.ipynb")}
     try:
-        with Gradebook(db_url(course)) as gb:
-            if gb.find_assignment(ASSIGNMENT).notebooks:
+        with Gradebook(db_url(course)) as gb:   # every notebook (a release cut short has fewer)
+            if {nb.name for nb in gb.find_assignment(ASSIGNMENT).notebooks} >= wanted:
                 return
     except MissingEntry:
         pass
@@ -148,24 +181,53 @@ def grade_class(course, workers=None, zips=(), notebook_timeout=None, memory_mb=
     from .class_grading import grade_class as run
     from .class_report import write_report
     from .grading.sandbox import problem, unsandboxed
+    from .preflight import course_problem, roster_problem, scheduler_problem, zip_problem
     course = Path(course)
+    problems = [course_problem(course)] + [zip_problem(z) for z in zips]
+    if roster:
+        problems.append(roster_problem(roster))
     if not scheduler and not unsandboxed() and problem():
-        print(f"Not grading: {problem()}.", file=sys.stderr)
+        problems.append(f"Not grading: {problem()}.")
+    if scheduler and not any(problems):    # before anything is released or imported
+        problems.append(scheduler_problem(scheduler))
+    if any(problems):
+        for line in filter(None, problems):
+            print(line, file=sys.stderr)
         return 2
-    if zips and import_zip(course, zips, roster) != 0:
-        print("zip import failed", file=sys.stderr)
-        return 2
-    ensure_released(course)
-    result = run(course, workers=workers, scheduler=scheduler, notebook_timeout=notebook_timeout,
-                 memory_mb=memory_mb, force=force, notebooks=notebooks, students=students,
-                 progress=not quiet)
-    grades(course)
-    summary = write_report(course)
+    try:
+        ensure_released(course)            # an import needs the release's notebook names
+        if zips and import_zip(course, zips, roster) != 0:
+            print("zip import failed", file=sys.stderr)
+            return 2
+        if roster:         # its names, for the class report (class_report.read_names)
+            (course / WORK).mkdir(exist_ok=True)
+            shutil.copyfile(roster, course / WORK / "roster.csv")
+        result = run(course, workers=workers, scheduler=scheduler,
+                     notebook_timeout=notebook_timeout, memory_mb=memory_mb, force=force,
+                     notebooks=notebooks, students=students, progress=not quiet)
+        if result.interrupted:
+            print(interrupted_line(course, result.left), file=sys.stderr)
+            return result.exit_status
+        grades(course)
+        summary = write_report(course)
+    except KeyboardInterrupt:      # a second Ctrl-C, or one before or after the grading
+        print(interrupted_line(course), file=sys.stderr)
+        return INTERRUPTED
     review = result.needs_human
     print(f"graded {len(result.graded)}, unchanged {len(result.skipped)}; "
           f"{len(review)} need a look: {', '.join(review) or '-'}")
     print(f"class report: {summary}")
     return result.exit_status
+
+
+def interrupted_line(course, left=None):
+    """What an interrupted grade-class kept, and how to go on."""
+    from .class_grading import load_manifest
+    kept = sum(o.get("status") != "failed" for o in load_manifest(course).values())
+    waiting = "" if left is None else f"; {len(left)} not graded yet"
+    return (f"Interrupted: {kept} student(s) graded and kept (gradebook, autograded/, feedback/, "
+            f".grading/manifest.json){waiting}. Run the same command again: it grades only "
+            "the students not graded yet, then writes grades.csv and reports/.")
 
 
 def demo(course, n=30, workers=None):
@@ -205,7 +267,9 @@ def build_parser():
                              "(default: max(120, 4 x cell timeout))")
     parser.add_argument("--memory-mb", type=int, default=4096,
                         help="grade-class: address-space limit of nbgrader and its kernel")
-    parser.add_argument("--force", action="store_true", help="grade-class: regrade everyone")
+    parser.add_argument("--force", action="store_true",
+                        help="grade-class: regrade everyone; release: rewrite release/ (which "
+                             "students may already have)")
     parser.add_argument("--student", action="append", default=None,
                         help="grade-class: only these students (repeatable)")
     parser.add_argument("--students", type=int, default=30, help="demo: size of the sample class")
@@ -217,9 +281,15 @@ def build_parser():
 
 
 def main(argv=None):
+    from_command_line = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv[:1] == ["documents"]:   # exercise sheets and worked solutions: its own options
-        try:   # an instructor's tool: it lives with the course's sources, not in the package
+        here = Path.cwd()   # an instructor's tool: it lives with the course's sources
+        for root in (here, REPO):   # (a console script's path has neither)
+            if (root / "course" / "documents.py").is_file() and str(root) not in sys.path:
+                sys.path.insert(0, str(root))
+                break
+        try:
             from course.documents import main as documents
         except ImportError:
             print("maths-of-dl documents: run it from the course repository "
@@ -227,15 +297,28 @@ def main(argv=None):
             return 2
         return documents(argv[1:])
     args = build_parser().parse_args(argv)
+    tools_on_path()
     course = Path(args.course).resolve()   # nbgrader runs inside it
+    if args.command in ("release", "autograde", "feedback", "grades"):
+        from .preflight import course_problem
+        if course_problem(course):
+            print(course_problem(course), file=sys.stderr)
+            return 2
     if args.unsandboxed:                   # the nbgrader processes inherit the choice
         from .grading.sandbox import UNSANDBOXED_VARIABLE
         os.environ[UNSANDBOXED_VARIABLE] = "1"
     if args.command == "grade-class":
-        return grade_class(course, workers=args.workers, scheduler=args.scheduler, zips=args.zip,
-                           notebook_timeout=args.notebook_timeout, memory_mb=args.memory_mb,
-                           force=args.force, students=args.student, quiet=args.quiet,
-                           roster=args.roster)
+        status = grade_class(course, workers=args.workers, scheduler=args.scheduler,
+                             zips=args.zip, notebook_timeout=args.notebook_timeout,
+                             memory_mb=args.memory_mb, force=args.force, students=args.student,
+                             quiet=args.quiet, roster=args.roster)
+        if status == INTERRUPTED and from_command_line:
+            # Ctrl-C: everything is saved; Python's own clean-up of the libraries loaded
+            # (seconds of CPU) would only keep the tutor waiting
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(status)
+        return status
     if args.command == "report":
         from .class_report import write_report
         print(write_report(course))
@@ -249,8 +332,9 @@ def main(argv=None):
         from .sample_class import write_class
         print("\n".join(write_class(prepare(course))))
         return 0
-    action = {"release": release, "autograde": autograde, "feedback": feedback,
-              "grades": grades}[args.command]
+    if args.command == "release":
+        return release(course, force=args.force)
+    action = {"autograde": autograde, "feedback": feedback, "grades": grades}[args.command]
     result = action(course)
     return result if isinstance(result, int) else 0
 

@@ -38,13 +38,15 @@ class Progress:
         elapsed = self.now() - self.t0
         eta = elapsed / self.done * (self.total - self.done) if self.done else float("nan")
         fill = self.WIDTH * self.done // max(self.total, 1)
+        running = min(self.running, self.total - self.done)   # never more than are left
         return (f"[{'#' * fill}{'.' * (self.WIDTH - fill)}] {self.done}/{self.total} "
-                f"running {self.running} review {self.review} failed {self.failed} "
+                f"running {running} review {self.review} failed {self.failed} "
                 f"elapsed {clock(elapsed)} ETA {clock(eta)}")
 
     def step(self, status):
         """A student is done: status "ok", "review" or "failed"."""
         self.done += 1
+        self.running = max(self.running - 1, 0)       # it was one of those running
         self.review += status == "review"
         self.failed += status == "failed"
         tenth = self.done * 10 // max(self.total, 1)
@@ -59,11 +61,12 @@ class Progress:
             self.last = self.now()
             print("\r" + self.line(), end="", file=self.out, flush=True)
 
-    def finish(self):
+    def finish(self, interrupted=False):
         self.running = 0
         if self.tty:
             print("\r" + self.line(), file=self.out, flush=True)
         elapsed = self.now() - self.t0
-        print(f"graded {self.done} submission(s) in {elapsed:.1f} s"
+        print(("stopped (Ctrl-C): " if interrupted else "")
+              + f"graded {self.done} submission(s) in {elapsed:.1f} s"
               + (f" ({elapsed / self.done:.2f} s each)" if self.done else ""), file=self.out,
               flush=True)

@@ -39,3 +39,11 @@ def tool_env(**extra):
     (nbgrader runs `alembic` from PATH), plus `extra` variables."""
     path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
     return dict(os.environ, PATH=path, **extra)
+
+
+def tools_on_path():
+    """Put this Python's scripts folder first on this process's PATH (nbgrader's Gradebook runs
+    `alembic` from PATH when it makes a new gradebook), as `tool_env` does for subprocesses."""
+    folder = str(Path(sys.executable).parent)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != folder:
+        os.environ["PATH"] = tool_env()["PATH"]

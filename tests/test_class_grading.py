@@ -163,6 +163,95 @@ def test_lms_zip_is_imported_into_submitted(tmp_path):
                 nb.read_bytes()
 
 
+class Run:
+    """`maths-of-dl grade-class` as a tutor runs it, its standard error read line by line."""
+
+    def __init__(self, course, *args):
+        import os
+        import queue
+        import subprocess
+        import sys
+        import threading
+        env = dict(os.environ,
+                   PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+        env.pop("MATHS_OF_DL_DB_URL", None)
+        self.proc = subprocess.Popen([sys.executable, "-m", "autograder.cli", "grade-class", *args],
+                                     cwd=course, env=env, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.PIPE, text=True)
+        self.lines, self.seen = queue.Queue(), []
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _read(self):
+        for line in self.proc.stderr:
+            self.lines.put(line.rstrip("\n"))
+        self.lines.put(None)
+
+    def wait_for(self, words, limit=600):
+        """Read until a line holding `words` (an event of the run, not a delay)."""
+        while True:
+            line = self.lines.get(timeout=limit)
+            assert line is not None, f"the run ended before {words!r}: {self.seen}"
+            self.seen.append(line)
+            if words in line:
+                return line
+
+    def end(self, limit=600):
+        """(exit status, every line of standard error)."""
+        status = self.proc.wait(timeout=limit)
+        while (line := self.lines.get(timeout=limit)) is not None:
+            self.seen.append(line)
+        return status, self.seen
+
+
+def in_gradebook(course):
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        return {s.student_id for s in gb.assignment_submissions("maths_of_dl")}
+
+
+def graded_count(lines):
+    import re
+    return sum(int(m[1]) for line in lines
+               if (m := re.search(r"graded (\d+) submission\(s\) in", line)))
+
+
+@pytest.mark.slow
+def test_ctrl_c_keeps_every_graded_student_and_grades_nobody_twice(tmp_path):
+    """SIGINT as grading starts, once a student is stored, and while grades and report are
+    written: each run stops with a line saying what was kept; each rerun counts every student in
+    the gradebook as graded; over the runs every student is graded exactly once."""
+    import signal
+
+    from autograder.staging import tree_hash
+    course = cli.prepare(tmp_path / "course")
+    students = write_class(course, {f"s{k}": MISTAKES if k % 2 else {} for k in range(6)},
+                           notebooks=[NOTEBOOK])
+    total = 0
+    for moment in ("submission(s);", "] 1/", "submission(s) in"):
+        before = in_gradebook(course) if (course / "gradebook.db").exists() else set()
+        run = Run(course, "--workers", "1")
+        first = run.wait_for("submission(s);")
+        assert first.startswith(f"grading {len(students) - len(before)} submission(s); "
+                                f"{len(before)} unchanged"), first
+        if moment not in first:
+            run.wait_for(moment)
+        run.proc.send_signal(signal.SIGINT)
+        status, lines = run.end(limit=60)
+        assert status == 130, lines
+        assert "Traceback" not in "\n".join(lines), lines
+        assert lines[-1].startswith("Interrupted: ") and "kept" in lines[-1], lines
+        total += graded_count(lines)
+        manifest = load_manifest(course)
+        for student in in_gradebook(course):      # each counts as graded on the rerun
+            assert manifest[student]["hash"] == tree_hash(
+                course / "submitted" / student / "maths_of_dl"), student
+    assert in_gradebook(course), "no moment came after a student was stored"
+    status, lines = Run(course, "--workers", "1").end()
+    assert status == 1, lines          # four notebooks missing each: graded, to look at
+    total += graded_count(lines)
+    assert in_gradebook(course) == set(students)
+    assert total == len(students), lines     # nobody graded twice, nobody lost
+
+
 # ---------------------------------------------------------------------------- the rest, fast
 def test_manifest_round_trip(tmp_path):
     assert cg.load_manifest(tmp_path) == {}
@@ -194,6 +283,9 @@ def _notebook(*outputs, grade="F2b_answer"):
      "F2b_answer: the kernel died or stopped answering"),
     ({"output_type": "stream", "text": ["a\n", "... Output truncated ...\n"]},
      "F2b_answer: output truncated"),
+    ({"output_type": "error", "ename": "ZeroDivisionError"},     # a crash of the student's code
+     "F2b_answer: the student's code raised ZeroDivisionError"),
+    ({"output_type": "error", "ename": "NameError"}, "F2b_answer: the student's code raised NameError"),
 ])
 def test_what_an_autograded_notebook_says_a_human_should_see(output, note):
     notes = cg.notes_from_outputs({f"{NOTEBOOK}.ipynb": _notebook(output, output)})
@@ -202,7 +294,7 @@ def test_what_an_autograded_notebook_says_a_human_should_see(output, note):
 
 
 def test_ordinary_outputs_other_files_and_broken_json_say_nothing():
-    ordinary = [{"output_type": "error", "ename": "NameError"},
+    ordinary = [{"output_type": "error", "ename": "NotImplementedError"},   # not answered
                 {"output_type": "stream", "text": "fine\n"},
                 {"output_type": "execute_result", "data": {"text/plain": "1"}}]
     files = {f"{NOTEBOOK}.ipynb": _notebook(*ordinary), "data/x.ipynb": _notebook(ordinary[0]),
@@ -211,6 +303,9 @@ def test_ordinary_outputs_other_files_and_broken_json_say_nothing():
     unnamed = cg.notes_from_outputs({"n.ipynb": _notebook({"output_type": "error",
                                                            "ename": "MemoryError"}, grade=None)})
     assert unnamed == {"n": ["cell c1: memory limit exceeded"]}
+    # the notebook's own cell failing for want of an unanswered exercise's name
+    given = _notebook({"output_type": "error", "ename": "NameError"}, grade=None)
+    assert cg.notes_from_outputs({"n.ipynb": given}) == {}
 
 
 def test_a_failed_task_says_why():
@@ -270,3 +365,24 @@ def test_grade_class_refuses_an_unsafe_id_and_grades_the_rest(linked_class):
         if report.suffix in (".csv", ".md", ".jsonl"):
             assert "<img" not in report.read_text(), report
     assert not (course / "autograded" / UNSAFE_ID).exists()
+
+
+def _scores(*autos):
+    """`gradebook.scores` of a student whose test cells scored `autos` (None: graded by hand)."""
+    return {"timestamp": None, "extension": None, "notebooks": {NOTEBOOK: {
+        "flagged": False, "late_submission_penalty": None, "comments": {},
+        "grades": {f"c{k}": [a, None, None, a is None] for k, a in enumerate(autos)}}}}
+
+
+@pytest.mark.parametrize("autos,blank", [((0.0, 0.0, None), True), ((0.0,), True),
+                                         ((0.0, 0.5, None), False), ((2.0,), False),
+                                         ((None,), False)])
+def test_a_student_without_a_single_point_needs_a_look(autos, blank):
+    notes = cg.notes_from_scores(_scores(*autos))
+    assert notes == ({"*": [notes["*"][0]]} if blank else {})
+    if blank:
+        assert notes["*"][0].startswith("no autograded points at all")
+
+
+def test_nothing_graded_is_not_called_blank():
+    assert cg.notes_from_scores(None) == {} == cg.notes_from_scores({"notebooks": {}})

@@ -40,7 +40,14 @@ MANIFEST = {"ada": {"status": "ok", "reasons": {}},
             "bob": {"status": "review", "reasons": {NOTEBOOK: ["F2b_answer: cell timed out"]}},
             "dee": {"status": "ok", "reasons": {}}}     # cy: not in the manifest
 FLAGGED = {"dee": "tamper:numpy-patch"}
-LATE = {"bob": {"lms": "canvas", "lms_id": "1041", "name": "bob", "late": [NOTEBOOK]}}
+FINDING = {"cell": 6, "line": 2, "reason": "comparison-override",  # a student's code, quoted
+           "detail": "class `Anything`<script>alert(1)</script> defines __eq__\n# **bold**"}
+MANUAL = ("F4_explanation", 2)          # graded by hand in formgrader
+HAND_GRADED = {"ada": 1.5}              # the others still await it
+NAMES = {"bob": {"lms": "moodle", "lms_id": "bob", "name": "Bob Ng",     # the LMS import's
+                 "late": [NOTEBOOK]},                                     # (bob came late)
+         "cy": {"lms": "moodle", "lms_id": "cy", "name": "cy"}}           # an id is no name
+ROSTER = "lms_id,student_id,name\n9001,dee,Dee Ôkafor\n9002,ada,\n"  # grade-class --roster's copy
 
 
 def middle(values):
@@ -75,12 +82,21 @@ def _build(tmp_path):
         for eid in EXERCISES:
             gb.add_grade_cell(eid, NOTEBOOK, ASSIGNMENT, max_score=CATALOGUE[eid].points,
                               cell_type="code")
+        gb.add_grade_cell(MANUAL[0], NOTEBOOK, ASSIGNMENT, max_score=MANUAL[1],
+                          cell_type="markdown")
         for student, points in SCORES.items():
             gb.add_student(student)
             gb.add_submission(ASSIGNMENT, student)
-            for eid, value in points.items():
-                gb.find_grade(eid, NOTEBOOK, ASSIGNMENT, student).auto_score = value
+            for eid in EXERCISES:     # as autograde leaves them (nbgrader's SaveAutoGrades)
+                grade = gb.find_grade(eid, NOTEBOOK, ASSIGNMENT, student)
+                grade.auto_score, grade.needs_manual_grade = points.get(eid), eid not in points
+            manual = gb.find_grade(MANUAL[0], NOTEBOOK, ASSIGNMENT, student)
+            manual.needs_manual_grade = student not in HAND_GRADED     # as autograde leaves it
+            manual.manual_score = HAND_GRADED.get(student)
         gb.db.commit()
+    (tmp_path / ".grading").mkdir()
+    (tmp_path / ".grading" / "students.json").write_text(json.dumps(NAMES))
+    (tmp_path / ".grading" / "roster.csv").write_text(ROSTER, encoding="utf-8")
     for student, exercises in MISTAKES.items():
         folder = tmp_path / "autograded" / student / ASSIGNMENT
         folder.mkdir(parents=True)
@@ -92,11 +108,13 @@ def _build(tmp_path):
     (folder / f"{NOTEBOOK}.ipynb").write_text("{ not a notebook")
     nbformat.write(new_notebook(), folder / "02_activations.ipynb")
     save_manifest(tmp_path, MANIFEST)
-    (tmp_path / ".grading" / "students.json").write_text(json.dumps(LATE))   # the zip import's
     for student, reason in FLAGGED.items():
         update_flags(tmp_path / FLAGS_FILE, {
             "format": FORMAT, "student": student, "assignment": ASSIGNMENT, "notebook": NOTEBOOK,
-            "flagged": True, "reasons": [reason], "message": reason})
+            "flagged": True, "reasons": [reason, "tamper:comparison-override"],
+            "message": reason, "tamper": [FINDING],
+            "exercises": {"F1b": {"problems": ["no record of the answers in the test cell"]},
+                          "F1a": {"problems": []}}})
     return tmp_path
 
 
@@ -112,10 +130,14 @@ def test_read_scores_from_the_gradebook(course):
     scores = class_report.read_scores(course)
     assert set(scores) == set(SCORES)
     for student, points in SCORES.items():
-        assert scores[student]["score"] == pytest.approx(sum(points.values()))
-        assert scores[student]["max"] == sum(CATALOGUE[e].points for e in EXERCISES)
-        assert scores[student]["notebooks"] == {NOTEBOOK: pytest.approx(sum(points.values()))}
-        assert scores[student]["cells"] == {e: (v, CATALOGUE[e].points) for e, v in points.items()}
+        hand = HAND_GRADED.get(student, 0)
+        assert scores[student]["score"] == pytest.approx(sum(points.values()) + hand)
+        assert scores[student]["max"] == sum(CATALOGUE[e].points for e in EXERCISES) + MANUAL[1]
+        assert scores[student]["notebooks"] == {NOTEBOOK: pytest.approx(sum(points.values())
+                                                                        + hand)}
+        assert scores[student]["cells"] == dict(
+            {e: (v, CATALOGUE[e].points) for e, v in points.items()}, **{MANUAL[0]: (hand, 2)})
+        assert scores[student]["awaiting"] == ({} if student in HAND_GRADED else {MANUAL[0]: 2})
 
 
 def test_read_mistakes_from_the_notebooks_metadata(course):
@@ -132,8 +154,17 @@ def test_read_mistakes_from_the_notebooks_metadata(course):
 
 
 def test_read_flags_by_student(course):
-    assert class_report.read_flags_by_student(course) == {
-        student: [f"{NOTEBOOK}: {reason}"] for student, reason in FLAGGED.items()}
+    """Each flag names the reasons, then the exercise with its problem and the cell (counted
+    from 1) and line of each finding with what was seen, the student's code quoted inert."""
+    flags = class_report.read_flags_by_student(course)
+    assert list(flags) == list(FLAGGED)
+    (text,) = flags["dee"]
+    assert text.startswith(f"{NOTEBOOK}: {FLAGGED['dee']}, tamper:comparison-override (")
+    assert "F1b: no record of the answers in the test cell" in text and "F1a:" not in text
+    assert f"cell {FINDING['cell'] + 1}, line {FINDING['line']}: comparison-override: `" in text
+    quoted = text.split("comparison-override: ", 1)[1]
+    assert quoted.count("`") == 2 and "\n" not in quoted        # one inert code span
+    assert "Anything" in quoted and "<script>" in quoted and "**bold**" in quoted
 
 
 def _csv(path):
@@ -166,45 +197,63 @@ def test_class_report_per_exercise(course):
     assert rows["F4"]["follow_through"] == "n_inputs_3x2=1; n_obs_3x2=1" or \
         rows["F4"]["follow_through"] == "n_obs_3x2=1; n_inputs_3x2=1"
     assert _csv(course / "reports" / "mistakes.csv") == [
-        {"exercise": "F1a", "mistake": "row_for_column", "students": "1"},
-        {"exercise": "F1a", "mistake": "slip:swapped_entries", "students": "1"},
-        {"exercise": "F1b", "mistake": "no_bias", "students": "2"},
-        {"exercise": "F4", "mistake": "slip:swapped_items", "students": "1"}]
+        {"exercise": "F1a", "mistake": "row_for_column", "students": "1", "who": "bob"},
+        {"exercise": "F1a", "mistake": "slip:swapped_entries", "students": "1", "who": "dee"},
+        {"exercise": "F1b", "mistake": "no_bias", "students": "2", "who": "bob cy"},
+        {"exercise": "F4", "mistake": "slip:swapped_items", "students": "1", "who": "dee"}]
 
 
 def test_students_report(course):
     rows = {r["student"]: r for r in _csv(course / "reports" / "students.csv")}
     assert list(rows) == sorted(SCORES)
     for student, points in SCORES.items():
-        assert float(rows[student]["score"]) == pytest.approx(sum(points.values()))
-        assert float(rows[student][NOTEBOOK]) == pytest.approx(sum(points.values()))
+        total = sum(points.values()) + HAND_GRADED.get(student, 0)
+        assert float(rows[student]["score"]) == pytest.approx(total)
+        assert float(rows[student][NOTEBOOK]) == pytest.approx(total)
         assert rows[student]["status"] == MANIFEST.get(student, {}).get("status", "unknown")
+        assert float(rows[student]["awaiting_manual"]) == \
+            (0 if student in HAND_GRADED else MANUAL[1])
     assert rows["bob"]["reasons"] == f"{NOTEBOOK}: F2b_answer: cell timed out"
-    assert rows["dee"]["flags"] == f"{NOTEBOOK}: tamper:numpy-patch"
+    assert rows["dee"]["flags"].startswith(f"{NOTEBOOK}: tamper:numpy-patch")
     assert rows["ada"]["reasons"] == rows["ada"]["flags"] == rows["ada"]["late"] == ""
     assert rows["bob"]["late"] == NOTEBOOK                   # the LMS marked it late
+    assert {s: r["name"] for s, r in rows.items()} == {"ada": "", "bob": "Bob Ng", "cy": "",
+                                                        "dee": "Dee Ôkafor"}
+
+
+def test_points_are_rounded_for_a_reader():
+    assert [class_report.points(v) for v in (83.4285714, 2.0, 0, None, 0.005, 95.999)] == \
+        ["83.43", "2", "0", "0", "0.01", "96"]
 
 
 def test_summary_and_plot(course):
     text = (course / "reports" / "summary.md").read_text()
-    totals = [sum(p.values()) for p in SCORES.values()]
-    maximum = sum(CATALOGUE[e].points for e in EXERCISES)
+    totals = [sum(p.values()) + HAND_GRADED.get(s, 0) for s, p in SCORES.items()]
+    maximum = sum(CATALOGUE[e].points for e in EXERCISES) + MANUAL[1]
     assert (f"{len(SCORES)} students; mean {sum(totals) / len(totals):.1f} / {maximum:g} points; "
             f"median {middle(totals):g}.") in text
     f1b = [SCORES[s]["F1b"] for s in SCORES]
     bins = [sum(share_label(v, 2) == label for v in f1b) for label in class_report.BINS]
     assert (f"| F1b | 2 | {sum(f1b) / len(f1b):.2f} | " + " | ".join(map(str, bins))
-            + " | no_bias=2 | - |") in text
+            + " | no_bias=2 | - | - |") in text
     f4 = [SCORES[s]["F4"] for s in SCORES]
     bins = [sum(share_label(v, 2) == label for v in f4) for label in class_report.BINS]
     assert (f"| F4 | 2 | {sum(f4) / len(f4):.2f} | " + " | ".join(map(str, bins))
             + " | - | slip:swapped_items=1 |") in text
     assert "| row_for_column=1 | slip:swapped_entries=1 | z_1a=1 |" in text   # apart from mistakes
-    assert "## Students who need a look (2)" in text       # bob (review) and dee (flagged)
-    assert f"- **bob** ({sum(SCORES['bob'].values()):g} / {maximum:g}, review)" in text
+    assert "## Students who need a look (3)" in text       # bob (review), cy, dee (flagged)
+    bob = sum(SCORES["bob"].values())
+    assert f"- **bob** (Bob Ng) ({bob:g} / {maximum:g}, review)" in text
+    assert f"- **cy** ({sum(SCORES['cy'].values()):g} / {maximum:g}, unknown)" in text
     assert f"  - {NOTEBOOK}: F2b_answer: cell timed out" in text
-    assert f"  - flagged: {NOTEBOOK}: tamper:numpy-patch" in text
-    assert "**ada**" not in text and "**cy**" not in text
+    assert f"  - flagged: {NOTEBOOK}: tamper:numpy-patch, tamper:comparison-override (" in text
+    assert "**ada**" not in text
+    assert f"- **dee** (Dee Ôkafor) (" in text
+    waiting = len(SCORES) - len(HAND_GRADED)
+    assert (f"**Not final yet:** up to {MANUAL[1]:g} points per student ({MANUAL[0]}) are graded "
+            f"by hand, and {waiting} of {len(SCORES)} students still await them.") in text
+    for status in ("ok", "review", "failed", "unknown", "flagged"):
+        assert f"\n- **{status}**: " in text.split("## What the statuses mean", 1)[1]
     assert (course / "reports" / "scores.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 

@@ -91,3 +91,16 @@ def test_documents_are_handed_to_the_course_tool(capsys):
     from course.documents import APT_PACKAGES
     assert cli.main(["documents", "--apt-packages"]) == 0
     assert capsys.readouterr().out.split() == list(APT_PACKAGES)
+
+
+def test_documents_from_the_console_script_in_the_repository():
+    """`maths-of-dl documents` as README's Instructors run it: the console script, whose path
+    holds neither the repository nor the current folder."""
+    import subprocess
+
+    from course.documents import APT_PACKAGES
+    script = Path(sys.executable).parent / "maths-of-dl"
+    done = subprocess.run([str(script), "documents", "--apt-packages"], cwd=REPO,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == list(APT_PACKAGES)

@@ -98,7 +98,7 @@ def test_two_workers_without_a_shared_folder_grade_into_postgresql(tmp_path):
                     process.wait(timeout=20)
                 except subprocess.TimeoutExpired:
                     process.kill()
-        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.returncode == 1, done.stdout + done.stderr     # the blank one: a look
         full = {nb: float(autograded_points(nb)) for nb in
                 sorted({e.notebook for e in CATALOGUE.values()})}
         for student in ("ada", "alan"):
@@ -106,7 +106,9 @@ def test_two_workers_without_a_shared_folder_grade_into_postgresql(tmp_path):
         assert set(autograded_scores(url, "blank").values()) == {0.0}
         assert not (course / "gradebook.db").exists()     # the server holds the gradebook
     manifest = load_manifest(course)
-    assert {manifest[s]["status"] for s in ("ada", "alan", "blank")} == {"ok"}
+    assert {manifest[s]["status"] for s in ("ada", "alan")} == {"ok"}
+    assert manifest["blank"]["status"] == "review"         # no autograded point at all
+    assert manifest["blank"]["reasons"]["*"][0].startswith("no autograded points at all")
     assert len({manifest[s]["worker"] for s in manifest}) == 2      # both machines graded
     for student in ("ada", "alan", "blank"):
         assert len(list((course / "feedback" / student / ASSIGNMENT).glob("*.html"))) == 5

@@ -37,12 +37,34 @@ def test_source_notebooks_are_built_from_the_catalogue(tmp_path):
 @pytest.mark.slow
 def test_release_is_in_sync_with_source(tmp_path):
     cli.prepare(tmp_path)
-    cli.release(tmp_path)
+    cli.release(tmp_path, force=True)
     for generated in sorted((tmp_path / "release" / ASSIGNMENT).glob("*.ipynb")):
         committed = REPO / "release" / ASSIGNMENT / generated.name
         assert committed.exists(), f"release/ lacks {generated.name}"
         assert cells_of(generated) == cells_of(committed), \
             f"release/{generated.name} is stale: run nbgrader generate_assignment {ASSIGNMENT} --force"
+
+
+@pytest.mark.slow
+def test_a_release_students_have_is_never_rewritten_without_force(tmp_path, capsys):
+    """The first grading of a course fills the gradebook; release/ stays byte for byte as the
+    students got it (and a release that differs from source/ is named); --force rewrites it."""
+    course = cli.prepare(tmp_path)
+    handed_out = course / "release" / ASSIGNMENT / "01_forward_pass.ipynb"
+    nb = json.loads(handed_out.read_text())
+    nb["cells"][0]["source"] = "# As handed out on Monday\n" + "".join(nb["cells"][0]["source"])
+    handed_out.write_text(json.dumps(nb))
+    before = {p.name: p.read_bytes() for p in handed_out.parent.iterdir()}
+    cli.ensure_released(course)                  # what grade-class does first
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
+        assert len(gb.find_assignment(ASSIGNMENT).notebooks) == 5
+    assert {p.name: p.read_bytes() for p in handed_out.parent.iterdir()} == before
+    assert "01_forward_pass.ipynb" in capsys.readouterr().err
+    assert not (course / ".grading" / "release-check").exists()
+    assert cli.main(["release", "--course", str(course)]) == 0
+    assert handed_out.read_bytes() == before["01_forward_pass.ipynb"]
+    assert cli.main(["release", "--course", str(course), "--force"]) == 0
+    assert "As handed out" not in handed_out.read_text()
 
 
 @pytest.fixture(scope="module")

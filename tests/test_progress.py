@@ -75,3 +75,30 @@ def test_a_terminal_gets_one_line_redrawn():
     now.t += 1
     progress.draw(running=1)
     assert out.getvalue().count("\r") == 2 and "running 1" in out.getvalue()
+
+
+def test_running_counts_only_students_still_running():
+    """A student done is no longer running: the last line of a class reads "3/3 running 0"."""
+    now, out = Clock(), io.StringIO()
+    progress = Progress(out, now=now)
+    progress.start(3, skipped=0)
+    progress.draw(running=3)               # the whole class in flight
+    for _ in range(3):
+        now.t += 1
+        progress.step("ok")                # drawn again only after the coordinator's round
+    lines = out.getvalue().splitlines()
+    assert [" ".join(line.split()[1:4]) for line in lines[1:4]] == [
+        "1/3 running 2", "2/3 running 1", "3/3 running 0"]
+    progress.draw(running=1)               # a stale count is never more than are left
+    assert "3/3 running 0" in progress.line()
+
+
+def test_an_interrupted_run_says_so():
+    now, out = Clock(), io.StringIO()
+    progress = Progress(out, now=now)
+    progress.start(3, skipped=0)
+    now.t += 1
+    progress.step("ok")
+    progress.finish(interrupted=True)
+    assert out.getvalue().splitlines()[-1] == \
+        "stopped (Ctrl-C): graded 1 submission(s) in 1.0 s (1.00 s each)"
