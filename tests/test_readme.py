@@ -77,7 +77,7 @@ def test_commands_are_read_from_the_readme():
     commands = [c for block in blocks((REPO / "README.md").read_text()) for c in block]
     assert "maths-of-dl release" in commands
     assert "maths-of-dl grade-class" in commands            # the synopsis without its options
-    assert "maths-of-dl grades --format canvas" in commands
+    assert "maths-of-dl grades --into worksheet.csv" in commands
     assert any(c.startswith("DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=1 .venv/bin/dask "
                             "scheduler") for c in commands)
     assert any(c.startswith("MATHS_OF_DL_DB_URL=postgresql://grader@db-host/gradebook "
@@ -152,7 +152,8 @@ class Servers:
 
 def _course_as_readme_describes(tmp_path):
     """A course folder with nbgrader_config.py and source/, one student's notebook 01 submitted,
-    and an LMS download (a plain zip) of another's."""
+    an LMS download (a plain zip) of another's, and the LMS's gradebook export that `grades
+    --into` fills (Canvas's, both students by their login)."""
     from autograder import cli
     from autograder.submissions import write_submission
     course = tmp_path / "course"
@@ -165,6 +166,12 @@ def _course_as_readme_describes(tmp_path):
     with zipfile.ZipFile(course / "submissions.zip", "w") as z:
         z.write(helper / "submitted" / "ada" / "maths_of_dl" / "01_forward_pass.ipynb",
                 "bob_01_forward_pass.ipynb")
+    (course / "worksheet.csv").write_text(
+        "Student,ID,SIS User ID,SIS Login ID,Section,Maths of Deep Learning (4411),Current Points\n"
+        ",,,,,Manual Posting,\n"
+        "    Points Possible,,,,,100.00,(read only)\n"
+        '"Lovelace, Ada",1041,,ada,Section A,,\n'
+        '"Boole, Bob",2077,,bob,Section A,,\n')
     return course
 
 
@@ -207,7 +214,7 @@ def test_every_readme_command_runs_as_written(tmp_path):
                     ran.append(command)
             finally:
                 servers.stop()
-    assert "jupyter server" in ran and "maths-of-dl grades --format canvas" in ran
+    assert "jupyter server" in ran and "maths-of-dl grades --into worksheet.csv" in ran
     assert (course / "release" / "maths_of_dl" / "01_forward_pass.ipynb").exists()
-    assert (course / "grades-canvas.csv").exists() and (course / "reports" / "summary.md").exists()
+    assert (course / "worksheet-graded.csv").exists() and (course / "reports" / "summary.md").exists()
     assert (course / "submitted" / "bob" / "maths_of_dl" / "01_forward_pass.ipynb").exists()

@@ -48,6 +48,8 @@ ALLOWED = {
     ("autograder/grading/sandbox.py", "/home/student"):
         "the grading kernel's home inside its sandbox, an empty tmpfs",
     ("tests/test_cli.py", "/srv/course"): "a command line parsed, not run",
+    ("tests/test_readme.py", "/scratch/grading"):
+        "README's placeholder for a worker's folder, replaced by a temporary one before it runs",
     ("tests/test_student.py", "/srv/x"): "a line of an nbgrader log, classified",
     ("tests/test_sandbox.py", "/root"): "an environment variable the sandbox must drop",
 }
