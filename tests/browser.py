@@ -48,7 +48,8 @@ def jupyter_server(course, token):
 
 
 @contextlib.contextmanager
-def chromium(profile):
+def chromium(profile, *flags):
+    """Debian's headless chromium under Selenium, with a profile of its own and `flags` more."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
     binary, driver = shutil.which("chromium"), shutil.which("chromedriver")
@@ -58,7 +59,7 @@ def chromium(profile):
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
                  "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--window-size=1200,900",
-                 "--allow-file-access-from-files", f"--user-data-dir={profile}"):
+                 "--allow-file-access-from-files", f"--user-data-dir={profile}", *flags):
         options.add_argument(flag)
     session = webdriver.Chrome(options=options, service=Service(driver))
     try:

@@ -248,7 +248,7 @@ def test_summary_and_plot(course):
     assert f"  - {NOTEBOOK}: F2b_answer: cell timed out" in text
     assert f"  - flagged: {NOTEBOOK}: tamper:numpy-patch, tamper:comparison-override (" in text
     assert "**ada**" not in text
-    assert f"- **dee** (Dee Ôkafor) (" in text
+    assert "- **dee** (Dee Ôkafor) (" in text
     waiting = len(SCORES) - len(HAND_GRADED)
     assert (f"**Not final yet:** up to {MANUAL[1]:g} points per student ({MANUAL[0]}) are graded "
             f"by hand, and {waiting} of {len(SCORES)} students still await them.") in text

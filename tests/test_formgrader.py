@@ -10,10 +10,8 @@ name resolution for anything else), and the grading page's maths is drawn all th
 course's configuration renders it to MathML (autograder.feedback).
 """
 import csv
-import io
 import re
 import secrets
-import shutil
 import socket
 import subprocess
 import sys
@@ -26,6 +24,7 @@ import pytest
 from autograder import cli, grades_export
 from autograder.settings import ASSIGNMENT, tool_env
 from autograder.submissions import write_submission
+from browser import chromium
 
 STUDENT, MANUAL, COMMENT = "1041", "F4_explanation", "Clear: rows are observations."
 
@@ -75,22 +74,11 @@ def server(course):
 
 @pytest.fixture(scope="module")
 def browser(course):
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-    chromium, driver = shutil.which("chromium"), shutil.which("chromedriver")
-    assert chromium and driver, "needs Debian's chromium and chromium-driver (scripts/setup.sh)"
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                 "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--window-size=1200,900",
-                 "--proxy-server=http://127.0.0.1:9",                  # offline but for the
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",   # local server
-                 f"--user-data-dir={course.parent / 'chromium-profile'}"):
-        options.add_argument(flag)
-    session = webdriver.Chrome(options=options, service=Service(driver))
-    yield session
-    session.quit()
+    with chromium(course.parent / "chromium-profile",
+                  "--proxy-server=http://127.0.0.1:9",                  # offline but for the
+                  "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",   # local server
+                  ) as session:
+        yield session
 
 
 def wait_for(condition, seconds=600):

@@ -612,7 +612,6 @@ def test_symbolic_answer_lines_show_the_derived_form_as_the_grader_judges_it(eid
     """The Answer line of each item is the form the derivation reaches (not sympy.diff's raw
     output), and the grader's own symbolic check (autograder.checks.symbolic) finds it equal to the
     reference; the same check finds a changed derivation unequal."""
-    from autograder.checks import symbolic as S
     derived = worked.derivation(eid)
     answer = worked.markdown(eid).split("**Answer.**")[1]
     lines = {m[1]: m[2] for m in re.finditer(r"^\* `(\w+)` \$= (.*)\$$", answer, re.M)}
