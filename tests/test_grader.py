@@ -461,7 +461,7 @@ def test_hidden_inputs_reach_no_notebook(graded):
                 if c.metadata.get("nbgrader", {}).get("grade_id") == "N4")
     hidden = cell.source.split("### BEGIN HIDDEN TESTS")[1].split("### END HIDDEN TESTS")[0]
     assert hidden.strip() == 'record("N4", globals())'
-    feedback = "".join(o.get("text", "") for o in cell.outputs)
+    feedback = grader.verdict_of(cell)
     n = len(CATALOGUE["N4"].item("forward_pass").cases)
     assert f"forward_pass: correct on" in feedback and f"of {n} test inputs" in feedback
 
@@ -755,7 +755,7 @@ def _test_cell(run, student, eid):
     path = run.course / "autograded" / student / ASSIGNMENT / f"{CATALOGUE[eid].notebook}.ipynb"
     nb = nbformat.read(path, as_version=4)
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == eid)
-    return nb, "".join(o.get("text", "") for o in cell.outputs)
+    return nb, grader.verdict_of(cell)
 
 
 @pytest.mark.slow
