@@ -10,6 +10,7 @@ through).  In SANDBOXED and FORKED each attack fails: F4 scores 0, the exercises
 their points, the rest of the class is graded, and no file outside the sandbox changes.  In OPEN
 the attacks that read or connect get through, which shows they are real.
 """
+import glob
 import hashlib
 import os
 import socket
@@ -324,3 +325,100 @@ def test_the_class_report_shows_who_was_graded_unsandboxed(tmp_path):
         nb = new_notebook(metadata={"maths_of_dl": {"grading": {"sandboxed": sandboxed}}})
         nbformat.write(nb, folder / "01_forward_pass.ipynb")
     assert read_unsandboxed(tmp_path) == {"b"}
+
+
+# ---------------------------------------------------------------------------- descriptors
+CANARY = "TUTOR-ONLY-" + "7f3a9c"
+READ_EVERY_DESCRIPTOR = (
+    "import os, stat\n"
+    "canary = 'TUTOR-ONLY-' + '7f3a9c'\n"
+    "found = []\n"
+    "for fd in sorted(int(n) for n in os.listdir('/proc/self/fd')):\n"
+    "    try:\n"
+    "        if not stat.S_ISREG(os.fstat(fd).st_mode):\n"
+    "            continue\n"
+    "        if canary.encode() in os.pread(fd, 1 << 24, 0):\n"
+    "            found.append(fd)\n"
+    "        with open(f'/proc/self/fd/{fd}', 'rb') as again:\n"
+    "            if canary.encode() in again.read():\n"
+    "                found.append(fd)\n"
+    "    except OSError:\n"
+    "        pass\n"
+    "print('found', sorted(set(found)) if found else 'nothing')\n")
+
+
+@pytest.mark.parametrize("fork", [False, True])
+def test_a_kernel_finds_nothing_of_the_tutors_through_its_descriptors(tmp_path, fork):
+    """The grading process's standard output and error (here pytest's capture files) and a
+    descriptor it marked inheritable hold a canary; a kernel reading every descriptor it has,
+    and reopening each through /proc/self/fd, finds nothing of it."""
+    from notebooks import run_cells
+    secret = tmp_path / "tutor.log"
+    secret.write_text(f"scores of everyone {CANARY}\n")
+    held = os.open(secret, os.O_RDONLY)
+    os.set_inheritable(held, True)
+    for fd in (1, 2):
+        os.write(fd, f"[nbgrader] {CANARY}\n".encode())
+    try:
+        out = run_cells(tmp_path / "student", READ_EVERY_DESCRIPTOR,
+                        "import os\nprint(os.readlink('/proc/self/fd/0'))", fork=fork)
+    finally:
+        os.close(held)
+    assert out == ["found nothing\n", "/dev/null\n"]
+
+
+# ---------------------------------------------------------------------------- memory, leftovers
+HOLD_TOGETHER = (
+    "import subprocess, sys\n"
+    "hold = \"import sys\\nb = b'x' * (256 << 20)\\nprint('held', flush=True)\\nsys.stdin.read()\"\n"
+    "kids = [subprocess.Popen([sys.executable, '-c', hold], stdin=subprocess.PIPE,\n"
+    "                         stdout=subprocess.PIPE, text=True) for _ in range(3)]\n"
+    "held = [kid.stdout.readline().strip() for kid in kids]   # '' when it was killed\n"
+    "for kid in kids:\n"
+    "    kid.stdin.close()\n"
+    "    kid.wait()\n"
+    "print(held.count('held'))\n")
+
+
+@pytest.mark.parametrize("fork", [False, True])
+def test_several_processes_of_one_sandbox_share_its_memory_bound(tmp_path, monkeypatch, fork):
+    """Three children of a kernel each hold 256 MiB at the same time, under the address-space
+    limit each (3 GiB a process); the sandbox's memory group (512 MiB here) holds them together:
+    not all three can."""
+    if os.geteuid() != 0:
+        pytest.skip("the sandbox's memory group needs the grader to be root (threat model)")
+    from notebooks import run_cells
+    monkeypatch.setattr(sandbox, "MEMORY_BYTES", 512 * sandbox.MIB)
+    held = int(run_cells(tmp_path / "hog", HOLD_TOGETHER, fork=fork, timeout=120)[0])
+    assert held * 256 < 512
+
+
+def test_a_scratch_folder_left_by_a_killed_grading_is_swept(tmp_path):
+    """A grading process killed before removing its scratch folder (its lock is gone with it):
+    the next one removes it; a folder whose process still runs is kept."""
+    import subprocess
+    code = ("import sys, tempfile\nfrom autograder.grading import sandbox\n"
+            "tempfile.tempdir = sys.argv[1]\n"
+            "e = sandbox.Enclosure(['/bin/true'], {}, sys.argv[2])\n"
+            "print(e.folder, flush=True)\nsys.stdin.read()\ne.release()\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "answers.ipynb").write_text("{}")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path), str(work)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    killed, alive = (Path(p.stdout.readline().strip()) for p in procs)
+    assert (killed / "work" / "answers.ipynb").exists()
+    procs[0].kill()
+    procs[0].wait()
+    sandbox.sweep_leftovers(str(tmp_path))
+    assert not killed.exists() and (alive / "work" / "answers.ipynb").exists()
+    groups = {p.pid: glob.glob(f"{sandbox.CGROUPS}/*/{sandbox.CGROUP_PREFIX}{p.pid}-*")
+              for p in procs}
+    assert all(groups.values()) or os.geteuid() != 0      # root: each made its groups
+    sandbox.sweep_cgroups()
+    assert [os.path.exists(g) for g in groups[procs[0].pid]] == [False] * len(groups[procs[0].pid])
+    assert all(os.path.exists(g) for g in groups[procs[1].pid])
+    procs[1].stdin.close()
+    procs[1].wait()
+    assert not alive.exists()
