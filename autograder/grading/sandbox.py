@@ -25,9 +25,10 @@ starts from that spec is wrapped, whatever starts it.  The kernel gets
   * standard streams of its own (`KernelOutput`): input /dev/null, output and errors an unnamed
     file, never nbgrader's (a kernel that inherited them could reopen the tutor's log through
     /proc/self/fd, or write into it), and no other descriptor of the grading process;
-  * a scratch folder that does not outlive the grading (`Enclosure`): removed when the kernel
-    ends, and, when the grading process was killed before it could do that, by the next one
-    (`sweep_leftovers`).
+  * a scratch folder that does not outlive the grading (`Enclosure`, in MATHS_OF_DL_SCRATCH or
+    the temporary folder): removed when the kernel ends, and, when the grading process was killed
+    before it could do that, by the next one (`sweep_leftovers`; the class tool's workers put it
+    in the student's grading folder, which they remove however the grading ends).
 
 Where bubblewrap cannot run (not Linux, not installed, user namespaces disabled), `problem()`
 says why and what to do; grading refuses (`refuse_without_sandbox`) unless the tutor chose to
@@ -66,6 +67,7 @@ CGROUPS = Path("/sys/fs/cgroup")
 PIDS_MAX = LIMITS["nproc"]
 MEMORY_BYTES = 2048 * MIB          # memory of all the sandbox's processes together
 SCRATCH_PREFIX = "mdl-sandbox-"
+SCRATCH_VARIABLE = "MATHS_OF_DL_SCRATCH"   # the scratch copies' folder (default: the temporary one)
 OWNER = ".owner"                   # the scratch folder's lock, held by the process using it
 CGROUP_PREFIX = "maths-of-dl-"     # then the process id of the grading process that made it
 FIRST_UID = 200_000                # the sandboxes' user ids: FIRST_UID + 0 .. 49 999
@@ -360,8 +362,9 @@ class Enclosure:
     the same temporary folder (`sweep_leftovers`, once per process and folder)."""
 
     def __init__(self, kernel_cmd, env, cwd, readonly=(), shared=()):
-        _swept(tempfile.gettempdir())
-        self.folder = tempfile.mkdtemp(prefix=SCRATCH_PREFIX)
+        where = os.environ.get(SCRATCH_VARIABLE) or tempfile.gettempdir()
+        _swept(where)
+        self.folder = tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=where)
         self.owner = _claim(self.folder)
         scratch = os.path.join(self.folder, "work")
         own = os.path.realpath(self.folder)
