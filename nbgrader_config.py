@@ -10,7 +10,8 @@ import os
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.converters import Autograde
-from nbgrader.preprocessors import ClearHiddenTests, Execute, GetGrades, SaveAutoGrades
+from nbgrader.preprocessors import (ClearHiddenTests, DeduplicateIds, Execute, GetGrades,
+                                    SaveAutoGrades)
 
 from autograder import settings
 
@@ -49,3 +50,9 @@ preprocessors.insert(preprocessors.index(SaveAutoGrades), "autograder.grading.gr
 # nbgrader's Execute, except that a kernel that dies costs only the cells it had not run
 preprocessors[preprocessors.index(Execute)] = "autograder.grading.kernels.Execute"
 c.Autograde.autograde_preprocessors = preprocessors
+# One notebook's broken cell metadata (a copied graded cell, an edited schema version) would stop
+# nbgrader for the whole class: repaired or removed first, and flagged (grading.cell_metadata).
+sanitizing = list(Autograde.class_traits()["sanitize_preprocessors"].default())
+sanitizing.insert(sanitizing.index(DeduplicateIds),
+                  "autograder.grading.cell_metadata.RepairCellMetadata")
+c.Autograde.sanitize_preprocessors = sanitizing

@@ -23,6 +23,8 @@ Flags.  A notebook is flagged for a human when
     test-cell-missing   a graded test cell of the assignment is not in the notebook
     kernel-died         the kernel died (`kernels.Execute`) before a test cell ran; the test
                         cells before it keep their points
+    cell-metadata       its nbgrader cell metadata was broken (a copied graded cell, another
+                        schema version) and was repaired or removed (`cell_metadata`)
     tamper:<reason>     the static scan of the notebook's code (`tamper.scan_notebook`) saw a
                         sign of tampering (reasons listed there)
 The score stands whatever the flags say.  Flags go to nbgrader's log and to the flags file
@@ -180,6 +182,9 @@ class Grade(NbGraderPreprocessor):
         if not tests and not expected:
             return nb, resources   # not a notebook of this course
         exercises, reasons = {}, set()
+        intake = (nb.metadata.get(METADATA_KEY) or {}).get("intake") or []   # cell_metadata
+        if intake:
+            reasons.add("cell-metadata")
         died_in = resources.get("maths_of_dl", {}).get("kernel_died_in")
         for index, grade_id in tests.items():
             cell = nb.cells[index]
@@ -217,6 +222,7 @@ class Grade(NbGraderPreprocessor):
             "points": round(sum(e["points"] for e in exercises.values()), 4),
             "exercises": exercises,
             "tamper": [asdict(f) for f in findings],
+            "cell_metadata": list(intake),
         }
         entry["message"] = _message(entry)
         nb.metadata[METADATA_KEY] = {"grading": entry}   # whatever the student put there
@@ -248,6 +254,7 @@ class Grade(NbGraderPreprocessor):
                        for p in e["problems"]]
             details += [f"cell {f['cell']} line {f['line']}: {f['reason']}: {f['detail']}"
                         for f in entry["tamper"]]
+            details += entry["cell_metadata"]
             self.log.warning("FLAGGED for review: %s (%s)\n    %s", where,
                              ", ".join(entry["reasons"]), "\n    ".join(details))
         update_flags(self._path(), entry)
