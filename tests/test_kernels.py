@@ -1,12 +1,13 @@
 """autograder.grading.kernels with real kernels (ipykernel, unsandboxed: the sandbox is tested in
 tests/test_sandbox.py): each kernel's sockets in a private folder of its own, and a kernel that
 dies costing only the cells from the one it died in."""
+import json
 import os
 import stat
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder.grading.kernels import DIED, NOT_RUN, Execute, GradingKernelManager
+from autograder.grading.kernels import DIED, NOT_RUN, TRUNCATED, Execute, GradingKernelManager
 
 
 def test_each_kernel_has_private_sockets_removed_with_their_folder():
@@ -51,3 +52,54 @@ def test_a_kernel_that_lives_runs_every_cell(tmp_path):
     nb, resources = execute(new_code_cell("x = 1"), new_code_cell("print(x + 1)"),
                             tmp_path=tmp_path)
     assert nb.cells[1].outputs[0]["text"] == "2\n" and "maths_of_dl" not in resources
+
+
+# ---------------------------------------------------------------------------- output caps
+HUGE_LINE = "print('x' * (3 << 20))"
+HUGE_HTML = "from IPython.display import HTML, display\ndisplay(HTML('<p>' + 'y' * (3 << 20)))"
+
+
+def _bytes(cell):
+    return len(json.dumps(cell.get("outputs", [])))
+
+
+def capped(*cells, tmp_path, **caps):
+    nb = new_notebook(cells=list(cells))
+    resources = {"metadata": {"path": str(tmp_path)}}
+    return Execute(kernel_name="python3", timeout=60, kernel_manager_class=GradingKernelManager,
+                   **caps).preprocess(nb, resources)[0]
+
+
+def test_output_is_capped_in_bytes_per_cell_with_a_visible_note(tmp_path):
+    nb = capped(new_code_cell(HUGE_LINE), new_code_cell(HUGE_HTML),
+                new_code_cell("print('small')"), tmp_path=tmp_path)
+    cap = Execute().max_cell_output_bytes
+    for cell in nb.cells[:2]:
+        assert _bytes(cell) < cap + 1000
+        assert cell.outputs[-1]["text"] == TRUNCATED.format(cell=cap // 1024, notebook=2048)
+    assert nb.cells[0].outputs[0]["text"].startswith("x" * 1000)    # the stream is cut, kept
+    assert [o.get("text") for o in nb.cells[2].outputs] == ["small\n"]
+
+
+def test_output_is_capped_per_notebook(tmp_path):
+    many = "for _ in range(8):\n    print('z' * 400_000)"
+    nb = capped(*[new_code_cell(many) for _ in range(4)], new_code_cell("print('last')"),
+                tmp_path=tmp_path, max_cell_output_bytes=800_000,
+                max_notebook_output_bytes=2_000_000)
+    assert sum(_bytes(c) for c in nb.cells) < 2_000_000 + 5000
+    assert TRUNCATED.format(cell=781, notebook=1953) in nb.cells[2].outputs[-1]["text"]
+    assert "last" not in json.dumps(nb.cells[4].outputs)       # the notebook's budget is spent
+    assert "[output truncated" in json.dumps(nb.cells[4].outputs)
+
+
+def test_a_graded_test_cells_record_is_kept_after_a_flood_of_prints(tmp_path):
+    from autograder.grading.kernels import RECORD_MIME
+    test_cell = new_code_cell(
+        "print('w' * (3 << 20))\n"
+        "from IPython.display import display\n"
+        f"display({{'{RECORD_MIME}': {{'exercise': 'F1a'}}}}, raw=True)",
+        metadata={"nbgrader": {"grade": True, "solution": False, "locked": True,
+                               "grade_id": "F1a", "points": 2, "schema_version": 3}})
+    nb = capped(test_cell, tmp_path=tmp_path)
+    kinds = [sorted(o.get("data", {})) for o in nb.cells[0].outputs]
+    assert [RECORD_MIME] in kinds and _bytes(nb.cells[0]) < Execute().max_cell_output_bytes * 2
