@@ -4,6 +4,9 @@ dies costing only the cells from the one it died in."""
 import json
 import os
 import stat
+from pathlib import Path
+
+import pytest
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
@@ -103,3 +106,39 @@ def test_a_graded_test_cells_record_is_kept_after_a_flood_of_prints(tmp_path):
     nb = capped(test_cell, tmp_path=tmp_path)
     kinds = [sorted(o.get("data", {})) for o in nb.cells[0].outputs]
     assert [RECORD_MIME] in kinds and _bytes(nb.cells[0]) < Execute().max_cell_output_bytes * 2
+
+
+FLOOD = {"01_forward_pass": {"F1a_answer": (
+    "from IPython.display import HTML, display\n"
+    "print('x' * (20 << 20))\n"
+    "display(HTML('<p>' + 'y' * (20 << 20) + '</p>'))\n"
+    "z_1a = X_1a @ w_1a + b_1a\n")}}
+
+
+@pytest.mark.slow
+def test_nbgrader_autograde_by_hand_keeps_a_flood_of_output_out(tmp_path):
+    """A 20 MB line and a 20 MB HTML display in one answer: real `nbgrader autograde` and
+    `generate_feedback` with the course's configuration; the autograded notebook and the feedback
+    page stay small, say what was left out, and the student is graded as usual."""
+    import subprocess
+    import sys
+
+    from autograder import cli
+    from autograder.settings import ASSIGNMENT
+    from autograder.submissions import write_submission
+    course = cli.prepare(tmp_path / "course")
+    cli.release(course)
+    write_submission(course, "flood", answers=FLOOD, notebooks=["01_forward_pass"])
+    env = dict(os.environ, PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
+    for step in (["autograde"], ["generate_feedback", "--force"]):
+        subprocess.run([sys.executable, "-m", "nbgrader", *step, ASSIGNMENT], cwd=course,
+                       env=env, check=True, capture_output=True, timeout=900)
+    student = Path(course) / "{}" / "flood" / ASSIGNMENT
+    notebook = Path(str(student).format("autograded")) / "01_forward_pass.ipynb"
+    page = Path(str(student).format("feedback")) / "01_forward_pass.html"
+    for path in (notebook, page):
+        assert path.stat().st_size < 3 << 20, path
+        assert "[output truncated" in path.read_text()
+    with open(notebook) as f:
+        points = json.load(f)["metadata"]["maths_of_dl"]["grading"]["exercises"]["F1a"]["points"]
+    assert points == 2.0

@@ -234,3 +234,21 @@ def test_a_warm_grader_that_cannot_start_says_why(monkeypatch):
     with pytest.raises(RuntimeError, match="did not start on this worker.*No module named"):
         grader.run("/nonexistent", "ada", "/nonexistent/log", Limits())
     assert grader.proc is None
+
+
+@pytest.mark.slow
+def test_a_flood_of_output_comes_back_capped(course):
+    """A 20 MB line and a 20 MB HTML display in one answer, graded on the class path: the
+    autograded notebook and the feedback page come back small, saying what was left out."""
+    course, expected, files = course
+    answers = {NOTEBOOK: {"F1a_answer": (
+        "from IPython.display import HTML, display\n"
+        "print('x' * (20 << 20))\n"
+        "display(HTML('<p>' + 'y' * (20 << 20) + '</p>'))\n"
+        "z_1a = X_1a @ w_1a + b_1a\n")}}
+    write_submission(course, "flood", answers=answers, notebooks=[NOTEBOOK])
+    graded = grade_student(stage(course, "flood", expected), files, Limits(cell_timeout=60))
+    for data in (graded.autograded[f"{NOTEBOOK}.ipynb"], graded.feedback[f"{NOTEBOOK}.html"]):
+        assert len(data) < 3 << 20 and b"[output truncated" in data
+    grades = graded.scores["notebooks"][NOTEBOOK]["grades"]
+    assert grades["F1a"][0] == CATALOGUE["F1a"].points
