@@ -129,7 +129,8 @@ def test_nbgrader_autograde_by_hand_keeps_a_flood_of_output_out(tmp_path):
     course = cli.prepare(tmp_path / "course")
     cli.release(course)
     write_submission(course, "flood", answers=FLOOD, notebooks=["01_forward_pass"])
-    env = dict(os.environ, PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
+    env = dict(os.environ,
+               PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
     for step in (["autograde"], ["generate_feedback", "--force"]):
         subprocess.run([sys.executable, "-m", "nbgrader", *step, ASSIGNMENT], cwd=course,
                        env=env, check=True, capture_output=True, timeout=900)

@@ -373,7 +373,8 @@ def test_a_kernel_finds_nothing_of_the_tutors_through_its_descriptors(tmp_path, 
 # ---------------------------------------------------------------------------- memory, leftovers
 HOLD_TOGETHER = (
     "import subprocess, sys\n"
-    "hold = \"import sys\\nb = b'x' * (256 << 20)\\nprint('held', flush=True)\\nsys.stdin.read()\"\n"
+    "hold = (\"import sys\\nb = b'x' * (256 << 20)\\n\"\n"
+    "        \"print('held', flush=True)\\nsys.stdin.read()\")\n"
     "kids = [subprocess.Popen([sys.executable, '-c', hold], stdin=subprocess.PIPE,\n"
     "                         stdout=subprocess.PIPE, text=True) for _ in range(3)]\n"
     "held = [kid.stdout.readline().strip() for kid in kids]   # '' when it was killed\n"

@@ -79,7 +79,8 @@ class Zygote:
     def _ended(self, why):
         """ZygoteError saying that the zygote ended, with the end of what it wrote."""
         tail = self.output.tail(300)
-        return ZygoteError(f"the kernels' warm parent ended ({why})" + (f": {tail}" if tail else ""))
+        return ZygoteError(f"the kernels' warm parent ended ({why})"
+                           + (f": {tail}" if tail else ""))
 
     def socket_path(self):
         """A new kernel's IPC sockets' base name, in the folder the zygote's sandbox shares."""
