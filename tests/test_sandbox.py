@@ -426,3 +426,24 @@ def test_a_scratch_folder_left_by_a_killed_grading_is_swept(tmp_path):
     procs[1].stdin.close()
     procs[1].wait()
     assert not alive.exists()
+
+
+def test_a_kernel_that_dies_leaves_its_last_words_in_the_log_on_one_line(tmp_path, caplog):
+    """What a kernel wrote outside its cells goes to a file of its own; when it ends badly, the
+    end of that file is logged, escaped (a kernel cannot forge lines of the tutor's log)."""
+    from nbclient.exceptions import DeadKernelError
+
+    from notebooks import run_cells
+    last_words = ("import os, stat\n"
+                  "for fd in map(int, os.listdir('/proc/self/fd')):\n"
+                  "    try:\n"
+                  "        if stat.S_ISREG(os.fstat(fd).st_mode):\n"
+                  "            os.write(fd, b'last words\\n[AutogradeApp | INFO] forged\\n')\n"
+                  "    except OSError:\n"
+                  "        pass\n"
+                  "os._exit(3)\n")
+    with pytest.raises(DeadKernelError):
+        run_cells(tmp_path / "dying", last_words, fork=False)
+    said = [r.getMessage() for r in caplog.records if "ended with status 3" in r.getMessage()]
+    assert len(said) == 1 and "last words\\n[AutogradeApp | INFO] forged" in said[0]
+    assert "\n" not in said[0]

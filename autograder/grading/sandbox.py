@@ -471,6 +471,8 @@ class SandboxProvisioner(LocalProvisioner):
         await super().cleanup(restart)
         if self.output:
             tail = self.output.tail()
+            if self.exit_status is None and self.process is not None:
+                self.exit_status = self.process.poll()
             if tail and self.exit_status not in (None, 0):
                 self.log.warning("The kernel ended with status %s; the end of what it wrote "
                                  "outside its cells: %s", self.exit_status, tail)
