@@ -143,3 +143,14 @@ def test_nbgrader_autograde_by_hand_keeps_a_flood_of_output_out(tmp_path):
     with open(notebook) as f:
         points = json.load(f)["metadata"]["maths_of_dl"]["grading"]["exercises"]["F1a"]["points"]
     assert points == 2.0
+
+
+def test_output_a_cell_clears_is_given_back(tmp_path):
+    """A progress display cleared and redrawn (as tqdm does) keeps only what it shows last."""
+    redraw = ("from IPython.display import clear_output\n"
+              "for step in range(12):\n"
+              "    clear_output(wait=step % 2 == 0)\n"
+              "    print(step, 'p' * 200_000)\n")
+    nb = capped(new_code_cell(redraw), tmp_path=tmp_path)
+    text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
+    assert text.startswith("11 ") and "[output truncated" not in text

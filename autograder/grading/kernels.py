@@ -83,9 +83,11 @@ class Execute(NbGraderExecute):
                       and not utils.is_solution(cell)}
 
     def _give_back(self, outs):
+        """The cell's outputs are about to be cleared: their bytes (and its note) go."""
         freed = sum(_size(o) for o in outs)
         self._cell["used"] = max(0, self._cell["used"] - freed)
         self._notebook_used = max(0, self._notebook_used - freed)
+        self._cell["noted"] = False
 
     def clear_output(self, outs, msg, cell_index):
         if self._cell is not None and not msg["content"].get("wait"):
@@ -95,8 +97,11 @@ class Execute(NbGraderExecute):
     def output(self, outs, msg, display_id, cell_index):
         if self._cell is None:
             return super().output(outs, msg, display_id, cell_index)
-        if self.clear_before_next_output:
+        if self.clear_before_next_output:      # a clear_output(wait=True) before: done here
             self._give_back(outs)
+            outs[:] = []
+            self.clear_display_id_mapping(cell_index)
+            self.clear_before_next_output = False
         content = msg["content"]
         size = _size(content)
         state = self._cell
