@@ -10,8 +10,8 @@ import os
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.converters import Autograde
-from nbgrader.preprocessors import (ClearHiddenTests, DeduplicateIds, Execute, GetGrades,
-                                    SaveAutoGrades)
+from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, DeduplicateIds, Execute,
+                                    GetGrades, SaveAutoGrades)
 
 from autograder import settings
 
@@ -55,4 +55,6 @@ c.Autograde.autograde_preprocessors = preprocessors
 sanitizing = list(Autograde.class_traits()["sanitize_preprocessors"].default())
 sanitizing.insert(sanitizing.index(DeduplicateIds),
                   "autograder.grading.cell_metadata.RepairCellMetadata")
+sanitizing.insert(sanitizing.index(CheckCellMetadata),
+                  "autograder.grading.cell_metadata.DropInvalidCellMetadata")
 c.Autograde.sanitize_preprocessors = sanitizing

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder import cli
 from autograder.catalogue import CATALOGUE, in_notebook
@@ -58,16 +58,41 @@ def test_an_older_schema_version_is_upgraded():
         "cell 1: nbgrader metadata of schema version 2 upgraded to 3"]
 
 
-def test_metadata_that_cannot_be_read_is_removed():
-    broken = _graded("F1b")
-    del broken.metadata["nbgrader"]["points"]          # a graded cell without points
+def test_metadata_of_the_wrong_shape_is_removed_and_missing_points_are_0():
+    wrong_shape = _graded("F1b", grade="yes")
+    no_points = _graded("F2a")
+    del no_points.metadata["nbgrader"]["points"]
     not_a_mapping = new_code_cell("x = 1", metadata={"nbgrader": "grade me"})
-    nb = _repair(_graded("F1a"), broken, not_a_mapping)
+    nb = _repair(_graded("F1a"), wrong_shape, not_a_mapping, no_points)
     assert "nbgrader" in nb.cells[0].metadata
     assert "nbgrader" not in nb.cells[1].metadata and "nbgrader" not in nb.cells[2].metadata
+    assert nb.cells[3].metadata["nbgrader"]["points"] == 0
     notes = nb.metadata["maths_of_dl"]["intake"]
     assert notes[0].startswith("cell 2: nbgrader metadata that does not validate, removed")
-    assert notes[1] == "cell 3: nbgrader metadata that is not a mapping, removed"
+    assert notes[1:] == ["cell 3: nbgrader metadata that is not a mapping, removed",
+                         "cell 4: graded cell without points given 0 (the gradebook's points "
+                         "apply)"]
+
+
+def test_a_retyped_graded_cell_is_left_for_the_gradebook_to_restore():
+    """nbgrader's OverwriteCells gives it its type back: not removed before that."""
+    retyped = new_markdown_cell("record()", metadata=_graded("F3a").metadata)
+    nb = _repair(retyped)
+    assert nb.cells[0].metadata["nbgrader"]["grade_id"] == "F3a"
+    assert "maths_of_dl" not in nb.metadata
+
+
+def test_metadata_still_invalid_after_the_gradebook_restored_the_cells_is_removed():
+    from autograder.grading.cell_metadata import DropInvalidCellMetadata
+    retyped = new_markdown_cell("x", metadata=_graded("X9").metadata)   # nothing restored it
+    nb = new_notebook(cells=[_graded("F1a"), retyped],
+                      metadata={"maths_of_dl": {"intake": ["earlier note"]}})
+    nb, _ = DropInvalidCellMetadata().preprocess(nb, {})
+    assert "nbgrader" in nb.cells[0].metadata and "nbgrader" not in nb.cells[1].metadata
+    notes = nb.metadata["maths_of_dl"]["intake"]
+    assert notes[0] == "earlier note"
+    assert notes[1].startswith("cell 2: nbgrader metadata that does not validate, removed "
+                               "(ValidationError: Markdown grade cell 'X9'")
 
 
 def test_a_copied_graded_cell_is_ignored_and_the_first_copy_graded():
