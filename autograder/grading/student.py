@@ -226,34 +226,43 @@ class WarmGrader:
         if "pid" not in first:
             return -1, "the warm grader stopped before grading", None
         pid = first["pid"]
-        notebook, started, position, killed = None, time.monotonic(), 0, None
+        started, killed = time.monotonic(), None
+        watched = {"position": 0, "notebook": None}
+
+        def started_since():
+            """The notebooks the child started since last read (the last one is running)."""
+            try:
+                with open(progress, "rb") as f:
+                    f.seek(watched["position"])
+                    data = f.read()
+            except FileNotFoundError:
+                data = b""
+            cut = data.rfind(b"\n") + 1
+            watched["position"] += cut
+            for line in data[:cut].splitlines():
+                watched["notebook"] = json.loads(line)
+            return cut > 0
+
         while True:
             try:
                 answer = answers.get(timeout=0.2)
             except queue.Empty:
                 answer = None
             if answer is not None:
+                if not killed:                       # the last notebook it started
+                    started_since()
                 if "ended" in answer:                # the server itself died
                     kill_family(pid)
-                    return -9, killed, notebook
-                return answer["exit"], killed, notebook
+                    return -9, killed, watched["notebook"]
+                return answer["exit"], killed, watched["notebook"]
             if killed:
                 continue
-            try:
-                with open(progress, "rb") as f:
-                    f.seek(position)
-                    data = f.read()
-            except FileNotFoundError:
-                data = b""
-            cut = data.rfind(b"\n") + 1
-            position += cut
-            for line in data[:cut].splitlines():
-                notebook, started = json.loads(line), time.monotonic()
+            if started_since():
+                started = time.monotonic()
             if time.monotonic() - started > limits.notebook_timeout:
                 killed = (f"still running after {limits.notebook_timeout:g} s "
                           "(the cell timeout could not stop it); killed")
                 kill_family(pid)
-
 
 _shared = WarmGrader()
 
