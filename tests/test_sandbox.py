@@ -377,17 +377,31 @@ def test_a_kernel_finds_nothing_of_the_tutors_through_its_descriptors(tmp_path, 
 
 
 # ---------------------------------------------------------------------------- memory, leftovers
+# three children each take 256 MiB; once all have taken it (or died), each still alive says so
+# and keeps it until all have answered: those answering hold their memory at the same time
 HOLD_TOGETHER = (
     "import subprocess, sys\n"
-    "hold = (\"import sys\\nb = b'x' * (256 << 20)\\n\"\n"
-    "        \"print('held', flush=True)\\nsys.stdin.read()\")\n"
+    "hold = (\"import sys\\nb = b'x' * (256 << 20)\\nprint('held', flush=True)\\n\"\n"
+    "        \"sys.stdin.readline()\\nprint('still', flush=True)\\nsys.stdin.read()\")\n"
     "kids = [subprocess.Popen([sys.executable, '-c', hold], stdin=subprocess.PIPE,\n"
     "                         stdout=subprocess.PIPE, text=True) for _ in range(3)]\n"
-    "held = [kid.stdout.readline().strip() for kid in kids]   # '' when it was killed\n"
     "for kid in kids:\n"
-    "    kid.stdin.close()\n"
+    "    kid.stdout.readline()                      # 'held', or '' when it was killed\n"
+    "still = []\n"
+    "for kid in kids:\n"
+    "    try:\n"
+    "        kid.stdin.write('\\n')\n"
+    "        kid.stdin.flush()\n"
+    "    except OSError:\n"
+    "        pass\n"
+    "    still.append(kid.stdout.readline().strip())   # '' when it is dead\n"
+    "for kid in kids:\n"
+    "    try:\n"
+    "        kid.stdin.close()\n"
+    "    except OSError:\n"
+    "        pass\n"
     "    kid.wait()\n"
-    "print(held.count('held'))\n")
+    "print(still.count('still'))\n")
 
 
 @pytest.mark.parametrize("fork", [False, True])
