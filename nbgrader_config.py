@@ -10,7 +10,8 @@ import os
 
 from nbconvert.preprocessors import CSSHTMLHeaderPreprocessor
 from nbgrader.converters import Autograde
-from nbgrader.preprocessors import ClearHiddenTests, Execute, GetGrades, SaveAutoGrades
+from nbgrader.preprocessors import (CheckCellMetadata, ClearHiddenTests, DeduplicateIds, Execute,
+                                    GetGrades, SaveAutoGrades)
 
 from autograder import settings
 from autograder.feedback import Scores
@@ -44,8 +45,8 @@ c.HTMLExporter.preprocessors = ["autograder.feedback.LatexOutputs",
 c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
-# The grader runs in this process (autograder.grading): the test inputs are written into the
-# test cells before the kernel runs them, and every record is judged after, before nbgrader saves
+# The grader runs in this process (autograder.grading): the test inputs are handed to the kernel
+# before each test cell runs (never written into it), and every record is judged after, before nbgrader saves
 # the scores.  nbgrader's own default list is kept, whatever its version adds to it.  Named, not
 # imported: only `nbgrader autograde` loads the grader (and all its references).
 preprocessors = list(Autograde.class_traits()["autograde_preprocessors"].default())
@@ -61,8 +62,14 @@ preprocessors[preprocessors.index(Execute)] = "autograder.grading.kernels.Execut
 # A symbolic link in a submission is never followed (skipped and flagged, before any kernel runs).
 preprocessors.insert(0, "autograder.grading.intake.SubmittedLinks")
 c.Autograde.autograde_preprocessors = preprocessors
-# A folder of submitted/ whose name is not a safe student id is refused, and not left in the
+# One notebook's broken cell metadata (a copied graded cell, an edited schema version) would stop
+# nbgrader for the whole class: repaired or removed first, and flagged (grading.cell_metadata).
+# A folder of submitted/ whose name is not a safe student id is refused first, and not left in the
 # gradebook, where formgrader would print it.
-c.Autograde.sanitize_preprocessors = [
-    "autograder.grading.intake.SafeStudentId",
-    *Autograde.class_traits()["sanitize_preprocessors"].default()]
+sanitizing = ["autograder.grading.intake.SafeStudentId",
+              *Autograde.class_traits()["sanitize_preprocessors"].default()]
+sanitizing.insert(sanitizing.index(DeduplicateIds),
+                  "autograder.grading.cell_metadata.RepairCellMetadata")
+sanitizing.insert(sanitizing.index(CheckCellMetadata),
+                  "autograder.grading.cell_metadata.DropInvalidCellMetadata")
+c.Autograde.sanitize_preprocessors = sanitizing

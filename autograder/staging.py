@@ -109,15 +109,13 @@ def tree_hash(folder):
     return h.hexdigest()
 
 
-def _checked_notebook(text, graded):
-    """(notebook text to grade, notes): later copies of a graded cell made ordinary cells (not
-    nbgrader's DeduplicateIds: see above); deleted and retyped graded cells noted."""
-    nb = nbformat.reads(text, as_version=4)
-    if not isinstance(nb.get("cells"), list):
-        raise ValueError("no cells")
+def drop_duplicated_cells(nb):
+    """Later copies of a cell nbgrader keeps track of (graded, solution or locked: what its
+    DeduplicateIds looks at) made ordinary cells, their `nbgrader` key removed (not nbgrader's
+    DeduplicateIds: see above); the first copy stays.  Returns ({grade id: cell type}, notes).
+    Also the hand-run `nbgrader autograde`'s (grading.cell_metadata)."""
     seen, notes = {}, []
     for cell in nb.cells:
-        # the cells nbgrader keeps track of (and its DeduplicateIds looks at)
         if not (utils.is_grade(cell) or utils.is_solution(cell) or utils.is_locked(cell)):
             continue
         gid = grade_id(cell)
@@ -126,6 +124,16 @@ def _checked_notebook(text, graded):
             notes.append(f"graded cell {gid} duplicated (copy ignored)")
             continue
         seen[gid] = cell.cell_type
+    return seen, notes
+
+
+def _checked_notebook(text, graded):
+    """(notebook text to grade, notes): later copies of a graded cell made ordinary cells
+    (`drop_duplicated_cells`); deleted and retyped graded cells noted."""
+    nb = nbformat.reads(text, as_version=4)
+    if not isinstance(nb.get("cells"), list):
+        raise ValueError("no cells")
+    seen, notes = drop_duplicated_cells(nb)
     for gid, kind in graded.items():
         if gid not in seen:
             notes.append(f"graded cell {gid} deleted")

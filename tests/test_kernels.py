@@ -1,12 +1,16 @@
 """autograder.grading.kernels with real kernels (ipykernel, unsandboxed: the sandbox is tested in
 tests/test_sandbox.py): each kernel's sockets in a private folder of its own, and a kernel that
 dies costing only the cells from the one it died in."""
+import json
 import os
 import stat
+from pathlib import Path
+
+import pytest
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from autograder.grading.kernels import DIED, NOT_RUN, Execute, GradingKernelManager
+from autograder.grading.kernels import DIED, NOT_RUN, TRUNCATED, Execute, GradingKernelManager
 
 
 def test_each_kernel_has_private_sockets_removed_with_their_folder():
@@ -51,3 +55,102 @@ def test_a_kernel_that_lives_runs_every_cell(tmp_path):
     nb, resources = execute(new_code_cell("x = 1"), new_code_cell("print(x + 1)"),
                             tmp_path=tmp_path)
     assert nb.cells[1].outputs[0]["text"] == "2\n" and "maths_of_dl" not in resources
+
+
+# ---------------------------------------------------------------------------- output caps
+HUGE_LINE = "print('x' * (3 << 20))"
+HUGE_HTML = "from IPython.display import HTML, display\ndisplay(HTML('<p>' + 'y' * (3 << 20)))"
+
+
+def _bytes(cell):
+    return len(json.dumps(cell.get("outputs", [])))
+
+
+def capped(*cells, tmp_path, **caps):
+    nb = new_notebook(cells=list(cells))
+    resources = {"metadata": {"path": str(tmp_path)}}
+    return Execute(kernel_name="python3", timeout=60, kernel_manager_class=GradingKernelManager,
+                   **caps).preprocess(nb, resources)[0]
+
+
+def test_output_is_capped_in_bytes_per_cell_with_a_visible_note(tmp_path):
+    nb = capped(new_code_cell(HUGE_LINE), new_code_cell(HUGE_HTML),
+                new_code_cell("print('small')"), tmp_path=tmp_path)
+    cap = Execute().max_cell_output_bytes
+    for cell in nb.cells[:2]:
+        assert _bytes(cell) < cap + 1000
+        assert cell.outputs[-1]["text"] == TRUNCATED.format(cell=cap // 1024, notebook=2048)
+    assert nb.cells[0].outputs[0]["text"].startswith("x" * 1000)    # the stream is cut, kept
+    assert [o.get("text") for o in nb.cells[2].outputs] == ["small\n"]
+
+
+def test_output_is_capped_per_notebook(tmp_path):
+    many = "for _ in range(8):\n    print('z' * 400_000)"
+    nb = capped(*[new_code_cell(many) for _ in range(4)], new_code_cell("print('last')"),
+                tmp_path=tmp_path, max_cell_output_bytes=800_000,
+                max_notebook_output_bytes=2_000_000)
+    assert sum(_bytes(c) for c in nb.cells) < 2_000_000 + 5000
+    assert TRUNCATED.format(cell=781, notebook=1953) in nb.cells[2].outputs[-1]["text"]
+    assert "last" not in json.dumps(nb.cells[4].outputs)       # the notebook's budget is spent
+    assert "[output truncated" in json.dumps(nb.cells[4].outputs)
+
+
+def test_a_graded_test_cells_record_is_kept_after_a_flood_of_prints(tmp_path):
+    from autograder.grading.kernels import RECORD_MIME
+    test_cell = new_code_cell(
+        "print('w' * (3 << 20))\n"
+        "from IPython.display import display\n"
+        f"display({{'{RECORD_MIME}': {{'exercise': 'F1a'}}}}, raw=True)",
+        metadata={"nbgrader": {"grade": True, "solution": False, "locked": True,
+                               "grade_id": "F1a", "points": 2, "schema_version": 3}})
+    nb = capped(test_cell, tmp_path=tmp_path)
+    kinds = [sorted(o.get("data", {})) for o in nb.cells[0].outputs]
+    assert [RECORD_MIME] in kinds and _bytes(nb.cells[0]) < Execute().max_cell_output_bytes * 2
+
+
+FLOOD = {"01_forward_pass": {"F1a_answer": (
+    "from IPython.display import HTML, display\n"
+    "print('x' * (20 << 20))\n"
+    "display(HTML('<p>' + 'y' * (20 << 20) + '</p>'))\n"
+    "z_1a = X_1a @ w_1a + b_1a\n")}}
+
+
+@pytest.mark.slow
+def test_nbgrader_autograde_by_hand_keeps_a_flood_of_output_out(tmp_path):
+    """A 20 MB line and a 20 MB HTML display in one answer: real `nbgrader autograde` and
+    `generate_feedback` with the course's configuration; the autograded notebook and the feedback
+    page stay small, say what was left out, and the student is graded as usual."""
+    import subprocess
+    import sys
+
+    from autograder import cli
+    from autograder.settings import ASSIGNMENT
+    from autograder.submissions import write_submission
+    course = cli.prepare(tmp_path / "course")
+    cli.release(course)
+    write_submission(course, "flood", answers=FLOOD, notebooks=["01_forward_pass"])
+    env = dict(os.environ,
+               PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
+    for step in (["autograde"], ["generate_feedback", "--force"]):
+        subprocess.run([sys.executable, "-m", "nbgrader", *step, ASSIGNMENT], cwd=course,
+                       env=env, check=True, capture_output=True, timeout=900)
+    student = Path(course) / "{}" / "flood" / ASSIGNMENT
+    notebook = Path(str(student).format("autograded")) / "01_forward_pass.ipynb"
+    page = Path(str(student).format("feedback")) / "01_forward_pass.html"
+    for path in (notebook, page):
+        assert path.stat().st_size < 3 << 20, path
+        assert "[output truncated" in path.read_text()
+    with open(notebook) as f:
+        points = json.load(f)["metadata"]["maths_of_dl"]["grading"]["exercises"]["F1a"]["points"]
+    assert points == 2.0
+
+
+def test_output_a_cell_clears_is_given_back(tmp_path):
+    """A progress display cleared and redrawn (as tqdm does) keeps only what it shows last."""
+    redraw = ("from IPython.display import clear_output\n"
+              "for step in range(12):\n"
+              "    clear_output(wait=step % 2 == 0)\n"
+              "    print(step, 'p' * 200_000)\n")
+    nb = capped(new_code_cell(redraw), tmp_path=tmp_path)
+    text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
+    assert text.startswith("11 ") and "[output truncated" not in text

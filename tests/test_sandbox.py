@@ -10,6 +10,7 @@ through).  In SANDBOXED and FORKED each attack fails: F4 scores 0, the exercises
 their points, the rest of the class is graded, and no file outside the sandbox changes.  In OPEN
 the attacks that read or connect get through, which shows they are real.
 """
+import glob
 import hashlib
 import os
 import socket
@@ -32,6 +33,29 @@ BIN = Path(sys.executable).parent
 WRONG = "n_obs_2x3, n_inputs_2x3 = 3, 2\nn_obs_3x2, n_inputs_3x2 = 2, 3\n"
 RIGHT = "n_obs_2x3, n_inputs_2x3 = 2, 3\nn_obs_3x2, n_inputs_3x2 = 3, 2\n"
 SECRET = "MATHS_OF_DL_TEST_SECRET"
+CANARY = "TUTOR-ONLY-" + "7f3a9c"
+READ_EVERY_DESCRIPTOR = (
+    "import os, stat\n"
+    "canary = 'TUTOR-ONLY-' + '7f3a9c'\n"
+    "found = []\n"
+    "for fd in sorted(int(n) for n in os.listdir('/proc/self/fd')):\n"
+    "    try:\n"
+    "        if not stat.S_ISREG(os.fstat(fd).st_mode):\n"
+    "            continue\n"
+    "    except OSError:\n"
+    "        continue\n"
+    "    try:\n"
+    "        if canary.encode() in os.pread(fd, 1 << 24, 0):\n"
+    "            found.append(fd)\n"
+    "    except OSError:\n"
+    "        pass\n"
+    "    try:   # reopened for reading, when it was opened for writing only (a log)\n"
+    "        with open(f'/proc/self/fd/{fd}', 'rb') as again:\n"
+    "            if canary.encode() in again.read():\n"
+    "                found.append(fd)\n"
+    "    except OSError:\n"
+    "        pass\n"
+    "print('found', sorted(set(found)) if found else 'nothing')\n")
 
 
 def _indent(code):
@@ -90,6 +114,9 @@ def attacks(course, home, port):
             "    for _ in range(10 * 1024):\n"
             "        f.write(chunk)\n"),
         "memory": WRONG + "hog = bytearray(16 * 2**30)\nhog[-1] = 1\n",
+        # nbgrader's output is a log holding a canary (the fixture): not in any descriptor
+        "read-inherited-fds": got_through(
+            READ_EVERY_DESCRIPTOR + "assert found\n"),
     }
 
 
@@ -175,9 +202,11 @@ def graded(tmp_path_factory):
                              notebooks=["01_forward_pass"])
     before = {kind: _snapshot(course, homes[kind]) for kind, course in courses.items()}
     runs = {}
+    for kind in courses:
+        (root / f"{kind}.log").write_text(f"the tutor's log: {CANARY}\n")
     procs = {kind: subprocess.Popen(
         [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT],
-        cwd=course, stdout=open(root / f"{kind}.log", "w"), stderr=subprocess.STDOUT,
+        cwd=course, stdout=open(root / f"{kind}.log", "a"), stderr=subprocess.STDOUT,
         env=_env(HOME=str(homes[kind]), **{SECRET: "42"},
                  **({sandbox.UNSANDBOXED_VARIABLE: "1"} if kind == "open" else {})))
         for kind, course in courses.items()}
@@ -324,3 +353,117 @@ def test_the_class_report_shows_who_was_graded_unsandboxed(tmp_path):
         nb = new_notebook(metadata={"maths_of_dl": {"grading": {"sandboxed": sandboxed}}})
         nbformat.write(nb, folder / "01_forward_pass.ipynb")
     assert read_unsandboxed(tmp_path) == {"b"}
+
+
+# ---------------------------------------------------------------------------- descriptors
+@pytest.mark.parametrize("fork", [False, True])
+def test_a_kernel_finds_nothing_of_the_tutors_through_its_descriptors(tmp_path, fork):
+    """The grading process's standard output and error (here pytest's capture files) and a
+    descriptor it marked inheritable hold a canary; a kernel reading every descriptor it has,
+    and reopening each through /proc/self/fd, finds nothing of it."""
+    from notebooks import run_cells
+    secret = tmp_path / "tutor.log"
+    secret.write_text(f"scores of everyone {CANARY}\n")
+    held = os.open(secret, os.O_RDONLY)
+    os.set_inheritable(held, True)
+    for fd in (1, 2):
+        os.write(fd, f"[nbgrader] {CANARY}\n".encode())
+    try:
+        out = run_cells(tmp_path / "student", READ_EVERY_DESCRIPTOR,
+                        "import os\nprint(os.readlink('/proc/self/fd/0'))", fork=fork)
+    finally:
+        os.close(held)
+    assert out == ["found nothing\n", "/dev/null\n"]
+
+
+# ---------------------------------------------------------------------------- memory, leftovers
+# three children each take 256 MiB; once all have taken it (or died), each still alive says so
+# and keeps it until all have answered: those answering hold their memory at the same time
+HOLD_TOGETHER = (
+    "import subprocess, sys\n"
+    "hold = (\"import sys\\nb = b'x' * (256 << 20)\\nprint('held', flush=True)\\n\"\n"
+    "        \"sys.stdin.readline()\\nprint('still', flush=True)\\nsys.stdin.read()\")\n"
+    "kids = [subprocess.Popen([sys.executable, '-c', hold], stdin=subprocess.PIPE,\n"
+    "                         stdout=subprocess.PIPE, text=True) for _ in range(3)]\n"
+    "for kid in kids:\n"
+    "    kid.stdout.readline()                      # 'held', or '' when it was killed\n"
+    "still = []\n"
+    "for kid in kids:\n"
+    "    try:\n"
+    "        kid.stdin.write('\\n')\n"
+    "        kid.stdin.flush()\n"
+    "    except OSError:\n"
+    "        pass\n"
+    "    still.append(kid.stdout.readline().strip())   # '' when it is dead\n"
+    "for kid in kids:\n"
+    "    try:\n"
+    "        kid.stdin.close()\n"
+    "    except OSError:\n"
+    "        pass\n"
+    "    kid.wait()\n"
+    "print(still.count('still'))\n")
+
+
+@pytest.mark.parametrize("fork", [False, True])
+def test_several_processes_of_one_sandbox_share_its_memory_bound(tmp_path, monkeypatch, fork):
+    """Three children of a kernel each hold 256 MiB at the same time, under the address-space
+    limit each (3 GiB a process); the sandbox's memory group (512 MiB here) holds them together:
+    not all three can."""
+    if os.geteuid() != 0:
+        pytest.skip("the sandbox's memory group needs the grader to be root (threat model)")
+    from notebooks import run_cells
+    monkeypatch.setattr(sandbox, "MEMORY_BYTES", 512 * sandbox.MIB)
+    held = int(run_cells(tmp_path / "hog", HOLD_TOGETHER, fork=fork, timeout=120)[0])
+    assert held * 256 < 512
+
+
+def test_a_scratch_folder_left_by_a_killed_grading_is_swept(tmp_path):
+    """A grading process killed before removing its scratch folder (its lock is gone with it):
+    the next one removes it; a folder whose process still runs is kept."""
+    import subprocess
+    code = ("import sys, tempfile\nfrom autograder.grading import sandbox\n"
+            "tempfile.tempdir = sys.argv[1]\n"
+            "e = sandbox.Enclosure(['/bin/true'], {}, sys.argv[2])\n"
+            "print(e.folder, flush=True)\nsys.stdin.read()\ne.release()\n")
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "answers.ipynb").write_text("{}")
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(tmp_path), str(work)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    killed, alive = (Path(p.stdout.readline().strip()) for p in procs)
+    assert (killed / "work" / "answers.ipynb").exists()
+    procs[0].kill()
+    procs[0].wait()
+    sandbox.sweep_leftovers(str(tmp_path))
+    assert not killed.exists() and (alive / "work" / "answers.ipynb").exists()
+    groups = {p.pid: glob.glob(f"{sandbox.CGROUPS}/*/{sandbox.CGROUP_PREFIX}{p.pid}-*")
+              for p in procs}
+    assert all(groups.values()) or os.geteuid() != 0      # root: each made its groups
+    sandbox.sweep_cgroups()
+    assert [os.path.exists(g) for g in groups[procs[0].pid]] == [False] * len(groups[procs[0].pid])
+    assert all(os.path.exists(g) for g in groups[procs[1].pid])
+    procs[1].stdin.close()
+    procs[1].wait()
+    assert not alive.exists()
+
+
+def test_a_kernel_that_dies_leaves_its_last_words_in_the_log_on_one_line(tmp_path, caplog):
+    """What a kernel wrote outside its cells goes to a file of its own; when it ends badly, the
+    end of that file is logged, escaped (a kernel cannot forge lines of the tutor's log)."""
+    from nbclient.exceptions import DeadKernelError
+
+    from notebooks import run_cells
+    last_words = ("import os, stat\n"
+                  "for fd in map(int, os.listdir('/proc/self/fd')):\n"
+                  "    try:\n"
+                  "        if stat.S_ISREG(os.fstat(fd).st_mode):\n"
+                  "            os.write(fd, b'last words\\n[AutogradeApp | INFO] forged\\n')\n"
+                  "    except OSError:\n"
+                  "        pass\n"
+                  "os._exit(3)\n")
+    with pytest.raises(DeadKernelError):
+        run_cells(tmp_path / "dying", last_words, fork=False)
+    said = [r.getMessage() for r in caplog.records if "ended with status 3" in r.getMessage()]
+    assert len(said) == 1 and "last words\\n[AutogradeApp | INFO] forged" in said[0]
+    assert "\n" not in said[0]

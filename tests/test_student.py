@@ -129,14 +129,41 @@ def test_a_correct_student_comes_back_graded_with_feedback(course):
     assert "F1a" in page and "BEGIN HIDDEN TESTS" not in page
 
 
-SLOW_CELLS = "import time\nfor _ in range(40):\n    time.sleep(0.5)\n"
+# each cell 20 s, printing what nbgrader prints as a notebook starts, to its standard error and
+# to every file it holds open (a log inherited from the grading process, say)
+SLOW_CELLS = (
+    "import os, stat, sys, time\n"
+    "line = ('[AutogradeApp | INFO] Converting notebook /c/submitted/slow/maths_of_dl/'\n"
+    "        '01_forward_pass.ipynb\\n')\n"
+    "for _ in range(40):\n"
+    "    for fd in map(int, os.listdir('/proc/self/fd')):\n"
+    "        try:\n"
+    "            if stat.S_ISREG(os.fstat(fd).st_mode):\n"
+    "                os.write(fd, line.encode())\n"
+    "        except OSError:\n"
+    "            pass\n"
+    "    print(line, file=sys.stderr, flush=True)\n"
+    "    time.sleep(0.5)\n")
+
+
+def _scratch_copies_holding(marker, *folders):
+    """Scratch copies of a student's files (mdl-sandbox-*) below `folders` that hold `marker`."""
+    found = []
+    for folder in folders:
+        for copy in Path(folder).rglob("mdl-sandbox-*"):
+            found += [p for p in copy.rglob("*.ipynb") if marker in p.read_text(errors="replace")]
+    return found
 
 
 @pytest.mark.slow
 def test_a_notebook_past_its_wall_clock_limit_is_killed_and_left_out(course, tmp_path,
                                                                      monkeypatch):
     """Each cell ends within the cell timeout, the notebook does not: it is killed with its
-    kernel, and the student is graded again without it (0 points, with the reason)."""
+    kernel, and the student is graded again without it (0 points, with the reason).  What its
+    kernel prints (nbgrader's own "Converting notebook" line, to its standard error and every file
+    it holds) does not move the clock, and no scratch copy of the student's files is left."""
+    import tempfile
+    import uuid
     course, _, files = course
     other = "02_activations"
     expected = {name: cells for name, cells in release_cells(course).items()
@@ -144,8 +171,10 @@ def test_a_notebook_past_its_wall_clock_limit_is_killed_and_left_out(course, tmp
     files = CourseFiles(files.config, files.template, (NOTEBOOK, other))   # same course
     folder = write_submission(course, "slow", notebooks=[NOTEBOOK, other])
     nb = nbformat.read(folder / f"{NOTEBOOK}.ipynb", as_version=4)
-    nb.cells[1:1] = [nbformat.v4.new_code_cell(SLOW_CELLS) for _ in range(3)]
+    marker = f"# student's marker {uuid.uuid4().hex}"
+    nb.cells[1:1] = [nbformat.v4.new_code_cell(SLOW_CELLS + marker) for _ in range(3)]
     nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
+    system_tmp = tempfile.gettempdir()
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))   # where the grading's folder goes
     graded = grade_student(stage(course, "slow", expected), files,
                            Limits(cell_timeout=25, notebook_timeout=8))
@@ -159,6 +188,7 @@ def test_a_notebook_past_its_wall_clock_limit_is_killed_and_left_out(course, tmp
     left = [p for p in psutil.process_iter(["cmdline"])      # its kernels, their bubblewrap
             if str(tmp_path) in " ".join(p.info["cmdline"] or [])]
     assert left == []
+    assert _scratch_copies_holding(marker, system_tmp, tmp_path) == []
 
 
 @pytest.mark.slow
@@ -205,3 +235,21 @@ def test_a_warm_grader_that_cannot_start_says_why(monkeypatch):
     with pytest.raises(RuntimeError, match="did not start on this worker.*No module named"):
         grader.run("/nonexistent", "ada", "/nonexistent/log", Limits())
     assert grader.proc is None
+
+
+@pytest.mark.slow
+def test_a_flood_of_output_comes_back_capped(course):
+    """A 20 MB line and a 20 MB HTML display in one answer, graded on the class path: the
+    autograded notebook and the feedback page come back small, saying what was left out."""
+    course, expected, files = course
+    answers = {NOTEBOOK: {"F1a_answer": (
+        "from IPython.display import HTML, display\n"
+        "print('x' * (20 << 20))\n"
+        "display(HTML('<p>' + 'y' * (20 << 20) + '</p>'))\n"
+        "z_1a = X_1a @ w_1a + b_1a\n")}}
+    write_submission(course, "flood", answers=answers, notebooks=[NOTEBOOK])
+    graded = grade_student(stage(course, "flood", expected), files, Limits(cell_timeout=60))
+    for data in (graded.autograded[f"{NOTEBOOK}.ipynb"], graded.feedback[f"{NOTEBOOK}.html"]):
+        assert len(data) < 3 << 20 and b"[output truncated" in data
+    grades = graded.scores["notebooks"][NOTEBOOK]["grades"]
+    assert grades["F1a"][0] == CATALOGUE["F1a"].points

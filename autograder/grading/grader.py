@@ -35,6 +35,8 @@ Flags.  A notebook is flagged for a human when
                         cells before it keep their points
     hidden-inputs-shown an output showed a piece of the packed hidden test inputs (a kernel that
                         caught them as they were handed over): the output is removed
+    cell-metadata       its nbgrader cell metadata was broken (a copied graded cell, another
+                        schema version) and was repaired or removed (`cell_metadata`)
     tamper:<reason>     the static scan of the notebook's code (`tamper.scan_notebook`) saw a
                         sign of tampering (reasons listed there)
 The score stands whatever the flags say.  Flags go to nbgrader's log and to the flags file
@@ -235,6 +237,9 @@ class Grade(NbGraderPreprocessor):
         if not tests and not expected:
             return nb, resources   # not a notebook of this course
         exercises, reasons = {}, set()
+        intake = (nb.metadata.get(METADATA_KEY) or {}).get("intake") or []   # cell_metadata
+        if intake:
+            reasons.add("cell-metadata")
         noted = resources.get("maths_of_dl", {})
         died_in = noted.get("kernel_died_in")
         earlier = {}    # the answers recorded by the test cells above, for follow-through
@@ -279,6 +284,7 @@ class Grade(NbGraderPreprocessor):
             "points": round(sum(e["points"] for e in exercises.values()), 4),
             "exercises": exercises,
             "tamper": [asdict(f) for f in findings],
+            "cell_metadata": list(intake),
         }
         entry["message"] = _message(entry)
         nb.metadata[METADATA_KEY] = {"grading": entry}   # whatever the student put there
@@ -310,6 +316,7 @@ class Grade(NbGraderPreprocessor):
                        for p in e["problems"]]
             details += [f"cell {f['cell']} line {f['line']}: {f['reason']}: {f['detail']}"
                         for f in entry["tamper"]]
+            details += entry["cell_metadata"]
             self.log.warning("FLAGGED for review: %s (%s)\n    %s", where,
                              ", ".join(entry["reasons"]), "\n    ".join(details))
         update_flags(self._path(), entry)

@@ -10,6 +10,7 @@ own in a private temporary folder, so kernels started side by side can neither r
 port nor for a socket, and need no network to reach nbgrader.  (A kernel forked by a zygote has
 its sockets in the zygote's folder instead: `sandbox.SandboxProvisioner` moves `ip` there.)
 """
+import json
 import os
 import tempfile
 import uuid
@@ -18,7 +19,12 @@ from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
+from nbgrader import utils
 from nbgrader.preprocessors import Execute as NbGraderExecute
+from traitlets import Integer
+
+RECORD_MIME = "application/vnd.maths-of-dl.answers+json"   # mdl_kernel.recording's
+KB = 1024
 
 from .inputs import receive_code
 
@@ -53,11 +59,104 @@ class Execute(NbGraderExecute):
     the others have none.  `resources["maths_of_dl"]["kernel_died_in"]` holds the index of the
     cell, for the grader's feedback and flags; `...["timed_out"]` maps the index of each cell
     stopped at the time limit to the limit in seconds (`causes` says so in the feedback).
+
+    Output is capped in bytes as it arrives (nbgrader's LimitOutput counts lines, and one line can
+    be 20 MB): at most `max_cell_output_bytes` per cell and `max_notebook_output_bytes` per
+    notebook; what passes a cap is left out, a stream cut where it passes, and the cell says so
+    in a note (`TRUNCATED`), which the autograded notebook and the feedback show.  A graded test
+    cell's record (RECORD_MIME) has a budget of its own (`max_record_bytes`), so that what the
+    student's code printed before it cannot crowd it out.  Output a cell clears is given back.
     """
+
+    max_cell_output_bytes = Integer(512 * KB,
+                                    help="Bytes of output kept per cell").tag(config=True)
+    max_notebook_output_bytes = Integer(2048 * KB,
+                                        help="Bytes of output kept per notebook").tag(config=True)
+    max_record_bytes = Integer(2048 * KB,
+                               help="Bytes of a graded test cell's records").tag(config=True)
 
     def preprocess(self, nb, resources=None, km=None):
         self._died_in = None
+        self._notebook_used = 0
+        self._cell = None
         return super().preprocess(nb, resources, km)
+
+    # ---------------------------------------------------------------- output caps
+    def _start_cell(self, cell):
+        self._cell = {"used": 0, "records": 0, "noted": False,
+                      "test": cell.cell_type == "code" and utils.is_grade(cell)
+                      and not utils.is_solution(cell)}
+
+    def _give_back(self, outs):
+        """The cell's outputs are about to be cleared: their bytes (and its note) go."""
+        freed = sum(_size(o) for o in outs)
+        self._cell["used"] = max(0, self._cell["used"] - freed)
+        self._notebook_used = max(0, self._notebook_used - freed)
+        self._cell["noted"] = False
+
+    def clear_output(self, outs, msg, cell_index):
+        if self._cell is not None and not msg["content"].get("wait"):
+            self._give_back(outs)
+        return super().clear_output(outs, msg, cell_index)
+
+    def output(self, outs, msg, display_id, cell_index):
+        if self._cell is None:
+            return super().output(outs, msg, display_id, cell_index)
+        if self.clear_before_next_output:      # a clear_output(wait=True) before: done here
+            self._give_back(outs)
+            outs[:] = []
+            self.clear_display_id_mapping(cell_index)
+            self.clear_before_next_output = False
+        content = msg["content"]
+        size = _size(content)
+        state = self._cell
+        if state["test"] and RECORD_MIME in (content.get("data") or {}):
+            if state["records"] + size <= self.max_record_bytes:
+                state["records"] += size
+                return super().output(outs, msg, display_id, cell_index)
+            room = 0
+        else:
+            room = max(0, min(self.max_cell_output_bytes - state["used"],
+                              self.max_notebook_output_bytes - self._notebook_used))
+        if size <= room:
+            state["used"] += size
+            self._notebook_used += size
+            return super().output(outs, msg, display_id, cell_index)
+        out = None
+        if msg["msg_type"] == "stream" and room > 0:
+            content["text"] = content.get("text", "").encode()[:room].decode("utf-8", "ignore")
+            kept = _size(content)
+            state["used"] += kept
+            self._notebook_used += kept
+            out = super().output(outs, msg, display_id, cell_index)
+        elif msg["msg_type"] == "error":
+            content.update(evalue=str(content.get("evalue", ""))[:200],
+                           traceback=[f"{content.get('ename', 'Error')}: "
+                                      f"{str(content.get('evalue', ''))[:200]}"])
+            out = super().output(outs, msg, display_id, cell_index)
+        if not state["noted"]:
+            state["noted"] = True
+            outs.append(new_output("stream", name="stdout", text=TRUNCATED.format(
+                cell=self.max_cell_output_bytes // KB,
+                notebook=self.max_notebook_output_bytes // KB)))
+        return out
+
+    def _update_display_id(self, display_id, msg):
+        """A display updated in place grows against the same budgets (or is replaced by the
+        note)."""
+        if self._cell is not None:
+            size = _size(msg["content"])
+            room = min(self.max_cell_output_bytes - self._cell["used"],
+                       self.max_notebook_output_bytes - self._notebook_used)
+            if size > room:
+                msg["content"]["data"] = {"text/plain": TRUNCATED.format(
+                    cell=self.max_cell_output_bytes // KB,
+                    notebook=self.max_notebook_output_bytes // KB)}
+                msg["content"]["metadata"] = {}
+                size = _size(msg["content"])
+            self._cell["used"] += size
+            self._notebook_used += size
+        return super()._update_display_id(display_id, msg)
 
     def preprocess_cell(self, cell, resources, index):
         if self._died_in is not None:
@@ -65,6 +164,7 @@ class Execute(NbGraderExecute):
                 cell.outputs = [new_output("stream", name="stdout", text=NOT_RUN)]
             return cell, resources
         self._timed_out = False
+        self._start_cell(cell)
         try:
             given = resources.get("maths_of_dl", {}).get("test_inputs", {}).get(index)
             if given is not None and cell.cell_type == "code":
@@ -98,6 +198,25 @@ class Execute(NbGraderExecute):
         await self.async_wait_for_reply(msg_id)
 
 
+def _size(output):
+    """Bytes an output (or an output message's content) takes in the notebook, about."""
+    size = 0
+    for key in ("text", "ename", "evalue"):
+        value = output.get(key)
+        if isinstance(value, str):
+            size += len(value.encode("utf-8", "replace"))
+    for line in output.get("traceback") or ():
+        size += len(str(line).encode("utf-8", "replace"))
+    for value in (output.get("data") or {}).values():
+        size += len(value.encode("utf-8", "replace")) if isinstance(value, str) \
+            else len(json.dumps(value, default=str))
+    if output.get("metadata"):
+        size += len(json.dumps(output["metadata"], default=str))
+    return size
+
+
+TRUNCATED = ("[output truncated: this cell printed or displayed more than the grading keeps "
+             "({cell} kB a cell, {notebook} kB a notebook); the rest of its output is left out]\n")
 DIED = ("the kernel died, or stopped answering, while running this cell (it crashed, called "
         "os._exit, ran out of memory, or was swamped by its own processes); the cells after it "
         "were not run")

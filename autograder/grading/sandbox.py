@@ -17,15 +17,26 @@ starts from that spec is wrapped, whatever starts it.  The kernel gets
   * limits set on the kernel itself with `prlimit`: LIMITS (address space, processes and threads,
     file size, CPU seconds, open files), and, when grading runs as root, a user id of its own
     (`setpriv`), so that the process limit counts its processes only;
-  * where the machine lets grading make control groups (root, cgroup v1 or v2), a CPU group and a
-    process group of its own: a fork bomb's processes share one kernel's CPU weight instead of
-    starving nbgrader and the rest of the class, and count against PIDS_MAX.
+  * where the machine lets grading make control groups (root, cgroup v1 or v2), a CPU group, a
+    process group and a memory group of its own: a fork bomb's processes share one kernel's CPU
+    weight instead of starving nbgrader and the rest of the class, and count against PIDS_MAX;
+    all its processes together hold at most MEMORY_BYTES of memory (the address-space limit
+    above is per process: without the group, 128 processes could hold 128 times as much);
+  * standard streams of its own (`KernelOutput`): input /dev/null, output and errors an unnamed
+    file, never nbgrader's (a kernel that inherited them could reopen the tutor's log through
+    /proc/self/fd, or write into it), and no other descriptor of the grading process;
+  * a scratch folder that does not outlive the grading (`Enclosure`, in MATHS_OF_DL_SCRATCH or
+    the temporary folder): removed when the kernel ends, and, when the grading process was killed
+    before it could do that, by the next one (`sweep_leftovers`; the class tool's workers put it
+    in the student's grading folder, which they remove however the grading ends).
 
 Where bubblewrap cannot run (not Linux, not installed, user namespaces disabled), `problem()`
 says why and what to do; grading refuses (`refuse_without_sandbox`) unless the tutor chose to
 grade unsandboxed with MATHS_OF_DL_UNSANDBOXED=1 (`maths-of-dl grade-class --unsandboxed`), which
 is logged and shown in the class report.
 """
+import fcntl
+import glob
 import hashlib
 import logging
 import os
@@ -54,6 +65,11 @@ ENVIRONMENT = ("LANG", "LC_ALL", "TZ", "MPLBACKEND", "OPENBLAS_NUM_THREADS", "OM
 HOME = "/home/student"
 CGROUPS = Path("/sys/fs/cgroup")
 PIDS_MAX = LIMITS["nproc"]
+MEMORY_BYTES = 2048 * MIB          # memory of all the sandbox's processes together
+SCRATCH_PREFIX = "mdl-sandbox-"
+SCRATCH_VARIABLE = "MATHS_OF_DL_SCRATCH"   # the scratch copies' folder (default: the temporary one)
+OWNER = ".owner"                   # the scratch folder's lock, held by the process using it
+CGROUP_PREFIX = "maths-of-dl-"     # then the process id of the grading process that made it
 FIRST_UID = 200_000                # the sandboxes' user ids: FIRST_UID + 0 .. 49 999
 
 log = logging.getLogger(__name__)
@@ -162,22 +178,40 @@ def _system():
 
 
 def make_cgroups(name):
-    """New control groups for one kernel (a CPU group, a process group with PIDS_MAX), as the
-    folders to put it in; none where they cannot be made (not root, no cgroup file system)."""
+    """New control groups for one sandbox (a CPU group, a process group with PIDS_MAX, a memory
+    group with MEMORY_BYTES and no swap), as the folders to put it in; none where they cannot be
+    made (not root, no cgroup file system, the controller not enabled)."""
     made = []
     if (CGROUPS / "cgroup.controllers").exists():                   # cgroup v2: one tree
-        places = [(CGROUPS / name, True)]
+        enabled = _read(CGROUPS / "cgroup.subtree_control").split()
+        limits = {"pids.max": PIDS_MAX}
+        if "memory" in enabled:
+            limits.update({"memory.max": MEMORY_BYTES, "memory.swap.max": 0})
+        places = [(CGROUPS / name, limits)]
     else:                                                           # cgroup v1: one per controller
-        places = [(CGROUPS / "cpu" / name, False), (CGROUPS / "pids" / name, True)]
-    for folder, pids in places:
+        places = [(CGROUPS / "cpu" / name, {}), (CGROUPS / "pids" / name, {"pids.max": PIDS_MAX}),
+                  (CGROUPS / "memory" / name, {"memory.limit_in_bytes": MEMORY_BYTES,
+                                               "memory.memsw.limit_in_bytes": MEMORY_BYTES})]
+    for folder, limits in places:
         try:
             folder.mkdir()
-            if pids and (folder / "pids.max").exists():
-                (folder / "pids.max").write_text(str(PIDS_MAX))
-            made.append(str(folder))
         except OSError:
             continue
+        for setting, value in limits.items():
+            try:
+                if (folder / setting).exists():
+                    (folder / setting).write_text(str(value))
+            except OSError:
+                continue
+        made.append(str(folder))
     return made
+
+
+def _read(path):
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
 
 
 def remove_cgroups(folders):
@@ -202,7 +236,8 @@ def command(kernel_cmd, cwd, scratch, readonly=(), shared=(), uid=None, cgroups=
     join = []
     if cgroups:
         targets = " ".join(f"'{g}/cgroup.procs'" for g in cgroups)
-        join = ["/bin/sh", "-c", f'for g in {targets}; do echo $$ > "$g"; done; exec "$@"', "sh"]
+        join = ["/bin/sh", "-c",
+                f'for g in {targets}; do echo $$ > "$g" || exit 125; done; exec "$@"', "sh"]
     args = join + [shutil.which("bwrap") or "bwrap", "--unshare-pid", "--unshare-net", "--unshare-ipc",
             "--unshare-uts", "--unshare-cgroup-try", "--die-with-parent"]
     if uid is None:
@@ -243,14 +278,94 @@ def environment(env, kernel_cmd):
                 LANG=env.get("LANG", "C.UTF-8"))
 
 
+class KernelOutput:
+    """A kernel's own standard streams: input /dev/null; output and errors an unnamed file of the
+    grading side (the sandboxed kernel's file-size limit bounds it), gone when closed.  A kernel
+    writes there only what it prints outside its cells (ipykernel sends what cells print to the
+    notebook): start-up errors, a crash's last words.  `tail` is for the grading log."""
+
+    def __init__(self):
+        self.file = tempfile.TemporaryFile()
+        self.stdin = subprocess.DEVNULL
+
+    def tail(self, limit=1000):
+        """The end of what the kernel wrote, as one escaped line (it cannot forge log lines)."""
+        try:
+            size = os.fstat(self.file.fileno()).st_size
+            data = os.pread(self.file.fileno(), limit, max(0, size - limit))
+        except (OSError, ValueError):
+            return ""
+        return repr(data.decode("utf-8", "replace")) if data.strip() else ""
+
+    def close(self):
+        self.file.close()
+
+
+def _claim(folder):
+    """Hold an exclusive lock on `folder`'s OWNER file while this process lives (the lock goes
+    with the process, however it ends).  Made under another name and renamed, so that no other
+    process ever sees the folder's OWNER unlocked while this one uses it."""
+    fd, path = tempfile.mkstemp(dir=folder, prefix=".claim-")
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    os.replace(path, os.path.join(folder, OWNER))
+    return fd
+
+
+def sweep_leftovers(folder=None):
+    """Remove the scratch folders in `folder` (default: the temporary folder) whose grading
+    process has ended without removing them (killed, say): those whose OWNER lock is free."""
+    for path in glob.glob(os.path.join(folder or tempfile.gettempdir(), SCRATCH_PREFIX + "*")):
+        try:
+            fd = os.open(os.path.join(path, OWNER), os.O_RDONLY)
+        except OSError:
+            continue                           # being made, or not ours
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            continue                           # in use
+        finally:
+            os.close(fd)
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def sweep_cgroups():
+    """Remove the sandboxes' control groups (named after the process that made them) whose
+    process has ended and that hold no process any more (a control group holding one cannot be
+    removed)."""
+    for path in glob.glob(str(CGROUPS / CGROUP_PREFIX) + "*") + \
+            glob.glob(str(CGROUPS / "*" / CGROUP_PREFIX) + "*"):
+        try:
+            owner = int(os.path.basename(path)[len(CGROUP_PREFIX):].split("-")[0])
+            os.kill(owner, 0)
+        except ProcessLookupError:
+            try:
+                os.rmdir(path)
+            except OSError:
+                pass
+        except (ValueError, OSError):
+            continue
+
+
+@lru_cache(maxsize=None)
+def _swept(folder):
+    sweep_leftovers(folder)
+    if os.geteuid() == 0:
+        sweep_cgroups()
+    return True
+
+
 class Enclosure:
     """One sandbox's making: a scratch copy of the folder the kernel runs in, a user id of its own
     (when grading runs as root), its control groups, and the command line and environment that
     run `kernel_cmd` in it.  `release()` removes the copy and the groups once its processes are
-    gone."""
+    gone; a copy whose process was killed first is removed by the next process that makes one in
+    the same temporary folder (`sweep_leftovers`, once per process and folder)."""
 
     def __init__(self, kernel_cmd, env, cwd, readonly=(), shared=()):
-        self.folder = tempfile.mkdtemp(prefix="mdl-sandbox-")
+        where = os.environ.get(SCRATCH_VARIABLE) or tempfile.gettempdir()
+        _swept(where)
+        self.folder = tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=where)
+        self.owner = _claim(self.folder)
         scratch = os.path.join(self.folder, "work")
         own = os.path.realpath(self.folder)
 
@@ -264,13 +379,15 @@ class Enclosure:
             for path in (scratch, *shared, *readonly):
                 _chown(path, uid)
         self.uid = uid
-        self.cgroups = make_cgroups(f"maths-of-dl-{uuid.uuid4().hex[:12]}") if uid else []
+        self.cgroups = make_cgroups(f"{CGROUP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}") \
+            if uid else []
         self.cmd = command(kernel_cmd, cwd, scratch, readonly, shared, uid, self.cgroups)
         self.env = environment(env, kernel_cmd)
 
     def release(self):
         if self.folder:
             shutil.rmtree(self.folder, ignore_errors=True)
+            os.close(self.owner)
             self.folder = None
         if self.cgroups:
             remove_cgroups(self.cgroups)
@@ -304,6 +421,8 @@ class SandboxProvisioner(LocalProvisioner):
                              "student's notebooks), in that parent's sandbox")
     enclosure = None
     zygote = None
+    output = None
+    exit_status = None
 
     async def pre_launch(self, **kwargs):
         km = self.parent
@@ -333,6 +452,9 @@ class SandboxProvisioner(LocalProvisioner):
 
     async def launch_kernel(self, cmd, **kwargs):
         if self.zygote is None:
+            self.output = KernelOutput()
+            kwargs.update(stdin=self.output.stdin, stdout=self.output.file,
+                          stderr=self.output.file)
             return await super().launch_kernel(cmd, **kwargs)
         self.process = self.zygote.start(Path(self.parent.connection_file).read_text(),
                                          kwargs.get("env") or {})
@@ -340,8 +462,23 @@ class SandboxProvisioner(LocalProvisioner):
         self.cwd = kwargs.get("cwd")
         return self.connection_info
 
+    async def wait(self):
+        status = await super().wait()
+        self.exit_status = status if self.exit_status is None else self.exit_status
+        return status
+
     async def cleanup(self, restart=False):
         await super().cleanup(restart)
+        if self.output:
+            tail = self.output.tail()
+            if self.exit_status is None and self.process is not None:
+                self.exit_status = self.process.poll()
+            if tail and self.exit_status not in (None, 0):
+                self.log.warning("The kernel ended with status %s; the end of what it wrote "
+                                 "outside its cells: %s", self.exit_status, tail)
+            self.output.close()
+            self.output = None
+        self.exit_status = None
         if self.enclosure and not restart:
             self.enclosure.release()
             self.enclosure = None

@@ -11,7 +11,11 @@ Limits on the worker side (`Limits`): nbgrader's per-cell timeout and output lim
 of every grading kernel, an address-space limit on the child (inherited by its kernels), and a
 wall-clock limit per notebook: a notebook still running past it (its kernel swallowed the cell
 timeout's interrupt, say) is killed with everything it started, and the student is graded again
-without that notebook, which scores 0 with the reason.
+without that notebook, which scores 0 with the reason.  The limit is a clock: it starts when the
+warm grader's child says a notebook starts (its progress file, written from nbgrader's own log
+record), and nothing a kernel prints can move it.  Everything the grading makes (the course
+folder, the kernels' scratch copies and sockets: the child's temporary folder) is in one folder,
+removed however the grading ends.
 """
 import itertools
 import json
@@ -88,14 +92,15 @@ class Graded:
 def classify_run(log, returncode, killed=None, notebook=None):
     """(notebook, reason) of a grading run that failed, or None when it graded the student: from
     the run's log text, its exit status, the reason it was killed (by the wall-clock limit) and the
-    notebook it was converting when last watched.  The notebook is the last one the log says
-    nbgrader was converting."""
+    notebook it was converting when last watched (from the progress file); without that, the last
+    one the log says nbgrader was converting."""
     if killed:
         return notebook, killed
     if returncode == 0 and "Removing failed assignment" not in log:
         return None
-    for m in CONVERTING.finditer(log):
-        notebook = m.group(1)
+    if notebook is None:
+        for m in CONVERTING.finditer(log):
+            notebook = m.group(1)
     if "DeadKernelError" in log or "Kernel died" in log or "kernel died" in log.lower():
         reason = "the kernel died (crash, os._exit or segfault)"
     elif "CellTimeoutError" in log:
@@ -189,11 +194,14 @@ class WarmGrader:
                 self.proc.wait()
             self.proc = None
 
-    def run(self, course, student, log, limits):
-        """Grade `student` in `course`; returns (exit status, killed reason or None, the notebook
-        being converted when last watched)."""
+    def run(self, course, student, log, limits, tmp=None):
+        """Grade `student` in `course` (temporary folders in `tmp`, default the system's); returns
+        (exit status, killed reason or None, the notebook being converted when last watched)."""
         ident = next(self.ids)
+        progress = Path(f"{log}.progress")
+        progress.unlink(missing_ok=True)
         request = {"id": ident, "course": str(course), "student": student, "log": str(log),
+                   "progress": str(progress), "tmp": str(tmp) if tmp else None,
                    "memory_mb": limits.memory_mb, "env": limits.env()}
         answers = queue.Queue()
         self.start()
@@ -207,43 +215,54 @@ class WarmGrader:
                 waiting.pop(ident, None)
                 return -1, "the warm grader stopped before grading", None
         try:
-            return self._watch(answers, log, limits)
+            return self._watch(answers, progress, limits)
         finally:
             waiting.pop(ident, None)
 
-    def _watch(self, answers, log, limits):
+    def _watch(self, answers, progress, limits):
+        """Wait for the child's end; kill it when a notebook runs past the wall-clock limit,
+        timed from the notebook's start in the `progress` file."""
         first = answers.get()
         if "pid" not in first:
             return -1, "the warm grader stopped before grading", None
         pid = first["pid"]
-        notebook, started, position, killed = None, time.monotonic(), 0, None
+        started, killed = time.monotonic(), None
+        watched = {"position": 0, "notebook": None}
+
+        def started_since():
+            """The notebooks the child started since last read (the last one is running)."""
+            try:
+                with open(progress, "rb") as f:
+                    f.seek(watched["position"])
+                    data = f.read()
+            except FileNotFoundError:
+                data = b""
+            cut = data.rfind(b"\n") + 1
+            watched["position"] += cut
+            for line in data[:cut].splitlines():
+                watched["notebook"] = json.loads(line)
+            return cut > 0
+
         while True:
             try:
                 answer = answers.get(timeout=0.2)
             except queue.Empty:
                 answer = None
             if answer is not None:
+                if not killed:                       # the last notebook it started
+                    started_since()
                 if "ended" in answer:                # the server itself died
                     kill_family(pid)
-                    return -9, killed, notebook
-                return answer["exit"], killed, notebook
+                    return -9, killed, watched["notebook"]
+                return answer["exit"], killed, watched["notebook"]
             if killed:
                 continue
-            try:
-                with open(log, "rb") as f:
-                    f.seek(position)
-                    text = f.read().decode("utf-8", "replace")
-            except FileNotFoundError:
-                text = ""
-            cut = text.rfind("\n") + 1
-            position += len(text[:cut].encode())
-            for m in CONVERTING.finditer(text[:cut]):
-                notebook, started = m.group(1), time.monotonic()
+            if started_since():
+                started = time.monotonic()
             if time.monotonic() - started > limits.notebook_timeout:
                 killed = (f"still running after {limits.notebook_timeout:g} s "
                           "(the cell timeout could not stop it); killed")
                 kill_family(pid)
-
 
 _shared = WarmGrader()
 
@@ -286,6 +305,7 @@ def grade_student(submission, course, limits):
                     excluded=set(submission.excluded))
     dropped = {}
     root = Path(tempfile.mkdtemp(prefix="mdl-grade-", dir=_scratch_root()))
+    (root / "tmp").mkdir()
     try:
         while True:
             graded.scores, failure = _attempt(root, submission, course, limits,
@@ -332,7 +352,8 @@ def _attempt(root, submission, course, limits, excluded, attempt):
     if not any((target / f"{nb}.ipynb").exists() for nb in course.notebooks):
         return None, None                    # nothing to run: every notebook scores 0
     log = root / f"grading-{attempt}.log"
-    status, killed, notebook = warm_grader().run(folder, submission.student, log, limits)
+    status, killed, notebook = warm_grader().run(folder, submission.student, log, limits,
+                                                 tmp=root / "tmp")
     failure = classify_run(log.read_text(errors="replace") if log.exists() else "", status,
                            killed=killed, notebook=notebook)
     result = folder / "result.json"

@@ -4,8 +4,8 @@
 reference and packs every test input (`grader.load_references`, `inputs.packed_inputs`), then
 reads requests, one JSON line each, on its standard input:
 
-    {"id": n, "course": folder, "student": id, "log": file, "memory_mb": n,
-     "env": {name: value}}
+    {"id": n, "course": folder, "student": id, "log": file, "progress": file, "tmp": folder,
+     "memory_mb": n, "env": {name: value}}
 
 For each it forks a child (a copy of the warm process: nothing is imported or computed again),
 answers `{"id": id, "pid": pid}` at once and `{"id": id, "exit": status}` when the child ends;
@@ -13,7 +13,11 @@ several students are graded at once, one per worker thread of the process that s
 child starts its own session (the caller can kill it and everything it started), limits its
 address space, writes its log to `log`, and in the course folder runs nbgrader's `autograde` then `generate_feedback`
 for the student in this process, then writes the student's scores from the folder's private
-gradebook to `result.json` (`gradebook.scores`).  Exit status 0: graded; 1: nbgrader failed (the
+gradebook to `result.json` (`gradebook.scores`).  Each notebook nbgrader starts converting is
+written to `progress` (a JSON line, from nbgrader's own log record, never from the log's text,
+which a kernel's output could once reach): the caller's wall-clock limit per notebook counts from
+there.  The kernels' scratch copies of the student's files go in `tmp`, which the caller removes
+however the grading ends.  Exit status 0: graded; 1: nbgrader failed (the
 log says why); anything else: the child died.
 
 The server is single-threaded, so forking it is safe (a Dask worker has threads: it starts this
@@ -115,7 +119,21 @@ def _limit_memory(mb):
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
 
 
-def grade(course, student, log):
+class Progress(logging.Handler):
+    """Writes each notebook nbgrader starts converting (its converter's own record, "Converting
+    notebook %s") to a file, one JSON line each: the start of that notebook's wall clock."""
+
+    def __init__(self, path):
+        super().__init__(logging.INFO)
+        self.fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+
+    def emit(self, record):
+        if record.msg == "Converting notebook %s" and record.args:
+            name = Path(str(record.args[0])).stem
+            os.write(self.fd, (json.dumps(name) + "\n").encode())
+
+
+def grade(course, student, log, progress=None):
     """Autograde the student in `course` (a course folder with nbgrader_config.py, a gradebook
     and submitted/<student>/), then its feedback; write result.json.  True when nbgrader graded."""
     from nbgrader.coursedir import CourseDirectory
@@ -133,6 +151,8 @@ def grade(course, student, log):
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     logger.propagate = False
+    if progress:
+        logger.addHandler(Progress(progress))
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     config.CourseDirectory.root = str(course)
     config.CourseDirectory.db_url = url
@@ -171,9 +191,13 @@ def _child(request):
     sys.stdout = os.fdopen(1, "w", buffering=1)
     sys.stderr = os.fdopen(2, "w", buffering=1)
     os.environ.update(request.get("env", {}))
+    if request.get("tmp"):                   # the kernels' scratch copies (grading.sandbox)
+        from .sandbox import SCRATCH_VARIABLE
+        os.environ[SCRATCH_VARIABLE] = request["tmp"]
     _limit_memory(request.get("memory_mb"))
     os.chdir(request["course"])
-    return 0 if grade(request["course"], request["student"], request["log"]) else 1
+    return 0 if grade(request["course"], request["student"], request["log"],
+                      request.get("progress")) else 1
 
 
 def _fork(request):

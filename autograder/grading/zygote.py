@@ -16,6 +16,10 @@ notebooks, as on the student's own machine; their code never runs in the zygote,
 starts from its clean copy.  A zygote that cannot start is logged and the kernel starts on its
 own (`ZygoteError`).
 
+The zygote's standard error, which its kernels take as their standard output and error, is a file
+of its own (`sandbox.KernelOutput`), never the grading process's: a kernel could otherwise reopen
+nbgrader's log through /proc/self/fd, or write into it.
+
 `ForkedKernel` stands for the kernel's process in jupyter_client's provisioner: `poll`, `wait`,
 `send_signal`, `kill` and `terminate`, each asked of the zygote, which is the kernel's parent.
 """
@@ -51,21 +55,32 @@ class Zygote:
         self.exchange = tempfile.mkdtemp(prefix="mdl-zygote-")
         os.chmod(self.exchange, 0o700)
         self.enclosure, self.lock = None, threading.Lock()
+        self.output = sandbox.KernelOutput()
         cmd = [python, "-m", "mdl_kernel.zygote"] + (["--sandboxed"] if sandboxed else [])
         try:
             if sandboxed:
                 self.enclosure = sandbox.Enclosure(cmd, env, cwd, shared=[self.exchange])
                 cmd, env = self.enclosure.cmd, self.enclosure.env
             self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.PIPE,
-                                         stdout=subprocess.PIPE, text=True, bufsize=1,
-                                         start_new_session=True)
+                                         stdout=subprocess.PIPE, stderr=self.output.file,
+                                         text=True, bufsize=1, start_new_session=True)
         except OSError as error:
             self.close()
             raise ZygoteError(f"the kernels' warm parent could not start: {error}") from error
-        ready = self._read(READY_SECONDS)
+        try:
+            ready = self._read(READY_SECONDS)
+        except ZygoteError:
+            self.close()
+            raise
         if "ready" not in ready:
             self.close()
             raise ZygoteError(f"the kernels' warm parent did not start: {ready}")
+
+    def _ended(self, why):
+        """ZygoteError saying that the zygote ended, with the end of what it wrote."""
+        tail = self.output.tail(300)
+        return ZygoteError(f"the kernels' warm parent ended ({why})"
+                           + (f": {tail}" if tail else ""))
 
     def socket_path(self):
         """A new kernel's IPC sockets' base name, in the folder the zygote's sandbox shares."""
@@ -84,7 +99,7 @@ class Zygote:
                 status = self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 status = "still running"
-            raise ZygoteError(f"the kernels' warm parent ended ({status})")
+            raise self._ended(status)
         return json.loads(line)
 
     def ask(self, request):
@@ -118,6 +133,7 @@ class Zygote:
         if self.enclosure:
             self.enclosure.release()
             self.enclosure = None
+        self.output.close()
         shutil.rmtree(self.exchange, ignore_errors=True)
 
 

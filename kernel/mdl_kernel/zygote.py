@@ -13,9 +13,11 @@ A kernel is a forked copy of this process, so it starts with those modules alrea
 (saving each notebook about half a second of Python and ipykernel start-up and its imports): it
 leads a session of its own (a signal reaches it and everything it starts), gets `env` as its
 environment, NumPy's global random state reseeded (Python's `random` reseeds itself), the
-connection file `connection` (the JSON text of one) and this process's standard error as its
-standard output and error.  It cannot reach this process's requests: its standard input is
-/dev/null.  At the end of its input, this process kills its kernels and exits.
+connection file `connection` (the JSON text of one) and this process's standard error (a file of
+the kernel's own, never the grading process's) as its standard output and error.  It cannot reach
+this process's requests: its standard input is /dev/null, and every other descriptor this process
+holds is closed before the kernel starts.  At the end of its input, this process kills its kernels
+and exits.
 
 Ready: the first line written is {"ready": pid, "threads": n}; n is 1, since forking a process
 with threads copies only the thread that forks.
@@ -64,6 +66,16 @@ def _dumpable(flag):
         pass
 
 
+def _descriptors():
+    """One more than the highest descriptor this process may hold."""
+    try:
+        import resource
+        soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        return soft if 0 < soft < (1 << 20) else (1 << 16)
+    except (ImportError, OSError, ValueError):
+        return 1 << 16
+
+
 def _kernel(connection, env):
     """In the forked child: become a kernel (never returns)."""
     code = 1
@@ -73,7 +85,7 @@ def _kernel(connection, env):
         null = os.open(os.devnull, os.O_RDONLY)
         os.dup2(null, 0)
         os.dup2(2, 1)
-        os.close(null)
+        os.closerange(3, _descriptors())     # the request pipes' copies, anything else held
         sys.stdin = open(0, closefd=False)
         sys.stdout = open(1, "w", buffering=1, closefd=False)
         os.environ.clear()
