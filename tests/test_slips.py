@@ -20,7 +20,7 @@ from autograder import catalogue as C, class_report
 from autograder.catalogue import CATALOGUE, exercise
 from autograder.judging import judge
 from autograder.reference import backprop as bp, network as net
-from autograder.grading.grader import verdict_of
+from autograder.grading.grader import verdict_of as cell_verdict
 from autograder.settings import ASSIGNMENT
 from autograder.slips.detect import Quantities, explain
 from autograder.submissions import write_submission
@@ -470,7 +470,7 @@ def test_a_swapped_pair_is_named_in_the_autograded_notebook(tmp_path, monkeypatc
     judged = graded.metadata["maths_of_dl"]["grading"]["exercises"]
     assert judged["N2"]["mistakes"] == {"C": "slip:swapped_items", "D": "slip:swapped_items"}
     assert judged["N4"]["mistakes"] == {"forward_pass": "slip:swapped_outputs"}
-    text = {c.metadata["nbgrader"]["grade_id"]: verdict_of(c)
+    text = {c.metadata["nbgrader"]["grade_id"]: cell_verdict(c)
             for c in graded.cells if c.metadata.get("nbgrader", {}).get("grade")}
     assert "C and D look swapped" in text["N2"]
     assert "Its two returned values look swapped" in text["N4"]
