@@ -9,8 +9,9 @@
   (`grading.student.Graded`), writes them into `autograded/` and `feedback/`, and records the
   scores in the course gradebook (`gradebook.record`, SQLite or PostgreSQL): the coordinator is
   the only process that opens it;
-* keeps `.grading/manifest.json`: per student the SHA-256 of the submitted files and the outcome,
-  so a rerun grades only the students whose files changed (or who are new).
+* keeps `.grading/manifest.json`, the rerun record: per assignment and student the SHA-256 of the
+  submitted files and the outcome, so a rerun grades only the students whose files changed (or
+  who are new), and grading one assignment leaves the others' records as they were.
 
 Outcome per student: status "ok" (graded cleanly), "review" (graded, with reasons a human should
 look at: a cell timed out, memory limit, output truncated, a notebook missing / not valid /
@@ -38,18 +39,34 @@ from .submissions import grade_id
 
 WORK = ".grading"
 MANIFEST_EVERY = 2.0     # seconds between writes of the manifest (and at the end)
+MANIFEST_FORMAT = "maths-of-dl/rerun/2"   # {"format", "assignments": {assignment: {student: outcome}}}
 
 
-def load_manifest(course):
+def _manifests(course):
+    """{assignment: {student: outcome}} of the rerun record; a file of the first format (keyed by
+    student only, written when the course graded the lab alone) is the lab's."""
     path = Path(course) / WORK / "manifest.json"
-    return json.loads(path.read_text()) if path.exists() else {}
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text())
+    if data.get("format") == MANIFEST_FORMAT:
+        return data["assignments"]
+    return {ASSIGNMENT: data} if data else {}
 
 
-def save_manifest(course, manifest):
+def load_manifest(course, assignment=ASSIGNMENT):
+    """{student: outcome} of `assignment` in the rerun record."""
+    return _manifests(course).get(assignment, {})
+
+
+def save_manifest(course, manifest, assignment=ASSIGNMENT):
+    """Write `assignment`'s {student: outcome}, keeping every other assignment's."""
     path = Path(course) / WORK / "manifest.json"
     path.parent.mkdir(parents=True, exist_ok=True)
+    everything = dict(_manifests(course), **{assignment: manifest})
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    tmp.write_text(json.dumps({"format": MANIFEST_FORMAT, "assignments": everything},
+                              indent=1, sort_keys=True))
     tmp.replace(path)
 
 
@@ -170,7 +187,7 @@ class Grader:
 
         from .cluster import connect
         from .grading.student import prepare_worker
-        manifest = load_manifest(self.course)
+        manifest = load_manifest(self.course, ASSIGNMENT)
         students = self.only or students_of(self.course)
         refused = refused_students(self.course)    # unsafe ids and linked folders: not graded
         if self.only:
@@ -192,7 +209,7 @@ class Grader:
                 client.close()
                 if cluster is not None:
                     cluster.close()
-        save_manifest(self.course, manifest)
+        save_manifest(self.course, manifest, ASSIGNMENT)
         if self.progress:
             self.progress.finish()
         return Result(graded, skipped, {s: manifest[s] for s in [*students, *refused]
@@ -239,7 +256,7 @@ class Grader:
             if self.progress:
                 self.progress.draw(pending.count())
             if time.monotonic() - saved > MANIFEST_EVERY:
-                save_manifest(self.course, manifest)
+                save_manifest(self.course, manifest, ASSIGNMENT)
                 saved = time.monotonic()
         return graded
 

@@ -84,9 +84,13 @@ def read_unsandboxed(course):
 
 
 def read_flags_by_student(course):
-    """{student: [flag text]} from the grader's flags file (see autograder.grading.flags)."""
+    """{student: [flag text]} of the lab's notebooks in the flags file (autograder.grading.flags),
+    which every assignment of the course folder shares."""
     flags = defaultdict(list)
-    for (student, _, notebook), entry in sorted(read_flags(Path(course) / FLAGS_FILE).items()):
+    for (student, assignment, notebook), entry in sorted(
+            read_flags(Path(course) / FLAGS_FILE).items()):
+        if assignment != ASSIGNMENT:    # another assignment's notebooks: not this report's
+            continue
         flags[student].append(f"{notebook}: {entry.get('message') or entry.get('reasons')}")
     return dict(flags)
 
@@ -98,7 +102,7 @@ def write_report(course, out=None):
     out = Path(out or course / "reports")
     out.mkdir(parents=True, exist_ok=True)
     scores = read_scores(course)
-    manifest = load_manifest(course)
+    manifest = load_manifest(course, ASSIGNMENT)
     flags = read_flags_by_student(course)
     students = sorted(scores)
     mistakes = {s: read_mistakes(course, s) for s in students}

@@ -10,9 +10,11 @@ from autograder.grading import sandbox
 from autograder.grading.grader import graded_test_cells
 from autograder.grading import inputs
 from autograder import judging
+from autograder.settings import ASSIGNMENT
 from mdl_kernel.cases import unpack
 
 SOURCE = "source/maths_of_dl/{}.ipynb"
+LAB = {"nbgrader": {"assignment": ASSIGNMENT, "notebook": "nb"}}
 
 
 @pytest.fixture
@@ -40,9 +42,9 @@ def test_only_exercises_with_functions_have_inputs():
 def test_the_record_line_of_each_function_exercise_gets_its_inputs(preprocessor, notebook):
     nb = nbformat.read(SOURCE.format(notebook), as_version=4)
     before = copy.deepcopy(nb)
-    out, resources = preprocessor.preprocess(nb, {"x": 1})
-    assert resources == {"x": 1}
-    tests = graded_test_cells(before)
+    out, resources = preprocessor.preprocess(nb, dict(LAB, x=1))
+    assert resources == dict(LAB, x=1)
+    tests = graded_test_cells(before, LAB)
     assert tests
     for index, (old, new) in enumerate(zip(before.cells, out.cells)):
         eid = tests.get(index)
@@ -60,11 +62,21 @@ def test_the_record_line_of_each_function_exercise_gets_its_inputs(preprocessor,
 
 def test_only_the_whole_record_line_is_rewritten(preprocessor):
     nb = nbformat.read(SOURCE.format("04_gradient_descent"), as_version=4)
-    index = next(i for i, eid in graded_test_cells(nb).items() if eid == "G2")
+    index = next(i for i, eid in graded_test_cells(nb, LAB).items() if eid == "G2")
     nb.cells[index].source = ('check("G2", globals())\n### BEGIN HIDDEN TESTS\n'
                               'record("G2", globals())   \n'
                               'x = 1; record("G2", globals())\n'
                               'record("G7", globals())\n### END HIDDEN TESTS')
-    source = preprocessor.preprocess(nb, {})[0].cells[index].source.splitlines()
+    source = preprocessor.preprocess(nb, LAB)[0].cells[index].source.splitlines()
     assert source[2] == f'record("G2", globals(), cases="{inputs.packed_inputs("G2")}")'
     assert source[3:5] == ['x = 1; record("G2", globals())', 'record("G7", globals())']
+
+
+@pytest.mark.parametrize("resources", [
+    {"nbgrader": {"assignment": "week_2_quiz", "notebook": "04_gradient_descent"}}, {}])
+def test_another_assignment_keeps_its_cells_whatever_their_grade_ids(preprocessor, resources):
+    nb = nbformat.read(SOURCE.format("04_gradient_descent"), as_version=4)
+    before = copy.deepcopy(nb)
+    assert graded_test_cells(nb, resources) == {}
+    assert "G2" in graded_test_cells(nb, LAB).values()
+    assert preprocessor.preprocess(nb, resources)[0] == before

@@ -7,6 +7,7 @@ import stat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.grading.kernels import DIED, NOT_RUN, Execute, GradingKernelManager
+from autograder.settings import ASSIGNMENT
 
 
 def test_each_kernel_has_private_sockets_removed_with_their_folder():
@@ -25,9 +26,9 @@ def test_tcp_kernels_keep_their_address():
     assert GradingKernelManager(transport="tcp").ip == "127.0.0.1"
 
 
-def execute(*cells, tmp_path):
+def execute(*cells, tmp_path, assignment=ASSIGNMENT):
     nb = new_notebook(cells=list(cells))
-    resources = {"metadata": {"path": str(tmp_path)}}
+    resources = {"metadata": {"path": str(tmp_path)}, "nbgrader": {"assignment": assignment}}
     return Execute(kernel_name="python3", timeout=30,
                    kernel_manager_class=GradingKernelManager).preprocess(nb, resources)
 
@@ -51,3 +52,12 @@ def test_a_kernel_that_lives_runs_every_cell(tmp_path):
     nb, resources = execute(new_code_cell("x = 1"), new_code_cell("print(x + 1)"),
                             tmp_path=tmp_path)
     assert nb.cells[1].outputs[0]["text"] == "2\n" and "maths_of_dl" not in resources
+
+
+def test_in_another_assignment_a_dying_kernel_fails_the_notebook_as_in_nbgrader(tmp_path):
+    # there a test cell left with a "not run" line would score full points by nbgrader's rules
+    import pytest
+    from nbclient.exceptions import DeadKernelError
+    with pytest.raises(DeadKernelError):
+        execute(new_code_cell("import os\nos._exit(3)"), new_code_cell("assert False"),
+                tmp_path=tmp_path, assignment="week_2_quiz")

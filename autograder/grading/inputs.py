@@ -5,7 +5,8 @@
 `record("G2", globals(), cases="...")`: every test input of the exercise's functions, visible and
 hidden, packed (`mdl_kernel.cases`).  The line lies between the cell's BEGIN/END HIDDEN TESTS
 markers, so nbgrader's ClearHiddenTests removes it from the feedback, and the release never had
-it: hidden inputs ship nowhere a student can read before grading.
+it: hidden inputs ship nowhere a student can read before grading.  Only the lab's assignment is
+rewritten (`autograder.assignment`): another assignment's cells are left as they are.
 """
 import re
 from functools import lru_cache
@@ -38,7 +39,7 @@ class TestInputs(NbGraderPreprocessor):
         refuse_without_sandbox()
 
     def preprocess(self, nb, resources):
-        for index, grade_id in graded_test_cells(nb).items():
+        for index, grade_id in graded_test_cells(nb, resources).items():   # the lab's only
             packed = packed_inputs(grade_id)
             if packed is None:
                 continue

@@ -18,6 +18,8 @@ from nbclient.exceptions import DeadKernelError
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute as NbGraderExecute
 
+from ..assignment import being_graded
+
 
 class GradingKernelManager(AsyncKernelManager):
     def __init__(self, **kwargs):
@@ -48,10 +50,16 @@ class Execute(NbGraderExecute):
     says why), and the notebook goes on to be graded: the test cells that ran keep their records,
     the others have none.  `resources["maths_of_dl"]["kernel_died_in"]` holds the index of the
     cell, for the grader's feedback and flags.
+
+    Only in the lab's assignment (`autograder.assignment`), whose grader scores a test cell from
+    its record: in another assignment a test cell not run would score full points by nbgrader's
+    rules, so there a dying kernel fails the notebook as it does in nbgrader.  Every assignment's
+    kernels run in the sandbox all the same (the grading kernel spec).
     """
 
     def preprocess(self, nb, resources=None, km=None):
         self._died_in = None
+        self._survives = being_graded(resources) is not None
         return super().preprocess(nb, resources, km)
 
     def preprocess_cell(self, cell, resources, index):
@@ -62,6 +70,8 @@ class Execute(NbGraderExecute):
         try:
             return super().preprocess_cell(cell, resources, index)
         except (DeadKernelError, TimeoutError, RuntimeError) as error:
+            if not self._survives:
+                raise
             # a dead kernel, or one that no longer answers (a fork bomb starving it, say)
             self._died_in = index
             cell.outputs.append(new_output("error", ename="DeadKernelError", evalue=DIED,
