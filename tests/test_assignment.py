@@ -7,7 +7,8 @@ with the lab's exercise ids (`N1`, `F1a`).  Both are released with `nbgrader gen
 and two students submit both.  `nbgrader autograde week_2_quiz` must grade the quiz by nbgrader's
 own rules (a correct answer scores its points, a wrong one 0; the course's grader says nothing),
 still in the sandboxed grading kernel; `nbgrader autograde maths_of_dl` must still grade the lab,
-leaving the quiz's grades as they were.
+leaving the quiz's grades as they were; and `maths-of-dl grade-class` (the lab's) must keep the
+quiz's rerun record, grades and autograded files.
 """
 import json
 import subprocess
@@ -21,6 +22,7 @@ from nbgrader.api import Gradebook
 from autograder import cli
 from autograder.assignment import LAB, being_graded, lab_assignment
 from autograder.catalogue import CATALOGUE, in_notebook
+from autograder.class_grading import load_manifest, save_manifest
 from autograder.class_report import read_flags_by_student, read_scores
 from autograder.grading.flags import FLAGS_FILE
 from autograder.settings import ASSIGNMENT, tool_env
@@ -155,3 +157,35 @@ def test_the_lab_is_still_graded_by_the_course_and_leaves_the_quiz_alone(course)
         if flags.exists() else []
     assert all(e["assignment"] == ASSIGNMENT for e in entries)
     assert set(read_flags_by_student(course)) <= set(STUDENTS)
+
+
+def _tree(folder):
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def class_graded(course):
+    """The same course, the lab then graded by `maths-of-dl grade-class` (notebook 01), with a
+    rerun record of the quiz already there."""
+    course = course[0]
+    quiz_record = {s: {"hash": "quiz-" + s, "status": "ok", "reasons": {}} for s in STUDENTS}
+    save_manifest(course, quiz_record, QUIZ)
+    before = {"scores": _scores(course, QUIZ, "quiz"),
+              "autograded": {s: _tree(course / "autograded" / s / QUIZ) for s in STUDENTS}}
+    status = cli.grade_class(course, workers=1, notebooks=[LAB_NOTEBOOK], quiet=True)
+    return course, status, quiz_record, before
+
+
+@pytest.mark.slow
+def test_grading_the_class_keeps_the_other_assignments_record_grades_and_files(class_graded):
+    course, status, quiz_record, before = class_graded
+    assert status in (0, 1)
+    assert set(load_manifest(course, ASSIGNMENT)) == set(STUDENTS)     # the lab's, graded now
+    assert all(o["hash"] != f"quiz-{s}" for s, o in load_manifest(course, ASSIGNMENT).items())
+    assert load_manifest(course, QUIZ) == quiz_record                   # kept as it was
+    assert _scores(course, QUIZ, "quiz") == before["scores"]
+    assert {s: _tree(course / "autograded" / s / QUIZ) for s in STUDENTS} == before["autograded"]
+    summary = (course / "reports" / "summary.md").read_text()
+    assert QUIZ not in summary and "sandboxed" not in (course / "reports" /
+                                                       "class_report.csv").read_text()
