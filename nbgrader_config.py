@@ -41,7 +41,8 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # The grader runs in this process (autograder.grading): the test inputs are written into the
 # test cells before the kernel runs them, and every record is judged after, before nbgrader saves
-# the scores.  nbgrader's own default list is kept, whatever its version adds to it.  Named, not
+# the scores.  Only the lab's assignment (autograder/assignment.py): another
+# assignment of the course folder is graded by nbgrader's own rules, in the same sandbox.  nbgrader's own default list is kept, whatever its version adds to it.  Named, not
 # imported: only `nbgrader autograde` loads the grader (and all its references).
 preprocessors = list(Autograde.class_traits()["autograde_preprocessors"].default())
 preprocessors.insert(preprocessors.index(Execute), "autograder.grading.inputs.TestInputs")

@@ -25,6 +25,7 @@ from autograder.catalogue import CATALOGUE, in_notebook
 from autograder.class_grading import load_manifest, save_manifest
 from autograder.class_report import read_flags_by_student, read_scores
 from autograder.grading.flags import FLAGS_FILE
+from autograder.grading.sandbox import HOME
 from autograder.settings import ASSIGNMENT, tool_env
 from autograder.submissions import write_submission
 
@@ -59,7 +60,7 @@ def quiz_source():
                       "    ### END SOLUTION", metadata=_meta("f1a_answer", solution=True)),
         new_code_cell("assert double(3) == 6\nassert double(0) == 0",
                       metadata=_meta("F1a", grade=True, points=POINTS["F1a"])),
-        new_code_cell("import os\nassert os.environ['HOME'] == '/home/student'",
+        new_code_cell(f"import os\nassert os.environ['HOME'] == {HOME!r}",   # the sandbox's
                       metadata=_meta("sandboxed", grade=True, points=POINTS["sandboxed"])),
     ]
     nb = new_notebook(cells=cells)
