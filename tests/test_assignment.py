@@ -182,6 +182,10 @@ def class_graded(course):
 def test_grading_the_class_keeps_the_other_assignments_record_grades_and_files(class_graded):
     course, status, quiz_record, before = class_graded
     assert status in (0, 1)
+    lab_scores = _scores(course, ASSIGNMENT, LAB_NOTEBOOK)     # graded again, by the course
+    for student in STUDENTS:
+        assert {e: s for e, s in lab_scores[student].items() if e in CATALOGUE} == \
+            {e.id: e.points for e in in_notebook(LAB_NOTEBOOK)}
     assert set(load_manifest(course, ASSIGNMENT)) == set(STUDENTS)     # the lab's, graded now
     assert all(o["hash"] != f"quiz-{s}" for s, o in load_manifest(course, ASSIGNMENT).items())
     assert load_manifest(course, QUIZ) == quiz_record                   # kept as it was
