@@ -46,8 +46,10 @@ c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedE
 c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 
 # The grader runs in this process (autograder.grading): the test inputs are handed to the kernel
-# before each test cell runs (never written into it), and every record is judged after, before nbgrader saves
-# the scores.  nbgrader's own default list is kept, whatever its version adds to it.  Named, not
+# before each test cell runs (never written into it), and every record is judged after, before
+# nbgrader saves the scores.  Only the lab's assignment (autograder/assignment.py): another
+# assignment of the course folder is graded by nbgrader's own rules, in the same sandbox.
+# nbgrader's own default list is kept, whatever its version adds to it.  Named, not
 # imported: only `nbgrader autograde` loads the grader (and all its references).
 preprocessors = list(Autograde.class_traits()["autograde_preprocessors"].default())
 preprocessors.insert(preprocessors.index(Execute), "autograder.grading.inputs.TestInputs")

@@ -9,10 +9,11 @@
   (`grading.student.Graded`), writes them into `autograded/` and `feedback/`, and records the
   scores in the course gradebook (`gradebook.record`, SQLite or PostgreSQL): the coordinator is
   the only process that opens it;
-* keeps `.grading/manifest.json`: per student the SHA-256 of the submitted files and the outcome,
-  so a rerun grades only the students whose files changed (or who are new).  It is written as
-  soon as a student's scores are in the gradebook, so a student in the gradebook is never graded
-  again by a rerun;
+* keeps `.grading/manifest.json`, the rerun record: per assignment and student the SHA-256 of the
+  submitted files and the outcome, so a rerun grades only the students whose files changed (or
+  who are new), and grading one assignment leaves the others' records as they were.  It is
+  written as soon as a student's scores are in the gradebook, so a student in the gradebook is
+  never graded again by a rerun;
 * stops at Ctrl-C (SIGINT) within moments: the results that have arrived are stored, the
   students being graded are dropped (their gradings killed on a local cluster), and a line says
   what was kept.  Nothing is half-written: a student's result is stored whole or not at all.  A
@@ -48,18 +49,34 @@ from .submissions import grade_id
 
 WORK = ".grading"
 UNANSWERED = "NotImplementedError"   # what the release's answer cells raise until answered
+MANIFEST_FORMAT = "maths-of-dl/rerun/2"   # {"format", "assignments": {assignment: {student: outcome}}}
 
 
-def load_manifest(course):
+def _manifests(course):
+    """{assignment: {student: outcome}} of the rerun record; a file of the first format (keyed by
+    student only, written when the course graded the lab alone) is the lab's."""
     path = Path(course) / WORK / "manifest.json"
-    return json.loads(path.read_text()) if path.exists() else {}
+    if not path.exists():
+        return {}
+    data = json.loads(path.read_text())
+    if data.get("format") == MANIFEST_FORMAT:
+        return data["assignments"]
+    return {ASSIGNMENT: data} if data else {}
 
 
-def save_manifest(course, manifest):
+def load_manifest(course, assignment=ASSIGNMENT):
+    """{student: outcome} of `assignment` in the rerun record."""
+    return _manifests(course).get(assignment, {})
+
+
+def save_manifest(course, manifest, assignment=ASSIGNMENT):
+    """Write `assignment`'s {student: outcome}, keeping every other assignment's."""
     path = Path(course) / WORK / "manifest.json"
     path.parent.mkdir(parents=True, exist_ok=True)
+    everything = dict(_manifests(course), **{assignment: manifest})
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(manifest, indent=1, sort_keys=True))
+    tmp.write_text(json.dumps({"format": MANIFEST_FORMAT, "assignments": everything},
+                              indent=1, sort_keys=True))
     tmp.replace(path)
 
 
@@ -234,7 +251,7 @@ class Grader:
 
         from .cluster import connect
         from .grading.student import prepare_worker, warm_grader
-        manifest = load_manifest(self.course)
+        manifest = load_manifest(self.course, ASSIGNMENT)
         students = self.only or students_of(self.course)
         refused = refused_students(self.course)    # unsafe ids and linked folders: not graded
         if self.only:
@@ -260,7 +277,7 @@ class Grader:
                 client.close()
                 if cluster is not None:
                     cluster.close()
-        save_manifest(self.course, manifest)
+        save_manifest(self.course, manifest, ASSIGNMENT)
         result = Result(graded, skipped, {s: manifest[s] for s in [*students, *refused]
                                           if s in manifest},
                         interrupted=bool(interrupted),
@@ -310,7 +327,7 @@ class Grader:
                     status = "failed"
                     manifest[student] = self._outcome(
                         digest, status, {"*": [_failure(future.exception())]}, 2, 0.0)
-                save_manifest(self.course, manifest)  # a student in the gradebook is done
+                save_manifest(self.course, manifest, ASSIGNMENT)   # in the gradebook: done
                 future.release()
                 if self.progress:
                     self.progress.step(status)

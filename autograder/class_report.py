@@ -149,9 +149,13 @@ def read_flags_by_student(course):
     """{student: [flag text]} from the grader's flags file (see autograder.grading.flags): per
     flagged notebook its reasons, then where each was seen: the exercise and its problem, or the
     cell (counted from 1, as a tutor counts them in the notebook), line, reason and what the scan
-    saw (the student's code, quoted inert)."""
+    saw (the student's code, quoted inert).  Only the lab's notebooks: every assignment of the
+    course folder shares the flags file."""
     flags = defaultdict(list)
-    for (student, _, notebook), entry in sorted(read_flags(Path(course) / FLAGS_FILE).items()):
+    for (student, assignment, notebook), entry in sorted(
+            read_flags(Path(course) / FLAGS_FILE).items()):
+        if assignment != ASSIGNMENT:    # another assignment's notebooks: not this report's
+            continue
         where = []
         for eid, judged in sorted((entry.get("exercises") or {}).items()):
             for problem in (judged.get("problems") or []) if isinstance(judged, dict) else []:
@@ -209,7 +213,7 @@ def write_report(course, out=None):
     out = Path(out or course / "reports")
     out.mkdir(parents=True, exist_ok=True)
     scores = read_scores(course)
-    manifest = load_manifest(course)
+    manifest = load_manifest(course, ASSIGNMENT)
     flags = read_flags_by_student(course)
     names = read_names(course)
     students = sorted(scores)

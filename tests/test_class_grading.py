@@ -386,3 +386,24 @@ def test_a_student_without_a_single_point_needs_a_look(autos, blank):
 
 def test_nothing_graded_is_not_called_blank():
     assert cg.notes_from_scores(None) == {} == cg.notes_from_scores({"notebooks": {}})
+
+
+def test_the_rerun_record_is_kept_per_assignment(tmp_path):
+    cg.save_manifest(tmp_path, {"ada": {"status": "ok", "hash": "1"}})          # the lab's
+    cg.save_manifest(tmp_path, {"ada": {"status": "review", "hash": "2"}}, "week_2_quiz")
+    cg.save_manifest(tmp_path, {"bob": {"status": "ok", "hash": "3"}}, "week_2_quiz")
+    assert cg.load_manifest(tmp_path) == {"ada": {"status": "ok", "hash": "1"}}
+    assert cg.load_manifest(tmp_path, "maths_of_dl") == cg.load_manifest(tmp_path)
+    assert cg.load_manifest(tmp_path, "week_2_quiz") == {"bob": {"status": "ok", "hash": "3"}}
+    assert cg.load_manifest(tmp_path, "week_3_quiz") == {}
+
+
+def test_a_rerun_record_of_the_first_format_is_the_labs(tmp_path):
+    old = {"ada": {"status": "ok", "hash": "1"}, "format": {"status": "ok", "hash": "2"}}
+    (tmp_path / cg.WORK).mkdir()
+    (tmp_path / cg.WORK / "manifest.json").write_text(json.dumps(old))   # keyed by student only
+    assert cg.load_manifest(tmp_path, "maths_of_dl") == old
+    assert cg.load_manifest(tmp_path, "week_2_quiz") == {}
+    cg.save_manifest(tmp_path, {"bob": {"status": "ok"}}, "week_2_quiz")
+    assert cg.load_manifest(tmp_path, "maths_of_dl") == old               # kept, as the lab's
+    assert cg.load_manifest(tmp_path, "week_2_quiz") == {"bob": {"status": "ok"}}

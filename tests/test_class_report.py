@@ -167,6 +167,15 @@ def test_read_flags_by_student(course):
     assert "Anything" in quoted and "<script>" in quoted and "**bold**" in quoted
 
 
+def test_another_assignments_flags_are_not_in_the_labs_report(course):
+    for student in ("dee", "zed"):     # the flags file is the course folder's, shared
+        update_flags(course / FLAGS_FILE, {
+            "format": FORMAT, "student": student, "assignment": "week_2_quiz", "notebook": "quiz",
+            "flagged": True, "reasons": ["active-content"], "message": "active-content"})
+    assert class_report.read_flags_by_student(course) == {
+        student: [f"{NOTEBOOK}: {reason}"] for student, reason in FLAGGED.items()}
+
+
 def _csv(path):
     return list(csv.DictReader(open(path, newline="")))
 

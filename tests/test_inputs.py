@@ -11,9 +11,11 @@ from autograder.grading import sandbox
 from autograder.grading.grader import graded_test_cells
 from autograder.grading import inputs
 from autograder import judging
+from autograder.settings import ASSIGNMENT
 from mdl_kernel.cases import unpack
 
 SOURCE = "source/maths_of_dl/{}.ipynb"
+LAB = {"nbgrader": {"assignment": ASSIGNMENT, "notebook": "nb"}}
 
 
 @pytest.fixture
@@ -43,11 +45,11 @@ def test_each_function_exercise_gets_its_inputs_outside_the_notebook(preprocesso
     notebook changes, so no notebook written from it holds them."""
     nb = nbformat.read(SOURCE.format(notebook), as_version=4)
     before = copy.deepcopy(nb)
-    out, resources = preprocessor.preprocess(nb, {"x": 1})
+    out, resources = preprocessor.preprocess(nb, dict(LAB, x=1))
     assert out == before
     given = resources.pop("maths_of_dl")["test_inputs"]
-    assert resources == {"x": 1}
-    tests = graded_test_cells(before)
+    assert resources == dict(LAB, x=1)
+    tests = graded_test_cells(before, LAB)
     assert tests
     assert given == {index: (eid, inputs.packed_inputs(eid)) for index, eid in tests.items()
                      if inputs.packed_inputs(eid) is not None}
@@ -70,3 +72,14 @@ def test_the_inputs_are_handed_over_by_a_call_of_the_kernel_side():
     finally:
         recording._RECEIVED.clear()
         linecache.cache.pop("<cell 2>", None)
+
+
+@pytest.mark.parametrize("resources", [
+    {"nbgrader": {"assignment": "week_2_quiz", "notebook": "04_gradient_descent"}}, {}])
+def test_another_assignment_keeps_its_cells_whatever_their_grade_ids(preprocessor, resources):
+    nb = nbformat.read(SOURCE.format("04_gradient_descent"), as_version=4)
+    before = copy.deepcopy(nb)
+    assert graded_test_cells(nb, resources) == {}
+    assert "G2" in graded_test_cells(nb, LAB).values()
+    out, handed = preprocessor.preprocess(nb, dict(resources))
+    assert out == before and not handed.get("maths_of_dl", {}).get("test_inputs")

@@ -11,6 +11,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.grading.kernels import DIED, NOT_RUN, TRUNCATED, Execute, GradingKernelManager
+from autograder.settings import ASSIGNMENT
 
 
 def test_each_kernel_has_private_sockets_removed_with_their_folder():
@@ -29,9 +30,9 @@ def test_tcp_kernels_keep_their_address():
     assert GradingKernelManager(transport="tcp").ip == "127.0.0.1"
 
 
-def execute(*cells, tmp_path):
+def execute(*cells, tmp_path, assignment=ASSIGNMENT):
     nb = new_notebook(cells=list(cells))
-    resources = {"metadata": {"path": str(tmp_path)}}
+    resources = {"metadata": {"path": str(tmp_path)}, "nbgrader": {"assignment": assignment}}
     return Execute(kernel_name="python3", timeout=30,
                    kernel_manager_class=GradingKernelManager).preprocess(nb, resources)
 
@@ -124,7 +125,6 @@ def test_nbgrader_autograde_by_hand_keeps_a_flood_of_output_out(tmp_path):
     import sys
 
     from autograder import cli
-    from autograder.settings import ASSIGNMENT
     from autograder.submissions import write_submission
     course = cli.prepare(tmp_path / "course")
     cli.release(course)
@@ -154,3 +154,12 @@ def test_output_a_cell_clears_is_given_back(tmp_path):
     nb = capped(new_code_cell(redraw), tmp_path=tmp_path)
     text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
     assert text.startswith("11 ") and "[output truncated" not in text
+
+
+def test_in_another_assignment_a_dying_kernel_fails_the_notebook_as_in_nbgrader(tmp_path):
+    # there a test cell left with a "not run" line would score full points by nbgrader's rules
+    import pytest
+    from nbclient.exceptions import DeadKernelError
+    with pytest.raises(DeadKernelError):
+        execute(new_code_cell("import os\nos._exit(3)"), new_code_cell("assert False"),
+                tmp_path=tmp_path, assignment="week_2_quiz")

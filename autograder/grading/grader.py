@@ -17,6 +17,10 @@ RECORD_MIME: the answers as plain data (`records`).  For each such cell `Grade`
 Nothing from the notebook is executed, imported or evaluated here, and the kernel computes no
 score: nothing it prints can change one.
 
+Only the lab's assignment is judged (`autograder.assignment`, from nbgrader's resources): a
+notebook of another assignment is left to nbgrader's own rules, even where its grade ids are the
+lab's exercise ids.
+
 A test cell without exactly one well-formed record for its own exercise scores 0 (an early exit,
 a dead or hijacked kernel, cleared outputs...).  Records elsewhere in the notebook are ignored.
 
@@ -60,6 +64,7 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from ..assignment import being_graded
 from ..catalogue import CATALOGUE
 from ..judging import judge
 from ..slips import prepare as prepare_slips
@@ -72,14 +77,19 @@ from .sandbox import unsandboxed
 METADATA_KEY = "maths_of_dl"
 
 
-def graded_test_cells(nb):
-    """{cell index: exercise id} of the notebook's autograded test cells of this course."""
+def graded_test_cells(nb, resources):
+    """{cell index: exercise id} of the notebook's autograded test cells of the lab's assignment
+    that nbgrader is grading (`resources`); none when it grades another assignment, whatever
+    its cells' grade ids."""
+    assignment = being_graded(resources)
+    if assignment is None:
+        return {}
     tests = {}
     for index, cell in enumerate(nb.cells):
         if cell.get("cell_type") == "code" and utils.is_grade(cell) and \
                 not utils.is_solution(cell):
             grade_id = cell.metadata["nbgrader"].get("grade_id")
-            if grade_id in CATALOGUE:
+            if grade_id in assignment.catalogue:
                 tests[index] = grade_id
     return tests
 
@@ -231,8 +241,10 @@ class Grade(NbGraderPreprocessor):
                            "check the catalogue", ", ".join(failures))
 
     def preprocess(self, nb, resources):
+        if being_graded(resources) is None:
+            return nb, resources   # another assignment: graded by nbgrader's own rules
         info = resources.get("nbgrader", {})
-        tests = graded_test_cells(nb)
+        tests = graded_test_cells(nb, resources)
         expected = self._expected_tests(info)
         if not tests and not expected:
             return nb, resources   # not a notebook of this course

@@ -10,6 +10,8 @@ notebook (the release, the submission, the autograded notebook, the feedback) an
 cannot read them back from `In`, `_ih`, `_i`, the history database or the line cache.  (Code
 the student runs in the kernel at grading time can see them: the student's function is called
 with them.  What it prints goes only to the autograded notebook and the feedback.)
+Only the lab's assignment is handed inputs (`autograder.assignment`): another assignment's cells
+are left as they are.
 """
 from functools import lru_cache
 
@@ -39,7 +41,7 @@ class TestInputs(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         given = {}
-        for index, grade_id in graded_test_cells(nb).items():
+        for index, grade_id in graded_test_cells(nb, resources).items():   # the lab's only
             packed = packed_inputs(grade_id)
             if packed is not None:
                 given[index] = (grade_id, packed)

@@ -28,6 +28,8 @@ KB = 1024
 
 from .inputs import receive_code
 
+from ..assignment import being_graded
+
 
 class GradingKernelManager(AsyncKernelManager):
     def __init__(self, **kwargs):
@@ -66,6 +68,11 @@ class Execute(NbGraderExecute):
     in a note (`TRUNCATED`), which the autograded notebook and the feedback show.  A graded test
     cell's record (RECORD_MIME) has a budget of its own (`max_record_bytes`), so that what the
     student's code printed before it cannot crowd it out.  Output a cell clears is given back.
+
+    Only in the lab's assignment (`autograder.assignment`), whose grader scores a test cell from
+    its record: in another assignment a test cell not run would score full points by nbgrader's
+    rules, so there a dying kernel fails the notebook as it does in nbgrader.  Every assignment's
+    kernels run in the sandbox all the same (the grading kernel spec).
     """
 
     max_cell_output_bytes = Integer(512 * KB,
@@ -79,6 +86,7 @@ class Execute(NbGraderExecute):
         self._died_in = None
         self._notebook_used = 0
         self._cell = None
+        self._survives = being_graded(resources) is not None
         return super().preprocess(nb, resources, km)
 
     # ---------------------------------------------------------------- output caps
@@ -175,6 +183,8 @@ class Execute(NbGraderExecute):
                     self.timeout
             return cell, resources
         except (DeadKernelError, TimeoutError, RuntimeError) as error:
+            if not self._survives:
+                raise
             # a dead kernel, or one that no longer answers (a fork bomb starving it, say)
             self._died_in = index
             cell.outputs.append(new_output("error", ename="DeadKernelError", evalue=DIED,
