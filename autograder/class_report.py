@@ -23,7 +23,6 @@ Each CSV's columns are a list of (header, value of a row) pairs (EXERCISE_COLUMN
 MISTAKE_COLUMNS, STUDENT_COLUMNS): a new figure is one more pair.
 """
 import csv
-import os
 import statistics
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -312,7 +311,6 @@ def _awaiting_lines(people):
 
 
 def _plot(path, totals, maximum, per_ex):
-    os.environ.setdefault("MPLBACKEND", "Agg")
     import matplotlib
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt

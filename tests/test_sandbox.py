@@ -344,6 +344,17 @@ def test_the_environment_keeps_the_allow_list_only():
                    "PATH": "/venv/bin:/usr/bin:/bin"}
 
 
+@pytest.mark.parametrize("fork", [False, True])
+def test_a_kernel_draws_inline_whatever_backend_the_tutors_process_uses(tmp_path, monkeypatch,
+                                                                       fork):
+    """A headless tutor's MPLBACKEND=Agg stays with the tutor: a student's plot still reaches
+    the autograded notebook (the kernel's own inline backend)."""
+    from notebooks import run_cells
+    monkeypatch.setenv("MPLBACKEND", "Agg")
+    out = run_cells(tmp_path, "import matplotlib\nprint(matplotlib.get_backend())", fork=fork)
+    assert out == ["module://matplotlib_inline.backend_inline\n"]
+
+
 def test_the_class_report_shows_who_was_graded_unsandboxed(tmp_path):
     from nbformat.v4 import new_notebook
     from autograder.class_report import read_unsandboxed

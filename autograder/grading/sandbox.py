@@ -60,7 +60,9 @@ LIMITS = {"as": 3072 * MIB,        # bytes of address space: a memory bomb gets 
           "nofile": 256}           # open files
 TMP_BYTES = 256 * MIB
 SYSTEM = ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32", "/etc")
-ENVIRONMENT = ("LANG", "LC_ALL", "TZ", "MPLBACKEND", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+# Not MPLBACKEND: a kernel draws with its own inline backend whatever the tutor's process uses
+# (a headless server's Agg would leave every student's plot out of the autograded notebook).
+ENVIRONMENT = ("LANG", "LC_ALL", "TZ", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
                "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 HOME = "/home/student"
 CGROUPS = Path("/sys/fs/cgroup")
