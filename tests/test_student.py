@@ -9,6 +9,7 @@ everything it started, and the student graded again without it; the warm grader'
 forks each student from the same warm parent.
 """
 import json
+import os
 from pathlib import Path
 
 import nbformat
@@ -147,11 +148,21 @@ SLOW_CELLS = (
 
 
 def _scratch_copies_holding(marker, *folders):
-    """Scratch copies of a student's files (mdl-sandbox-*) below `folders` that hold `marker`."""
+    """Scratch copies of a student's files (mdl-sandbox-*) below `folders` that hold `marker`.
+    Other gradings on the machine (another test run) make and remove their own scratch folders
+    meanwhile: a folder or file that goes while it is read is not this student's."""
     found = []
     for folder in folders:
-        for copy in Path(folder).rglob("mdl-sandbox-*"):
-            found += [p for p in copy.rglob("*.ipynb") if marker in p.read_text(errors="replace")]
+        for where, _, names in os.walk(folder):      # os.walk passes over what vanishes
+            if "mdl-sandbox-" not in where:
+                continue
+            for name in names:
+                path = Path(where) / name
+                try:
+                    if name.endswith(".ipynb") and marker in path.read_text(errors="replace"):
+                        found.append(path)
+                except OSError:
+                    continue
     return found
 
 
