@@ -272,19 +272,10 @@ def _fill_moodle(rows, grades, people, roster):
         if len(row) <= max(gradecol, modcol):
             continue
         pid = MOODLE_ID.match(row[0].strip())["id"]
-        students = matcher.match(pid, row[2:gradecol])
-        if len(students) > 1:
-            ambiguous |= students
-            notes.append(f"{row[0]}: matches {', '.join(sorted(students))}; not written")
+        student = _claim(matcher.match(pid, row[2:gradecol]), row[0], row, seen, ambiguous,
+                         notes)
+        if student is None:
             continue
-        if not students:
-            continue
-        student = students.pop()
-        if student in seen:
-            ambiguous.add(student)
-            notes.append(f"{student}: matches {seen[student][0]} and {row[0]}; not written")
-            continue
-        seen[student] = (row[0], row, list(row))
         points, scaled = _points(grades[student], lms_max)
         row[gradecol] = _number(points, places, decimal)
         written[student] = round(points, places)
@@ -296,6 +287,25 @@ def _fill_moodle(rows, grades, people, roster):
                          f"is out of {grades[student].max_score:g})")
     _undo(written, ambiguous, seen)
     return _finish("moodle", grades, written, notes, ambiguous)
+
+
+def _claim(students, label, row, seen, ambiguous, notes):
+    """The one student a row of the LMS's file is (`students`: those its identifiers match), or
+    None: a row that matches nobody, or several students, or a student another row matched
+    already (both rows are then left as they were, and noted)."""
+    if len(students) > 1:
+        ambiguous |= students
+        notes.append(f"{label}: matches {', '.join(sorted(students))}; not written")
+        return None
+    if not students:
+        return None
+    student = next(iter(students))
+    if student in seen:
+        ambiguous.add(student)
+        notes.append(f"{student}: matches {seen[student][0]} and {label}; not written")
+        return None
+    seen[student] = (label, row, list(row))
+    return student
 
 
 def _undo(written, ambiguous, seen):
@@ -354,21 +364,10 @@ def _fill_canvas(rows, grades, people, roster, assignment, delimiter):
             continue
         logins = [row[where[k]] for k in ("SIS Login ID", "SIS User ID")
                   if k in where and len(row) > where[k]]
-        students = matcher.match(row[where["ID"]].strip(), logins)
-        if len(students) > 1:
-            ambiguous |= students
-            notes.append(f"Canvas user {row[where['ID']]}: matches {', '.join(sorted(students))};"
-                         " not written")
+        student = _claim(matcher.match(row[where["ID"]].strip(), logins),
+                         f"Canvas user {row[where['ID']]}", row, seen, ambiguous, notes)
+        if student is None:
             continue
-        if not students:
-            continue
-        student = students.pop()
-        if student in seen:
-            ambiguous.add(student)
-            notes.append(f"{student}: matches Canvas users {seen[student][0]} and "
-                         f"{row[where['ID']]}; not written")
-            continue
-        seen[student] = (row[where["ID"]], row, list(row))
         points, scaled = _points(grades[student], lms_max)
         row[col] = _number(points, 2, decimal)
         written[student] = round(points, 2)
