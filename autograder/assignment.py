@@ -1,8 +1,14 @@
-"""Which assignment nbgrader is grading, and whether it is the lab's.
+"""The assignments the lab is released as, and which one nbgrader is grading.
+
+The lab is one course's worth of five notebooks.  It is released either as one assignment
+(`maths_of_dl`, all five notebooks: `LAB`) or week by week, one notebook an assignment
+(`week1_forward_pass` ... `week5_backpropagation`: `WEEKS`).  Both plans are known at once, so a
+course folder may use either; an `Assignment` is a value passed down to whatever builds, grades or
+reports, never a module constant.
 
 A course folder holds many assignments.  The course's own grading (the test inputs written into
 the test cells, the grader that judges each record, the kernel that costs only the cells from
-the one it died in) acts only on the lab's assignment, chosen from nbgrader's `resources`
+the one it died in) acts only on the lab's assignments, chosen from nbgrader's `resources`
 (`resources["nbgrader"]["assignment"]`), never from a cell's grade id alone: another assignment
 with a plain nbgrader test cell called `N1` is graded by nbgrader's own rules (a cell that runs
 clean scores its points, one that raises scores 0).  What protects the tutor applies to every
@@ -11,27 +17,46 @@ not followed and nothing it outputs is active in a browser (`grading.intake`, `g
 """
 from dataclasses import dataclass
 
-from .settings import ASSIGNMENT
+#: The lab's notebooks, in teaching order (each is `course/nbXX_<name>.py` and `<name>.ipynb`).
+NOTEBOOKS = ("01_forward_pass", "02_activations", "03_network_output", "04_gradient_descent",
+             "05_backpropagation")
 
 
 @dataclass(frozen=True)
 class Assignment:
-    """An assignment graded by the course's grader: its nbgrader id and its exercises."""
+    """An assignment graded by the course's grader: its nbgrader id and its notebooks (a subset of
+    `NOTEBOOKS`, in teaching order)."""
     id: str
+    notebooks: tuple = NOTEBOOKS
 
     @property
     def catalogue(self):
-        """{exercise id: Exercise} of the assignment (loaded on first use: it is large)."""
+        """{exercise id: Exercise} of this assignment's notebooks, in teaching order (the
+        catalogue is loaded on first use: it is large)."""
         from .catalogue import CATALOGUE
-        return CATALOGUE
+        return {eid: e for eid, e in CATALOGUE.items() if e.notebook in self.notebooks}
+
+    @property
+    def course_modules(self):
+        """The `course.nbXX_*` modules that write this assignment's notebooks (the course
+        package is the instructor's: it is imported only by who builds the notebooks)."""
+        import importlib
+        return tuple(importlib.import_module(f"course.nb{nb}") for nb in self.notebooks)
 
 
-LAB = (Assignment(ASSIGNMENT),)
+#: The lab as one assignment (today's release).
+LAB = Assignment("maths_of_dl")
+#: The lab released week by week: one notebook an assignment.
+WEEKS = tuple(Assignment(f"week{int(nb[:2])}_{nb[3:]}", (nb,)) for nb in NOTEBOOKS)
+#: Every assignment the course's grader knows, by nbgrader id.
+ASSIGNMENTS = {a.id: a for a in (LAB, *WEEKS)}
+#: The release plans: the same course code builds either.
+PLANS = {"one": (LAB,), "weekly": WEEKS}
 
 
 def lab_assignment(assignment_id):
     """The lab's `Assignment` called `assignment_id`, or None for any other assignment."""
-    return next((a for a in LAB if a.id == assignment_id), None)
+    return ASSIGNMENTS.get(assignment_id)
 
 
 def being_graded(resources):

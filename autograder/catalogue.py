@@ -7,6 +7,7 @@ solutions and the tests all read from here.  Symbolic items (G6, B1, B3) take th
 """
 import numpy as np
 
+from .assignment import NOTEBOOKS  # noqa: F401  (re-exported: the lab's notebooks, in teaching order)
 from . import cache
 from mdl_kernel.compare import CODE, Tolerance
 
@@ -522,8 +523,6 @@ B6 = Exercise(
            Item("w2_adam", reference=lambda: cache.slow("B6")["w2"], tolerance=ADAM_TOLERANCE)))
 
 # ---------------------------------------------------------------- the catalogue
-NOTEBOOKS = ("01_forward_pass", "02_activations", "03_network_output", "04_gradient_descent",
-             "05_backpropagation")
 
 _EXERCISES = [*(_forward(e) for e in FORWARD_GIVEN), F4, A0,
               *(_activation_values(e) for e in A_GIVEN), N1, N2, N3, N4,
