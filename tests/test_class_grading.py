@@ -218,16 +218,30 @@ def graded_count(lines):
 def test_ctrl_c_keeps_every_graded_student_and_grades_nobody_twice(tmp_path):
     """SIGINT as grading starts, once a student is stored, and while grades and report are
     written: each run stops with a line saying what was kept; each rerun counts every student in
-    the gradebook as graded; over the runs every student is graded exactly once."""
+    the gradebook as graded; over the runs every student is graded exactly once.
+
+    One worker grades the students one at a time, in order.  s3 and s5 take 25 s (a cell that
+    sleeps, then answers), so whenever the signal reaches the run (a busy machine may deliver it
+    seconds after the line it answers), a slow student is still in flight or yet to come: the
+    first two runs always leave students to the next, and the third has some to grade.  In the
+    third, grades.csv is a named pipe nobody reads yet: writing the grades waits on it until the
+    signal has been sent, so the signal always finds the run writing grades."""
+    import os
     import signal
 
     from autograder.staging import tree_hash
+    from autograder.submissions import solutions
     course = cli.prepare(tmp_path / "course")
-    students = write_class(course, {f"s{k}": MISTAKES if k % 2 else {} for k in range(6)},
+    model = solutions(course / "source" / "maths_of_dl")[NOTEBOOK]["F1a_answer"]
+    slow = {NOTEBOOK: {"F1a_answer": f"import time\ntime.sleep(25)\n{model}"}}
+    students = write_class(course, {f"s{k}": slow if k in (3, 5) else {} for k in range(6)},
                            notebooks=[NOTEBOOK])
     total = 0
     for moment in ("submission(s);", "] 1/", "submission(s) in"):
         before = in_gradebook(course) if (course / "gradebook.db").exists() else set()
+        held = course / "grades.csv"
+        if moment == "submission(s) in":
+            os.mkfifo(held)
         run = Run(course, "--workers", "1")
         first = run.wait_for("submission(s);")
         assert first.startswith(f"grading {len(students) - len(before)} submission(s); "
@@ -239,6 +253,7 @@ def test_ctrl_c_keeps_every_graded_student_and_grades_nobody_twice(tmp_path):
         assert status == 130, lines
         assert "Traceback" not in "\n".join(lines), lines
         assert lines[-1].startswith("Interrupted: ") and "kept" in lines[-1], lines
+        held.unlink(missing_ok=True)
         total += graded_count(lines)
         manifest = load_manifest(course)
         for student in in_gradebook(course):      # each counts as graded on the rerun
