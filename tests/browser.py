@@ -2,26 +2,24 @@
 system browser and chromedriver), for the tests that look at pages as a tutor sees them."""
 import contextlib
 import shutil
-import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from pathlib import Path
 
 from autograder.settings import tool_env
+from waiting import free_port, wait_for
 
 
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class ServerFailed(RuntimeError):
+    """The Jupyter server ended or never answered; the message holds its log."""
 
 
 @contextlib.contextmanager
 def jupyter_server(course, token):
-    """The tutor's Jupyter server on the course folder; yields its base URL."""
-    port = _free_port()
+    """The tutor's Jupyter server on the course folder; yields its base URL once formgrader
+    answers (a server that ends or hangs raises ServerFailed with its log)."""
+    port = free_port()
     log = open(Path(course) / "server.log", "w")
     proc = subprocess.Popen(
         [str(Path(sys.executable).parent / "jupyter"), "server", "--no-browser", "--allow-root",
@@ -29,21 +27,27 @@ def jupyter_server(course, token):
          f"--ServerApp.root_dir={course}"],
         cwd=course, env=tool_env(), stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
+
+    def answers():
+        if proc.poll() is not None:
+            raise ServerFailed("the Jupyter server ended: " + (Path(course) / "server.log").read_text())
+        try:
+            urllib.request.urlopen(f"{base}/formgrader/?token={token}", timeout=30)
+            return True
+        except OSError:
+            return False
     try:
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(f"{base}/formgrader/?token={token}", timeout=2)
-                break
-            except OSError:
-                if proc.poll() is not None:
-                    break
-                time.sleep(0.5)   # polling a server that is starting (no event to wait for)
-        else:
-            raise RuntimeError("the Jupyter server did not answer")
+        if not wait_for(answers):
+            raise ServerFailed("the Jupyter server did not answer: "
+                               + (Path(course) / "server.log").read_text())
         yield base
     finally:
         proc.terminate()
-        proc.wait(timeout=30)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
         log.close()
 
 

@@ -11,8 +11,9 @@ import os
 import shutil
 import socket
 import subprocess
-import time
 from pathlib import Path
+
+from waiting import free_port, wait_for
 
 
 def binaries():
@@ -22,12 +23,6 @@ def binaries():
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
     return Path(initdb).parent if initdb else None
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager
@@ -50,7 +45,7 @@ def server(folder):
         path.mkdir(parents=True, exist_ok=True)
         if as_user:
             shutil.chown(path, "postgres", "postgres")
-    port = _free_port()
+    port = free_port()
     subprocess.run(as_user + [str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U",
                               "grader", "--no-sync"], check=True, capture_output=True)
     subprocess.run(as_user + [str(bin_dir / "pg_ctl"), "-D", str(data), "-w", "-l",
@@ -58,16 +53,14 @@ def server(folder):
                               f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off",
                               "start"], check=True, capture_output=True)
     try:
-        url = f"postgresql://grader@127.0.0.1:{port}/postgres"
-        deadline = time.monotonic() + 300            # waits for the server; only a hang reaches this
-        while True:
+        def accepting():
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
+                return True
             except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
+                return False
+        if not wait_for(accepting):
+            raise RuntimeError(f"PostgreSQL did not accept connections on port {port}")
         subprocess.run([str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U",
                         "grader", "gradebook"], check=True, capture_output=True)
         yield f"postgresql://grader@127.0.0.1:{port}/gradebook"

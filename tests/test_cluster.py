@@ -28,7 +28,8 @@ from autograder.cluster import ALLOWED_FAILURES, capacity, connect, default_work
 from autograder.settings import ASSIGNMENT
 from autograder.submissions import write_submission
 
-from postgres import _free_port, server
+from postgres import server
+from waiting import free_port
 
 NOTEBOOK = "01_forward_pass"
 BIN = Path(sys.executable).parent
@@ -68,7 +69,7 @@ def test_two_workers_without_a_shared_folder_grade_into_postgresql(tmp_path):
         for student in ("ada", "alan"):
             write_submission(course, student)
         write_submission(course, "blank", blank=True)
-        port = _free_port()
+        port = free_port()
         address = f"tcp://127.0.0.1:{port}"
         machine_env = {k: v for k, v in cli.tool_env().items() if not k.startswith("MATHS_OF_DL")}
         processes = []

@@ -12,27 +12,16 @@ course's configuration renders it to MathML (autograder.feedback).
 import csv
 import re
 import secrets
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
 from autograder import cli, grades_export
-from autograder.settings import ASSIGNMENT, tool_env
+from autograder.settings import ASSIGNMENT
 from autograder.submissions import write_submission
-from browser import chromium
+from browser import chromium, jupyter_server
+from waiting import wait_for
 
 STUDENT, MANUAL, COMMENT = "1041", "F4_explanation", "Clear: rows are observations."
-
-
-def _free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -46,30 +35,9 @@ def course(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(course):
-    port, token = _free_port(), secrets.token_hex(16)
-    log = open(course / "server.log", "w")
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).parent / "jupyter"), "server", "--no-browser", "--allow-root",
-         f"--port={port}", "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={token}",
-         f"--ServerApp.root_dir={course}"],
-        cwd=course, env=tool_env(), stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-
-    def answers():
-        if proc.poll() is not None:
-            pytest.fail("the Jupyter server ended: " + (course / "server.log").read_text())
-        try:
-            urllib.request.urlopen(f"{base}/formgrader/?token={token}", timeout=30)
-            return True
-        except OSError:
-            return False
-    if not wait_for(answers):
-        proc.kill()
-        pytest.fail("the Jupyter server did not answer: " + (course / "server.log").read_text())
-    yield base, token
-    proc.terminate()
-    proc.wait(timeout=30)
-    log.close()
+    token = secrets.token_hex(16)
+    with jupyter_server(course, token) as base:
+        yield base, token
 
 
 @pytest.fixture(scope="module")
@@ -79,17 +47,6 @@ def browser(course):
                   "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",   # local server
                   ) as session:
         yield session
-
-
-def wait_for(condition, seconds=600):
-    """Whether `condition()` came true: looked at again until it does, or until a deadline that
-    only a hang reaches (the server's start and formgrader's save are events seen from outside)."""
-    deadline = time.monotonic() + seconds
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.2)
-    return True
 
 
 def _grade(course):
