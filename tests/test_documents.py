@@ -149,6 +149,22 @@ def test_sheet_and_solution_cells_leave_out_the_grader():
         ["HIDDEN TESTS", "record("]
 
 
+def test_the_stubs_nbgrader_writes_are_the_ones_the_sheets_leave_out():
+    """nbgrader_config.py's stubs are settings.CODE_STUB and TEXT_STUB: the release holds them,
+    and a sheet made from the release holds neither."""
+    import nbformat
+    from autograder.settings import CODE_STUB, TEXT_STUB
+    release = [nbformat.read(p, as_version=4)
+               for p in sorted((ROOT / "release" / "maths_of_dl").glob("*.ipynb"))]
+    sources = [c.source for nb in release for c in nb.cells]
+    assert any(CODE_STUB in s for s in sources) and any(TEXT_STUB in s for s in sources)
+    for nb in release:
+        for document in (sheets.exercise_sheet(nb), sheets.solution_notebook(nb)):
+            text = "\n".join(c.source for c in document.cells)
+            assert TEXT_STUB not in text
+            assert not [line for line in CODE_STUB.splitlines() if line in text]
+
+
 # What only makes sense in Jupyter: none of it belongs on paper.
 NOTEBOOK_ONLY_TEXT = ("Restart", "Run All", "check cell", "self-check", "Kernel >", "Kernel", "the cell below each")
 
