@@ -1,6 +1,7 @@
-"""The course built from `course/nbXX_*.py` and the exercise catalogue, in one of the lab's
-release plans (`autograder.assignment.PLANS`): `one` assignment of five notebooks
-(`source/maths_of_dl/`, the default and the repository's own), or `weekly`, one notebook an
+"""Build the course from course/ and the catalogue, as one assignment or week by week.
+
+The plan (`autograder.assignment.PLANS`) is `one` assignment of five notebooks
+(`source/maths_of_dl/`, the default and the repository's own) or `weekly`, one notebook an
 assignment (`source/week1_forward_pass/01_forward_pass.ipynb` ...).
 
     python -m course.build [COURSE] [--plan one|weekly]            # source/ only
