@@ -42,8 +42,8 @@ c.HTMLExporter.filters = {"markdown2html": "autograder.feedback.markdown2html"}
 c.HTMLExporter.preprocessors = ["autograder.feedback.LatexOutputs",
                                 "autograder.feedback.VerdictsWithoutPrompt"]
 
-c.ClearSolutions.code_stub = {"python": "# YOUR CODE HERE\nraise NotImplementedError()"}
-c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
+c.ClearSolutions.code_stub = {"python": settings.CODE_STUB}
+c.ClearSolutions.text_stub = settings.TEXT_STUB
 
 # The grader runs in this process (autograder.grading): the test inputs are handed to the kernel
 # before each test cell runs (never written into it), and every record is judged after, before

@@ -16,6 +16,8 @@
     maths-of-dl report [--course DIR]           reports/ only (from gradebook and autograded/)
     maths-of-dl demo --course DIR               all of the above on a 30-student sample class
     maths-of-dl documents [DIR] [--out DIR]     exercises/*.pdf and solutions/*.pdf
+    maths-of-dl build [DIR] [--plan one|weekly] source/, release/, the kernel manifest, the PDFs
+                                                and solutions/worked.md, all from course/
 
 grade-class exit status: 0 every student graded cleanly; 1 graded, but some students need a
 human look (reasons in reports/students.csv and reports/summary.md); 2 some student could not be
@@ -283,18 +285,21 @@ def build_parser():
 def main(argv=None):
     from_command_line = argv is None
     argv = sys.argv[1:] if argv is None else list(argv)
-    if argv[:1] == ["documents"]:   # exercise sheets and worked solutions: its own options
+    if argv[:1] in (["documents"], ["build"]):   # the instructor's tools: their own options
         here = Path.cwd()   # an instructor's tool: it lives with the course's sources
         for root in (here, REPO):   # (a console script's path has neither)
             if (root / "course" / "documents.py").is_file() and str(root) not in sys.path:
                 sys.path.insert(0, str(root))
                 break
         try:
+            from course.build import main as build
             from course.documents import main as documents
         except ImportError:
-            print("maths-of-dl documents: run it from the course repository "
-                  "(python -m course.documents)", file=sys.stderr)
+            print(f"maths-of-dl {argv[0]}: run it from the course repository "
+                  f"(python -m course.{argv[0]})", file=sys.stderr)
             return 2
+        if argv[0] == "build":
+            return build(argv[1:], prog="maths-of-dl build")
         return documents(argv[1:])
     args = build_parser().parse_args(argv)
     tools_on_path()

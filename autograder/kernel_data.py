@@ -12,6 +12,12 @@ network the notebook draws, and in the `full` mode
 answers, expected outputs on the visible inputs, expressions' values at fixed points.  In the
 `format` mode nothing answer-like ships.  Hidden test inputs never do: the tutor's process hands
 them to the kernel at grading time, outside the notebook (`grading.inputs`).
+
+The manifest is keyed by exercise id only, never by assignment or notebook folder: a kernel's
+`check("F1a", globals())` and `record("F1a", globals())` find their exercise whether the notebook
+is graded as `maths_of_dl/01_forward_pass.ipynb` or `week1_forward_pass/01_forward_pass.ipynb`
+(`autograder.assignment.PLANS`), and the grader hands each test cell its exercise's inputs by
+its grade id in the same way.  One manifest serves both release plans.
 """
 import argparse
 import json
@@ -57,6 +63,16 @@ def text(mode="full"):
 def write(mode="full", path=MANIFEST):
     Path(path).write_text(text(mode))
     return Path(path)
+
+
+def refresh(mode="full", path=MANIFEST):
+    """Write the manifest only when its text changed (a kernel reading it meanwhile never sees
+    it half written for nothing); True when it was written."""
+    fresh = text(mode)
+    if Path(path).exists() and Path(path).read_text() == fresh:
+        return False
+    Path(path).write_text(fresh)
+    return True
 
 
 def package(mode, out):

@@ -2,8 +2,11 @@
 mistakes, a crash and an endless loop.
 
 Each student is a function of the release: {notebook: {answer grade id: code}} overriding the
-instructor's solutions (see `submissions.write_submission`).
+instructor's solutions (see `submissions.write_submission`).  A student's answers are keyed by
+notebook, so the same students are written for either release plan (`assignment.PLANS`): one
+submission of five notebooks, or one a week.
 """
+from .assignment import PLANS
 from .submissions import grade_id, write_submission
 
 FORMS = {  # correct answers in other forms: lists, flat vectors, rounded hand answers, loops
@@ -83,11 +86,16 @@ STUDENTS = {
 }
 
 
-def write_class(course, students=STUDENTS, notebooks=None):
-    """Write submitted/<student>/maths_of_dl/ for each sample student; returns their ids."""
-    for student, answers in students.items():
-        write_submission(course, student, answers=answers or {}, blank=answers is None,
-                         notebooks=notebooks)
+def write_class(course, students=STUDENTS, notebooks=None, plan="one"):
+    """Write submitted/<student>/<assignment>/ for each sample student and each assignment of the
+    plan (`maths_of_dl/`, or `week1_forward_pass/` ...); returns their ids."""
+    for assignment in PLANS[plan]:
+        wanted = [nb for nb in assignment.notebooks if notebooks is None or nb in notebooks]
+        if not wanted:
+            continue
+        for student, answers in students.items():
+            write_submission(course, student, answers=answers or {}, blank=answers is None,
+                             notebooks=wanted, assignment=assignment.id)
     return list(students)
 
 
@@ -125,8 +133,8 @@ def class_of(n=30):
     return students
 
 
-def write_sample_class(course, n=30, notebooks=None):
-    return write_class(course, class_of(n), notebooks=notebooks)
+def write_sample_class(course, n=30, notebooks=None, plan="one"):
+    return write_class(course, class_of(n), notebooks=notebooks, plan=plan)
 
 
 # ---------------------------------------------------------------------------- pathological work

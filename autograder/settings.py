@@ -16,6 +16,10 @@ ASSIGNMENT = "maths_of_dl"
 REPO = Path(__file__).resolve().parent.parent
 GRADING_KERNEL = "maths-of-dl-grading"
 DB_URL_VARIABLE = "MATHS_OF_DL_DB_URL"
+# nbgrader's stubs in the release's answer cells (nbgrader_config.py sets them; the documents
+# leave them out of every sheet, course/sheets.py)
+CODE_STUB = "# YOUR CODE HERE\nraise NotImplementedError()"
+TEXT_STUB = "YOUR ANSWER HERE"
 
 
 def db_url(course):

@@ -6,8 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export PATH="$PWD/.venv/bin:$PATH"
-python -m course.build
-nbgrader generate_assignment maths_of_dl --force --log-level=WARN
-# exercise sheets and worked solutions (exit 1: TeX missing, HTML written instead)
-python -m course.documents . || [ $? -eq 1 ]
+# source/, release/, the kernel manifest, exercise sheets and worked solutions, all from course/
+# (exit 1: TeX missing, HTML written instead)
+python -m autograder.cli build . || [ $? -eq 1 ]
 MATHS_OF_DL_CELL_TIMEOUT=${MATHS_OF_DL_CELL_TIMEOUT:-20} python -m autograder.cli demo --course course_run

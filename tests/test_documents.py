@@ -24,7 +24,7 @@ import nbformat.v4 as nbf
 import numpy as np
 import pytest
 
-from course import documents, worked
+from course import documents, sheets, tools, typesetting, worked
 from autograder.catalogue import CATALOGUE, NOTEBOOKS
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -37,10 +37,10 @@ EXPECTED_IDS = list(EXERCISES_MD)
 GRADER_TEXT = ("BEGIN SOLUTION", "END SOLUTION", "HIDDEN TESTS", "grade(", "check(", "autograder",
                "NotImplementedError", "YOUR CODE HERE", "YOUR ANSWER HERE")
 
-MISSING = documents.missing_tools()
+MISSING = tools.missing_tools()
 needs_tex = pytest.mark.skipif(
     bool(MISSING) or not shutil.which("pdftotext"),
-    reason="PDF tools missing: " + (documents.install_hint(MISSING) or "pdftotext (poppler-utils)"))
+    reason="PDF tools missing: " + (tools.install_hint(MISSING) or "pdftotext (poppler-utils)"))
 
 
 # ---------------------------------------------------------------- what the PDFs must show
@@ -119,7 +119,7 @@ def test_roles_of_the_release_cells(notebook):
     nb = nbformat.read(ROOT / "release" / "maths_of_dl" / f"{notebook}.ipynb", as_version=4)
     roles = {}
     for cell in nb.cells:
-        roles.setdefault(documents.role(cell), []).append(grade_id(cell))
+        roles.setdefault(sheets.role(cell), []).append(grade_id(cell))
     exercises = in_notebook(notebook)
     assert roles["test"] == [e.id for e in exercises]
     assert roles["answer"] == [f"{e.id}_answer" for e in exercises]
@@ -138,15 +138,31 @@ def test_sheet_and_solution_cells_leave_out_the_grader():
         nbf.new_code_cell('check("N3", globals())',
                           metadata={"nbgrader": {"grade_id": "N3", "solution": False,
                                                  "grade": True, "points": 1}})])
-    sheet = documents.exercise_sheet(release)
-    solution = documents.solution_notebook(release, {"N3_answer": 'prediction = "YES"'})
+    sheet = sheets.exercise_sheet(release)
+    solution = sheets.solution_notebook(release, {"N3_answer": 'prediction = "YES"'})
     for nb in (sheet, solution):
-        assert documents.forbidden_text(nb) == []
+        assert sheets.forbidden_text(nb) == []
     assert any("Working space for N3" in c.source for c in sheet.cells)
     assert any('"YES"' in c.source for c in solution.cells)
-    assert documents.forbidden_text(nbf.new_notebook(cells=[
+    assert sheets.forbidden_text(nbf.new_notebook(cells=[
         nbf.new_code_cell("### BEGIN HIDDEN TESTS\nrecord('N3', globals())")])) == \
         ["HIDDEN TESTS", "record("]
+
+
+def test_the_stubs_nbgrader_writes_are_the_ones_the_sheets_leave_out():
+    """nbgrader_config.py's stubs are settings.CODE_STUB and TEXT_STUB: the release holds them,
+    and a sheet made from the release holds neither."""
+    import nbformat
+    from autograder.settings import CODE_STUB, TEXT_STUB
+    release = [nbformat.read(p, as_version=4)
+               for p in sorted((ROOT / "release" / "maths_of_dl").glob("*.ipynb"))]
+    sources = [c.source for nb in release for c in nb.cells]
+    assert any(CODE_STUB in s for s in sources) and any(TEXT_STUB in s for s in sources)
+    for nb in release:
+        for document in (sheets.exercise_sheet(nb), sheets.solution_notebook(nb)):
+            text = "\n".join(c.source for c in document.cells)
+            assert TEXT_STUB not in text
+            assert not [line for line in CODE_STUB.splitlines() if line in text]
 
 
 # What only makes sense in Jupyter: none of it belongs on paper.
@@ -160,7 +176,7 @@ def test_sheets_and_solutions_leave_out_what_only_a_notebook_needs(name, tmp_pat
     release = documents.release_notebooks(ROOT, tmp_path)[name]
     in_release = "\n".join(c.source for c in release.cells)
     assert any(t in in_release for t in NOTEBOOK_ONLY_TEXT)
-    for nb in (documents.exercise_sheet(release), documents.solution_notebook(release)):
+    for nb in (sheets.exercise_sheet(release), sheets.solution_notebook(release)):
         prose = "\n".join(c.source for c in nb.cells if c.cell_type in ("markdown", "raw"))
         found = [t for t in NOTEBOOK_ONLY_TEXT if t in prose]
         assert not found, f"{name}: {found}"
@@ -190,7 +206,7 @@ def test_html_working_space_shows_code_as_text():
     exactly the code (with its <, > and &), and no tag hidden in it."""
     code = ("def forward_pass(X, w1, b1, w2, b2):\n"
             "    # 0 < x & x > -1; returns '<b>hidden</b>', output")
-    cells = documents.blank_box("Working space for N4", ["forward_pass"], 3, code)
+    cells = sheets.blank_box("Working space for N4", ["forward_pass"], 3, code)
     (html_cell,) = [c for c in cells if c.metadata.get("raw_mimetype") == "text/html"]
     reader = _Reader()
     reader.feed(html_cell.source)
@@ -201,17 +217,17 @@ def test_html_working_space_shows_code_as_text():
 def test_latex_working_space_escapes_code():
     """The LaTeX working space escapes TeX's special characters in names and code (nbconvert's
     escape_latex), keeping indentation as space."""
-    cells = documents.blank_box("Working space", ["z_1a"], 3, "def f(x):\n    return x % 2 & {1}")
+    cells = sheets.blank_box("Working space", ["z_1a"], 3, "def f(x):\n    return x % 2 & {1}")
     (tex,) = [c.source for c in cells if c.metadata.get("raw_mimetype") == "text/latex"]
     assert r"\texttt{z\_1a}" in tex
     assert r"return x \% 2 \& \{1\}" in tex and r"\hspace*{2em}" in tex
 
 
 def test_install_hint_names_the_packages():
-    hint = documents.install_hint([documents.Requirement("xelatex", "texlive-xetex"),
-                                   documents.Requirement("pandoc", "pandoc")])
+    hint = tools.install_hint([tools.Requirement("xelatex", "texlive-xetex"),
+                                   tools.Requirement("pandoc", "pandoc")])
     assert "texlive-xetex" in hint and "pandoc" in hint
-    assert set(documents.APT_PACKAGES) >= {"texlive-xetex", "texlive-fonts-recommended",
+    assert set(tools.APT_PACKAGES) >= {"texlive-xetex", "texlive-fonts-recommended",
                                             "texlive-plain-generic", "pandoc", "fonts-dejavu",
                                             "poppler-utils"}
 
@@ -246,7 +262,7 @@ def pdf_text(pdf):
 def texts(built):
     out, _ = built
     return {(kind, pdf.stem): normalise(pdf_text(pdf))
-            for kind in documents.KINDS for pdf in sorted((out / kind).glob("*.pdf"))}
+            for kind in sheets.KINDS for pdf in sorted((out / kind).glob("*.pdf"))}
 
 
 @pytest.mark.slow
@@ -254,7 +270,7 @@ def texts(built):
 def test_the_command_builds_every_pdf(built):
     out, run = built
     assert run.returncode == 0, run.stdout + run.stderr
-    for kind in documents.KINDS:
+    for kind in sheets.KINDS:
         for name in NOTEBOOKS:
             pdf = out / kind / f"{name}.pdf"
             assert pdf.exists(), f"{pdf} missing:\n{run.stdout}{run.stderr}"
@@ -276,7 +292,7 @@ def test_solutions_show_the_reference_answers(texts, eid):
 @needs_tex
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_no_grader_text_in_any_pdf(texts, name):
-    for kind in documents.KINDS:
+    for kind in sheets.KINDS:
         found = [t for t in GRADER_TEXT if t in texts[(kind, name)]]
         assert not found, f"{kind}/{name}.pdf shows {found}"
 
@@ -286,7 +302,7 @@ def test_no_grader_text_in_any_pdf(texts, name):
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_no_notebook_instruction_and_no_wrapped_line_in_any_pdf(texts, name):
     """Paper carries no instruction about Jupyter, and no code line wrapped with a marker."""
-    for kind in documents.KINDS:
+    for kind in sheets.KINDS:
         found = [t for t in NOTEBOOK_ONLY_TEXT + ("\u21aa",) if t in texts[(kind, name)]]
         assert not found, f"{kind}/{name}.pdf shows {found}"
 
@@ -325,12 +341,12 @@ def test_sheets_show_no_answers(texts, eid):
 
 @pytest.mark.slow
 def test_without_xelatex_it_says_what_is_missing_and_builds_html(course, tmp_path):
-    missing = [documents.Requirement("xelatex (typesets the PDFs)", "texlive-xetex")]
+    missing = [tools.Requirement("xelatex (typesets the PDFs)", "texlive-xetex")]
     name = "03_network_output"          # one notebook (with a figure) keeps this test short
     report = documents.build_documents(course, tmp_path, tools=missing, notebooks=[name])
     assert report.exit_code == 1 and not report.pdfs and not report.problems, report.summary()
     assert "texlive-xetex" in report.summary() and "xelatex" in report.summary()
-    for kind in documents.KINDS:
+    for kind in sheets.KINDS:
         html = (tmp_path / kind / f"{name}.html").read_text()
         assert "image/png;base64" in html                      # the network's figure
         assert not [t for t in GRADER_TEXT if t in html]
@@ -345,7 +361,7 @@ REBUILD = "python -m course.documents ."        # run in the course folder (this
 @pytest.mark.slow
 @needs_tex
 def test_exactly_the_ten_pdfs_are_committed():
-    for kind in documents.KINDS:
+    for kind in sheets.KINDS:
         found = sorted(p.stem for p in (ROOT / kind).glob("*.pdf"))
         assert found == sorted(NOTEBOOKS), \
             f"{kind}/ holds {found}, not one PDF per notebook; rebuild with: {REBUILD}"
@@ -353,7 +369,7 @@ def test_exactly_the_ten_pdfs_are_committed():
 
 @pytest.mark.slow
 @needs_tex
-@pytest.mark.parametrize("kind", list(documents.KINDS))
+@pytest.mark.parametrize("kind", list(sheets.KINDS))
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_committed_pdf_has_the_text_of_a_fresh_build(built, kind, name):
     """The committed PDF reads (pdftotext -layout) exactly like one built now from the course."""
@@ -379,7 +395,7 @@ def test_the_build_writes_the_committed_worked_text(built):
 def test_fresh_pdfs_are_dated_by_source_date_epoch(built):
     """Builds are reproducible: every PDF is dated SOURCE_DATE_EPOCH (the build's fixed one unless
     the environment sets it), not the time of the build."""
-    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", documents.SOURCE_DATE_EPOCH))
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH", typesetting.SOURCE_DATE_EPOCH))
     want = datetime.fromtimestamp(epoch, timezone.utc).strftime("%Y-%m-%dT%H:%M:%S")
     for pdf in sorted(built[0].glob("*/*.pdf")):
         info = subprocess.run(["pdfinfo", "-isodates", str(pdf)], capture_output=True, text=True,
@@ -420,7 +436,7 @@ def test_every_code_snippet_runs_as_printed_with_the_notebooks_data(name, tmp_pa
 
     from nbclient import NotebookClient
     release = documents.release_notebooks(ROOT, tmp_path)[name]
-    solution = documents.solution_notebook(release, documents.model_answers(ROOT))
+    solution = sheets.solution_notebook(release, documents.model_answers(ROOT))
     printed = [c.source for c in solution.cells if c.cell_type == "code" and c.source.strip()]
     worked_md = (ROOT / documents.WORKED_TEXT).read_text()
     ids = [e.id for e in CATALOGUE.values() if e.notebook == name]
@@ -428,7 +444,7 @@ def test_every_code_snippet_runs_as_printed_with_the_notebooks_data(name, tmp_pa
         part = worked_md.split(f"<!-- worked solution of {eid} -->")[1].split("<!-- worked")[0]
         for block in _code_blocks(part):
             assert block in printed, f"{eid}: a listing of worked.md is not in the PDF's code"
-    given = [c.source for c in release.cells if documents.role(c) == "code"]
+    given = [c.source for c in release.cells if sheets.role(c) == "code"]
     calls = CALLS.get(name, [])
     probe = "import json\nprint(json.dumps([np.asarray(%s, dtype=float).tolist() for _ in [0]]))"
     cells = [nbf.new_code_cell(s) for s in given + printed] + \

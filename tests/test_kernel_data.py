@@ -23,6 +23,26 @@ def test_the_committed_manifest_is_fresh():
     assert kernel_data.MANIFEST.is_relative_to(REPO / "kernel")
 
 
+def test_one_manifest_serves_both_release_plans():
+    """Keyed by exercise id, never by assignment: each plan's exercises are exactly its keys."""
+    from autograder.assignment import PLANS
+    exercises = set(kernel_data.manifest()["exercises"])
+    for plan, assignments in PLANS.items():
+        ids = [eid for a in assignments for eid in a.catalogue]
+        assert sorted(ids) == sorted(exercises) == sorted(CATALOGUE), plan
+
+
+def test_refresh_writes_only_a_changed_manifest(tmp_path):
+    path = tmp_path / "manifest.json"
+    assert kernel_data.refresh(path=path) is True
+    assert path.read_text() == kernel_data.text("full")
+    written = path.stat().st_mtime_ns
+    assert kernel_data.refresh(path=path) is False
+    assert path.stat().st_mtime_ns == written
+    path.write_text("{}")
+    assert kernel_data.refresh(path=path) is True and path.read_text() == kernel_data.text()
+
+
 @pytest.mark.parametrize("mode", kernel_data.MODES)
 def test_the_manifest_of_each_mode(mode):
     found = kernel_data.manifest(mode)

@@ -39,7 +39,7 @@ from autograder.catalogue import CATALOGUE
 from autograder.domains import DEFAULT, sample
 from autograder.reference import activations as act, backprop as bp, descent as gd, \
     forward as fw, network as net
-from course import documents, worked
+from course import documents, sheets, worked
 
 REL = 6e-6          # a number printed to 6 significant figures is within 5e-6 of its value
 
@@ -722,7 +722,7 @@ def test_whole_number_steps_are_equalities(eid):
 def test_the_worked_text_is_the_committed_one():
     """Every word, number and listing of the worked solutions, as solutions/worked.md holds it."""
     committed = (Path(__file__).resolve().parent.parent / documents.WORKED_TEXT).read_text()
-    fresh = documents.worked_text()
+    fresh = sheets.worked_text()
     if fresh != committed:
         diff = difflib.unified_diff(committed.splitlines(), fresh.splitlines(), "committed",
                                     "the worked steps now", n=1, lineterm="")
@@ -748,11 +748,11 @@ def _document_code():
     import tempfile
     from unittest import mock
     out = []
-    with mock.patch.object(documents, "code_cell", lambda text: documents.nbf.new_code_cell(text)):
+    with mock.patch.object(sheets, "code_cell", lambda text: sheets.nbf.new_code_cell(text)):
         root = Path(__file__).resolve().parent.parent
         models = documents.model_answers(root)
         for nb in documents.release_notebooks(root, Path(tempfile.mkdtemp())).values():
-            for doc in (documents.exercise_sheet(nb), documents.solution_notebook(nb, models)):
+            for doc in (sheets.exercise_sheet(nb), sheets.solution_notebook(nb, models)):
                 out += [c.source for c in doc.cells if c.cell_type == "code" and c.source.strip()]
     return out
 
