@@ -25,7 +25,7 @@ import numpy as np
 
 from .grammar import (ALLOWED, FUNCTIONS, FUNCTIONS_WRITTEN, MANY, OPERATIONS, SHORTHANDS,
                       Budget, Refused, Unreadable, euler, float_literal, fold, literal, measure,
-                      negative, number, sigmoid, sqrt, sympy_classes)
+                      negative, number, reciprocal, sigmoid, sqrt, sympy_classes)
 from .limits import MAX_EXPONENT, MAX_TEXT
 from .plain import NUMPY_SCALARS, a_described, invalid
 
@@ -179,7 +179,7 @@ _POWERS = {cls for cls, symbol in _OPERATORS.items() if symbol in OPERATIONS["po
 
 
 def _inverse(kind, tree):
-    return negative(tree) if kind == "add" else ["pow", tree, ["int", -1]]
+    return negative(tree) if kind == "add" else reciprocal(tree)
 
 
 def _chain(node, walk):

@@ -122,6 +122,7 @@ FUNCTIONS = tuple(op.name for op in TABLE if op.operands == 1)   # written name(
 
 # Written forms that are not operations of their own: each is read into the table's operations.
 #   sqrt(x) = x ** (1/2);  sigmoid(x) = (1 + exp(-x)) ** -1;  E = exp(1) (`euler`)
+# and the inverse terms of a sum or a product: a - b = a + (-1) b, a / b = a b ** -1.
 SHORTHANDS = ("sqrt", "sigmoid")
 
 
@@ -146,8 +147,12 @@ def negative(tree):
     return ["mul", ["int", -1], tree]
 
 
+def reciprocal(tree):
+    return ["pow", tree, ["int", -1]]
+
+
 def sigmoid(tree):
-    return ["pow", ["add", ["int", 1], ["exp", negative(tree)]], ["int", -1]]
+    return reciprocal(["add", ["int", 1], ["exp", negative(tree)]])
 
 
 def euler():
