@@ -146,6 +146,22 @@ def test_the_schema_and_the_readers_know_exactly_the_tables_operations():
         assert records.validate(_record({"type": "expr", "tree": node}), "G6")
 
 
+@pytest.mark.parametrize("op", [op for op in TABLE if not op.leaf], ids=lambda op: op.name)
+def test_each_operation_takes_its_number_of_operands_on_both_sides(op):
+    """A node with other operands than its operation takes (one more than a function or a
+    power has, none for a sum or a product) is refused by the validator, the kernel's evaluator
+    and the tutor's builder."""
+    count = 0 if op.operands is MANY else op.operands + 1
+    tree = ["mul", ["int", 2], [op.name] + [["sym", "x1"]] * count]
+    with pytest.raises(records.Malformed) as malformed:
+        records.validate(_record({"type": "expr", "tree": tree}), "G6")
+    assert str(malformed.value).endswith(f".tree[2] does not have the operands {op.name} takes")
+    with pytest.raises(E.Refused, match="^is not an expression the check can read$"):
+        E.evaluate(tree, {"x1": np.ones(2)})
+    assert S.compare("d", {"type": "expr", "tree": tree}, ITEM.expected, OPTIONS) == \
+        S.Comparison(0.0, "d: the answer is not a recorded expression the grader can read.")
+
+
 # The modules built from the table; none may list operations of its own.
 BUILT = ["kernel/mdl_kernel/expressions.py", "autograder/kinds/symbolic.py",
          "autograder/grading/records.py", "autograder/checks/symbolic.py"]
