@@ -134,7 +134,7 @@ ALLOWED = _listed([op.written for op in TABLE if op.written] + list(SHORTHANDS))
 FUNCTIONS_WRITTEN = _listed(list(FUNCTIONS) + list(SHORTHANDS))
 
 
-def sqrt(tree):
+def sqrt_tree(tree):
     return ["pow", tree, ["rat", 1, 2]]
 
 
@@ -151,7 +151,7 @@ def reciprocal(tree):
     return ["pow", tree, ["int", -1]]
 
 
-def sigmoid(tree):
+def sigmoid_tree(tree):
     return reciprocal(["add", ["int", 1], ["exp", negative(tree)]])
 
 
