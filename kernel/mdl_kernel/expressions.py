@@ -25,7 +25,7 @@ import numpy as np
 
 from .grammar import (ALLOWED, FUNCTIONS, FUNCTIONS_WRITTEN, MANY, OPERATIONS, SHORTHANDS,
                       Budget, Refused, Unreadable, euler, float_literal, fold, literal, measure,
-                      negative, number, reciprocal, sigmoid_tree, sqrt_tree, sympy_classes)
+                      negative, number, reciprocal, expand_sigmoid, expand_sqrt, sympy_classes)
 from .limits import MAX_EXPONENT, MAX_TEXT
 from .plain import NUMPY_SCALARS, a_described, invalid
 
@@ -205,9 +205,9 @@ def _call(node, walk):
         raise Refused(f"calls {name} with other than one argument")
     arg = walk(node.args[0])
     if name == "sqrt":
-        return sqrt_tree(arg)
+        return expand_sqrt(arg)
     if name == "sigmoid":
-        return sigmoid_tree(arg)
+        return expand_sigmoid(arg)
     return [name, arg]
 
 

@@ -134,7 +134,7 @@ ALLOWED = _listed([op.written for op in TABLE if op.written] + list(SHORTHANDS))
 FUNCTIONS_WRITTEN = _listed(list(FUNCTIONS) + list(SHORTHANDS))
 
 
-def sqrt_tree(tree):
+def expand_sqrt(tree):
     return ["pow", tree, ["rat", 1, 2]]
 
 
@@ -151,7 +151,7 @@ def reciprocal(tree):
     return ["pow", tree, ["int", -1]]
 
 
-def sigmoid_tree(tree):
+def expand_sigmoid(tree):
     return reciprocal(["add", ["int", 1], ["exp", negative(tree)]])
 
 
