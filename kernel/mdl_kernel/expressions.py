@@ -24,8 +24,9 @@ import warnings
 import numpy as np
 
 from .grammar import (ALLOWED, FUNCTIONS, FUNCTIONS_WRITTEN, MANY, OPERATIONS, SHORTHANDS,
-                      Budget, Refused, Unreadable, euler, float_literal, fold, literal, measure,
-                      negative, number, reciprocal, expand_sigmoid, expand_sqrt, sympy_classes)
+                      Budget, Refused, Unreadable, euler, expand_sigmoid, expand_sqrt,
+                      float_literal, fold, literal, measure, negative, number, reciprocal,
+                      sympy_classes)
 from .limits import MAX_EXPONENT, MAX_TEXT
 from .plain import NUMPY_SCALARS, a_described, invalid
 

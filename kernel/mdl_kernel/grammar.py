@@ -135,6 +135,7 @@ FUNCTIONS_WRITTEN = _listed(list(FUNCTIONS) + list(SHORTHANDS))
 
 
 def expand_sqrt(tree):
+    """sqrt(x) = x ** (1/2)."""
     return ["pow", tree, ["rat", 1, 2]]
 
 
@@ -148,10 +149,12 @@ def negative(tree):
 
 
 def reciprocal(tree):
+    """1/x = x ** -1."""
     return ["pow", tree, ["int", -1]]
 
 
 def expand_sigmoid(tree):
+    """sigmoid(x) = 1 / (1 + exp(-x))."""
     return reciprocal(["add", ["int", 1], ["exp", negative(tree)]])
 
 
