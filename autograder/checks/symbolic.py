@@ -1,8 +1,9 @@
 """Symbolic judging: a student's recorded expression tree against a reference derivative.
 
 The kernel side (`mdl_kernel.expressions`) turns a SymPy expression or a string of maths into a
-tree of whitelisted operations.  Here `compare` rebuilds an unevaluated SymPy expression from the
-tree with whitelisted constructors, checking every bound again (a recorded tree is not trusted),
+tree of the operations of the grammar's table (`mdl_kernel.grammar`).  Here `compare` rebuilds an
+unevaluated SymPy expression from the tree with the table's SymPy classes only, checking every
+bound again (a recorded tree is not trusted),
 and evaluates it with `lambdify` (NumPy) at seeded random points of a real domain, its
 intermediate names as variables whose values come from their definitions.  The reference r
 (lambdified once per process) is evaluated at the same points.  An answer s far from r somewhere
@@ -44,16 +45,14 @@ import numpy as np
 import sympy as sp
 
 from mdl_kernel.compare import Comparison
-from mdl_kernel.expressions import (NEAR_MISS, Budget, Refused, close, difference,
-                                    float_literal, literal, parse, scale_of, to_plain,
+from mdl_kernel.expressions import (NEAR_MISS, close, difference, parse, scale_of, to_plain,
                                     undefined_everywhere)
-from mdl_kernel.limits import MAX_BITS, MAX_EXP_ARG, MAX_EXPONENT
+from mdl_kernel.grammar import (Refused, Unreadable, float_literal, fold, number, sympy_class,
+                                sympy_classes)
+from mdl_kernel.limits import MAX_BITS, MAX_EXPONENT
 from ..domains import DEFAULT, sample
 
 POINTS = 32
-FUNCTIONS = {"exp": sp.exp, "log": sp.log, "tanh": sp.tanh, "sinh": sp.sinh, "cosh": sp.cosh}
-_FLOAT_FUNCTIONS = {"exp": math.exp, "log": math.log, "tanh": math.tanh, "sinh": math.sinh,
-                    "cosh": math.cosh}
 __all__ = ["compare", "to_plain", "to_sympy", "values_at_points", "Refused"]
 
 
@@ -69,22 +68,14 @@ def _constant(value):
 
 
 def _float_value(op, values):
-    """The float value of a constant node from its children's values; raises Refused."""
+    """The float value of a constant node of operation `op` from its children's values (the
+    table's `floats`, within its domain); raises Refused."""
     try:
-        if op == "add":
-            return _constant(math.fsum(values))
-        if op == "mul":
-            return _constant(math.prod(values))
-        if op == "pow":
-            value = values[0] ** values[1]
-            if isinstance(value, complex):
-                raise Refused("raises a negative constant to a fractional power")
-            return _constant(float(value))
-        if op in ("exp", "sinh", "cosh") and values[0] > MAX_EXP_ARG:
-            raise Refused(f"takes {op} of a constant larger than {MAX_EXP_ARG:g}")
-        if op == "log" and values[0] <= 0:
-            raise Refused("takes the log of a constant that is not positive")
-        return _constant(_FLOAT_FUNCTIONS[op](values[0]))
+        if values[0] > op.largest:
+            raise Refused(f"takes {op.name} of a constant larger than {op.largest:g}")
+        if op.positive and values[0] <= 0:
+            raise Refused(f"takes the {op.name} of a constant that is not positive")
+        return _constant(op.apply(op.floats, values))
     except ZeroDivisionError:
         raise Refused("divides by zero") from None
     except OverflowError:
@@ -99,7 +90,7 @@ def _env(options, expand=True):
         if not expand:
             env[name] = sp.Symbol(name, real=True)
         elif type(definition) is str:
-            env[name] = _build(parse(definition, options), env, Budget())[0]
+            env[name] = _build(parse(definition, options), env)[0]
         else:
             env[name] = definition
     return env
@@ -121,63 +112,51 @@ def _decimal(text):
     return sp.Rational(exact.numerator, exact.denominator)
 
 
-def _leaf(op, args, env):
+def _leaf(op, args, env, where):
     """(expression, value, bits) of a number or a name."""
-    if op == "int" and len(args) == 1 and type(args[0]) is int:
-        return sp.Integer(literal(args[0])), float(args[0]), args[0].bit_length()
-    if op == "rat" and len(args) == 2 and all(type(a) is int for a in args) and args[1] > 0:
-        p, q = literal(args[0]), literal(args[1])
-        return sp.Rational(p, q), p / q, max(p.bit_length(), q.bit_length())
-    if op == "float" and len(args) == 1 and type(args[0]) is str and len(args[0]) <= 32:
+    if op.name == "sym":
+        if args[0] not in env:
+            raise Refused(f"uses the name {args[0][:40]!r}, which this exercise does not define")
+        return env[args[0]], None, 0
+    args = number(op, args, where)
+    if op.name == "float":
         try:
-            value = float(args[0])
+            value = op.floats(*args)
         except ValueError:
             raise Refused("contains a number the grader cannot read") from None
         float_literal(value)
         return _decimal(args[0]), value, 0
-    if op == "sym" and len(args) == 1 and type(args[0]) is str:
-        if args[0] not in env:
-            raise Refused(f"uses the name {args[0][:40]!r}, which this exercise does not define")
-        return env[args[0]], None, 0
-    raise Refused("is not a recorded expression the grader can read")
+    return sympy_class(op)(*args), op.floats(*args), max(a.bit_length() for a in args)
 
 
-def _build(tree, env, budget, depth=0):
-    """(unevaluated SymPy expression, float value if constant else None, bits bound); raises
-    Refused."""
-    budget.take(depth)
-    if type(tree) is not list or not tree or type(tree[0]) is not str:
-        raise Refused("is not a recorded expression the grader can read")
-    op, args = tree[0], tree[1:]
-    if op in ("int", "rat", "float", "sym"):
-        return _leaf(op, args, env)
-    arity = {"add": None, "mul": None, "pow": 2}.get(op, 1 if op in FUNCTIONS else 0)
-    if arity == 0 or not args or (arity and len(args) != arity):
-        raise Refused("is not a recorded expression the grader can read")
-    built = [_build(a, env, budget, depth + 1) for a in args]
+def _operation(op, built, where):
+    """(expression, value, bits) of an operation of the table, from its operands'."""
     exprs, values = [b[0] for b in built], [b[1] for b in built]
     bits = sum(b[2] for b in built) + len(built)
-    if op == "pow" and values[1] is not None:
+    if op.name == "pow" and values[1] is not None:
         if abs(values[1]) > MAX_EXPONENT:
             raise Refused(f"raises to a power larger than {MAX_EXPONENT}")
         bits = built[0][2] * max(1, math.ceil(abs(values[1]))) + built[1][2]
     if bits > MAX_BITS:
         raise Refused("contains numbers with too many digits")
     value = _float_value(op, values) if all(v is not None for v in values) else None
-    if op == "add":
-        return sp.Add(*exprs, evaluate=False), value, bits
-    if op == "mul":
-        return sp.Mul(*exprs, evaluate=False), value, bits
-    if op == "pow":
-        return sp.Pow(*exprs, evaluate=False), value, bits
-    return FUNCTIONS[op](exprs[0], evaluate=False), value, bits
+    return sympy_class(op)(*exprs, evaluate=False), value, bits
+
+
+def _build(tree, env):
+    """(unevaluated SymPy expression, float value if constant else None, bits bound), read by
+    the grammar's `fold`; raises Refused."""
+    try:
+        return fold(tree, lambda op, args, where: _leaf(op, args, env, where), _operation)
+    except Unreadable:
+        raise Refused("is not a recorded expression the grader can read") from None
 
 
 def to_sympy(tree, options, expand=True):
     """The SymPy expression of a tree, built unevaluated with whitelisted constructors only, the
     intermediate names replaced by their definitions (or, with expand=False, kept as symbols);
     raises Refused."""
-    return _build(tree, _env(options, expand), Budget())[0]
+    return _build(tree, _env(options, expand))[0]
 
 
 # ------------------------------------------------------------------ numbers at the points
@@ -237,8 +216,7 @@ class _Undecided(Exception):
     """The precise evaluation cannot decide (a step leaves the real numbers or grows huge)."""
 
 
-_MP_FUNCTIONS = ((sp.exp, "exp"), (sp.log, "log"), (sp.tanh, "tanh"), (sp.sinh, "sinh"),
-                 (sp.cosh, "cosh"))
+_OPERATIONS = tuple((cls, op) for cls, op in sympy_classes() if not op.leaf)
 DIGITS = 25            # digits that must agree at every point
 WORKING_DIGITS = 50    # digits of the arithmetic that confirms them
 
@@ -255,15 +233,8 @@ def _precise(expr, values, mp):
         value = mp.mpf(float(expr))
     else:
         args = [_precise(a, values, mp) for a in expr.args]
-        if cls is sp.Add:
-            value = mp.fsum(args)
-        elif cls is sp.Mul:
-            value = mp.fprod(args)
-        elif cls is sp.Pow:
-            value = mp.power(*args)
-        else:
-            name = next(n for c, n in _MP_FUNCTIONS if c is cls)
-            value = getattr(mp, name)(args[0])
+        op = next(op for c, op in _OPERATIONS if c is cls)
+        value = op.apply(getattr(mp, op.mpmath), args)
     if not isinstance(value, mp.mpf):
         raise _Undecided("a step of it leaves the real numbers")
     if not mp.isfinite(value) or abs(value) > 1e300:

@@ -12,7 +12,8 @@ inputs, or {"type": "missing"} / {"type": "invalid", "reason": ...}.
        and below 1e300, every string at most 100 000 characters;
     2. the exercise's JSON Schema (`schema(exercise_id)`, checked with `jsonschema`), plus what a
        schema cannot say: an array holds as many numbers as its shape says, an expression tree
-       has at most MAX_NODES nodes and MAX_DEPTH levels.
+       follows the grammar's table (`mdl_kernel.grammar`: operations, their operands, at most
+       MAX_NODES nodes, none more than MAX_DEPTH levels below the root).
 It raises Malformed, whose message says where the record breaks the rules.
 """
 import math
@@ -20,11 +21,12 @@ from functools import lru_cache
 
 from jsonschema import Draft202012Validator
 
-from mdl_kernel.limits import (MAX_DEPTH, MAX_NODES, MAX_RECORD_DEPTH, MAX_RECORD_VALUES)
+from mdl_kernel.grammar import TooLarge, Unreadable, measure
+from mdl_kernel.limits import MAX_RECORD_DEPTH, MAX_RECORD_VALUES
 from mdl_kernel.recording import RECORD_MIME
 
 from ..catalogue import CATALOGUE
-from ..kinds.symbolic import OPERATIONS, TREE
+from ..kinds.symbolic import TREE
 
 MAX_STRING = 100_000
 __all__ = ["RECORD_MIME", "Malformed", "schema", "validate"]
@@ -97,7 +99,7 @@ def _arrays(value, where):
         if value.get("type") == "array" and len(value["data"]) != math.prod(value["shape"]):
             raise Malformed(f"{where}.data does not hold the number of entries its shape says")
         if value.get("type") == "expr":
-            _tree_size(value["tree"], f"{where}.tree", [MAX_NODES])
+            _tree(value["tree"], f"{where}.tree")
         for k, v in value.items():
             _arrays(v, f"{where}.{k}")
     elif type(value) is list:
@@ -105,28 +107,23 @@ def _arrays(value, where):
             _arrays(v, f"{where}[{k}]")
 
 
-LEAVES = {"int": (int,), "rat": (int, int), "float": (str,), "sym": (str,)}
-ARITY = {"pow": 2, "exp": 1, "log": 1, "tanh": 1, "sinh": 1, "cosh": 1}
+_UNREADABLE = {"node": "is not a node of a whitelisted operation",
+               "leaf": "is not a well-formed {} node",
+               "operands": "does not have the operands {} takes"}
 
 
-def _tree_size(tree, where, budget, depth=0):
-    """A tree of whitelisted operations: leaves of the right types (text of at most 64
-    characters), operations with their number of operands, within MAX_NODES and MAX_DEPTH."""
-    budget[0] -= 1
-    if budget[0] < 0 or depth > MAX_DEPTH:
-        raise Malformed(f"{where} is an expression tree larger than the grader accepts")
-    if type(tree) is not list or not tree or tree[0] not in OPERATIONS:
-        raise Malformed(f"{where} is not a node of a whitelisted operation")
-    op, args = tree[0], tree[1:]
-    if op in LEAVES:
-        if tuple(type(a) for a in args) != LEAVES[op] or \
-                any(type(a) is str and len(a) > 64 for a in args):
-            raise Malformed(f"{where} is not a well-formed {op} node")
-        return
-    if not args or len(args) != ARITY.get(op, len(args)):
-        raise Malformed(f"{where} does not have the operands {op} takes")
-    for k, arg in enumerate(args):
-        _tree_size(arg, f"{where}[{k + 1}]", budget, depth + 1)
+def _tree(tree, where):
+    """A tree of the grammar's operations (`mdl_kernel.grammar.measure`): leaves with operands
+    of their types, operations with their number of operands, within its size limits."""
+    def at(path):
+        return where + "".join(f"[{k}]" for k in path)
+    try:
+        measure(tree)
+    except TooLarge as large:
+        raise Malformed(f"{at(large.where)} is an expression tree larger than the grader "
+                        "accepts") from None
+    except Unreadable as bad:
+        raise Malformed(f"{at(bad.where)} {_UNREADABLE[bad.what].format(bad.op)}") from None
 
 
 def validate(record, exercise_id):

@@ -1,16 +1,17 @@
 """An expression in the exercise's symbols, judged by its values at seeded points
 (`checks.symbolic`); the `full` self-check ships those values, never the expression."""
+from mdl_kernel.grammar import OPERATIONS
+
 from ..checks import symbolic as S
 from ..verdict import ItemVerdict
 from .base import Kind, missing
 
 
-# One node of a tree: an operation's name first.  Nesting, arity and leaves are checked in code
-# (`grading.records`), with the tree's size budgets: a recursive schema costs seconds per record.
-OPERATIONS = ["int", "rat", "float", "sym", "add", "mul", "pow", "exp", "log", "tanh", "sinh",
-              "cosh"]
+# One node of a tree: the name of an operation of the grammar's table first.  Nesting, arity and
+# leaves are checked in code (`grading.records`, by the grammar's `fold`), with the tree's size
+# limits: a recursive schema costs seconds per record.
 TREE = {"$defs": {"tree": {"type": "array", "minItems": 2,
-                           "prefixItems": [{"enum": OPERATIONS}]}}}
+                           "prefixItems": [{"enum": list(OPERATIONS)}]}}}
 
 
 class Symbolic(Kind):

@@ -3,10 +3,11 @@
 `to_plain(value, options)` turns a SymPy expression, a number, or a string of plain maths
 ("2*(y_hat - y)*y_hat*a1_1", with ^ or ** for powers) into JSON:
     {"type": "expr", "tree": T}  or  {"type": "invalid", "reason": ...}
-where a tree T is a nested list of whitelisted operations only:
+where a tree T is a nested list of the operations of `grammar.OPERATIONS` only:
     ["int", n]  ["rat", p, q]  ["float", "0.5"]  ["sym", name]
     ["add", T, T, ...]  ["mul", T, T, ...]  ["pow", base, exponent]
     ["exp", T]  ["log", T]  ["tanh", T]  ["sinh", T]  ["cosh", T]
+within the grammar's limits (the tree made is measured as the tutor's validator measures it).
 SymPy trees are walked by their exact classes (never by methods a subclass could override), strings
 by Python's `ast` with a whitelist: nothing is ever eval'ed or sympified.  `sym` names are the
 exercise's symbols or its intermediate expressions (z, p, a1_1, y_hat, ...).
@@ -17,39 +18,20 @@ words how an answer's values differ from the expected ones.  The tutor's judge u
 wording, so a student reads the same sentence in the self-check and in the feedback.
 """
 import ast
-import math
 import sys
 import warnings
 
 import numpy as np
 
-from .limits import MAX_DEPTH, MAX_EXPONENT, MAX_LITERAL, MAX_NODES, MAX_TEXT
+from .grammar import (ALLOWED, FUNCTIONS, FUNCTIONS_WRITTEN, MANY, OPERATIONS, SHORTHANDS,
+                      Budget, Refused, Unreadable, euler, expand_sigmoid, expand_sqrt,
+                      float_literal, fold, literal, measure, negative, number, reciprocal,
+                      sympy_classes)
+from .limits import MAX_EXPONENT, MAX_TEXT
 from .plain import NUMPY_SCALARS, a_described, invalid
 
-FUNCTION_NAMES = ("exp", "log", "tanh", "sinh", "cosh")
-ALLOWED = "+, -, *, /, powers (** or ^), exp, log, tanh, sinh, cosh, sqrt and sigmoid"
 RTOL, ATOL = 1e-8, 1e-10     # |s - r| <= RTOL |r| + ATOL (1 + mean |r|) at every point
 NEAR_MISS = 1e-6            # relative differences below this are re-decided more precisely
-
-
-class Refused(Exception):
-    """The answer cannot be judged; `reason` says why, in words for the student."""
-
-    @property
-    def reason(self):
-        return self.args[0]
-
-
-class Budget:
-    def __init__(self):
-        self.left = MAX_NODES
-
-    def take(self, depth):
-        self.left -= 1
-        if self.left < 0:
-            raise Refused(f"is too long: at most {MAX_NODES} operations and numbers are accepted")
-        if depth > MAX_DEPTH:
-            raise Refused(f"is nested too deeply (more than {MAX_DEPTH} levels)")
 
 
 def _names(options):
@@ -61,18 +43,6 @@ def _unknown(name, options):
     text = f"uses the name {name[:40]!r}, which this exercise does not define; its symbols are " \
            f"{', '.join(symbols)}"
     return Refused(text + (f" (the expressions {', '.join(inter)} may be used too)" if inter else ""))
-
-
-def literal(n):
-    if abs(n) > MAX_LITERAL:
-        raise Refused(f"contains a number with more than {len(str(MAX_LITERAL)) - 1} digits")
-    return n
-
-
-def float_literal(x):
-    if not math.isfinite(x) or abs(x) > MAX_LITERAL:
-        raise Refused("contains a number that is infinite, undefined or far too large")
-    return ["float", repr(x)]
 
 
 # ------------------------------------------------------------------ SymPy -> tree (in the kernel)
@@ -101,37 +71,37 @@ def _args(node):
     return args
 
 
+def _leaf_from_sympy(op, node, options):
+    if op.name == "sym":
+        name = node.name
+        if type(name) is not str or name not in sum(_names(options), ()):
+            raise _unknown(str(name) if type(name) is str else "?", options)
+        return ["sym", name]
+    if op.name == "int":
+        return ["int", literal(int(node.p))]
+    if op.name == "rat":
+        return ["rat", literal(int(node.p)), literal(int(node.q))]
+    return float_literal(float(node))
+
+
 def _from_sympy(node, options, budget, depth=0):
-    import sympy as sp   # only ever reached with a SymPy object, so SymPy is already imported
     from sympy.core import numbers as N
     from sympy.core.function import UndefinedFunction
     budget.take(depth)
     cls = type(node)
     walk = lambda child: _from_sympy(child, options, budget, depth + 1)  # noqa: E731
-    if cls is sp.Symbol:
-        name = node.name
-        if type(name) is not str or name not in sum(_names(options), ()):
-            raise _unknown(str(name) if type(name) is str else "?", options)
-        return ["sym", name]
-    if cls is sp.Integer or cls is N.Zero or cls is N.One or cls is N.NegativeOne:
-        return ["int", literal(int(node.p))]
-    if cls is sp.Rational or cls is N.Half:
-        return ["rat", literal(int(node.p)), literal(int(node.q))]
-    if cls is sp.Float:
-        return float_literal(float(node))
+    op = next((op for c, op in sympy_classes() if c is cls), None)   # by identity, never ==
+    if op is not None and op.leaf:
+        return _leaf_from_sympy(op, node, options)
+    if op is not None:
+        args = _args(node)
+        if op.operands is not MANY and len(args) != op.operands:
+            raise Refused(f"uses {op.name} with {len(args)} arguments; "
+                          f"{'one is' if op.operands == 1 else f'{op.operands} are'} expected")
+        trees = [walk(a) for a in args]
+        return power(*trees) if op.name == "pow" else [op.name, *trees]
     if cls is N.Exp1:
-        return ["exp", ["int", 1]]
-    if cls is sp.Add or cls is sp.Mul:
-        return ["add" if cls is sp.Add else "mul", *(walk(a) for a in _args(node))]
-    if cls is sp.Pow:
-        base, exponent = _args(node)
-        return power(walk(base), walk(exponent))
-    for name in FUNCTION_NAMES:
-        if cls is getattr(sp, name):
-            args = _args(node)
-            if len(args) != 1:
-                raise Refused(f"uses {name} with {len(args)} arguments; one is expected")
-            return [name, walk(args[0])]
+        return euler()
     for refused, reason in _refused_classes().items():
         if cls is refused:
             raise Refused(reason)
@@ -158,23 +128,11 @@ _CONSTRUCTS = {ast.Attribute: "attribute access with a dot (write exp(z), not sp
 
 def power(base, exponent):
     """A pow node; a constant exponent above MAX_EXPONENT in magnitude is refused."""
-    value = {"int": lambda: exponent[1], "float": lambda: float(exponent[1]),
-             "rat": lambda: exponent[1] / exponent[2]}.get(exponent[0])
-    if value is not None and abs(value()) > MAX_EXPONENT:
+    kind = OPERATIONS[exponent[0]]
+    if kind.leaf and kind.floats is not None and \
+            abs(kind.floats(*exponent[1:])) > MAX_EXPONENT:
         raise Refused(f"raises to a power larger than {MAX_EXPONENT}")
     return ["pow", base, exponent]
-
-
-def _neg(tree):
-    if tree[0] == "int":
-        return ["int", -tree[1]]
-    if tree[0] == "float":
-        return ["float", repr(-float(tree[1]))]
-    return ["mul", ["int", -1], tree]
-
-
-def _sigmoid(tree):
-    return ["pow", ["add", ["int", 1], ["exp", _neg(tree)]], ["int", -1]]
 
 
 def _from_ast(node, options, budget, depth=0):
@@ -192,16 +150,16 @@ def _from_ast(node, options, budget, depth=0):
         if node.id in sum(_names(options), ()):
             return ["sym", node.id]
         if node.id == "E":
-            return ["exp", ["int", 1]]
-        if node.id in FUNCTION_NAMES or node.id in ("sqrt", "sigmoid"):
+            return euler()
+        if node.id in FUNCTIONS or node.id in SHORTHANDS:
             raise Refused(f"uses {node.id} without an argument: write {node.id}(...)")
         raise _unknown(node.id, options)
     if kind is ast.UnaryOp and type(node.op) in (ast.USub, ast.UAdd):
         inner = walk(node.operand)
-        return _neg(inner) if type(node.op) is ast.USub else inner
+        return negative(inner) if type(node.op) is ast.USub else inner
     if kind is ast.BinOp and type(node.op) in _CHAINS:
         return _chain(node, walk)
-    if kind is ast.BinOp and type(node.op) is ast.Pow:
+    if kind is ast.BinOp and type(node.op) in _POWERS:
         return power(walk(node.left), walk(node.right))
     if kind is ast.BinOp:
         symbol = _OPERATORS.get(type(node.op), "this operator")
@@ -212,7 +170,17 @@ def _from_ast(node, options, budget, depth=0):
     raise Refused(f"contains {what}; write plain maths with {ALLOWED}")
 
 
-_CHAINS = {ast.Add: "add", ast.Sub: "add", ast.Mult: "mul", ast.Div: "mul"}
+# The operators of a sum or a product (the table's infix: + and -, * and /; the second of each
+# writes an inverse term) and of a power.
+_CHAINS = {cls: op.name for cls, symbol in _OPERATORS.items() for op in OPERATIONS.values()
+           if op.operands is MANY and symbol in op.infix}
+_INVERSE = {cls for cls, symbol in _OPERATORS.items() for op in OPERATIONS.values()
+            if op.operands is MANY and symbol in op.infix[1:]}
+_POWERS = {cls for cls, symbol in _OPERATORS.items() if symbol in OPERATIONS["pow"].infix}
+
+
+def _inverse(kind, tree):
+    return negative(tree) if kind == "add" else reciprocal(tree)
 
 
 def _chain(node, walk):
@@ -221,8 +189,7 @@ def _chain(node, walk):
     terms = []
     while type(node) is ast.BinOp and _CHAINS.get(type(node.op)) == kind:
         right = walk(node.right)
-        terms.append(right if type(node.op) in (ast.Add, ast.Mult) else
-                     _neg(right) if kind == "add" else ["pow", right, ["int", -1]])
+        terms.append(_inverse(kind, right) if type(node.op) in _INVERSE else right)
         node = node.left
     terms.append(walk(node))
     return [kind, *reversed(terms)]
@@ -233,16 +200,15 @@ def _call(node, walk):
         raise Refused("calls something that is not a function name; products need * "
                       "(write 2*(y_hat - y), not 2(y_hat - y))")
     name = node.func.id
-    if name not in FUNCTION_NAMES and name not in ("sqrt", "sigmoid"):
-        raise Refused(f"calls {name[:40]}(...); the functions accepted are exp, log, tanh, sinh, "
-                      "cosh, sqrt and sigmoid")
+    if name not in FUNCTIONS and name not in SHORTHANDS:
+        raise Refused(f"calls {name[:40]}(...); the functions accepted are {FUNCTIONS_WRITTEN}")
     if len(node.args) != 1 or node.keywords or type(node.args[0]) is ast.Starred:
         raise Refused(f"calls {name} with other than one argument")
     arg = walk(node.args[0])
     if name == "sqrt":
-        return ["pow", arg, ["rat", 1, 2]]
+        return expand_sqrt(arg)
     if name == "sigmoid":
-        return _sigmoid(arg)
+        return expand_sigmoid(arg)
     return [name, arg]
 
 
@@ -284,50 +250,34 @@ def to_plain(value, options):
             return invalid(f"the answer is {a_described(value)} where a SymPy expression (or a "
                            "string of maths written with the exercise's symbols and "
                            f"{ALLOWED}) is expected")
+        measure(tree)   # the tree made, as the tutor's validator measures it
     except Refused as refused:
         return invalid(f"the answer {refused.reason}")
+    except Unreadable:
+        return invalid("the answer is not an expression the grader can read")
     return {"type": "expr", "tree": tree}
 
 
 # ------------------------------------------------------------------ values at points
-_NUMPY_FUNCTIONS = {"exp": np.exp, "log": np.log, "tanh": np.tanh, "sinh": np.sinh,
-                    "cosh": np.cosh}
-
-
 def evaluate(tree, columns):
     """The float values of a tree at n points: `columns` maps each name the tree may use to an
     array of its n values.  NaN where the expression is undefined, complex or infinite; raises
     Refused for a tree that is not one `to_plain` makes."""
+    def leaf(op, args, where):
+        if op.name == "sym":
+            if args[0] not in columns:
+                raise Unreadable(where, "leaf", op.name)
+            return columns[args[0]]
+        return op.numpy(*number(op, args, where))
+
     with np.errstate(all="ignore"):
-        values = _values(tree, columns, Budget())
+        try:
+            values = fold(tree, leaf, lambda op, parts, where: op.apply(op.numpy, parts))
+        except Unreadable:
+            raise Refused("is not an expression the check can read") from None
         n = len(next(iter(columns.values()))) if columns else 1
         values = np.broadcast_to(np.asarray(values, dtype=float), (n,))
     return np.where(np.isfinite(values), values, np.nan)
-
-
-def _values(tree, columns, budget, depth=0):
-    budget.take(depth)
-    if type(tree) is not list or not tree or type(tree[0]) is not str:
-        raise Refused("is not an expression the check can read")
-    op, args = tree[0], tree[1:]
-    if op == "int" and len(args) == 1 and type(args[0]) is int:
-        return float(literal(args[0]))
-    if op == "rat" and len(args) == 2 and all(type(a) is int for a in args) and args[1] > 0:
-        return literal(args[0]) / literal(args[1])
-    if op == "float" and len(args) == 1 and type(args[0]) is str and len(args[0]) <= 32:
-        return float(args[0])
-    if op == "sym" and len(args) == 1 and args[0] in columns:
-        return columns[args[0]]
-    parts = [_values(a, columns, budget, depth + 1) for a in args]
-    if op == "add" and parts:
-        return sum(parts[1:], parts[0])
-    if op == "mul" and parts:
-        return math.prod(parts[1:], start=parts[0])
-    if op == "pow" and len(parts) == 2:
-        return np.power(np.asarray(parts[0], dtype=float), parts[1])
-    if op in _NUMPY_FUNCTIONS and len(parts) == 1:
-        return _NUMPY_FUNCTIONS[op](parts[0])
-    raise Refused("is not an expression the check can read")
 
 
 # ------------------------------------------------------------------ how values differ
