@@ -40,6 +40,7 @@ from autograder.domains import DEFAULT, sample
 from autograder.reference import activations as act, backprop as bp, descent as gd, \
     forward as fw, network as net
 from course import documents, worked
+from course.worked import blocks, symbolic
 
 REL = 6e-6          # a number printed to 6 significant figures is within 5e-6 of its value
 
@@ -625,7 +626,7 @@ def test_symbolic_answer_lines_show_the_derived_form_as_the_grader_judges_it(eid
         _, verdict = worked.confirmed(CATALOGUE[eid], changed)[item.name]
         assert verdict.score == 0, item.name
         with pytest.raises(AssertionError, match=item.name):
-            worked._symbolic_answer(CATALOGUE[eid], changed)
+            symbolic._symbolic_answer(CATALOGUE[eid], changed)
     if eid in ("G6", "B3"):      # sympy.diff's own form is longer than the derivation's end
         raw = [worked.sym_latex(sp.sympify(item.expected)) for item in items]
         assert not any(r in answer and r not in lines.values() for r in raw)
@@ -658,7 +659,7 @@ def test_symbolic_chain_rule_factors_are_right(eid):
                 _same(expr, truth[factor], model, domain, rng,
                       f"{eid}: the factor {factor} of {name}", points=6)
             # the text multiplies exactly these factors (a delta is written as its symbol)
-            shown = r" \cdot ".join(worked._paren(expr) for factor, expr in term
+            shown = r" \cdot ".join(symbolic._paren(expr) for factor, expr in term
                                     if factor not in derived and expr != 1)
             assert shown in text, f"{eid}: the product {shown} of {name} is not in the text"
 
@@ -778,4 +779,4 @@ def test_reflow_keeps_the_code_and_fits_the_page():
 ])
 def test_split_line_cuts_at_commas_operators_and_semicolons(line, lines):
     width = 18 if "aaaa" in line else 20
-    assert worked._split_line(line, width) == lines
+    assert blocks._split_line(line, width) == lines
