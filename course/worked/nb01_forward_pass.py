@@ -37,3 +37,7 @@ def _f4():
                      rf"$\mathbf{{w}}$ of shape ${n_inputs} \times q$).")
     return [md("The rows of $\\mathbf{X}$ are the observations of the batch and its columns the "
                "inputs of each observation:", "", *lines)] + answers(ex)
+
+
+#: {exercise id: its worked solution's blocks}, for this notebook's exercises (`registry`).
+SOLUTIONS = {**{eid: (lambda eid=eid: _forward(eid)) for eid in cat.FORWARD_GIVEN}, "F4": _f4}

@@ -53,3 +53,7 @@ def _activations(eid):
         r"Softmax, $\sigma(\mathbf{z})_i = e^{z_i} / \sum_j e^{z_j}$ over all entries:", "",
         display(*soft), "",
         "The softmax entries add up to 1, as they should.")] + answers(ex)
+
+
+#: {exercise id: its worked solution's blocks}, for this notebook's exercises (`registry`).
+SOLUTIONS = {"A0": _a0, **{eid: (lambda eid=eid: _activations(eid)) for eid in cat.A_GIVEN}}

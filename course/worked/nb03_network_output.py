@@ -79,3 +79,7 @@ def _n4():
         "`output` $= \\sigma(\\text{hidden}\\,\\mathbf{w}_2 + \\mathbf{b}_2)$, softmax over each "
         "row (one row per observation). The reference implementation:"),
         listing(net.forward_pass, act.sigmoid, act.softmax_rows)] + answers(ex)
+
+
+#: {exercise id: its worked solution's blocks}, for this notebook's exercises (`registry`).
+SOLUTIONS = {"N1": _n1, "N2": _n2, "N3": _n3, "N4": _n4}

@@ -207,3 +207,10 @@ def _g6():
              r"The last factor, $\partial z/\partial\theta$, is what the parameter multiplies "
              r"($1$ for the bias). Parameter by parameter:", "", display(*eqs)]
     return [md(*lines)] + _symbolic_answer(ex, derived), derived, chains
+
+
+#: {exercise id: (blocks, derived, chains)} of the derivations by the chain rule (`registry`).
+DERIVATIONS = {"G6": _g6}
+#: {exercise id: its worked solution's blocks}, for this notebook's exercises (`registry`).
+SOLUTIONS = {"G1": _g1, "G2": _g2, "G3": _g3, "G4": _g4, "G5": _g5, "G7": _g7,
+             **{eid: (lambda eid=eid: DERIVATIONS[eid]()[0]) for eid in DERIVATIONS}}

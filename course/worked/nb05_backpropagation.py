@@ -197,3 +197,10 @@ def _b3():
                        rf"{_paren(dz1_dw)} = {sym_latex(result)}")
     lines += [display(*eqs)]
     return [md(*lines)] + _symbolic_answer(ex, derived), derived, chains
+
+
+#: {exercise id: (blocks, derived, chains)} of the derivations by the chain rule (`registry`).
+DERIVATIONS = {"B1": _b1, "B3": _b3}
+#: {exercise id: its worked solution's blocks}, for this notebook's exercises (`registry`).
+SOLUTIONS = {"B2": _b2, "B4": _b4, "B5": _b5, "B6": _b6,
+             **{eid: (lambda eid=eid: DERIVATIONS[eid]()[0]) for eid in DERIVATIONS}}
