@@ -542,3 +542,9 @@ def exercise(exercise_id):
 
 def in_notebook(notebook):
     return [e for e in CATALOGUE.values() if e.notebook == notebook]
+
+
+def with_kind(*kinds):
+    """The ids of the exercises with an item of one of these answer kinds (by name: "value",
+    "integer", "boolean", "label", "function", "symbolic"), in teaching order."""
+    return [eid for eid, e in CATALOGUE.items() if any(i.kind.name in kinds for i in e.items)]

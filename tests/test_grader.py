@@ -692,7 +692,7 @@ def forger_deserves(offset, eid):
 
 
 def test_the_forgers_forge_every_kind_on_every_function_exercise():
-    assert FUNCTION_EXERCISES == ["A0", "B4", "G2", "G7", "N4"]
+    assert FUNCTION_EXERCISES, "no function exercise to forge"
     for eid in FUNCTION_EXERCISES:
         for item in CATALOGUE[eid].items:
             kinds = {(k + s) % 6 for s in FORGERS.values() if s is not None
