@@ -16,6 +16,7 @@ from .followthrough import FollowsFrom
 from .kinds import BOOLEAN, FUNCTION, INTEGER, LABEL
 from .reference import activations as act, backprop as bp, descent as gd, network as net
 from .reference.forward import affine
+from .symbolic_exercises import B1, B3, G6
 
 
 def col(*values):
@@ -524,17 +525,11 @@ B6 = Exercise(
 
 # ---------------------------------------------------------------- the catalogue
 
-_EXERCISES = [*(_forward(e) for e in FORWARD_GIVEN), F4, A0,
-              *(_activation_values(e) for e in A_GIVEN), N1, N2, N3, N4,
-              G1, G2, G3, G4, G5, G7, B2, B4, B5, B6]
-
-
-from .symbolic_exercises import EXERCISES as SYMBOLIC  # noqa: E402  (G6, B1, B3)
-
-_EXERCISES += list(SYMBOLIC)
-_ORDER = ["F1a", "F1b", "F2a", "F2b", "F3a", "F3b", "F4", "A0", "A1", "A2", "N1", "N2", "N3", "N4",
-          "G1", "G2", "G3", "G4", "G5", "G6", "G7", "B1", "B2", "B3", "B4", "B5", "B6"]
-CATALOGUE = {e.id: e for e in sorted(_EXERCISES, key=lambda e: _ORDER.index(e.id))}
+#: Every exercise, in teaching order (notebook by notebook, as each notebook's test cells come):
+#: the one list of the lab's exercise ids.
+CATALOGUE = {e.id: e for e in (*(_forward(eid) for eid in FORWARD_GIVEN), F4, A0,
+                               *(_activation_values(eid) for eid in A_GIVEN), N1, N2, N3, N4,
+                               G1, G2, G3, G4, G5, G6, G7, B1, B2, B3, B4, B5, B6)}
 
 
 def exercise(exercise_id):
@@ -547,3 +542,9 @@ def exercise(exercise_id):
 
 def in_notebook(notebook):
     return [e for e in CATALOGUE.values() if e.notebook == notebook]
+
+
+def with_kind(*kinds):
+    """The ids of the exercises with an item of one of these answer kinds (by name: "value",
+    "integer", "boolean", "label", "function", "symbolic"), in teaching order."""
+    return [eid for eid, e in CATALOGUE.items() if any(i.kind.name in kinds for i in e.items)]

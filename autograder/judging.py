@@ -11,7 +11,7 @@ from .catalogue import exercise as lookup
 from .followthrough import follow_through
 from .kernel_data import item_info
 from .slips import name_slips
-from .verdict import Verdict
+from .verdict import Verdict, points_line
 
 
 def judge(exercise_id, answers, include_hidden=True, earlier=None):
@@ -44,8 +44,7 @@ def collect_namespace(exercise_id, namespace, include_hidden=True):
 def graded_text(exercise_id, verdict):
     """The feedback of a graded test cell: each item's message, then the points."""
     lines = [verdict.message] if verdict.message else []
-    return "\n".join(lines + [f"{exercise_id}: {round(verdict.points, 2):g} / "
-                               f"{verdict.max_points:g} points"])
+    return "\n".join(lines + [points_line(exercise_id, verdict.points, verdict.max_points)])
 
 
 def grade_namespace(exercise_id, namespace):

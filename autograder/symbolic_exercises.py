@@ -111,5 +111,3 @@ B3 = Exercise(
                  parameters=D.HIDDEN_WEIGHTS + D.OUTPUT_WEIGHTS,
                  shiftable=D.HIDDEN_WEIGHTS + D.OUTPUT_WEIGHTS + ("z1_1", "z1_2", "z2_1"),
                  follows=_backprop_follows()))
-
-EXERCISES = (G6, B1, B3)

@@ -2,7 +2,9 @@
 
 An `ItemVerdict` judges one name a student defines (a score in [0, 1], a message, the name of a
 known mistake if one matched).  A `Verdict` collects the items of one exercise and turns their
-scores into points.  Printing and nbgrader's conventions live in `grading`, not here.
+scores into points.  `points_line` is the one line that states an exercise's points ("F1a: 1.5 /
+2 points"), wherever they are printed (the grader's verdict, `judging.graded_text`); the rest of
+printing and nbgrader's conventions live in `grading`, not here.
 """
 from dataclasses import dataclass, field
 
@@ -47,3 +49,14 @@ class Verdict:
     @property
     def message(self):
         return "\n".join(v.message for v in self.items)
+
+
+def readable(points):
+    """Points for reading: two decimals at most (5.43, not 5.4286), no trailing zeros."""
+    return f"{round(float(points), 2):g}"
+
+
+def points_line(exercise_id, points, max_points):
+    """"F1a: 1.5 / 2 points": an exercise's points out of its maximum, each `readable`."""
+    unit = "point" if max_points == 1 else "points"
+    return f"{exercise_id}: {readable(points)} / {readable(max_points)} {unit}"

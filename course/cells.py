@@ -9,6 +9,7 @@ import re
 import nbformat.v4 as nbf
 import numpy as np
 
+from autograder import graded_cell
 from autograder.catalogue import exercise
 
 SCHEMA = 3
@@ -130,11 +131,11 @@ def answer(eid, solution, before="", after="", suffix="answer", indent=""):
 
 
 def tests(eid):
-    """The graded test cell: a visible self-check, and the graded call hidden from students."""
+    """The graded test cell: a visible self-check, and the graded call hidden from students
+    (`autograder.graded_cell`, which also reads it back)."""
     ex = exercise(eid)
-    source = (f'check("{eid}", globals())\n### BEGIN HIDDEN TESTS\n'
-              f'record("{eid}", globals())\n### END HIDDEN TESTS')
-    return nbf.new_code_cell(source, metadata=_meta(eid, grade=True, locked=True, points=ex.points))
+    return nbf.new_code_cell(graded_cell.source(eid),
+                             metadata=_meta(eid, grade=True, locked=True, points=ex.points))
 
 
 def manual_text(grade_id, points, solution):

@@ -1,5 +1,5 @@
 """Notebook 01: neuron values z = Xw + b."""
-from autograder.catalogue import FORWARD_EXAMPLE
+from autograder.catalogue import FORWARD_EXAMPLE, FORWARD_GIVEN
 from .cells import Counter, before_you_submit, in_notebook_only, answer, code, given, given_math, latex, manual_text, md, tests
 
 NAME = "01_forward_pass"
@@ -40,9 +40,9 @@ product:
         code(ids, "X = np.array([[1, 2], [3, -1]])\nw = np.array([[2], [-1]])\nb = np.array([[1], [1]])\n"
                   "X @ w + b"),
     ]
-    for group in ("F1", "F2", "F3"):
+    for group in TITLES:
         out.append(md(ids, f"## Exercise {group[1]}: {TITLES[group]}"))
-        for eid in (f"{group}a", f"{group}b"):
+        for eid in (e for e in FORWARD_GIVEN if e.startswith(group)):
             suffix = eid[1:].lower()
             data = given_math(eid, {f"X_{suffix}": r"\mathbf{X}", f"w_{suffix}": r"\mathbf{w}",
                                     f"b_{suffix}": r"\mathbf{b}"})

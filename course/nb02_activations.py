@@ -1,5 +1,5 @@
 """Notebook 02: activation functions."""
-from autograder.catalogue import ACTIVATION_EXAMPLE
+from autograder.catalogue import A_GIVEN, ACTIVATION_EXAMPLE
 from .cells import Counter, before_you_submit, answer, code, given, given_math, latex, md, tests
 
 NAME = "02_activations"
@@ -71,7 +71,7 @@ $\tanh(\mathbf{{z}}) \approx (0.7616, 0.99999977)$ (below 1, as every value of t
         answer("A0", SOLUTION_FUNCTIONS),
         tests("A0"),
     ]
-    for eid in ("A1", "A2"):
+    for eid in A_GIVEN:
         n = eid[1]
         data = given_math(eid, {f"z_{n}": r"\mathbf{z}"})
         out += [

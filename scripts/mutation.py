@@ -12,8 +12,8 @@ group's test files run, and each mutant only against the tests that reach the mu
 and prints, per mutated file: mutants, killed (a test failed, or the mutant ran past mutmut's
 time limit), survived, no tests (no selected test reaches the mutant), and the kill rate
 (killed / all).  `--mutants` limits the run to mutants whose names match (e.g.
-`"course.worked.x__forward*"`), for a run within a time budget; `--write` puts the table into the
-"## Figures" section of that file.  Surviving mutants are listed in `.mutation/<group>/survived.txt`
+`"course.worked.nb01_forward_pass.x__forward*"`), for a run within a time budget; `--write` puts
+the table into the "## Figures" section of that file.  Surviving mutants are listed in `.mutation/<group>/survived.txt`
 (see them with `cd .mutation/<group> && ../../.venv/bin/mutmut show NAME`).
 
 `--survivors` runs again only the mutants that were not killed in the group's last run, against
@@ -51,7 +51,7 @@ GROUPS = {   # name: (files mutated, test files: the modules' fast tests)
                 ["tests/test_judging.py", "tests/test_numeric.py", "tests/test_functions.py",
                  "tests/test_symbolic.py", "tests/test_grader.py"]),
     "records": (["autograder/grading/records.py"], ["tests/test_records.py", "tests/test_grader.py"]),
-    "worked": (["course/worked.py"], ["tests/test_worked.py"]),
+    "worked": (["course/worked/*.py"], ["tests/test_worked.py"]),
 }
 COPIED = ["tests", "source", "release", "nbgrader_config.py", "exercises", "solutions"]
 HEADING = "## Figures"

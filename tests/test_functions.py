@@ -22,7 +22,7 @@ from mdl_kernel.cases import encode_case
 from autograder.reference import backprop as bp
 from autograder.reference import descent as gd
 
-FUNCTION_EXERCISES = ["A0", "N4", "G2", "G7", "B4"]
+FUNCTION_EXERCISES = catalogue.with_kind("function")
 
 
 # ------------------------------------------------------------------ helpers

@@ -15,7 +15,7 @@ from autograder.catalogue import CATALOGUE
 from autograder.grading import records
 from autograder.kinds import BOOLEAN, FUNCTION, KINDS, LABEL, SYMBOLIC, VALUE
 from autograder.kinds.base import INVALID, MISSING
-from autograder.verdict import Verdict
+from autograder.verdict import ItemVerdict, Verdict
 from mdl_kernel.cases import decode_case
 
 IDS = list(CATALOGUE)
@@ -37,8 +37,9 @@ def test_the_reference_answers_earn_every_point(eid):
     assert [v.item for v in verdict.items] == [item.name for item in exercise.items]
     assert all(v.score == 1 and v.mistake is None and not v.hidden for v in verdict.items)
     text = judging.graded_text(eid, verdict)
-    assert text.splitlines()[-1] == f"{eid}: {exercise.points:g} / {exercise.points:g} points"
-    assert text == verdict.message + f"\n{eid}: {exercise.points:g} / {exercise.points:g} points"
+    unit = "point" if exercise.points == 1 else "points"
+    assert text.splitlines()[-1] == f"{eid}: {exercise.points:g} / {exercise.points:g} {unit}"
+    assert text == verdict.message + f"\n{eid}: {exercise.points:g} / {exercise.points:g} {unit}"
 
 
 @pytest.mark.parametrize("eid", IDS)
@@ -78,6 +79,19 @@ def test_points_are_shared_by_the_items_weights():
 def test_graded_text_of_an_exercise_without_messages():
     assert judging.graded_text("F1a", Verdict("F1a", 2, (), (1.0,))) == "F1a: 0 / 2 points"
 
+
+
+@pytest.mark.parametrize("eid", ["F1a", "N3"])       # 2 points; 1 point
+def test_the_points_line_is_the_graders(eid):
+    """The self-check's text and the grader's verdict state an exercise's points in one line,
+    the same words in both (`verdict.points_line`): rounded for reading, 'point' for one."""
+    from autograder.grading.grader import verdict_markdown
+    verdict = Verdict(eid, CATALOGUE[eid].points, (ItemVerdict("x", 1 / 3, "off."),))
+    line = judging.graded_text(eid, verdict).splitlines()[-1]
+    summary = {"points": verdict.points, "max": verdict.max_points, "feedback": []}
+    assert verdict_markdown(eid, summary).splitlines()[0] == f"**{line}**"
+    unit = "point" if CATALOGUE[eid].points == 1 else "points"
+    assert line == f"{eid}: {round(CATALOGUE[eid].points / 3, 2):g} / {CATALOGUE[eid].points} {unit}"
 
 def test_grade_namespace_prints_the_feedback_and_returns_the_points(capsys):
     exercise = CATALOGUE["F1a"]

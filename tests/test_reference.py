@@ -2,8 +2,9 @@
 
 Every reference value here is computed by the package (`autograder.reference`, `autograder.catalogue`,
 `autograder.cache`); the numbers typed below are the lab's printed output
-(docs/lab/lab-printed-numbers.txt, from the lab's text) and the contract's tables
-(docs/lab/EXERCISES.md), typed as they are printed there.
+(docs/lab/lab-printed-numbers.txt, from the lab's text) and the contract's given data
+(docs/lab/EXERCISES.md), typed as they are printed there.  The contract's exercises (ids,
+notebooks, names, points) are read from EXERCISES.md itself (tests/contract.py).
 """
 import warnings
 from fractions import Fraction
@@ -12,6 +13,7 @@ import numpy as np
 import pytest
 
 from autograder import cache, catalogue
+from contract import exercises as contract_exercises, notebook_points
 from autograder.reference import activations as act
 from autograder.reference import backprop as bp
 from autograder.reference import descent as gd
@@ -500,43 +502,8 @@ def test_b6_cached_reference_is_within_1e_5_of_keras():
 
 
 # ------------------------------------------------------------------ the catalogue against the contract
-CONTRACT = {   # id: (notebook, names a student defines, auto points, manual points)
-    "F1a": ("01_forward_pass", ["z_1a"], 2, 0),
-    "F1b": ("01_forward_pass", ["z_1b"], 2, 0),
-    "F2a": ("01_forward_pass", ["z_2a"], 2, 0),
-    "F2b": ("01_forward_pass", ["z_2b"], 2, 0),
-    "F3a": ("01_forward_pass", ["z_3a"], 2, 0),
-    "F3b": ("01_forward_pass", ["z_3b"], 2, 0),
-    "F4": ("01_forward_pass", ["n_obs_2x3", "n_inputs_2x3", "n_obs_3x2", "n_inputs_3x2"], 2, 2),
-    "A0": ("02_activations", ["sigmoid", "tanh", "relu", "softmax"], 8, 0),
-    "A1": ("02_activations", ["sigmoid_1", "tanh_1", "relu_1", "softmax_1"], 4, 0),
-    "A2": ("02_activations", ["sigmoid_2", "tanh_2", "relu_2", "softmax_2"], 4, 0),
-    "N1": ("03_network_output", ["X", "w1", "b1", "w2", "b2"], 5, 0),
-    "N2": ("03_network_output", ["A", "B", "C", "D"], 4, 0),
-    "N3": ("03_network_output", ["prediction"], 1, 0),
-    "N4": ("03_network_output", ["forward_pass"], 3, 0),
-    "G1": ("04_gradient_descent", ["dw_batch1", "db_batch1", "w_step1", "b_step1"], 4, 0),
-    "G2": ("04_gradient_descent", ["lr_gradient_descent"], 7, 0),
-    "G3": ("04_gradient_descent", ["w_sgd_step1", "b_sgd_step1", "w_sgd_epoch1", "b_sgd_epoch1"], 4, 0),
-    "G4": ("04_gradient_descent", ["diverges_eta_0_3"], 2, 2),
-    "G5": ("04_gradient_descent", ["dw_logistic_0", "db_logistic_0", "w_logistic_3", "b_logistic_3"],
-           4, 0),
-    "G6": ("04_gradient_descent", ["dCE_dw1", "dCE_dw2", "dCE_db"], 3, 0),
-    "G7": ("04_gradient_descent", ["logistic_gradient_descent"], 3, 0),
-    "B1": ("05_backpropagation", ["dL_dw", "dL_db"], 3, 0),
-    "B2": ("05_backpropagation", ["theta_1", "theta_2", "theta_3"], 3, 0),
-    "B3": ("05_backpropagation", ["delta2_1", "delta1_1", "delta1_2", "dL_dw2_11", "dL_dw2_21",
-                                  "dL_dw1_11", "dL_dw1_21", "dL_dw1_31", "dL_dw1_12", "dL_dw1_22",
-                                  "dL_dw1_32"], 11, 0),
-    "B4": ("05_backpropagation", ["backprop_gradients"], 4, 0),
-    "B5": ("05_backpropagation", ["W1_hat", "w2_hat"], 3, 0),
-    "B6": ("05_backpropagation", ["W1_adam", "w2_adam"], 2, 0),
-}
-SYMBOLIC = {"G6", "B1", "B3"}
-NOTEBOOK_POINTS = {   # EXERCISES.md headings: (auto, manual)
-    "01_forward_pass": (14, 2), "02_activations": (16, 0), "03_network_output": (13, 0),
-    "04_gradient_descent": (27, 2), "05_backpropagation": (26, 0),
-}
+CONTRACT = contract_exercises()           # docs/lab/EXERCISES.md: id -> notebook, names, points
+NOTEBOOK_POINTS = notebook_points()   # EXERCISES.md headings: (auto, manual)
 
 
 def test_catalogue_holds_the_contracts_exercises_in_order():
@@ -546,24 +513,25 @@ def test_catalogue_holds_the_contracts_exercises_in_order():
 
 @pytest.mark.parametrize("eid", list(CONTRACT))
 def test_exercise_names_points_and_notebook(eid):
-    notebook, names, points, manual = CONTRACT[eid]
+    row = CONTRACT[eid]
     ex = catalogue.exercise(eid)
     assert ex.id == eid
-    assert ex.notebook == notebook
-    assert [i.name for i in ex.items] == names
-    assert ex.points == points
-    assert ex.manual_points == manual
+    assert ex.notebook == row.notebook
+    assert [i.name for i in ex.items] == list(row.names) and row.names
+    assert ex.points == row.points
+    assert ex.manual_points == row.manual
     assert sum(ex.weights) == pytest.approx(1.0)
     if eid != "B3":     # "split evenly over its items unless stated"
         assert len(set(ex.weights)) == 1
-    assert ({i.kind.name for i in ex.items} == {"symbolic"}) == (eid in SYMBOLIC)
+    assert ({i.kind.name for i in ex.items} == {"symbolic"}) == (row.kind == "symbolic")
+    assert ({i.kind.name for i in ex.items} == {"function"}) == (row.kind == "function")
 
 
 def test_catalogue_point_totals():
     present = catalogue.CATALOGUE
     auto = sum(e.points for e in present.values())
     manual = sum(e.manual_points for e in present.values())
-    assert (auto, manual) == (96, 4)
+    assert (auto, manual) == tuple(map(sum, zip(*NOTEBOOK_POINTS.values()))) and auto and manual
     for notebook, (want_auto, want_manual) in NOTEBOOK_POINTS.items():
         exs = catalogue.in_notebook(notebook)
         assert sum(e.points for e in exs) == want_auto, notebook

@@ -44,7 +44,7 @@ from mdl_kernel.compare import HAND
 REPO = Path(__file__).resolve().parent.parent
 RELEASE = REPO / "release" / "maths_of_dl"
 LAB = REPO / "docs" / "lab"   # what the project keeps of the lab (docs/lab/README.md)
-SYMBOLIC = ("G6", "B1", "B3")
+SYMBOLIC = catalogue.with_kind("symbolic")
 
 
 # ------------------------------------------------------------------ what a student reads

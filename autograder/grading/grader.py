@@ -68,6 +68,7 @@ from ..assignment import being_graded
 from ..catalogue import CATALOGUE
 from ..judging import judge
 from ..slips import prepare as prepare_slips
+from ..verdict import points_line
 from . import tamper
 from .causes import failed_definitions
 from .flags import FLAGS_FILE, FORMAT, update_flags
@@ -181,11 +182,6 @@ def _missing(record):
     return record is None or (isinstance(record, dict) and record.get("type") == "missing")
 
 
-def readable(points):
-    """Points for reading: two decimals at most (5.43, not 5.4286), no trailing zeros."""
-    return f"{round(float(points), 2):g}"
-
-
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+\-.!|$~&])")
 
 
@@ -196,9 +192,7 @@ def _markdown(text):
 
 def verdict_markdown(exercise_id, summary):
     """The cell's one verdict: its points, then each item's message (Markdown, so it wraps)."""
-    unit = "point" if summary["max"] == 1 else "points"
-    lines = [f"**{exercise_id}: {readable(summary['points'])} / {readable(summary['max'])} "
-             f"{unit}**", ""]
+    lines = [f"**{points_line(exercise_id, summary['points'], summary['max'])}**", ""]
     lines += [f"- {_markdown(message)}" for message in summary["feedback"]]
     if summary.get("errors") and summary.get("answers") is not None:
         lines += ["", _markdown("(The self-check in this cell raised an error; your answers "
