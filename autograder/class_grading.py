@@ -37,7 +37,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .grading.flags import FLAGS_FILE, update_flags
-from .grading.grader import METADATA_KEY
+from .grading.marking import METADATA_KEY
 from .grading.sandbox import unsandboxed
 from .grading.student import CourseFiles, Limits, grade_student
 from .progress import Progress

@@ -8,7 +8,7 @@ import pytest
 
 from autograder.catalogue import CATALOGUE
 from autograder.grading import sandbox
-from autograder.grading.grader import graded_test_cells
+from autograder.grading.marking import graded_test_cells
 from autograder.grading import inputs
 from autograder import judging
 from autograder.settings import ASSIGNMENT

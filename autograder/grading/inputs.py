@@ -21,7 +21,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..catalogue import CATALOGUE
 from ..judging import test_inputs
-from .grader import graded_test_cells
+from .marking import graded_test_cells
 from .sandbox import refuse_without_sandbox
 
 @lru_cache(maxsize=None)

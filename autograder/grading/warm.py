@@ -45,8 +45,8 @@ def warm_up():
 
     from ..catalogue import CATALOGUE
     from ..feedback import FeedbackExporter
-    from . import grader, inputs, intake, kernels, sandbox, sanitize, zygote  # noqa: F401
-    grader.load_references()
+    from . import inputs, intake, kernels, marking, sandbox, sanitize, zygote  # noqa: F401
+    marking.load_references()
     for exercise_id in CATALOGUE:
         inputs.packed_inputs(exercise_id)
     page = nbformat.v4.new_notebook(cells=[
