@@ -53,7 +53,7 @@ c.ClearSolutions.text_stub = "YOUR ANSWER HERE"
 # imported: only `nbgrader autograde` loads the grader (and all its references).
 preprocessors = list(Autograde.class_traits()["autograde_preprocessors"].default())
 preprocessors.insert(preprocessors.index(Execute), "autograder.grading.inputs.TestInputs")
-preprocessors.insert(preprocessors.index(SaveAutoGrades), "autograder.grading.marking.Grade")
+preprocessors.insert(preprocessors.index(SaveAutoGrades), "autograder.grading.marking.MarkRecords")
 # Nothing from a submission is active in a browser: formgrader, the feedback and the reports show
 # the autograded notebook with every output and markdown cell made passive (after the grader has
 # read the records, before nbgrader saves the notebook).

@@ -169,7 +169,10 @@ def _replace_tree(folder, files):
         path.write_bytes(data)
 
 
-class Grader:
+class Coordinator:
+    """The coordinator of one class's grading: stages the submissions, sends one task per
+    student to the cluster's workers and writes what comes back (`grade_class`)."""
+
     def __init__(self, course, workers=None, scheduler=None, notebook_timeout=None,
                  memory_mb=4096, force=False, students=None, notebooks=None, progress=True,
                  out=sys.stderr):
@@ -250,7 +253,7 @@ class Grader:
         from nbgrader.api import Gradebook
 
         from .cluster import connect
-        from .grading.student import prepare_worker, warm_grader
+        from .grading.student import prepare_worker, warm_server
         manifest = load_manifest(self.course, ASSIGNMENT)
         students = self.only or students_of(self.course)
         refused = refused_students(self.course)    # unsafe ids and linked folders: not graded
@@ -273,7 +276,7 @@ class Grader:
                                              interrupted)
             finally:
                 if interrupted and cluster is not None:
-                    warm_grader().close()    # this process's gradings: their tasks end now
+                    warm_server().close()    # this process's gradings: their tasks end now
                 client.close()
                 if cluster is not None:
                     cluster.close()
@@ -371,4 +374,4 @@ class Result:
 
 
 def grade_class(course, **kwargs):
-    return Grader(course, **kwargs).run()
+    return Coordinator(course, **kwargs).run()

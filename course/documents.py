@@ -59,7 +59,7 @@ from autograder.submissions import grade_id
 
 ASSIGNMENT = "maths_of_dl"
 COURSE_TITLE = "Maths of Deep Learning"
-KINDS = {"exercises": "exercise sheet", "solutions": "worked solutions"}
+DOCUMENTS = {"exercises": "exercise sheet", "solutions": "worked solutions"}
 WORKED_TEXT = Path("solutions") / "worked.md"
 
 # Text that must never reach a document: nbgrader's markers and stubs, the grader's calls.
@@ -323,7 +323,7 @@ def working_space(eid, cell, kind):
 
 
 def _title(nb, kind):
-    nb.metadata["title"] = f"{COURSE_TITLE}: {KINDS[kind]}"
+    nb.metadata["title"] = f"{COURSE_TITLE}: {DOCUMENTS[kind]}"
     nb.metadata["date"] = ""
     return nb
 
@@ -619,7 +619,7 @@ def build_documents(course_root=".", out_root=None, *, assignment=ASSIGNMENT, re
                 documents.append(("solutions", name, solution_notebook(nb, models.get(name, {}))))
             except Exception as error:       # a worked step that cannot be computed
                 report.problems.append(f"solutions/{name}: {type(error).__name__}: {error}")
-        for kind in KINDS:
+        for kind in DOCUMENTS:
             (out_root / kind).mkdir(parents=True, exist_ok=True)
         try:
             (out_root / WORKED_TEXT).write_text(worked_text())

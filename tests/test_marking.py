@@ -11,7 +11,7 @@ submission of all five notebooks):
           that trusts the kernel;
 * GRADED  this course with its own configuration: the grading kernel (the kernel side only), the
           test inputs written in by `grading.inputs.TestInputs`, every record judged by
-          `grading.marking.Grade` in nbgrader's process.
+          `grading.marking.MarkRecords` in nbgrader's process.
 
 An attack marked "plain" scores more in STOCK's plain assert test than its real answers deserve;
 under GRADED each attacked exercise gets exactly what its real answers deserve (computed here with
@@ -554,7 +554,7 @@ def test_preprocessor_grades_flags_and_reports(tmp_path):
         _cell("F4", [_display(_record("F4", F4_HALF)), _result(2.0)]),
     ])
     flags = tmp_path / "flags.jsonl"
-    pre = marking.Grade(flags_file=str(flags))
+    pre = marking.MarkRecords(flags_file=str(flags))
     resources = {"nbgrader": {"student": "s1", "assignment": ASSIGNMENT,
                               "notebook": "01_forward_pass"}}
     nb, _ = pre.preprocess(nb, resources)
@@ -572,7 +572,7 @@ def test_preprocessor_leaves_other_notebooks_alone(tmp_path):
     nb.cells[0].metadata["nbgrader"] = {"grade": True, "grade_id": "other", "points": 5,
                                         "solution": False, "locked": True, "schema_version": 3}
     flags = tmp_path / "flags.jsonl"
-    out, _ = marking.Grade(flags_file=str(flags)).preprocess(
+    out, _ = marking.MarkRecords(flags_file=str(flags)).preprocess(
         nb, {"nbgrader": {"student": "s", "assignment": "other", "notebook": "x"}})
     assert out.cells[0].outputs[0].data["text/plain"] == "5.0" and not flags.exists()
 
@@ -588,7 +588,7 @@ def test_config_inserts_the_grader_into_nbgraders_own_list():
     assert [n for n in ours if not n.startswith("autograder.")] == stock
     execute = names.index("autograder.grading.kernels.Execute")
     assert names.index("autograder.grading.inputs.TestInputs") == execute - 1
-    assert names.index("autograder.grading.marking.Grade") < names.index("SaveAutoGrades")
+    assert names.index("autograder.grading.marking.MarkRecords") < names.index("SaveAutoGrades")
     assert config.Execute.kernel_name == "maths-of-dl-grading"
 
 
@@ -832,7 +832,7 @@ def test_outputs_that_show_hidden_inputs_are_removed_and_flagged(tmp_path):
     nb = new_notebook(cells=[new_code_cell("x = 1", outputs=shows + kept),
                              nbformat.v4.new_markdown_cell("text"),
                              _cell("G2", [])])
-    pre = marking.Grade(flags_file=str(tmp_path / "flags.jsonl"))
+    pre = marking.MarkRecords(flags_file=str(tmp_path / "flags.jsonl"))
     nb, _ = pre.preprocess(nb, {"nbgrader": {"student": "s", "assignment": ASSIGNMENT,
                                               "notebook": "04_gradient_descent"}})
     assert [o.get("text") for o in nb.cells[0].outputs] == [marking.REMOVED] * 3 + [kept[0].text]

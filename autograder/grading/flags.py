@@ -3,7 +3,7 @@
 `<course root>/reports/flags.jsonl` (FLAGS_FILE): JSON lines, one per notebook that is currently
 flagged.  A grading replaces the notebook's line, and removes it when the notebook is no longer
 flagged.  The file is rewritten atomically under an exclusive lock on `flags.jsonl.lock`
-(parallel graders may share it).  Each line is the grading entry of `marking.Grade` (format
+(parallel graders may share it).  Each line is the grading entry of `marking.MarkRecords` (format
 FORMAT): student, assignment, notebook, reasons, message, points, and per exercise the points,
 the named mistakes and the problems found.
 """
@@ -64,7 +64,7 @@ def read_flags(path):
 
 def amend_flags(nb, info, reason, findings, path):
     """Add `reason` and its `findings` ({cell, line, reason, detail}, as the scan's) to the
-    notebook's grading entry (written by `marking.Grade` in its metadata), flag it and rewrite its
+    notebook's grading entry (written by `marking.MarkRecords` in its metadata), flag it and rewrite its
     line of the flags file at `path`.  `info` is nbgrader's resources["nbgrader"]."""
     from .marking import METADATA_KEY, _message
     store = nb.metadata.setdefault(METADATA_KEY, {})

@@ -1,10 +1,10 @@
 """The grader: an nbgrader preprocessor that judges every graded test cell in the tutor's process.
 
-In `c.Autograde.autograde_preprocessors`, `Grade` runs after the kernel has executed the notebook
-and before nbgrader's SaveAutoGrades.  A graded test cell runs, in the student's kernel, the
+In `c.Autograde.autograde_preprocessors`, `MarkRecords` runs after the kernel has executed the
+notebook and before nbgrader's SaveAutoGrades.  A graded test cell runs, in the student's kernel, the
 self-check and `record(id, globals())` (with the test inputs `inputs.TestInputs` handed over),
 which displays one output of MIME type
-RECORD_MIME: the answers as plain data (`records`).  For each such cell `Grade`
+RECORD_MIME: the answers as plain data (`records`).  For each such cell `MarkRecords`
   * validates the record against the exercise's JSON Schema and size budgets;
   * judges it with the catalogue's references, computed here before any kernel ran;
   * replaces the cell's outputs by one verdict (`rewrite_outputs`): an execute_result whose
@@ -226,7 +226,7 @@ def verdict_of(cell):
 
 
 # ---------------------------------------------------------------------------- the preprocessor
-class Grade(NbGraderPreprocessor):
+class MarkRecords(NbGraderPreprocessor):
     """Judge every graded test cell's record; write feedback and points; flag what looks wrong."""
 
     flags_file = Unicode(

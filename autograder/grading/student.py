@@ -133,7 +133,7 @@ def kill_family(pid):
             pass
 
 
-class WarmGrader:
+class WarmServer:
     """A `grading.warm` server, started once per process and shared by its worker threads: each
     student a forked child of it, several at once."""
 
@@ -264,10 +264,10 @@ class WarmGrader:
                           "(the cell timeout could not stop it); killed")
                 kill_family(pid)
 
-_shared = WarmGrader()
+_shared = WarmServer()
 
 
-def warm_grader():
+def warm_server():
     """This process's warm grader, shared by its worker threads."""
     return _shared
 
@@ -352,7 +352,7 @@ def _attempt(root, submission, course, limits, excluded, attempt):
     if not any((target / f"{nb}.ipynb").exists() for nb in course.notebooks):
         return None, None                    # nothing to run: every notebook scores 0
     log = root / f"grading-{attempt}.log"
-    status, killed, notebook = warm_grader().run(folder, submission.student, log, limits,
+    status, killed, notebook = warm_server().run(folder, submission.student, log, limits,
                                                  tmp=root / "tmp")
     failure = classify_run(log.read_text(errors="replace") if log.exists() else "", status,
                            killed=killed, notebook=notebook)

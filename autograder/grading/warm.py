@@ -156,7 +156,7 @@ def grade(course, student, log, progress=None):
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     config.CourseDirectory.root = str(course)
     config.CourseDirectory.db_url = url
-    config.Grade.flags_file = str(course / "flags.jsonl")
+    config.MarkRecords.flags_file = str(course / "flags.jsonl")
     # one student's kernels forked from a warm parent in that student's sandbox (grading.zygote)
     config.SandboxProvisioner.fork_kernels = os.environ.get(FORK_VARIABLE, "1") == "1"
     coursedir = CourseDirectory(config=config)
