@@ -33,6 +33,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mdl_kernel import jsonlines
+
 from ..settings import ASSIGNMENT, tool_env
 
 CONVERTING = re.compile(r"Converting notebook .*/([^/]+)\.ipynb")
@@ -174,7 +176,7 @@ class WarmServer:
         waiting = {}
         started.put((proc, waiting, None))
         for line in proc.stdout:
-            answer = json.loads(line)
+            answer = jsonlines.decode(line)
             if answer.get("id") in waiting:
                 waiting[answer["id"]].put(answer)
         for answers in list(waiting.values()):
@@ -209,8 +211,7 @@ class WarmServer:
             waiting = self.waiting
             waiting[ident] = answers
             try:
-                self.proc.stdin.write(json.dumps(request) + "\n")
-                self.proc.stdin.flush()
+                jsonlines.send(self.proc.stdin, request)
             except OSError:
                 waiting.pop(ident, None)
                 return -1, "the warm grader stopped before grading", None
