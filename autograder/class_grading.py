@@ -38,7 +38,7 @@ from pathlib import Path
 
 from .grading.flags import FLAGS_FILE, update_flags
 from .grading.marking import METADATA_KEY
-from .grading.sandbox import unsandboxed
+from .grading.sandbox.policy import unsandboxed
 from .grading.student import CourseFiles, Limits, grade_student
 from .progress import Progress
 from .settings import ASSIGNMENT, cell_timeout, db_url, grading_kernel

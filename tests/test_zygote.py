@@ -11,14 +11,15 @@ import nbformat
 import pytest
 from nbclient.exceptions import DeadKernelError
 
-from autograder.grading import sandbox, zygote
+from autograder.grading import zygote
+from autograder.grading.sandbox import probe
 from notebooks import run_cells as run
 
 
 @pytest.fixture(autouse=True)
 def _sandboxed():
-    if sandbox.problem():
-        pytest.fail(f"bubblewrap is needed for these tests: {sandbox.problem()}")
+    if probe.problem():
+        pytest.fail(f"bubblewrap is needed for these tests: {probe.problem()}")
     yield
     zygote.close()
 

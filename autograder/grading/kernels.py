@@ -8,7 +8,7 @@ jupyter_client's IPC transport names its sockets after `ip`, which defaults to t
 to different working folders.  `GradingKernelManager` gives each kernel an absolute path of its
 own in a private temporary folder, so kernels started side by side can neither race for a TCP
 port nor for a socket, and need no network to reach nbgrader.  (A kernel forked by a zygote has
-its sockets in the zygote's folder instead: `sandbox.SandboxProvisioner` moves `ip` there.)
+its sockets in the zygote's folder instead: `sandbox.provisioner.SandboxProvisioner` moves `ip` there.)
 """
 import json
 import os

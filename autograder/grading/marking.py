@@ -66,15 +66,13 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..assignment import being_graded
 from ..catalogue import CATALOGUE
-from ..judging import judge
+from ..judging import judge, packed_inputs
 from ..slips import prepare as prepare_slips
 from . import tamper
 from .causes import failed_definitions
-from .flags import FLAGS_FILE, FORMAT, update_flags
+from .flags import FLAGS_FILE, FORMAT, METADATA_KEY, flag_message, update_flags
 from .records import RECORD_MIME, Malformed, validate
-from .sandbox import unsandboxed
-
-METADATA_KEY = "maths_of_dl"
+from .sandbox.policy import unsandboxed
 
 
 def graded_test_cells(nb, resources):
@@ -298,7 +296,7 @@ class MarkRecords(NbGraderPreprocessor):
             "tamper": [asdict(f) for f in findings],
             "cell_metadata": list(intake),
         }
-        entry["message"] = _message(entry)
+        entry["message"] = flag_message(entry)
         nb.metadata[METADATA_KEY] = {"grading": entry}   # whatever the student put there
         self._report(entry)
         return nb, resources
@@ -341,7 +339,6 @@ def remove_hidden_inputs(nb, exercise_ids):
     """Remove every output that shows a piece of the packed test inputs of these exercises (a
     kernel that caught them as they were handed over and printed them); a note says so.
     Returns how many were removed.  (They reach no notebook otherwise: `inputs.TestInputs`.)"""
-    from .inputs import packed_inputs
     chunks = [packed[k:k + CHUNK] for packed in map(packed_inputs, sorted(exercise_ids)) if packed
               for k in range(0, len(packed) - CHUNK + 1, CHUNK)]
     if not chunks:
@@ -358,11 +355,3 @@ def remove_hidden_inputs(nb, exercise_ids):
 
 
 REMOVED = "[output removed: it showed hidden test inputs]\n"
-
-
-def _message(entry):
-    """The reasons and the exercises concerned, in one line (the notebook is named elsewhere)."""
-    if not entry["flagged"]:
-        return "not flagged"
-    concerned = [eid for eid, e in entry["exercises"].items() if e["problems"]]
-    return ", ".join(entry["reasons"]) + (f"; {', '.join(concerned)}" if concerned else "")
