@@ -41,7 +41,7 @@ from .grading.marking import METADATA_KEY
 from .grading.sandbox.policy import unsandboxed
 from .grading.student import CourseFiles, Limits, grade_student
 from .progress import Progress
-from .settings import ASSIGNMENT, cell_timeout, db_url, grading_kernel
+from .settings import ASSIGNMENT, cell_timeout, course_config, db_url, grading_kernel
 from .staging import (refused_students, release_cells, stage, students_of, submitted_dir,
                       tree_hash)
 from .student_ids import is_safe, shown
@@ -178,11 +178,12 @@ class Coordinator:
                  out=sys.stderr):
         self.course = Path(course).resolve()
         self.workers, self.scheduler = workers, scheduler
-        cell = cell_timeout()
+        config = course_config(self.course)    # as nbgrader reads it; the environment overrides
+        cell = cell_timeout(config)
         self.limits = Limits(cell_timeout=cell,
                              notebook_timeout=notebook_timeout or max(120, 4 * cell),
                              memory_mb=memory_mb, unsandboxed=unsandboxed(),
-                             kernel=grading_kernel())
+                             kernel=grading_kernel(config))
         self.force, self.only = force, students
         self.progress = Progress(out) if progress else None
         self.url = db_url(self.course)
