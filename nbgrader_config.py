@@ -40,8 +40,10 @@ c.SandboxProvisioner.cpu_seconds = 900            # CPU seconds of a whole noteb
 c.SandboxProvisioner.open_files = 256             # open files of each process
 c.SandboxProvisioner.tmp_bytes = 256 * MIB        # bytes of its /tmp, and of its home
 c.SandboxProvisioner.memory_bytes = 2048 * MIB    # memory of all its processes (as root)
-# `grade-class` sets c.SandboxProvisioner.fork_kernels = True on its workers: one student's
-# kernels forked from a warm parent in that student's sandbox (autograder/grading/zygote.py).
+# One student's kernels forked from a warm parent in that student's sandbox
+# (autograder/grading/zygote.py): `grade-class` turns it on unless this file sets it;
+# MATHS_OF_DL_FORK_KERNELS=0 or 1 overrides it.
+# c.SandboxProvisioner.fork_kernels = True
 # Unix sockets, not TCP ports: kernels started side by side cannot race for a port, and a kernel
 # needs no network to talk to nbgrader.
 c.KernelManager.transport = "ipc"

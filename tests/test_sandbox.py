@@ -478,3 +478,33 @@ def test_a_kernel_that_dies_leaves_its_last_words_in_the_log_on_one_line(tmp_pat
     said = [r.getMessage() for r in caplog.records if "ended with status 3" in r.getMessage()]
     assert len(said) == 1 and "last words\\n[AutogradeApp | INFO] forged" in said[0]
     assert "\n" not in said[0]
+
+
+def test_forked_kernels_are_the_courses_setting_unless_the_environment_overrides_it(monkeypatch):
+    from autograder.grading.sandbox.provisioner import FORK_VARIABLE, forking
+    monkeypatch.delenv(FORK_VARIABLE, raising=False)
+    assert (forking(True), forking(False)) == (True, False)
+    monkeypatch.setenv(FORK_VARIABLE, "0")
+    assert (forking(True), forking(False)) == (False, False)
+    monkeypatch.setenv(FORK_VARIABLE, "1")
+    assert (forking(True), forking(False)) == (True, True)
+
+
+def test_the_sandboxs_limits_are_the_provisioners_traitlets():
+    """What nbgrader_config.py sets for c.SandboxProvisioner is what the sandbox gets, and the
+    course's file sets each limit (to the default, for now: changing one is the tutor's call)."""
+    from traitlets.config import Config
+
+    from autograder.grading.sandbox.provisioner import SandboxProvisioner
+    from autograder.settings import REPO, course_config
+    config = Config()
+    config.SandboxProvisioner.open_files, config.SandboxProvisioner.memory_bytes = 77, 5 * policy.MIB
+    limits = SandboxProvisioner(config=config).limits()
+    assert (limits.open_files, limits.memory_bytes) == (77, 5 * policy.MIB)
+    assert limits.processes == policy.DEFAULT_LIMITS.processes
+    cmd = bubblewrap.command(["/usr/bin/python3"], "/c", "/tmp/x", limits=limits)
+    assert "--nofile=77" in cmd
+    course = course_config(REPO).SandboxProvisioner
+    assert set(course) >= set(policy.SandboxLimits.__dataclass_fields__)
+    assert policy.SandboxLimits(**{k: course[k] for k in policy.SandboxLimits.__dataclass_fields__}) \
+        == policy.DEFAULT_LIMITS

@@ -75,7 +75,8 @@ def test_the_limits_reach_the_child_as_its_environment():
     assert env == {"MATHS_OF_DL_CELL_TIMEOUT": "7", "MATHS_OF_DL_UNSANDBOXED": "1",
                    "MATHS_OF_DL_GRADING_KERNEL": "other-kernel", "MATHS_OF_DL_FORK_KERNELS": "0"}
     assert Limits().env()["MATHS_OF_DL_UNSANDBOXED"] == "0"
-    assert Limits().env()["MATHS_OF_DL_FORK_KERNELS"] == "1"
+    assert "MATHS_OF_DL_FORK_KERNELS" not in Limits().env()       # the course's setting
+    assert Limits(fork_kernels=True).env()["MATHS_OF_DL_FORK_KERNELS"] == "1"
     assert "MATHS_OF_DL_GRADING_KERNEL" not in Limits().env()
 
 

@@ -66,8 +66,8 @@ def read_flags(path):
 
 def amend_flags(nb, info, reason, findings, path):
     """Add `reason` and its `findings` ({cell, line, reason, detail}, as the scan's) to the
-    notebook's grading entry (written by `marking.MarkRecords` in its metadata), flag it and rewrite its
-    line of the flags file at `path`.  `info` is nbgrader's resources["nbgrader"]."""
+    notebook's grading entry (written by `marking.MarkRecords` in its metadata), flag it and
+    rewrite its line of the flags file at `path`.  `info` is nbgrader's resources["nbgrader"]."""
     store = nb.metadata.setdefault(METADATA_KEY, {})
     entry = store.get("grading") if isinstance(store, dict) else None
     if not isinstance(entry, dict) or entry.get("format") != FORMAT:

@@ -1,8 +1,8 @@
 """The grader: an nbgrader preprocessor that judges every graded test cell in the tutor's process.
 
 In `c.Autograde.autograde_preprocessors`, `MarkRecords` runs after the kernel has executed the
-notebook and before nbgrader's SaveAutoGrades.  A graded test cell runs, in the student's kernel, the
-self-check and `record(id, globals())` (with the test inputs `inputs.TestInputs` handed over),
+notebook and before nbgrader's SaveAutoGrades.  A graded test cell runs, in the student's kernel,
+the self-check and `record(id, globals())` (with the test inputs `inputs.TestInputs` handed over),
 which displays one output of MIME type
 RECORD_MIME: the answers as plain data (`records`).  For each such cell `MarkRecords`
   * validates the record against the exercise's JSON Schema and size budgets;

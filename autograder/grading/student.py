@@ -63,12 +63,14 @@ class Limits:
     memory_mb: int = 4096           # address space of nbgrader's child and its kernels
     unsandboxed: bool = False       # the tutor chose to grade without the sandbox
     kernel: str = ""                # the grading kernel spec ("" for settings' default)
-    fork_kernels: bool = True       # a student's kernels forked from a warm parent (zygote)
+    fork_kernels: bool = None       # a student's kernels forked from a warm parent (zygote);
+                                    # None: as the course's nbgrader_config.py says (default on)
 
     def env(self):
         env = {"MATHS_OF_DL_CELL_TIMEOUT": str(self.cell_timeout),
-               "MATHS_OF_DL_UNSANDBOXED": "1" if self.unsandboxed else "0",
-               "MATHS_OF_DL_FORK_KERNELS": "1" if self.fork_kernels else "0"}
+               "MATHS_OF_DL_UNSANDBOXED": "1" if self.unsandboxed else "0"}
+        if self.fork_kernels is not None:
+            env["MATHS_OF_DL_FORK_KERNELS"] = "1" if self.fork_kernels else "0"
         if self.kernel:
             env["MATHS_OF_DL_GRADING_KERNEL"] = self.kernel
         return env

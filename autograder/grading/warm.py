@@ -161,7 +161,7 @@ def grade(course, student, log, progress=None):
     config.CourseDirectory.db_url = url
     config.MarkRecords.flags_file = str(course / "flags.jsonl")
     # one student's kernels forked from a warm parent in that student's sandbox (grading.zygote)
-    config.SandboxProvisioner.fork_kernels = os.environ.get(FORK_VARIABLE, "1") == "1"
+    config.SandboxProvisioner.setdefault("fork_kernels", True)   # env: FORK_VARIABLE overrides
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id, coursedir.student_id = ASSIGNMENT, student
     ok = True

@@ -5,8 +5,8 @@ notebook's NumPy, matplotlib and SymPy again, five times per student.  With
 `c.SandboxProvisioner.fork_kernels = True` (the class tool's warm graders set it), the first
 kernel asked for in a folder starts a *zygote* there instead: `python -m mdl_kernel.zygote` of the
 grading kernel's environment, in a sandbox of its own (`sandbox.enclosure.Enclosure`, with a
-folder `exchange` shared with it for the kernels' sockets).  It imports those modules once and forks a
-kernel for each notebook (kernel side: `mdl_kernel/zygote.py`).
+folder `exchange` shared with it for the kernels' sockets).  It imports those modules once and
+forks a kernel for each notebook (kernel side: `mdl_kernel/zygote.py`).
 
 Why one per folder: nbgrader runs one student's notebooks in one folder
 (autograded/<student>/<assignment>/), one after another, so a zygote never serves two students,
@@ -17,8 +17,8 @@ starts from its clean copy.  A zygote that cannot start is logged and the kernel
 own (`ZygoteError`).
 
 The zygote's standard error, which its kernels take as their standard output and error, is a file
-of its own (`sandbox.output.KernelOutput`), never the grading process's: a kernel could otherwise reopen
-nbgrader's log through /proc/self/fd, or write into it.
+of its own (`sandbox.output.KernelOutput`), never the grading process's: a kernel could
+otherwise reopen nbgrader's log through /proc/self/fd, or write into it.
 
 `ForkedKernel` stands for the kernel's process in jupyter_client's provisioner: `poll`, `wait`,
 `send_signal`, `kill` and `terminate`, each asked of the zygote, which is the kernel's parent.

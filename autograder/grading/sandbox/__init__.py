@@ -13,15 +13,15 @@ starts from that spec is wrapped, whatever starts it.  The kernel gets
     away), and its connection file and socket folder;
   * no network (a network namespace of its own, with loopback only; it talks to nbgrader over
     Unix sockets, `c.KernelManager.transport = "ipc"`);
-  * an environment of ENVIRONMENT variables only (plus Jupyter's JPY_*);
-  * limits set on the kernel itself with `prlimit`: the limits of `policy.SandboxLimits` (address space,
-    processes and threads, file size, CPU seconds, open files), and, when grading runs as root, a user id of its own
-    (`setpriv`), so that the process limit counts its processes only;
+  * an environment of `policy.ENVIRONMENT` variables only (plus Jupyter's JPY_*);
+  * limits set on the kernel itself with `prlimit`: those of `policy.SandboxLimits` (address
+    space, processes and threads, file size, CPU seconds, open files), and, when grading runs as
+    root, a user id of its own (`setpriv`), so that the process limit counts its processes only;
   * where the machine lets grading make control groups (root, cgroup v1 or v2), a CPU group, a
     process group and a memory group of its own: a fork bomb's processes share one kernel's CPU
-    weight instead of starving nbgrader and the rest of the class, and count against its process limit;
-    all its processes together hold at most `memory_bytes` of memory (the address-space limit
-    above is per process: without the group, 128 processes could hold 128 times as much);
+    weight instead of starving nbgrader and the rest of the class, and count against its process
+    limit; all its processes together hold at most `memory_bytes` of memory (the address-space
+    limit above is per process: without the group, 128 processes could hold 128 times as much);
   * standard streams of its own (`KernelOutput`): input /dev/null, output and errors an unnamed
     file, never nbgrader's (a kernel that inherited them could reopen the tutor's log through
     /proc/self/fd, or write into it), and no other descriptor of the grading process;

@@ -16,8 +16,8 @@ CGROUP_PREFIX = "maths-of-dl-"     # then the process id of the grading process 
 
 def make_cgroups(name, limits=DEFAULT_LIMITS):
     """New control groups for one sandbox (a CPU group, a process group with `limits.processes`,
-    a memory group with `limits.memory_bytes` and no swap), as the folders to put it in; none where they cannot be
-    made (not root, no cgroup file system, the controller not enabled)."""
+    a memory group with `limits.memory_bytes` and no swap), as the folders to put it in; none
+    where they cannot be made (not root, no cgroup file system, the controller not enabled)."""
     made = []
     if (CGROUPS / "cgroup.controllers").exists():                   # cgroup v2: one tree
         enabled = _read(CGROUPS / "cgroup.subtree_control").split()

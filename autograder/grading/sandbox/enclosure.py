@@ -57,8 +57,8 @@ def _swept(folder):
 class Enclosure:
     """One sandbox's making: a scratch copy of the folder the kernel runs in, a user id of its own
     (when grading runs as root), its control groups, and the command line and environment that
-    run `kernel_cmd` in it, with the `limits`.  `release()` removes the copy and the groups once its processes are
-    gone; a copy whose process was killed first is removed by the next process that makes one in
+    run `kernel_cmd` in it, with the `limits`.  `release()` removes the copy and the groups once
+    its processes are gone; a copy whose process was killed first is removed by the next process that makes one in
     the same temporary folder (`sweep_leftovers`, once per process and folder)."""
 
     def __init__(self, kernel_cmd, env, cwd, readonly=(), shared=(), limits=DEFAULT_LIMITS):

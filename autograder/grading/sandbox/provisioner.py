@@ -17,6 +17,16 @@ from .output import KernelOutput
 from .policy import DEFAULT_LIMITS, SandboxLimits, enclosure_allowed, environment
 
 
+FORK_VARIABLE = "MATHS_OF_DL_FORK_KERNELS"   # "1" or "0": overrides fork_kernels
+
+
+def forking(configured):
+    """Whether kernels are forked from a warm parent: MATHS_OF_DL_FORK_KERNELS ("1" or "0") when
+    set, else the `fork_kernels` configured."""
+    value = os.environ.get(FORK_VARIABLE)
+    return value == "1" if value in ("0", "1") else configured
+
+
 def _limit(name, text):
     return Int(getattr(DEFAULT_LIMITS, name), config=True, help=text)
 
@@ -24,9 +34,11 @@ def _limit(name, text):
 class SandboxProvisioner(LocalProvisioner):
     """A local kernel, started under bubblewrap (see the module's docstring).
 
-    With `fork_kernels` (the class tool's warm graders set it), a kernel is instead forked from
-    the warm parent of the folder it runs in (`grading.zygote`): one sandbox, made the same way,
-    for all the notebooks of one student, which nbgrader runs in one folder one after another."""
+    With `fork_kernels` (the class tool's warm graders turn it on unless the course's
+    nbgrader_config.py sets it; MATHS_OF_DL_FORK_KERNELS overrides both), a kernel is instead
+    forked from the warm parent of the folder it runs in (`grading.zygote`): one sandbox, made
+    the same way, for all the notebooks of one student, which nbgrader runs in one folder one
+    after another."""
 
     fork_kernels = Bool(False, config=True,
                         help="Fork each kernel from a warm parent per working folder (one "
@@ -54,7 +66,7 @@ class SandboxProvisioner(LocalProvisioner):
         sandboxed = enclosure_allowed(km)
         cwd = os.path.abspath(kwargs.get("cwd") or os.getcwd())
         env = kwargs.get("env") or dict(os.environ)
-        if self.fork_kernels:
+        if forking(self.fork_kernels):
             python = self.kernel_spec.argv[0]
             try:
                 self.zygote = zygote.serving(cwd, python, environment(env, [python])
