@@ -325,8 +325,8 @@ def test_a_sandboxed_kernel_finds_the_font_list_made_and_does_not_remake_it(tmp_
     from jupyter_client.kernelspec import KernelSpecManager
     from notebooks import run_cells
     python = KernelSpecManager().get_kernel_spec(grading_kernel()).argv[0]
-    fonts = fonts.font_list(python)
-    listed = [font["fname"] for font in json.loads(fonts.read_text())["ttflist"]]
+    made = fonts.font_list(python)
+    listed = [font["fname"] for font in json.loads(made.read_text())["ttflist"]]
     system = [name for name in listed if name.startswith("/")]   # others are matplotlib's own
     assert system and all(name.startswith("/usr/") for name in system)   # none of a home
     out = run_cells(tmp_path, "import matplotlib, matplotlib.pyplot, os\n"
@@ -334,7 +334,7 @@ def test_a_sandboxed_kernel_finds_the_font_list_made_and_does_not_remake_it(tmp_
                               "first = os.path.join(cache, os.listdir(cache)[0])\n"
                               "print(os.listdir(cache), os.access(first, os.W_OK))",
                     fork=False)
-    assert out == [f"['{fonts.name}'] False\n"]      # read, not made again (no warning either)
+    assert out == [f"['{made.name}'] False\n"]      # read, not made again (no warning either)
 
 
 def test_the_environment_keeps_the_allow_list_only():

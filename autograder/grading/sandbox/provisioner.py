@@ -11,7 +11,7 @@ from pathlib import Path
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import Bool, Int
 
-from .. import zygote
+from ..zygote import ZygoteError, serving
 from .enclosure import Enclosure
 from .output import KernelOutput
 from .policy import DEFAULT_LIMITS, SandboxLimits, enclosure_allowed, environment
@@ -32,7 +32,7 @@ def _limit(name, text):
 
 
 class SandboxProvisioner(LocalProvisioner):
-    """A local kernel, started under bubblewrap (see the module's docstring).
+    """A local kernel, started under bubblewrap (see the package's docstring).
 
     With `fork_kernels` (the class tool's warm graders turn it on unless the course's
     nbgrader_config.py sets it; MATHS_OF_DL_FORK_KERNELS overrides both), a kernel is instead
@@ -69,9 +69,9 @@ class SandboxProvisioner(LocalProvisioner):
         if forking(self.fork_kernels):
             python = self.kernel_spec.argv[0]
             try:
-                self.zygote = zygote.serving(cwd, python, environment(env, [python])
-                                             if sandboxed else env, sandboxed, self.limits())
-            except zygote.ZygoteError as error:
+                self.zygote = serving(cwd, python, environment(env, [python])
+                                      if sandboxed else env, sandboxed, self.limits())
+            except ZygoteError as error:
                 self.log.warning("Starting the kernel on its own: %s", error)
             else:
                 km.ip = self.zygote.socket_path()
