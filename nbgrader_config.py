@@ -1,10 +1,11 @@
 """nbgrader configuration of the course 'Maths of Deep Learning'.
 
 The course folder is the folder nbgrader runs in (source/, release/, submitted/, autograded/,
-feedback/ below it).  Settings and their environment variables are in autograder/settings.py:
+feedback/ below it).  `nbgrader autograde` and `maths-of-dl grade-class` both read this file.
+An environment variable overrides the setting it names (autograder/settings.py):
   MATHS_OF_DL_DB_URL          gradebook URL (default: SQLite gradebook.db in the course folder)
-  MATHS_OF_DL_CELL_TIMEOUT    seconds one cell may run during autograding (default 60)
-  MATHS_OF_DL_GRADING_KERNEL  kernel spec the notebooks are graded in (default maths-of-dl-grading)
+  MATHS_OF_DL_CELL_TIMEOUT    c.Execute.timeout
+  MATHS_OF_DL_GRADING_KERNEL  c.Execute.kernel_name
 """
 import os
 
@@ -22,12 +23,27 @@ c.CourseDirectory.course_id = settings.COURSE_ID
 if settings.DB_URL_VARIABLE in os.environ:   # otherwise nbgrader's gradebook.db in the course
     c.CourseDirectory.db_url = os.environ[settings.DB_URL_VARIABLE]
 
-# A cell that loops forever is interrupted and graded 0.
-c.Execute.timeout = settings.cell_timeout()
+# Seconds one cell may run: a cell that loops forever is interrupted and graded 0 (the 5000-step
+# trainings of notebook 05 take about 3 s; a minute leaves room for slow student code).
+c.Execute.timeout = 60
 c.Execute.interrupt_on_timeout = True
 # The grading kernel has the kernel side (mdl_kernel) and NumPy, SymPy, matplotlib only: nothing
 # that knows an answer can be imported from a student's notebook while it is graded.
-c.Execute.kernel_name = settings.grading_kernel()
+# (scripts/setup.sh installs it, with the sandbox below as its provisioner.)
+c.Execute.kernel_name = "maths-of-dl-grading"
+# The sandbox of every grading kernel (autograder/grading/sandbox/): its limits, per kernel.
+MIB = 1 << 20
+c.SandboxProvisioner.address_space = 3072 * MIB   # bytes of address space of each process
+c.SandboxProvisioner.processes = 128              # processes and threads: no fork bomb
+c.SandboxProvisioner.file_size = 256 * MIB        # bytes of one file it writes
+c.SandboxProvisioner.cpu_seconds = 900            # CPU seconds of a whole notebook
+c.SandboxProvisioner.open_files = 256             # open files of each process
+c.SandboxProvisioner.tmp_bytes = 256 * MIB        # bytes of its /tmp, and of its home
+c.SandboxProvisioner.memory_bytes = 2048 * MIB    # memory of all its processes (as root)
+# One student's kernels forked from a warm parent in that student's sandbox
+# (autograder/grading/zygote.py): `grade-class` turns it on unless this file sets it;
+# MATHS_OF_DL_FORK_KERNELS=0 or 1 overrides it.
+# c.SandboxProvisioner.fork_kernels = True
 # Unix sockets, not TCP ports: kernels started side by side cannot race for a port, and a kernel
 # needs no network to talk to nbgrader.
 c.KernelManager.transport = "ipc"
@@ -53,7 +69,7 @@ c.ClearSolutions.text_stub = settings.TEXT_STUB
 # imported: only `nbgrader autograde` loads the grader (and all its references).
 preprocessors = list(Autograde.class_traits()["autograde_preprocessors"].default())
 preprocessors.insert(preprocessors.index(Execute), "autograder.grading.inputs.TestInputs")
-preprocessors.insert(preprocessors.index(SaveAutoGrades), "autograder.grading.grader.Grade")
+preprocessors.insert(preprocessors.index(SaveAutoGrades), "autograder.grading.marking.MarkRecords")
 # Nothing from a submission is active in a browser: formgrader, the feedback and the reports show
 # the autograded notebook with every output and markdown cell made passive (after the grader has
 # read the records, before nbgrader saves the notebook).

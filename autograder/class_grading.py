@@ -37,11 +37,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .grading.flags import FLAGS_FILE, update_flags
-from .grading.grader import METADATA_KEY
-from .grading.sandbox import unsandboxed
+from .grading.marking import METADATA_KEY
+from .grading.sandbox.policy import unsandboxed
 from .grading.student import CourseFiles, Limits, grade_student
 from .progress import Progress
-from .settings import ASSIGNMENT, cell_timeout, db_url, grading_kernel
+from .settings import ASSIGNMENT, cell_timeout, course_config, db_url, grading_kernel
 from .staging import (refused_students, release_cells, stage, students_of, submitted_dir,
                       tree_hash)
 from .student_ids import is_safe, shown
@@ -169,17 +169,21 @@ def _replace_tree(folder, files):
         path.write_bytes(data)
 
 
-class Grader:
+class Coordinator:
+    """The coordinator of one class's grading: stages the submissions, sends one task per
+    student to the cluster's workers and writes what comes back (`grade_class`)."""
+
     def __init__(self, course, workers=None, scheduler=None, notebook_timeout=None,
                  memory_mb=4096, force=False, students=None, notebooks=None, progress=True,
                  out=sys.stderr):
         self.course = Path(course).resolve()
         self.workers, self.scheduler = workers, scheduler
-        cell = cell_timeout()
+        config = course_config(self.course)    # as nbgrader reads it; the environment overrides
+        cell = cell_timeout(config)
         self.limits = Limits(cell_timeout=cell,
                              notebook_timeout=notebook_timeout or max(120, 4 * cell),
                              memory_mb=memory_mb, unsandboxed=unsandboxed(),
-                             kernel=grading_kernel())
+                             kernel=grading_kernel(config))
         self.force, self.only = force, students
         self.progress = Progress(out) if progress else None
         self.url = db_url(self.course)
@@ -250,7 +254,7 @@ class Grader:
         from nbgrader.api import Gradebook
 
         from .cluster import connect
-        from .grading.student import prepare_worker, warm_grader
+        from .grading.student import prepare_worker, warm_server
         manifest = load_manifest(self.course, ASSIGNMENT)
         students = self.only or students_of(self.course)
         refused = refused_students(self.course)    # unsafe ids and linked folders: not graded
@@ -273,7 +277,7 @@ class Grader:
                                              interrupted)
             finally:
                 if interrupted and cluster is not None:
-                    warm_grader().close()    # this process's gradings: their tasks end now
+                    warm_server().close()    # this process's gradings: their tasks end now
                 client.close()
                 if cluster is not None:
                     cluster.close()
@@ -371,4 +375,4 @@ class Result:
 
 
 def grade_class(course, **kwargs):
-    return Grader(course, **kwargs).run()
+    return Coordinator(course, **kwargs).run()

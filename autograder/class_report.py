@@ -31,7 +31,7 @@ import nbformat
 
 from .class_grading import load_manifest
 from .grading.flags import FLAGS_FILE, read_flags
-from .grading.grader import METADATA_KEY
+from .grading.marking import METADATA_KEY
 from .lms import read_students
 from .settings import ASSIGNMENT, db_url
 

@@ -182,7 +182,8 @@ def grade_class(course, workers=None, zips=(), notebook_timeout=None, memory_mb=
     class report; the exit status."""
     from .class_grading import grade_class as run
     from .class_report import write_report
-    from .grading.sandbox import problem, unsandboxed
+    from .grading.sandbox.policy import unsandboxed
+    from .grading.sandbox.probe import problem
     from .preflight import course_problem, roster_problem, scheduler_problem, zip_problem
     course = Path(course)
     problems = [course_problem(course)] + [zip_problem(z) for z in zips]
@@ -310,7 +311,7 @@ def main(argv=None):
             print(course_problem(course), file=sys.stderr)
             return 2
     if args.unsandboxed:                   # the nbgrader processes inherit the choice
-        from .grading.sandbox import UNSANDBOXED_VARIABLE
+        from .grading.sandbox.probe import UNSANDBOXED_VARIABLE
         os.environ[UNSANDBOXED_VARIABLE] = "1"
     if args.command == "grade-class":
         status = grade_class(course, workers=args.workers, scheduler=args.scheduler,

@@ -63,7 +63,9 @@ class NotAnLmsFile(ValueError):
 
 
 @dataclass
-class Grade:
+class SubmissionScore:
+    """A student's submission as the gradebook scores it: the total, the maximum, each
+    notebook's points and the notebooks that came late."""
     score: float
     max_score: float
     notebooks: dict
@@ -80,7 +82,7 @@ class Filled:
 
 
 def read_grades(course):
-    """{student: Grade} for every student with a submission in the gradebook, and who came late
+    """{student: SubmissionScore} for every student with a submission in the gradebook, and who came late
     (the zip import's record)."""
     from nbgrader.api import Gradebook
 
@@ -90,7 +92,7 @@ def read_grades(course):
     found = {}
     with Gradebook(db_url(course)) as gb:
         for sub in gb.assignment_submissions(ASSIGNMENT):
-            found[sub.student_id] = Grade(
+            found[sub.student_id] = SubmissionScore(
                 sub.score, sub.max_score, {nb.name: nb.score for nb in sub.notebooks},
                 sorted(people.get(sub.student_id, {}).get("late", [])))
     return found

@@ -5,6 +5,9 @@
 namespace as a kernel would and judges it here, for tests and tools that hold trusted code; it is
 never used on a submission, whose code runs only in its own kernel.
 """
+from functools import lru_cache
+
+from mdl_kernel.cases import pack
 from mdl_kernel.recording import collect
 
 from .catalogue import exercise as lookup
@@ -31,6 +34,15 @@ def test_inputs(exercise):
     """{function name: {case index: encoded inputs}} of an exercise's function items."""
     return {item.name: item.kind.test_inputs(item) for item in exercise.items
             if hasattr(item.kind, "test_inputs")}
+
+
+@lru_cache(maxsize=None)
+def packed_inputs(exercise_id):
+    """The packed test inputs of an exercise (`mdl_kernel.cases.pack`), or None if it has no
+    function: what the grading hands the kernel (`grading.inputs`), and what the feedback must not
+    show (`grading.marking.remove_hidden_inputs`)."""
+    inputs = test_inputs(lookup(exercise_id))
+    return pack(inputs) if inputs else None
 
 
 def collect_namespace(exercise_id, namespace, include_hidden=True):

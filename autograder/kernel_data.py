@@ -90,7 +90,7 @@ def package(mode, out):
 def install_kernel_spec(python, name=None):
     """Register the grading kernel spec (settings.GRADING_KERNEL) in this environment: a kernel
     run by `python`, an environment that has the kernel side and no tutor side, started in the
-    sandbox (`grading.sandbox.SandboxProvisioner`)."""
+    sandbox (`grading.sandbox.provisioner.SandboxProvisioner`)."""
     import tempfile
 
     from jupyter_client.kernelspec import KernelSpecManager

@@ -58,7 +58,7 @@ import nbformat
 from autograder.assignment import LAB, PLANS
 from autograder.settings import tool_env
 
-from .sheets import COURSE_TITLE, KINDS, exercise_of, exercise_sheet, role, \
+from .sheets import COURSE_TITLE, DOCUMENTS, exercise_of, exercise_sheet, role, \
     solution_notebook, worked_text
 from .tools import APT_PACKAGES, install_hint, missing_tools
 from .typesetting import build_one, reproducible_process
@@ -153,9 +153,9 @@ def title(assignment, kind, plan):
     """The document's title: the course's, and the week's in a plan of several assignments."""
     week = re.match(r"week(\d+)_", assignment.id)
     if len(plan) == 1:
-        return f"{COURSE_TITLE}: {KINDS[kind]}"
+        return f"{COURSE_TITLE}: {DOCUMENTS[kind]}"
     part = f"week {week.group(1)}" if week else assignment.id
-    return f"{COURSE_TITLE}, {part}: {KINDS[kind]}"
+    return f"{COURSE_TITLE}, {part}: {DOCUMENTS[kind]}"
 
 
 def _documents_of(assignment, release, models, plan, report):
@@ -217,7 +217,7 @@ def build_documents(course_root=".", out_root=None, *, plan="one", regenerate=Fa
         if report.problems and not documents:
             report.seconds = time.perf_counter() - start
             return report
-        for kind in KINDS:
+        for kind in DOCUMENTS:
             (out_root / kind).mkdir(parents=True, exist_ok=True)
         try:
             exercises = [eid for a in assignments for eid in a.catalogue]

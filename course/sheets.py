@@ -15,7 +15,7 @@ from autograder.settings import CODE_STUB, TEXT_STUB
 from autograder.submissions import grade_id
 
 COURSE_TITLE = "Maths of Deep Learning"
-KINDS = {"exercises": "exercise sheet", "solutions": "worked solutions"}
+DOCUMENTS = {"exercises": "exercise sheet", "solutions": "worked solutions"}
 
 # nbgrader's stubs (the ones nbgrader_config.py sets), line by line
 STUBS = tuple(line.strip() for line in (*CODE_STUB.splitlines(), TEXT_STUB) if line.strip())
@@ -165,7 +165,7 @@ def working_space(eid, cell, kind):
 
 
 def _title(nb, kind):
-    nb.metadata["title"] = f"{COURSE_TITLE}: {KINDS[kind]}"
+    nb.metadata["title"] = f"{COURSE_TITLE}: {DOCUMENTS[kind]}"
     nb.metadata["date"] = ""
     return nb
 

@@ -73,7 +73,7 @@ def one_student(course, released, folder):
     """(wall, CPU) seconds of one correct student graded alone by a warm grader (the second of
     two runs), and of its plain execution: is a student's grading busy all the time, or waiting?"""
     from autograder.gradebook import assignment_template
-    from autograder.grading.student import CourseFiles, Limits, grade_student, warm_grader
+    from autograder.grading.student import CourseFiles, Limits, grade_student, warm_server
     from autograder.staging import release_cells, stage
     expected = release_cells(course)
     files = CourseFiles.of((course / "nbgrader_config.py").read_text(),
@@ -83,7 +83,7 @@ def one_student(course, released, folder):
     wall, cpu = time.monotonic(), cpu_seconds()
     grade_student(submission, files, Limits(cell_timeout=60))
     graded = (time.monotonic() - wall, cpu_seconds() - cpu)
-    warm_grader().close()
+    warm_server().close()
     wall, cpu = time.monotonic(), cpu_seconds()
     plain_execution(folder)
     return graded, (time.monotonic() - wall, cpu_seconds() - cpu)

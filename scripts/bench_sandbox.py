@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from autograder.grading.kernels import GradingKernelManager  # noqa: E402
-from autograder.grading.sandbox import UNSANDBOXED_VARIABLE  # noqa: E402
+from autograder.grading.sandbox.probe import UNSANDBOXED_VARIABLE  # noqa: E402
 from autograder.settings import grading_kernel  # noqa: E402
 
 

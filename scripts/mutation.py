@@ -41,7 +41,7 @@ WORK = ROOT / ".mutation"
 FAST = ["-m", "not slow", "-p", "no:cacheprovider", "-q", "-W", "ignore", "-x"]
 GROUPS = {   # name: (files mutated, test files: the modules' fast tests)
     "plain": (["mdl_kernel/plain.py"], ["tests/test_plain.py",
-              "tests/test_numeric.py", "tests/test_functions.py", "tests/test_grader.py"]),
+              "tests/test_numeric.py", "tests/test_functions.py", "tests/test_marking.py"]),
     "compare": (["mdl_kernel/compare.py"], ["tests/test_compare.py", "tests/test_numeric.py",
                                            "tests/test_functions.py"]),
     "symbolic": (["autograder/checks/symbolic.py", "mdl_kernel/expressions.py"],
@@ -49,8 +49,8 @@ GROUPS = {   # name: (files mutated, test files: the modules' fast tests)
     "calls": (["mdl_kernel/calls.py"], ["tests/test_functions.py"]),
     "judging": (["autograder/judging.py", "autograder/kinds/*.py"],
                 ["tests/test_judging.py", "tests/test_numeric.py", "tests/test_functions.py",
-                 "tests/test_symbolic.py", "tests/test_grader.py"]),
-    "records": (["autograder/grading/records.py"], ["tests/test_records.py", "tests/test_grader.py"]),
+                 "tests/test_symbolic.py", "tests/test_marking.py"]),
+    "records": (["autograder/grading/records.py"], ["tests/test_records.py", "tests/test_marking.py"]),
     "worked": (["course/worked/*.py"], ["tests/test_worked.py"]),
 }
 COPIED = ["tests", "source", "release", "nbgrader_config.py", "exercises", "solutions"]

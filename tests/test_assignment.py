@@ -25,7 +25,7 @@ from autograder.catalogue import CATALOGUE, in_notebook
 from autograder.class_grading import load_manifest, save_manifest
 from autograder.class_report import read_flags_by_student, read_scores
 from autograder.grading.flags import FLAGS_FILE
-from autograder.grading.sandbox import HOME
+from autograder.grading.sandbox.policy import HOME
 from autograder.settings import ASSIGNMENT, tool_env
 from autograder.submissions import write_submission
 

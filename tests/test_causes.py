@@ -11,7 +11,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_outp
 from autograder import cli
 from autograder.catalogue import in_notebook
 from autograder.grading import causes
-from autograder.grading.grader import verdict_of
+from autograder.grading.marking import verdict_of
 from autograder.settings import ASSIGNMENT
 from autograder.submissions import write_submission
 

@@ -134,7 +134,7 @@ def test_typical_mistakes_cost_what_the_policy_says(graded):
 
 def _verdict(course, student, notebook, grade_id):
     """The text of the one verdict the grader wrote into a test cell."""
-    from autograder.grading.grader import verdict_of
+    from autograder.grading.marking import verdict_of
     nb = nbformat.read(course / "autograded" / student / ASSIGNMENT / f"{notebook}.ipynb", 4)
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id)
     assert len(cell.outputs) == 1, cell.outputs

@@ -260,7 +260,7 @@ def pdf_text(pdf):
 def texts(built):
     out, _ = built
     return {(kind, pdf.stem): normalise(pdf_text(pdf))
-            for kind in sheets.KINDS for pdf in sorted((out / kind).glob("*.pdf"))}
+            for kind in sheets.DOCUMENTS for pdf in sorted((out / kind).glob("*.pdf"))}
 
 
 @pytest.mark.slow
@@ -268,7 +268,7 @@ def texts(built):
 def test_the_command_builds_every_pdf(built):
     out, run = built
     assert run.returncode == 0, run.stdout + run.stderr
-    for kind in sheets.KINDS:
+    for kind in sheets.DOCUMENTS:
         for name in NOTEBOOKS:
             pdf = out / kind / f"{name}.pdf"
             assert pdf.exists(), f"{pdf} missing:\n{run.stdout}{run.stderr}"
@@ -290,7 +290,7 @@ def test_solutions_show_the_reference_answers(texts, eid):
 @needs_tex
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_no_grader_text_in_any_pdf(texts, name):
-    for kind in sheets.KINDS:
+    for kind in sheets.DOCUMENTS:
         found = [t for t in GRADER_TEXT if t in texts[(kind, name)]]
         assert not found, f"{kind}/{name}.pdf shows {found}"
 
@@ -300,7 +300,7 @@ def test_no_grader_text_in_any_pdf(texts, name):
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_no_notebook_instruction_and_no_wrapped_line_in_any_pdf(texts, name):
     """Paper carries no instruction about Jupyter, and no code line wrapped with a marker."""
-    for kind in sheets.KINDS:
+    for kind in sheets.DOCUMENTS:
         found = [t for t in NOTEBOOK_ONLY_TEXT + ("\u21aa",) if t in texts[(kind, name)]]
         assert not found, f"{kind}/{name}.pdf shows {found}"
 
@@ -344,7 +344,7 @@ def test_without_xelatex_it_says_what_is_missing_and_builds_html(course, tmp_pat
     report = documents.build_documents(course, tmp_path, tools=missing, notebooks=[name])
     assert report.exit_code == 1 and not report.pdfs and not report.problems, report.summary()
     assert "texlive-xetex" in report.summary() and "xelatex" in report.summary()
-    for kind in sheets.KINDS:
+    for kind in sheets.DOCUMENTS:
         html = (tmp_path / kind / f"{name}.html").read_text()
         assert "image/png;base64" in html                      # the network's figure
         assert not [t for t in GRADER_TEXT if t in html]
@@ -359,7 +359,7 @@ REBUILD = "python -m course.documents ."        # run in the course folder (this
 @pytest.mark.slow
 @needs_tex
 def test_exactly_the_ten_pdfs_are_committed():
-    for kind in sheets.KINDS:
+    for kind in sheets.DOCUMENTS:
         found = sorted(p.stem for p in (ROOT / kind).glob("*.pdf"))
         assert found == sorted(NOTEBOOKS), \
             f"{kind}/ holds {found}, not one PDF per notebook; rebuild with: {REBUILD}"
@@ -367,7 +367,7 @@ def test_exactly_the_ten_pdfs_are_committed():
 
 @pytest.mark.slow
 @needs_tex
-@pytest.mark.parametrize("kind", list(sheets.KINDS))
+@pytest.mark.parametrize("kind", list(sheets.DOCUMENTS))
 @pytest.mark.parametrize("name", NOTEBOOKS)
 def test_committed_pdf_has_the_text_of_a_fresh_build(built, kind, name):
     """The committed PDF reads (pdftotext -layout) exactly like one built now from the course."""

@@ -21,7 +21,7 @@ from traitlets.config import PyFileConfigLoader
 
 from autograder import cli, feedback
 from autograder.catalogue import in_notebook
-from autograder.grading import grader
+from autograder.grading import marking
 from autograder.settings import ASSIGNMENT, REPO, tool_env
 from autograder.submissions import solutions
 
@@ -97,7 +97,7 @@ def test_the_header_splits_autograded_points_from_points_graded_by_hand():
 def test_a_verdict_rounds_partial_points_for_reading():
     summary = {"points": 5.428571, "max": 8.0, "feedback": ["sigmoid: right on 3 of 7 inputs."],
                "errors": [], "answers": {}}
-    text = grader.verdict_markdown("A0", summary)
+    text = marking.verdict_markdown("A0", summary)
     assert text.startswith("**A0: 5.43 / 8 points**") and "5.4285" not in text
     assert "- sigmoid: right on 3 of 7 inputs\\." in text
 
@@ -107,7 +107,7 @@ def test_a_message_is_shown_as_written_never_as_markdown_or_html():
                 "errors": [], "answers": {}}
     html = _page([new_code_cell("x", outputs=[new_output(
         "execute_result", execution_count=1, data={
-            "text/plain": "0.0", "text/markdown": grader.verdict_markdown("F1a", summary)})])])
+            "text/plain": "0.0", "text/markdown": marking.verdict_markdown("F1a", summary)})])])
     assert "<img" not in html and "<strong>bold" not in html and "<math" not in html
     assert "&lt;img src=x&gt;" in html and "z_1a" in html
 

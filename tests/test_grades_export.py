@@ -127,7 +127,7 @@ def canvas_import(text, assignments, students):
 
 # ------------------------------------------------------------------------------------- Moodle
 def _grade(score, late=(), maximum=100.0):
-    return ge.Grade(score, maximum, {"01_forward_pass": score / 2, "02_activations": score / 2},
+    return ge.SubmissionScore(score, maximum, {"01_forward_pass": score / 2, "02_activations": score / 2},
                     list(late))
 
 

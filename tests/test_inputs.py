@@ -7,8 +7,8 @@ import nbformat
 import pytest
 
 from autograder.catalogue import CATALOGUE
-from autograder.grading import sandbox
-from autograder.grading.grader import graded_test_cells
+from autograder.grading.sandbox import probe
+from autograder.grading.marking import graded_test_cells
 from autograder.grading import inputs
 from autograder import judging
 from autograder.settings import ASSIGNMENT
@@ -20,7 +20,7 @@ LAB = {"nbgrader": {"assignment": ASSIGNMENT, "notebook": "nb"}}
 
 @pytest.fixture
 def preprocessor(monkeypatch):
-    monkeypatch.setenv(sandbox.UNSANDBOXED_VARIABLE, "1")   # this test runs no kernel
+    monkeypatch.setenv(probe.UNSANDBOXED_VARIABLE, "1")   # this test runs no kernel
     return inputs.TestInputs()
 
 

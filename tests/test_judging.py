@@ -85,7 +85,7 @@ def test_graded_text_of_an_exercise_without_messages():
 def test_the_points_line_is_the_graders(eid):
     """The self-check's text and the grader's verdict state an exercise's points in one line,
     the same words in both (`verdict.points_line`): rounded for reading, 'point' for one."""
-    from autograder.grading.grader import verdict_markdown
+    from autograder.grading.marking import verdict_markdown
     verdict = Verdict(eid, CATALOGUE[eid].points, (ItemVerdict("x", 1 / 3, "off."),))
     line = judging.graded_text(eid, verdict).splitlines()[-1]
     summary = {"points": verdict.points, "max": verdict.max_points, "feedback": []}

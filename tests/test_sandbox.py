@@ -23,7 +23,7 @@ import nbformat
 import pytest
 
 from autograder.catalogue import CATALOGUE, in_notebook
-from autograder.grading import sandbox
+from autograder.grading.sandbox import bubblewrap, cgroups, enclosure, fonts, policy, probe
 from autograder.grading.flags import FLAGS_FILE, read_flags
 from autograder.settings import ASSIGNMENT, grading_kernel
 from autograder.submissions import write_submission
@@ -129,7 +129,7 @@ SEGFAULT = {"01_forward_pass": {"F2a_answer": "import ctypes\nctypes.string_at(0
 def _env(**extra):
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
                MATHS_OF_DL_CELL_TIMEOUT="20", PYTHONWARNINGS="ignore")
-    env.pop(sandbox.UNSANDBOXED_VARIABLE, None)
+    env.pop(probe.UNSANDBOXED_VARIABLE, None)
     env.update(extra)
     return env
 
@@ -175,8 +175,8 @@ class Listener:
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    if sandbox.problem():
-        pytest.fail(f"bubblewrap is needed for these tests: {sandbox.problem()}")
+    if probe.problem():
+        pytest.fail(f"bubblewrap is needed for these tests: {probe.problem()}")
     root = tmp_path_factory.mktemp("sandbox")
     listener = Listener()
     courses = {kind: _course(root, kind) for kind in (*SANDBOXED, "open")}
@@ -208,7 +208,7 @@ def graded(tmp_path_factory):
         [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT],
         cwd=course, stdout=open(root / f"{kind}.log", "a"), stderr=subprocess.STDOUT,
         env=_env(HOME=str(homes[kind]), **{SECRET: "42"},
-                 **({sandbox.UNSANDBOXED_VARIABLE: "1"} if kind == "open" else {})))
+                 **({probe.UNSANDBOXED_VARIABLE: "1"} if kind == "open" else {})))
         for kind, course in courses.items()}
     for kind, proc in procs.items():
         runs[kind] = proc.wait(timeout=900)
@@ -286,27 +286,27 @@ def test_a_segfault_in_the_third_exercise_keeps_the_first_two(graded, kind):
 # ---------------------------------------------------------------------------- fast
 def test_without_bubblewrap_grading_refuses_and_names_the_fix(monkeypatch, tmp_path):
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.delenv(sandbox.UNSANDBOXED_VARIABLE, raising=False)
-    sandbox.problem.cache_clear()
+    monkeypatch.delenv(probe.UNSANDBOXED_VARIABLE, raising=False)
+    probe.problem.cache_clear()
     try:
-        assert "apt-get install bubblewrap" in sandbox.problem()
+        assert "apt-get install bubblewrap" in probe.problem()
         with pytest.raises(RuntimeError, match="apt-get install bubblewrap"):
-            sandbox.refuse_without_sandbox()
+            policy.refuse_without_sandbox()
         from autograder.grading.inputs import TestInputs
-        with pytest.raises(RuntimeError, match=sandbox.UNSANDBOXED_VARIABLE):
+        with pytest.raises(RuntimeError, match=probe.UNSANDBOXED_VARIABLE):
             TestInputs()
         from autograder import cli
         assert cli.grade_class(tmp_path) == 2        # before touching the course
         assert not list(tmp_path.iterdir())
-        monkeypatch.setenv(sandbox.UNSANDBOXED_VARIABLE, "1")
-        sandbox.refuse_without_sandbox()             # the tutor's explicit choice
+        monkeypatch.setenv(probe.UNSANDBOXED_VARIABLE, "1")
+        policy.refuse_without_sandbox()             # the tutor's explicit choice
     finally:
-        sandbox.problem.cache_clear()
+        probe.problem.cache_clear()
 
 
 def test_the_command_binds_only_the_system_the_kernel_and_its_files():
     kernel = [str(REPO / ".grading-kernel" / "bin" / "python"), "-m", "ipykernel_launcher"]
-    cmd = sandbox.command(kernel, "/course/autograded/s/a", "/tmp/x/work",
+    cmd = bubblewrap.command(kernel, "/course/autograded/s/a", "/tmp/x/work",
                           readonly=["/run/k.json"], shared=["/tmp/sockets"], uid=200_001)
     binds = {cmd[k + 2] for k, arg in enumerate(cmd) if arg in ("--bind", "--ro-bind")}
     assert {"/course/autograded/s/a", "/run/k.json", "/tmp/sockets"} <= binds
@@ -315,7 +315,7 @@ def test_the_command_binds_only_the_system_the_kernel_and_its_files():
                 and ".pyenv" not in b]
     for flag in ("--unshare-net", "--unshare-pid", "--die-with-parent"):
         assert flag in cmd
-    assert f"--nproc={sandbox.LIMITS['nproc']}" in cmd and "--reuid=200001" in cmd
+    assert f"--nproc={policy.DEFAULT_LIMITS.processes}" in cmd and "--reuid=200001" in cmd
     assert cmd[-len(kernel):] == kernel
 
 
@@ -326,8 +326,8 @@ def test_a_sandboxed_kernel_finds_the_font_list_made_and_does_not_remake_it(tmp_
     from jupyter_client.kernelspec import KernelSpecManager
     from notebooks import run_cells
     python = KernelSpecManager().get_kernel_spec(grading_kernel()).argv[0]
-    fonts = sandbox.font_list(python)
-    listed = [font["fname"] for font in json.loads(fonts.read_text())["ttflist"]]
+    made = fonts.font_list(python)
+    listed = [font["fname"] for font in json.loads(made.read_text())["ttflist"]]
     system = [name for name in listed if name.startswith("/")]   # others are matplotlib's own
     assert system and all(name.startswith("/usr/") for name in system)   # none of a home
     out = run_cells(tmp_path, "import matplotlib, matplotlib.pyplot, os\n"
@@ -335,13 +335,13 @@ def test_a_sandboxed_kernel_finds_the_font_list_made_and_does_not_remake_it(tmp_
                               "first = os.path.join(cache, os.listdir(cache)[0])\n"
                               "print(os.listdir(cache), os.access(first, os.W_OK))",
                     fork=False)
-    assert out == [f"['{fonts.name}'] False\n"]      # read, not made again (no warning either)
+    assert out == [f"['{made.name}'] False\n"]      # read, not made again (no warning either)
 
 
 def test_the_environment_keeps_the_allow_list_only():
-    env = sandbox.environment({"HOME": "/root", "AWS_SECRET": "x", "LANG": "C.UTF-8",
+    env = policy.environment({"HOME": "/root", "AWS_SECRET": "x", "LANG": "C.UTF-8",
                                "JPY_SESSION_NAME": "n"}, ["/venv/bin/python"])
-    assert env == {"HOME": sandbox.HOME, "LANG": "C.UTF-8", "JPY_SESSION_NAME": "n",
+    assert env == {"HOME": policy.HOME, "LANG": "C.UTF-8", "JPY_SESSION_NAME": "n",
                    "PATH": "/venv/bin:/usr/bin:/bin"}
 
 
@@ -424,8 +424,8 @@ def test_several_processes_of_one_sandbox_share_its_memory_bound(tmp_path, monke
     if os.geteuid() != 0:
         pytest.skip("the sandbox's memory group needs the grader to be root (threat model)")
     from notebooks import run_cells
-    monkeypatch.setattr(sandbox, "MEMORY_BYTES", 512 * sandbox.MIB)
-    held = int(run_cells(tmp_path / "hog", HOLD_TOGETHER, fork=fork, timeout=120)[0])
+    held = int(run_cells(tmp_path / "hog", HOLD_TOGETHER, fork=fork, timeout=120,
+                         sandbox={"memory_bytes": 512 * policy.MIB})[0])
     assert held * 256 < 512
 
 
@@ -433,9 +433,9 @@ def test_a_scratch_folder_left_by_a_killed_grading_is_swept(tmp_path):
     """A grading process killed before removing its scratch folder (its lock is gone with it):
     the next one removes it; a folder whose process still runs is kept."""
     import subprocess
-    code = ("import sys, tempfile\nfrom autograder.grading import sandbox\n"
+    code = ("import sys, tempfile\nfrom autograder.grading.sandbox.enclosure import Enclosure\n"
             "tempfile.tempdir = sys.argv[1]\n"
-            "e = sandbox.Enclosure(['/bin/true'], {}, sys.argv[2])\n"
+            "e = Enclosure(['/bin/true'], {}, sys.argv[2])\n"
             "print(e.folder, flush=True)\nsys.stdin.read()\ne.release()\n")
     work = tmp_path / "work"
     work.mkdir()
@@ -447,12 +447,12 @@ def test_a_scratch_folder_left_by_a_killed_grading_is_swept(tmp_path):
     assert (killed / "work" / "answers.ipynb").exists()
     procs[0].kill()
     procs[0].wait()
-    sandbox.sweep_leftovers(str(tmp_path))
+    enclosure.sweep_leftovers(str(tmp_path))
     assert not killed.exists() and (alive / "work" / "answers.ipynb").exists()
-    groups = {p.pid: glob.glob(f"{sandbox.CGROUPS}/*/{sandbox.CGROUP_PREFIX}{p.pid}-*")
+    groups = {p.pid: glob.glob(f"{cgroups.CGROUPS}/*/{cgroups.CGROUP_PREFIX}{p.pid}-*")
               for p in procs}
     assert all(groups.values()) or os.geteuid() != 0      # root: each made its groups
-    sandbox.sweep_cgroups()
+    cgroups.sweep_cgroups()
     assert [os.path.exists(g) for g in groups[procs[0].pid]] == [False] * len(groups[procs[0].pid])
     assert all(os.path.exists(g) for g in groups[procs[1].pid])
     procs[1].stdin.close()
@@ -479,3 +479,33 @@ def test_a_kernel_that_dies_leaves_its_last_words_in_the_log_on_one_line(tmp_pat
     said = [r.getMessage() for r in caplog.records if "ended with status 3" in r.getMessage()]
     assert len(said) == 1 and "last words\\n[AutogradeApp | INFO] forged" in said[0]
     assert "\n" not in said[0]
+
+
+def test_forked_kernels_are_the_courses_setting_unless_the_environment_overrides_it(monkeypatch):
+    from autograder.grading.sandbox.provisioner import FORK_VARIABLE, forking
+    monkeypatch.delenv(FORK_VARIABLE, raising=False)
+    assert (forking(True), forking(False)) == (True, False)
+    monkeypatch.setenv(FORK_VARIABLE, "0")
+    assert (forking(True), forking(False)) == (False, False)
+    monkeypatch.setenv(FORK_VARIABLE, "1")
+    assert (forking(True), forking(False)) == (True, True)
+
+
+def test_the_sandboxs_limits_are_the_provisioners_traitlets():
+    """What nbgrader_config.py sets for c.SandboxProvisioner is what the sandbox gets, and the
+    course's file sets each limit (to the default, for now: changing one is the tutor's call)."""
+    from traitlets.config import Config
+
+    from autograder.grading.sandbox.provisioner import SandboxProvisioner
+    from autograder.settings import REPO, course_config
+    config = Config()
+    config.SandboxProvisioner.open_files, config.SandboxProvisioner.memory_bytes = 77, 5 * policy.MIB
+    limits = SandboxProvisioner(config=config).limits()
+    assert (limits.open_files, limits.memory_bytes) == (77, 5 * policy.MIB)
+    assert limits.processes == policy.DEFAULT_LIMITS.processes
+    cmd = bubblewrap.command(["/usr/bin/python3"], "/c", "/tmp/x", limits=limits)
+    assert "--nofile=77" in cmd
+    course = course_config(REPO).SandboxProvisioner
+    assert set(course) >= set(policy.SandboxLimits.__dataclass_fields__)
+    assert policy.SandboxLimits(**{k: course[k] for k in policy.SandboxLimits.__dataclass_fields__}) \
+        == policy.DEFAULT_LIMITS

@@ -272,7 +272,7 @@ def test_the_course_configuration_sanitises_after_the_grader_before_nbgrader_sav
     names = [p if isinstance(p, str) else p.__name__
              for p in config.Autograde.autograde_preprocessors]
     here = names.index("autograder.grading.sanitize.SanitizeNotebook")
-    assert names[here - 1:here + 2] == ["autograder.grading.grader.Grade",
+    assert names[here - 1:here + 2] == ["autograder.grading.marking.MarkRecords",
                                         "autograder.grading.sanitize.SanitizeNotebook",
                                         "SaveAutoGrades"]
 

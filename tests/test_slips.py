@@ -20,7 +20,7 @@ from autograder import catalogue as C, class_report
 from autograder.catalogue import CATALOGUE, exercise
 from autograder.judging import judge
 from autograder.reference import backprop as bp, network as net
-from autograder.grading.grader import verdict_of as cell_verdict
+from autograder.grading.marking import verdict_of as cell_verdict
 from autograder.settings import ASSIGNMENT
 from autograder.slips.detect import Quantities, explain
 from autograder.submissions import write_submission

@@ -45,7 +45,7 @@ ALLOWED = {
         "a student's notebook's attack, run from submitted/<student>/<assignment>/ in a course folder",
     ("tests/test_tamper.py", "../../../source/maths_of_dl/05_backpropagation.ipynb"):
         "a student's notebook's attack, run from submitted/<student>/<assignment>/ in a course folder",
-    ("autograder/grading/sandbox.py", "/home/student"):
+    ("autograder/grading/sandbox/policy.py", "/home/student"):
         "the grading kernel's home inside its sandbox, an empty tmpfs",
     ("tests/test_cli.py", "/srv/course"): "a command line parsed, not run",
     ("tests/test_readme.py", "/scratch/grading"):

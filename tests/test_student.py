@@ -19,7 +19,7 @@ import pytest
 from autograder import cli
 from autograder.catalogue import CATALOGUE, in_notebook
 from autograder.gradebook import assignment_template
-from autograder.grading.student import (CourseFiles, Limits, WarmGrader, classify_run,
+from autograder.grading.student import (CourseFiles, Limits, WarmServer, classify_run,
                                         grade_student, kill_family)
 from autograder.staging import release_cells, stage
 from autograder.submissions import write_submission
@@ -75,7 +75,8 @@ def test_the_limits_reach_the_child_as_its_environment():
     assert env == {"MATHS_OF_DL_CELL_TIMEOUT": "7", "MATHS_OF_DL_UNSANDBOXED": "1",
                    "MATHS_OF_DL_GRADING_KERNEL": "other-kernel", "MATHS_OF_DL_FORK_KERNELS": "0"}
     assert Limits().env()["MATHS_OF_DL_UNSANDBOXED"] == "0"
-    assert Limits().env()["MATHS_OF_DL_FORK_KERNELS"] == "1"
+    assert "MATHS_OF_DL_FORK_KERNELS" not in Limits().env()       # the course's setting
+    assert Limits(fork_kernels=True).env()["MATHS_OF_DL_FORK_KERNELS"] == "1"
     assert "MATHS_OF_DL_GRADING_KERNEL" not in Limits().env()
 
 
@@ -208,7 +209,7 @@ def test_the_warm_grader_forks_every_student_from_one_warm_process(course, tmp_p
     from concurrent.futures import ThreadPoolExecutor
     course, expected, files = course
     write_submission(course, "bob", notebooks=[NOTEBOOK], blank=True)
-    grader = WarmGrader()
+    server = WarmServer()
 
     def grade(attempt):
         folder = tmp_path / f"course{attempt}"
@@ -218,8 +219,8 @@ def test_the_warm_grader_forks_every_student_from_one_warm_process(course, tmp_p
         (folder / "gradebook.db").write_bytes(files.gradebook())
         for name, data in stage(course, "bob", expected).files.items():
             (target / name).write_bytes(data)
-        answer = grader.run(folder, "bob", folder / "log", Limits())
-        return answer, grader.proc.pid, folder
+        answer = server.run(folder, "bob", folder / "log", Limits())
+        return answer, server.proc.pid, folder
 
     try:
         with ThreadPoolExecutor(2) as pool:
@@ -231,10 +232,10 @@ def test_the_warm_grader_forks_every_student_from_one_warm_process(course, tmp_p
             assert result["notebooks"][NOTEBOOK]["grades"]   # graded: every cell has a row
             log = (folder / "log").read_text()
             assert "Autograde took" in log and "GenerateFeedback took" in log
-        assert len({pid for _, pid, _ in runs}) == 1 and grader.proc.poll() is None
+        assert len({pid for _, pid, _ in runs}) == 1 and server.proc.poll() is None
     finally:
-        grader.close()
-    assert grader.proc is None
+        server.close()
+    assert server.proc is None
 
 
 def test_a_warm_grader_that_cannot_start_says_why(monkeypatch):
@@ -242,10 +243,10 @@ def test_a_warm_grader_that_cannot_start_says_why(monkeypatch):
     from, which has neither nbgrader nor the grader installed."""
     import sys
     monkeypatch.setattr("sys.executable", str(Path(sys.base_prefix) / "bin" / "python3"))
-    grader = WarmGrader()
+    server = WarmServer()
     with pytest.raises(RuntimeError, match="did not start on this worker.*No module named"):
-        grader.run("/nonexistent", "ada", "/nonexistent/log", Limits())
-    assert grader.proc is None
+        server.run("/nonexistent", "ada", "/nonexistent/log", Limits())
+    assert server.proc is None
 
 
 @pytest.mark.slow

@@ -11,14 +11,15 @@ import nbformat
 import pytest
 from nbclient.exceptions import DeadKernelError
 
-from autograder.grading import sandbox, zygote
+from autograder.grading import zygote
+from autograder.grading.sandbox import probe
 from notebooks import run_cells as run
 
 
 @pytest.fixture(autouse=True)
 def _sandboxed():
-    if sandbox.problem():
-        pytest.fail(f"bubblewrap is needed for these tests: {sandbox.problem()}")
+    if probe.problem():
+        pytest.fail(f"bubblewrap is needed for these tests: {probe.problem()}")
     yield
     zygote.close()
 
@@ -110,7 +111,7 @@ def test_forked_kernels_grade_as_kernels_of_their_own(tmp_path):
     (quick cells around one endless loop)."""
     from autograder import cli
     from autograder.gradebook import assignment_template
-    from autograder.grading.student import CourseFiles, Limits, grade_student, warm_grader
+    from autograder.grading.student import CourseFiles, Limits, grade_student, warm_server
     from autograder.sample_class import CRASH, FORMS, LOOP, MISTAKES
     from autograder.staging import release_cells, stage
     from autograder.submissions import write_submission
@@ -136,7 +137,7 @@ def test_forked_kernels_grade_as_kernels_of_their_own(tmp_path):
             assert _output_kinds(forked.autograded) == _output_kinds(own.autograded), student
             assert (forked.reasons, forked.excluded) == (own.reasons, own.excluded), student
     finally:
-        warm_grader().close()
+        warm_server().close()
 
 
 def _output_kinds(files):

@@ -3,13 +3,15 @@
 `<course root>/reports/flags.jsonl` (FLAGS_FILE): JSON lines, one per notebook that is currently
 flagged.  A grading replaces the notebook's line, and removes it when the notebook is no longer
 flagged.  The file is rewritten atomically under an exclusive lock on `flags.jsonl.lock`
-(parallel graders may share it).  Each line is the grading entry of `grader.Grade` (format
+(parallel graders may share it).  Each line is the grading entry of `marking.MarkRecords` (format
 FORMAT): student, assignment, notebook, reasons, message, points, and per exercise the points,
 the named mistakes and the problems found.
 """
 import json
 import os
 from pathlib import Path
+
+METADATA_KEY = "maths_of_dl"     # the course's key in an autograded notebook's metadata
 
 FORMAT = "maths-of-dl/grading/2"
 FLAGS_FILE = "reports/flags.jsonl"
@@ -64,9 +66,8 @@ def read_flags(path):
 
 def amend_flags(nb, info, reason, findings, path):
     """Add `reason` and its `findings` ({cell, line, reason, detail}, as the scan's) to the
-    notebook's grading entry (written by `grader.Grade` in its metadata), flag it and rewrite its
-    line of the flags file at `path`.  `info` is nbgrader's resources["nbgrader"]."""
-    from .grader import METADATA_KEY, _message
+    notebook's grading entry (written by `marking.MarkRecords` in its metadata), flag it and
+    rewrite its line of the flags file at `path`.  `info` is nbgrader's resources["nbgrader"]."""
     store = nb.metadata.setdefault(METADATA_KEY, {})
     entry = store.get("grading") if isinstance(store, dict) else None
     if not isinstance(entry, dict) or entry.get("format") != FORMAT:
@@ -76,7 +77,15 @@ def amend_flags(nb, info, reason, findings, path):
     entry["reasons"] = sorted(set(entry.get("reasons", [])) | {reason})
     entry["tamper"] = list(entry.get("tamper", [])) + list(findings)
     entry["flagged"] = True
-    entry["message"] = _message(entry)
+    entry["message"] = flag_message(entry)
     nb.metadata[METADATA_KEY] = {"grading": entry}
     update_flags(path, entry)
     return entry
+
+
+def flag_message(entry):
+    """The reasons and the exercises concerned, in one line (the notebook is named elsewhere)."""
+    if not entry["flagged"]:
+        return "not flagged"
+    concerned = [eid for eid, e in entry["exercises"].items() if e["problems"]]
+    return ", ".join(entry["reasons"]) + (f"; {', '.join(concerned)}" if concerned else "")

@@ -13,23 +13,11 @@ with them.  What it prints goes only to the autograded notebook and the feedback
 Only the lab's assignment is handed inputs (`autograder.assignment`): another assignment's cells
 are left as they are.
 """
-from functools import lru_cache
-
-from mdl_kernel.cases import pack
-
 from nbgrader.preprocessors import NbGraderPreprocessor
 
-from ..catalogue import CATALOGUE
-from ..judging import test_inputs
-from .grader import graded_test_cells
-from .sandbox import refuse_without_sandbox
-
-@lru_cache(maxsize=None)
-def packed_inputs(exercise_id):
-    """The packed test inputs of an exercise, or None if it has no function."""
-    inputs = test_inputs(CATALOGUE[exercise_id])
-    return pack(inputs) if inputs else None
-
+from ..judging import packed_inputs
+from .marking import graded_test_cells
+from .sandbox.policy import refuse_without_sandbox
 
 class TestInputs(NbGraderPreprocessor):
     """Write the test inputs of function exercises into their graded test cells.  The first

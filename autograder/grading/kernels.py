@@ -8,12 +8,13 @@ jupyter_client's IPC transport names its sockets after `ip`, which defaults to t
 to different working folders.  `GradingKernelManager` gives each kernel an absolute path of its
 own in a private temporary folder, so kernels started side by side can neither race for a TCP
 port nor for a socket, and need no network to reach nbgrader.  (A kernel forked by a zygote has
-its sockets in the zygote's folder instead: `sandbox.SandboxProvisioner` moves `ip` there.)
+its sockets in the zygote's folder instead: `sandbox.provisioner.SandboxProvisioner` moves `ip` there.)
 """
 import json
 import os
 import tempfile
 import uuid
+from contextlib import contextmanager
 
 from jupyter_client.manager import AsyncKernelManager
 from jupyter_core.utils import ensure_async, run_sync
@@ -29,6 +30,7 @@ KB = 1024
 from .inputs import receive_code
 
 from ..assignment import being_graded
+from ..settings import override_from_environment
 
 
 class GradingKernelManager(AsyncKernelManager):
@@ -81,6 +83,14 @@ class Execute(NbGraderExecute):
                                         help="Bytes of output kept per notebook").tag(config=True)
     max_record_bytes = Integer(2048 * KB,
                                help="Bytes of a graded test cell's records").tag(config=True)
+
+    @contextmanager
+    def setup_kernel(self, **kwargs):
+        # MATHS_OF_DL_CELL_TIMEOUT, MATHS_OF_DL_GRADING_KERNEL over nbgrader_config.py: here, as
+        # the kernel starts (nbconvert's preprocess applies the configuration again before)
+        override_from_environment(self)
+        with super().setup_kernel(**kwargs):
+            yield
 
     def preprocess(self, nb, resources=None, km=None):
         self._died_in = None

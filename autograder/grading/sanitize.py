@@ -332,7 +332,7 @@ class SanitizeNotebook(NbGraderPreprocessor):
             pending.append(("active-content", [
                 {"cell": i if i is not None else -1, "line": 0, "reason": "active-content",
                  "detail": what} for i, what in findings]))
-        path = Path(self.config.Grade.get("flags_file") or
+        path = Path(self.config.MarkRecords.get("flags_file") or
                     Path(CourseDirectory(config=self.config).root) / FLAGS_FILE)
         for reason, found in pending:
             amend_flags(nb, info, reason, found, path)

@@ -33,6 +33,8 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from mdl_kernel import jsonlines
+
 from ..settings import ASSIGNMENT, tool_env
 
 CONVERTING = re.compile(r"Converting notebook .*/([^/]+)\.ipynb")
@@ -61,12 +63,14 @@ class Limits:
     memory_mb: int = 4096           # address space of nbgrader's child and its kernels
     unsandboxed: bool = False       # the tutor chose to grade without the sandbox
     kernel: str = ""                # the grading kernel spec ("" for settings' default)
-    fork_kernels: bool = True       # a student's kernels forked from a warm parent (zygote)
+    fork_kernels: bool = None       # a student's kernels forked from a warm parent (zygote);
+                                    # None: as the course's nbgrader_config.py says (default on)
 
     def env(self):
         env = {"MATHS_OF_DL_CELL_TIMEOUT": str(self.cell_timeout),
-               "MATHS_OF_DL_UNSANDBOXED": "1" if self.unsandboxed else "0",
-               "MATHS_OF_DL_FORK_KERNELS": "1" if self.fork_kernels else "0"}
+               "MATHS_OF_DL_UNSANDBOXED": "1" if self.unsandboxed else "0"}
+        if self.fork_kernels is not None:
+            env["MATHS_OF_DL_FORK_KERNELS"] = "1" if self.fork_kernels else "0"
         if self.kernel:
             env["MATHS_OF_DL_GRADING_KERNEL"] = self.kernel
         return env
@@ -133,7 +137,7 @@ def kill_family(pid):
             pass
 
 
-class WarmGrader:
+class WarmServer:
     """A `grading.warm` server, started once per process and shared by its worker threads: each
     student a forked child of it, several at once."""
 
@@ -174,7 +178,7 @@ class WarmGrader:
         waiting = {}
         started.put((proc, waiting, None))
         for line in proc.stdout:
-            answer = json.loads(line)
+            answer = jsonlines.decode(line)
             if answer.get("id") in waiting:
                 waiting[answer["id"]].put(answer)
         for answers in list(waiting.values()):
@@ -209,8 +213,7 @@ class WarmGrader:
             waiting = self.waiting
             waiting[ident] = answers
             try:
-                self.proc.stdin.write(json.dumps(request) + "\n")
-                self.proc.stdin.flush()
+                jsonlines.send(self.proc.stdin, request)
             except OSError:
                 waiting.pop(ident, None)
                 return -1, "the warm grader stopped before grading", None
@@ -264,10 +267,10 @@ class WarmGrader:
                           "(the cell timeout could not stop it); killed")
                 kill_family(pid)
 
-_shared = WarmGrader()
+_shared = WarmServer()
 
 
-def warm_grader():
+def warm_server():
     """This process's warm grader, shared by its worker threads."""
     return _shared
 
@@ -352,7 +355,7 @@ def _attempt(root, submission, course, limits, excluded, attempt):
     if not any((target / f"{nb}.ipynb").exists() for nb in course.notebooks):
         return None, None                    # nothing to run: every notebook scores 0
     log = root / f"grading-{attempt}.log"
-    status, killed, notebook = warm_grader().run(folder, submission.student, log, limits,
+    status, killed, notebook = warm_server().run(folder, submission.student, log, limits,
                                                  tmp=root / "tmp")
     failure = classify_run(log.read_text(errors="replace") if log.exists() else "", status,
                            killed=killed, notebook=notebook)

@@ -36,7 +36,7 @@ What counts as a sign (the `reason` of a finding):
     magic               an IPython magic other than the harmless ones (matplotlib, time, timeit...)
     unscannable         code that parses but is nested too deeply to be read
 
-A finding is a sign, not a proof: the grader (`grader.py`) decides the score whatever the
+A finding is a sign, not a proof: the grader (`marking.py`) decides the score whatever the
 scan says, and the scan only sends the submission to a human.  It is written so that the course's
 own notebooks and ordinary student work (NumPy, SymPy, matplotlib, loops, functions, classes with
 ordinary methods) give no finding.

@@ -2,7 +2,7 @@
 
 `python -m autograder.grading.warm` imports nbgrader, nbconvert and the grader, computes every
 reference and packs every test input (`grader.load_references`, `inputs.packed_inputs`), then
-reads requests, one JSON line each, on its standard input:
+reads requests, one JSON line each (`mdl_kernel.jsonlines`), on its standard input:
 
     {"id": n, "course": folder, "student": id, "log": file, "progress": file, "tmp": folder,
      "memory_mb": n, "env": {name: value}}
@@ -32,6 +32,8 @@ import time
 import traceback
 from pathlib import Path
 
+from mdl_kernel import jsonlines
+
 FORK_VARIABLE = "MATHS_OF_DL_FORK_KERNELS"   # "0": every kernel started on its own (Limits)
 
 
@@ -45,8 +47,9 @@ def warm_up():
 
     from ..catalogue import CATALOGUE
     from ..feedback import FeedbackExporter
-    from . import grader, inputs, intake, kernels, sandbox, sanitize, zygote  # noqa: F401
-    grader.load_references()
+    from . import inputs, intake, kernels, marking, sanitize, zygote  # noqa: F401
+    from .sandbox import provisioner  # noqa: F401
+    marking.load_references()
     for exercise_id in CATALOGUE:
         inputs.packed_inputs(exercise_id)
     page = nbformat.v4.new_notebook(cells=[
@@ -156,9 +159,9 @@ def grade(course, student, log, progress=None):
     config = PyFileConfigLoader("nbgrader_config.py", path=str(course)).load_config()
     config.CourseDirectory.root = str(course)
     config.CourseDirectory.db_url = url
-    config.Grade.flags_file = str(course / "flags.jsonl")
+    config.MarkRecords.flags_file = str(course / "flags.jsonl")
     # one student's kernels forked from a warm parent in that student's sandbox (grading.zygote)
-    config.SandboxProvisioner.fork_kernels = os.environ.get(FORK_VARIABLE, "1") == "1"
+    config.SandboxProvisioner.setdefault("fork_kernels", True)   # env: FORK_VARIABLE overrides
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id, coursedir.student_id = ASSIGNMENT, student
     ok = True
@@ -192,7 +195,7 @@ def _child(request):
     sys.stderr = os.fdopen(2, "w", buffering=1)
     os.environ.update(request.get("env", {}))
     if request.get("tmp"):                   # the kernels' scratch copies (grading.sandbox)
-        from .sandbox import SCRATCH_VARIABLE
+        from .sandbox.enclosure import SCRATCH_VARIABLE
         os.environ[SCRATCH_VARIABLE] = request["tmp"]
     _limit_memory(request.get("memory_mb"))
     os.chdir(request["course"])
@@ -220,11 +223,10 @@ def serve(requests=sys.stdin, replies=sys.stdout):
     request's child is forked at once and answered {"id": id, "pid": pid}; when it ends,
     {"id": id, "exit": status}.  Returns at the end of the requests."""
     source = requests.fileno()
-    running, pending = {}, b""
+    running, incoming = {}, jsonlines.Splitter()
 
     def answer(reply):
-        replies.write(json.dumps(reply) + "\n")
-        replies.flush()
+        jsonlines.send(replies, reply)
 
     while True:
         ready, _, _ = select.select([source], [], [], 0.05 if running else None)
@@ -232,9 +234,7 @@ def serve(requests=sys.stdin, replies=sys.stdout):
             chunk = os.read(source, 1 << 16)
             if not chunk:
                 return
-            *lines, pending = (pending + chunk).split(b"\n")
-            for line in filter(bytes.strip, lines):
-                request = json.loads(line)
+            for request in incoming.messages(chunk):
                 pid = _fork(request)
                 running[pid] = request.get("id")
                 answer({"id": request.get("id"), "pid": pid})
@@ -254,7 +254,7 @@ def main():
     if os.getppid() != parent:    # the parent ended before the line above
         sys.exit(1)
     warm_up()
-    print(json.dumps({"ready": os.getpid()}), flush=True)
+    jsonlines.send(sys.stdout, jsonlines.ready())
     serve()
 
 

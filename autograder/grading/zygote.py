@@ -4,9 +4,9 @@ A kernel started the usual way is a new Python that imports ipykernel (about 0.5
 notebook's NumPy, matplotlib and SymPy again, five times per student.  With
 `c.SandboxProvisioner.fork_kernels = True` (the class tool's warm graders set it), the first
 kernel asked for in a folder starts a *zygote* there instead: `python -m mdl_kernel.zygote` of the
-grading kernel's environment, in a sandbox of its own (`sandbox.Enclosure`, with a folder
-`exchange` shared with it for the kernels' sockets).  It imports those modules once and forks a
-kernel for each notebook (kernel side: `mdl_kernel/zygote.py`).
+grading kernel's environment, in a sandbox of its own (`sandbox.enclosure.Enclosure`, with a
+folder `exchange` shared with it for the kernels' sockets).  It imports those modules once and
+forks a kernel for each notebook (kernel side: `mdl_kernel/zygote.py`).
 
 Why one per folder: nbgrader runs one student's notebooks in one folder
 (autograded/<student>/<assignment>/), one after another, so a zygote never serves two students,
@@ -17,17 +17,15 @@ starts from its clean copy.  A zygote that cannot start is logged and the kernel
 own (`ZygoteError`).
 
 The zygote's standard error, which its kernels take as their standard output and error, is a file
-of its own (`sandbox.KernelOutput`), never the grading process's: a kernel could otherwise reopen
-nbgrader's log through /proc/self/fd, or write into it.
+of its own (`sandbox.output.KernelOutput`), never the grading process's: a kernel could
+otherwise reopen nbgrader's log through /proc/self/fd, or write into it.
 
 `ForkedKernel` stands for the kernel's process in jupyter_client's provisioner: `poll`, `wait`,
 `send_signal`, `kill` and `terminate`, each asked of the zygote, which is the kernel's parent.
 """
 import atexit
 import errno
-import json
 import os
-import select
 import shutil
 import signal
 import subprocess
@@ -36,7 +34,11 @@ import threading
 import time
 import uuid
 
-from . import sandbox
+from mdl_kernel import jsonlines
+
+from .sandbox.enclosure import Enclosure
+from .sandbox.output import KernelOutput
+from .sandbox.policy import DEFAULT_LIMITS
 
 READY_SECONDS = 120      # the zygote's imports, on a machine busy with other students
 ANSWER_SECONDS = 30      # one request (a fork, a poll, a signal)
@@ -50,16 +52,17 @@ class ZygoteError(RuntimeError):
 class Zygote:
     """`python -m mdl_kernel.zygote` in `cwd`, sandboxed or not; see the module's docstring."""
 
-    def __init__(self, cwd, python, env, sandboxed):
-        self.cwd, self.python, self.sandboxed = cwd, python, sandboxed
+    def __init__(self, cwd, python, env, sandboxed, limits=DEFAULT_LIMITS):
+        self.cwd, self.python, self.sandboxed, self.limits = cwd, python, sandboxed, limits
         self.exchange = tempfile.mkdtemp(prefix="mdl-zygote-")
         os.chmod(self.exchange, 0o700)
         self.enclosure, self.lock = None, threading.Lock()
-        self.output = sandbox.KernelOutput()
+        self.output = KernelOutput()
         cmd = [python, "-m", "mdl_kernel.zygote"] + (["--sandboxed"] if sandboxed else [])
         try:
             if sandboxed:
-                self.enclosure = sandbox.Enclosure(cmd, env, cwd, shared=[self.exchange])
+                self.enclosure = Enclosure(cmd, env, cwd, shared=[self.exchange],
+                                           limits=self.limits)
                 cmd, env = self.enclosure.cmd, self.enclosure.env
             self.proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdin=subprocess.PIPE,
                                          stdout=subprocess.PIPE, stderr=self.output.file,
@@ -90,25 +93,24 @@ class Zygote:
         return self.proc is not None and self.proc.poll() is None
 
     def _read(self, seconds):
-        ready, _, _ = select.select([self.proc.stdout], [], [], seconds)
-        if not ready:
-            raise ZygoteError(f"the kernels' warm parent stopped answering ({seconds:g} s)")
-        line = self.proc.stdout.readline()
-        if not line:                  # its output closed: it has ended, or is ending
+        try:
+            return jsonlines.receive(self.proc.stdout, seconds)
+        except jsonlines.Silent:
+            raise ZygoteError(f"the kernels' warm parent stopped answering ({seconds:g} s)") \
+                from None
+        except jsonlines.Ended:       # its output closed: it has ended, or is ending
             try:
                 status = self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 status = "still running"
-            raise self._ended(status)
-        return json.loads(line)
+            raise self._ended(status) from None
 
     def ask(self, request):
         with self.lock:
             if not self.alive():
                 raise ZygoteError("the kernels' warm parent has ended")
             try:
-                self.proc.stdin.write(json.dumps(request) + "\n")
-                self.proc.stdin.flush()
+                jsonlines.send(self.proc.stdin, request)
             except OSError as error:
                 raise ZygoteError(f"the kernels' warm parent has ended ({error})") from error
             return self._read(ANSWER_SECONDS)
@@ -180,19 +182,20 @@ _lock = threading.Lock()
 _serving = None
 
 
-def serving(cwd, python, env, sandboxed):
-    """The zygote for kernels of `python` in `cwd`: the one serving, or a new one (which closes
-    the last)."""
+def serving(cwd, python, env, sandboxed, limits=DEFAULT_LIMITS):
+    """The zygote for kernels of `python` in `cwd`, in a sandbox with `limits`: the one serving,
+    or a new one (which closes the last)."""
     global _serving
     with _lock:
         current = _serving
         if current and current.alive() and \
-                (current.cwd, current.python, current.sandboxed) == (cwd, python, sandboxed):
+                (current.cwd, current.python, current.sandboxed, current.limits) == \
+                (cwd, python, sandboxed, limits):
             return current
         _serving = None
         if current:
             current.close()
-        _serving = Zygote(cwd, python, env, sandboxed)
+        _serving = Zygote(cwd, python, env, sandboxed, limits)
         return _serving
 
 

@@ -2,7 +2,7 @@
 the verdict of an item from its plain record."""
 from functools import lru_cache
 
-from mdl_kernel.kinds import KINDS as KERNEL_KINDS
+from mdl_kernel.kinds import KERNEL_KINDS
 from mdl_kernel.limits import MAX_REASON
 
 from ..verdict import ItemVerdict

@@ -55,7 +55,7 @@ def name_slips(exercise, answers, verdicts, include_hidden=True):
 
 def prepare(exercise):
     """Compute the slip quantities of every item now (grading does it before any kernel runs,
-    with the references: see `grading.grader.load_references`)."""
+    with the references: see `grading.marking.load_references`)."""
     for item in exercise.items:
         if item.kind.name in VALUES:
             _value_quantities(item)

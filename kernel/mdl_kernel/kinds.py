@@ -195,7 +195,7 @@ class Symbolic:
         return 0.0, message, mistake
 
 
-KINDS = {kind.name: kind for kind in (Value(), Integer(), Boolean(), Label(), Function(),
+KERNEL_KINDS = {kind.name: kind for kind in (Value(), Integer(), Boolean(), Label(), Function(),
                                       Symbolic())}
 
 

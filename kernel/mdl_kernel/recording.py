@@ -19,7 +19,7 @@ import numpy as np
 
 from . import manifest
 from .cases import unpack
-from .kinds import KINDS, NOT_RECORDED
+from .kinds import KERNEL_KINDS, NOT_RECORDED
 
 RECORD_MIME = "application/vnd.maths-of-dl.answers+json"
 
@@ -40,7 +40,7 @@ def collect(entry, namespace, cases=None):
             item_cases = None
             if cases is not None and info["kind"] == "function":
                 item_cases = {int(k): v for k, v in cases.get(name, {}).items()}
-            answers[name] = KINDS[info["kind"]].read(namespace[name], info, item_cases)
+            answers[name] = KERNEL_KINDS[info["kind"]].read(namespace[name], info, item_cases)
     return answers
 
 

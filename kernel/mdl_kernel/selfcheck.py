@@ -9,7 +9,7 @@
 Points are decided only when the tutor grades the notebook.
 """
 from . import manifest
-from .kinds import KINDS
+from .kinds import KERNEL_KINDS
 from .recording import collect
 
 FROM_THE_TOP = (" Grading runs the notebook from the top, so define it in a cell above this one "
@@ -30,7 +30,7 @@ def check(exercise_id, namespace):
     print(f"Self-check of {exercise_id}:")
     messages, all_ok = [], True
     for info in entry["items"]:
-        name, kind = info["name"], KINDS[info["kind"]]
+        name, kind = info["name"], KERNEL_KINDS[info["kind"]]
         plain = answers[name]
         if plain["type"] == "missing":
             messages.append(f"{name} is not defined.{FROM_THE_TOP}")

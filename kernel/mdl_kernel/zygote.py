@@ -3,7 +3,8 @@
 The tutor's process starts it in the student's sandbox as `python -m mdl_kernel.zygote`, in the
 folder the notebooks run in.  It imports what the lab's notebooks import (ipykernel, NumPy,
 matplotlib's pyplot, SymPy, this package), runs no notebook code, and then answers requests, one
-JSON line each on its standard input, one JSON line each on its standard output:
+JSON line each on its standard input, one JSON line each on its standard output
+(`mdl_kernel.jsonlines`):
 
     {"start": connection, "env": {...}}   ->  {"pid": n}      a new kernel
     {"poll": n}                           ->  {"exit": status or null}
@@ -29,13 +30,14 @@ namespace of its sandbox), a kernel starts with nothing else running there: what
 kernels left running (a process started in the background, a fork bomb) is killed first, as it
 would have died with a sandbox of its own.
 """
-import json
 import os
 import signal
 import sys
 import tempfile
 import threading
 import time
+
+from . import jsonlines
 
 
 def warm_up():
@@ -195,11 +197,10 @@ def serve(requests, replies, sandboxed=False):
     try:
         for line in requests:
             try:
-                reply = zygote.answer(json.loads(line))
+                reply = zygote.answer(jsonlines.decode(line))
             except (ValueError, KeyError, TypeError) as error:
                 reply = {"error": f"{type(error).__name__}: {error}"}
-            replies.write(json.dumps(reply) + "\n")
-            replies.flush()
+            jsonlines.send(replies, reply)
     finally:
         zygote.close()
 
@@ -208,7 +209,7 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     _dumpable(0)
     warm_up()
-    print(json.dumps({"ready": os.getpid(), "threads": threading.active_count()}), flush=True)
+    jsonlines.send(sys.stdout, jsonlines.ready(threads=threading.active_count()))
     serve(sys.stdin, sys.stdout,    # fds 0 and 1, which a kernel replaces as it starts
           sandboxed="--sandboxed" in argv)
 

@@ -11,7 +11,7 @@ submission of all five notebooks):
           that trusts the kernel;
 * GRADED  this course with its own configuration: the grading kernel (the kernel side only), the
           test inputs written in by `grading.inputs.TestInputs`, every record judged by
-          `grading.grader.Grade` in nbgrader's process.
+          `grading.marking.MarkRecords` in nbgrader's process.
 
 An attack marked "plain" scores more in STOCK's plain assert test than its real answers deserve;
 under GRADED each attacked exercise gets exactly what its real answers deserve (computed here with
@@ -37,7 +37,7 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from autograder import graded_cell
 from autograder.catalogue import CATALOGUE, NOTEBOOKS
-from autograder.grading import grader, tamper
+from autograder.grading import marking, tamper
 from autograder.grading.flags import FLAGS_FILE, read_flags
 from autograder.judging import collect_namespace, judge, judge_namespace
 from autograder.settings import ASSIGNMENT
@@ -431,7 +431,7 @@ def test_a_dead_kernel_keeps_the_points_of_the_cells_before_it(graded):
     path = run.course / "autograded" / "x_kernel_death" / ASSIGNMENT / "01_forward_pass.ipynb"
     cell = next(c for c in nbformat.read(path, as_version=4).cells
                 if c.metadata.get("nbgrader", {}).get("grade_id") == "F4")
-    assert "the kernel died in cell" in grader.verdict_of(cell)
+    assert "the kernel died in cell" in marking.verdict_of(cell)
 
 
 @pytest.mark.slow
@@ -442,7 +442,7 @@ def test_autograded_notebook_holds_the_feedback_and_the_points(graded):
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "F1a")
     assert [o.data["text/plain"] for o in cell.outputs] == ["1.0"]   # the one output
     assert utils.determine_grade(cell)[0] == 1.0
-    text = grader.verdict_of(cell)
+    text = marking.verdict_of(cell)
     assert "half credit" in text and "F1a: 1 / 2 points" in text
 
 
@@ -461,14 +461,14 @@ def test_hidden_inputs_reach_no_notebook(graded):
     cell = next(c for c in nbformat.reads(text, as_version=4).cells
                 if c.metadata.get("nbgrader", {}).get("grade_id") == "N4")
     assert graded_cell.exercise_of(cell.source) == "N4"        # the cell as the course wrote it
-    feedback = grader.verdict_of(cell)
+    feedback = marking.verdict_of(cell)
     n = len(CATALOGUE["N4"].item("forward_pass").cases)
-    assert f"forward_pass: correct on" in feedback and f"of {n} test inputs" in feedback
+    assert "forward_pass: correct on" in feedback and f"of {n} test inputs" in feedback
 
 
 # ---------------------------------------------------------------------------- the parts, fast
 def test_the_references_earn_full_points_when_graded():
-    assert grader.load_references() == ()
+    assert marking.load_references() == ()
 
 
 def test_the_corpus_is_large_and_distinct():
@@ -511,19 +511,19 @@ F4_HALF = {"n_obs_2x3": 3, "n_inputs_2x3": 2, "n_obs_3x2": 3, "n_inputs_3x2": 2}
 def test_grade_cell_judges_the_record_whatever_the_kernel_printed():
     record = _record("F4", F4_HALF)
     honest = _cell("F4", [_display(record)])
-    summary = grader.grade_cell(honest, "F4")
+    summary = marking.grade_cell(honest, "F4")
     assert summary["points"] == 1.0 and summary["reasons"] == []
     assert summary["mistakes"] == dict.fromkeys(("n_obs_2x3", "n_inputs_2x3"), "rows_columns_swapped")
     lying = _cell("F4", [_result(2.0), _display(record),
                          new_output("stream", name="stdout", text="F4: 2 / 2 points\n"),
                          new_output("error", ename="AssertionError", evalue="", traceback=[])])
-    summary = grader.grade_cell(lying, "F4")
+    summary = marking.grade_cell(lying, "F4")
     assert summary["points"] == 1.0
-    grader.rewrite_outputs(lying, "F4", summary)
+    marking.rewrite_outputs(lying, "F4", summary)
     assert utils.determine_grade(lying)[0] == 1.0
     # one output: the verdict, for nbgrader and for the reader; what the kernel printed is gone
     (only,) = lying.outputs
-    verdict = grader.verdict_of(lying)
+    verdict = marking.verdict_of(lying)
     assert "observations and inputs swapped" in verdict and "F4: 1 / 2 points" in verdict
     assert "2 / 2" not in verdict and "recorded" not in verdict
 
@@ -539,9 +539,9 @@ def test_grade_cell_judges_the_record_whatever_the_kernel_printed():
 ])
 def test_grade_cell_without_one_valid_record_scores_zero(outputs, reason):
     cell = _cell("F4", outputs)
-    summary = grader.grade_cell(cell, "F4")
+    summary = marking.grade_cell(cell, "F4")
     assert summary["points"] == 0.0 and reason in summary["reasons"]
-    grader.rewrite_outputs(cell, "F4", summary)
+    marking.rewrite_outputs(cell, "F4", summary)
     assert utils.determine_grade(cell)[0] == 0.0
 
 
@@ -553,7 +553,7 @@ def test_preprocessor_grades_flags_and_reports(tmp_path):
         _cell("F4", [_display(_record("F4", F4_HALF)), _result(2.0)]),
     ])
     flags = tmp_path / "flags.jsonl"
-    pre = grader.Grade(flags_file=str(flags))
+    pre = marking.MarkRecords(flags_file=str(flags))
     resources = {"nbgrader": {"student": "s1", "assignment": ASSIGNMENT,
                               "notebook": "01_forward_pass"}}
     nb, _ = pre.preprocess(nb, resources)
@@ -571,7 +571,7 @@ def test_preprocessor_leaves_other_notebooks_alone(tmp_path):
     nb.cells[0].metadata["nbgrader"] = {"grade": True, "grade_id": "other", "points": 5,
                                         "solution": False, "locked": True, "schema_version": 3}
     flags = tmp_path / "flags.jsonl"
-    out, _ = grader.Grade(flags_file=str(flags)).preprocess(
+    out, _ = marking.MarkRecords(flags_file=str(flags)).preprocess(
         nb, {"nbgrader": {"student": "s", "assignment": "other", "notebook": "x"}})
     assert out.cells[0].outputs[0].data["text/plain"] == "5.0" and not flags.exists()
 
@@ -587,7 +587,7 @@ def test_config_inserts_the_grader_into_nbgraders_own_list():
     assert [n for n in ours if not n.startswith("autograder.")] == stock
     execute = names.index("autograder.grading.kernels.Execute")
     assert names.index("autograder.grading.inputs.TestInputs") == execute - 1
-    assert names.index("autograder.grading.grader.Grade") < names.index("SaveAutoGrades")
+    assert names.index("autograder.grading.marking.MarkRecords") < names.index("SaveAutoGrades")
     assert config.Execute.kernel_name == "maths-of-dl-grading"
 
 
@@ -754,7 +754,7 @@ def _test_cell(run, student, eid):
     path = run.course / "autograded" / student / ASSIGNMENT / f"{CATALOGUE[eid].notebook}.ipynb"
     nb = nbformat.read(path, as_version=4)
     cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == eid)
-    return nb, grader.verdict_of(cell)
+    return nb, marking.verdict_of(cell)
 
 
 @pytest.mark.slow
@@ -831,10 +831,10 @@ def test_outputs_that_show_hidden_inputs_are_removed_and_flagged(tmp_path):
     nb = new_notebook(cells=[new_code_cell("x = 1", outputs=shows + kept),
                              nbformat.v4.new_markdown_cell("text"),
                              _cell("G2", [])])
-    pre = grader.Grade(flags_file=str(tmp_path / "flags.jsonl"))
+    pre = marking.MarkRecords(flags_file=str(tmp_path / "flags.jsonl"))
     nb, _ = pre.preprocess(nb, {"nbgrader": {"student": "s", "assignment": ASSIGNMENT,
                                               "notebook": "04_gradient_descent"}})
-    assert [o.get("text") for o in nb.cells[0].outputs] == [grader.REMOVED] * 3 + [kept[0].text]
+    assert [o.get("text") for o in nb.cells[0].outputs] == [marking.REMOVED] * 3 + [kept[0].text]
     assert "outputs" not in nb.cells[1]
     assert "hidden-inputs-shown" in nb.metadata["maths_of_dl"]["grading"]["reasons"]
     nbformat.validate(nb)
@@ -847,7 +847,7 @@ def test_an_undecided_symbolic_check_scores_nothing_and_flags_the_cell():
     answers = {"dL_dw": S.to_plain(banks.overflow_tricks("B1", "dL_dw")[0], items["dL_dw"].options),
                "dL_db": S.to_plain(banks.BANKS["B1"]("dL_db")[0], items["dL_db"].options)}
     cell = _cell("B1", [_display(json.loads(json.dumps({"exercise": "B1", "answers": answers})))])
-    summary = grader.grade_cell(cell, "B1")
+    summary = marking.grade_cell(cell, "B1")
     assert summary["points"] == CATALOGUE["B1"].points / 2
     assert summary["reasons"] == ["check-undecided"]
     assert any("not confirmed" in line for line in summary["feedback"])

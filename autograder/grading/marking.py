@@ -1,10 +1,10 @@
 """The grader: an nbgrader preprocessor that judges every graded test cell in the tutor's process.
 
-In `c.Autograde.autograde_preprocessors`, `Grade` runs after the kernel has executed the notebook
-and before nbgrader's SaveAutoGrades.  A graded test cell runs, in the student's kernel, the
-self-check and `record(id, globals())` (with the test inputs `inputs.TestInputs` handed over),
+In `c.Autograde.autograde_preprocessors`, `MarkRecords` runs after the kernel has executed the
+notebook and before nbgrader's SaveAutoGrades.  A graded test cell runs, in the student's kernel,
+the self-check and `record(id, globals())` (with the test inputs `inputs.TestInputs` handed over),
 which displays one output of MIME type
-RECORD_MIME: the answers as plain data (`records`).  For each such cell `Grade`
+RECORD_MIME: the answers as plain data (`records`).  For each such cell `MarkRecords`
   * validates the record against the exercise's JSON Schema and size budgets;
   * judges it with the catalogue's references, computed here before any kernel ran;
   * replaces the cell's outputs by one verdict (`rewrite_outputs`): an execute_result whose
@@ -66,16 +66,14 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..assignment import being_graded
 from ..catalogue import CATALOGUE
-from ..judging import judge
+from ..judging import judge, packed_inputs
 from ..slips import prepare as prepare_slips
 from ..verdict import points_line
 from . import tamper
 from .causes import failed_definitions
-from .flags import FLAGS_FILE, FORMAT, update_flags
+from .flags import FLAGS_FILE, FORMAT, METADATA_KEY, flag_message, update_flags
 from .records import RECORD_MIME, Malformed, validate
-from .sandbox import unsandboxed
-
-METADATA_KEY = "maths_of_dl"
+from .sandbox.policy import unsandboxed
 
 
 def graded_test_cells(nb, resources):
@@ -220,7 +218,7 @@ def verdict_of(cell):
 
 
 # ---------------------------------------------------------------------------- the preprocessor
-class Grade(NbGraderPreprocessor):
+class MarkRecords(NbGraderPreprocessor):
     """Judge every graded test cell's record; write feedback and points; flag what looks wrong."""
 
     flags_file = Unicode(
@@ -292,7 +290,7 @@ class Grade(NbGraderPreprocessor):
             "tamper": [asdict(f) for f in findings],
             "cell_metadata": list(intake),
         }
-        entry["message"] = _message(entry)
+        entry["message"] = flag_message(entry)
         nb.metadata[METADATA_KEY] = {"grading": entry}   # whatever the student put there
         self._report(entry)
         return nb, resources
@@ -335,7 +333,6 @@ def remove_hidden_inputs(nb, exercise_ids):
     """Remove every output that shows a piece of the packed test inputs of these exercises (a
     kernel that caught them as they were handed over and printed them); a note says so.
     Returns how many were removed.  (They reach no notebook otherwise: `inputs.TestInputs`.)"""
-    from .inputs import packed_inputs
     chunks = [packed[k:k + CHUNK] for packed in map(packed_inputs, sorted(exercise_ids)) if packed
               for k in range(0, len(packed) - CHUNK + 1, CHUNK)]
     if not chunks:
@@ -352,11 +349,3 @@ def remove_hidden_inputs(nb, exercise_ids):
 
 
 REMOVED = "[output removed: it showed hidden test inputs]\n"
-
-
-def _message(entry):
-    """The reasons and the exercises concerned, in one line (the notebook is named elsewhere)."""
-    if not entry["flagged"]:
-        return "not flagged"
-    concerned = [eid for eid, e in entry["exercises"].items() if e["problems"]]
-    return ", ".join(entry["reasons"]) + (f"; {', '.join(concerned)}" if concerned else "")
