@@ -22,7 +22,7 @@ from nbgrader.api import Gradebook
 from autograder import cli
 from autograder.assignment import LAB, being_graded, lab_assignment
 from autograder.catalogue import CATALOGUE, in_notebook
-from autograder.class_grading import load_manifest, save_manifest
+from autograder.class_grading import load_record, save_record
 from autograder.class_report import read_flags_by_student, read_scores
 from autograder.grading.flags import FLAGS_FILE
 from autograder.grading.sandbox import HOME
@@ -97,7 +97,7 @@ def course(tmp_path_factory):
     course = cli.prepare(tmp_path_factory.mktemp("two") / "course")
     (course / "source" / QUIZ).mkdir(parents=True)
     nbformat.write(quiz_source(), course / "source" / QUIZ / "quiz.ipynb")
-    cli.release(course)
+    cli.release(course, LAB)
     released = _nbgrader(course, "generate_assignment", QUIZ, "--force")
     assert released.returncode == 0, released.stderr
     for student, choice in STUDENTS.items():
@@ -150,14 +150,14 @@ def test_the_lab_is_still_graded_by_the_course_and_leaves_the_quiz_alone(course)
             {e.id for e in in_notebook(LAB_NOTEBOOK)}
         assert (course / "autograded" / student / QUIZ / "quiz.ipynb").exists()
     assert _scores(course, QUIZ, "quiz") == quiz_scores              # untouched
-    report = read_scores(course)                                     # the lab's report only
+    report = read_scores(course, LAB)                                     # the lab's report only
     assert set(report) == set(STUDENTS)
     assert all("sandboxed" not in report[s]["cells"] for s in STUDENTS)   # no quiz cell
     flags = course / FLAGS_FILE
     entries = [json.loads(line) for line in flags.read_text().splitlines()] \
         if flags.exists() else []
     assert all(e["assignment"] == ASSIGNMENT for e in entries)
-    assert set(read_flags_by_student(course)) <= set(STUDENTS)
+    assert set(read_flags_by_student(course, LAB)) <= set(STUDENTS)
 
 
 def _tree(folder):
@@ -171,10 +171,10 @@ def class_graded(course):
     rerun record of the quiz already there."""
     course = course[0]
     quiz_record = {s: {"hash": "quiz-" + s, "status": "ok", "reasons": {}} for s in STUDENTS}
-    save_manifest(course, quiz_record, QUIZ)
+    save_record(course, QUIZ, quiz_record)
     before = {"scores": _scores(course, QUIZ, "quiz"),
               "autograded": {s: _tree(course / "autograded" / s / QUIZ) for s in STUDENTS}}
-    status = cli.grade_class(course, workers=1, notebooks=[LAB_NOTEBOOK], quiet=True)
+    status = cli.grade_class(course, LAB, workers=1, notebooks=[LAB_NOTEBOOK], quiet=True)
     return course, status, quiz_record, before
 
 
@@ -186,11 +186,11 @@ def test_grading_the_class_keeps_the_other_assignments_record_grades_and_files(c
     for student in STUDENTS:
         assert {e: s for e, s in lab_scores[student].items() if e in CATALOGUE} == \
             {e.id: e.points for e in in_notebook(LAB_NOTEBOOK)}
-    assert set(load_manifest(course, ASSIGNMENT)) == set(STUDENTS)     # the lab's, graded now
-    assert all(o["hash"] != f"quiz-{s}" for s, o in load_manifest(course, ASSIGNMENT).items())
-    assert load_manifest(course, QUIZ) == quiz_record                   # kept as it was
+    assert set(load_record(course, LAB)) == set(STUDENTS)     # the lab's, graded now
+    assert all(o["hash"] != f"quiz-{s}" for s, o in load_record(course, LAB).items())
+    assert load_record(course, QUIZ) == quiz_record                   # kept as it was
     assert _scores(course, QUIZ, "quiz") == before["scores"]
     assert {s: _tree(course / "autograded" / s / QUIZ) for s in STUDENTS} == before["autograded"]
-    summary = (course / "reports" / "summary.md").read_text()
-    assert QUIZ not in summary and "sandboxed" not in (course / "reports" /
+    summary = (course / "reports" / LAB.id / "summary.md").read_text()
+    assert QUIZ not in summary and "sandboxed" not in (course / "reports" / LAB.id /
                                                        "class_report.csv").read_text()
