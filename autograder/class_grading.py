@@ -37,8 +37,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 
-from nbgrader import utils
-
 from .grading.flags import FLAGS_FILE, update_flags
 from .grading.grader import METADATA_KEY
 from .grading.sandbox import unsandboxed
@@ -55,7 +53,7 @@ WORK = ".grading"
 UNANSWERED = "NotImplementedError"   # what the release's answer cells raise until answered
 RECORD = "graded.json"         # the rerun record, in WORK
 OLD_RECORD = "manifest.json"   # its earlier name (read, then replaced)
-RECORD_FORMAT = "maths-of-dl/rerun/2"   # {"format", "assignments": {assignment: {student: outcome}}}
+RECORD_FORMAT = "maths-of-dl/rerun/2"   # {"format", "assignments": {id: {student: outcome}}}
 FIRST_FORMAT_OF = LAB.id       # whose record the first format (by student only) is
 
 
@@ -122,7 +120,8 @@ def notes_from_outputs(files, plain=False):
             if cell.get("cell_type") != "code":
                 continue
             gid = grade_id(cell)
-            verdict = plain and utils.is_grade(cell) and not utils.is_solution(cell)
+            marks = (cell.get("metadata") or {}).get("nbgrader") or {}
+            verdict = plain and marks.get("grade") and not marks.get("solution")
             for out in cell.get("outputs", []):
                 note = _note(gid or f"cell {cell.get('id')}", out,
                              answer=gid is not None and not verdict)
@@ -216,7 +215,8 @@ class Grader:
         self.force, self.only = force, students
         self.progress = Progress(out) if progress else None
         self.url = db_url(self.course)
-        self.expected = {name: cells for name, cells in release_cells(self.course, assignment).items()
+        released = release_cells(self.course, assignment)
+        self.expected = {name: cells for name, cells in released.items()
                          if notebooks is None or name in notebooks}
 
     def course_files(self):
@@ -290,7 +290,8 @@ class Grader:
         from .grading.student import prepare_worker, warm_grader
         outcomes = load_record(self.course, self.assignment)
         students = self.only or students_of(self.course, self.assignment)
-        refused = refused_students(self.course, self.assignment)    # unsafe ids and linked folders: not graded
+        # unsafe ids and linked folders: not graded
+        refused = refused_students(self.course, self.assignment)
         if self.only:
             refused = {s: r for s, r in refused.items() if s in {shown(o) for o in self.only}}
         students = [s for s in students if s not in refused and is_safe(s)]

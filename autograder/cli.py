@@ -15,7 +15,8 @@
                                                 FILE-graded.csv
     maths-of-dl grade-class [ASSIGNMENT] [--course DIR] [--workers N | --scheduler ADDRESS]
                        [--zip FILE ...]         import (LMS zip), autograde and feedback on a
-                                                Dask cluster (resumable), grades, reports/ASSIGNMENT/
+                                                Dask cluster (resumable), grades,
+                                                reports/ASSIGNMENT/
     maths-of-dl report [ASSIGNMENT] [--course DIR]
                                                 reports/ASSIGNMENT/ only (from the gradebook and
                                                 autograded/)
@@ -204,9 +205,11 @@ def grade_class(course, assignment=LAB, workers=None, zips=(), notebook_timeout=
     from .class_grading import grade_class as run
     from .class_report import write_report
     from .grading.sandbox import problem, unsandboxed
-    from .preflight import course_problem, roster_problem, scheduler_problem, zip_problem
+    from .preflight import (course_problem, record_problem, roster_problem, scheduler_problem,
+                            zip_problem)
     course = Path(course)
-    problems = [course_problem(course, assignment)] + [zip_problem(z) for z in zips]
+    problems = [course_problem(course, assignment) or record_problem(course, assignment)]
+    problems += [zip_problem(z) for z in zips]
     if roster:
         problems.append(roster_problem(roster))
     if not scheduler and not unsandboxed() and problem():

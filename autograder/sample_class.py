@@ -84,7 +84,7 @@ STUDENTS = {
 
 
 def write_class(course, students=STUDENTS, notebooks=None):
-    """Write submitted/<student>/maths_of_dl/ for each sample student; returns their ids."""
+    """Write submitted/<student>/<the lab>/ (`LAB`) for each sample student; returns their ids."""
     for student, answers in students.items():
         write_submission(course, student, answers=answers or {}, blank=answers is None,
                          notebooks=notebooks)

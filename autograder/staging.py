@@ -1,10 +1,10 @@
 """A student's submission, read and checked before it is graded: what a grading task carries.
 
-`stage(course, assignment, student, expected)` reads `submitted/<student>/<assignment>/` (it never writes
-there) and returns a `Submission`: every file of the folder as bytes, except the notebooks that
-are missing or not valid JSON notebooks (left out: they score 0 with the reason), and with the
-later copies of a duplicated graded cell made ordinary cells.  The task needs no shared folder: a
-worker on another machine writes these files into a course folder of its own.
+`stage(course, assignment, student, expected)` reads `submitted/<student>/<assignment>/` (it
+never writes there) and returns a `Submission`: every file of the folder as bytes, except the
+notebooks that are missing or not valid JSON notebooks (left out: they score 0 with the reason),
+and with the later copies of a duplicated graded cell made ordinary cells.  The task needs no
+shared folder: a worker on another machine writes these files into a course folder of its own.
 
 Why staging removes duplicated cells itself, when nbgrader's `DeduplicateIds` (the second of
 autograde's sanitizing preprocessors) exists for that: in nbgrader 0.9.6 it is not enough.

@@ -194,3 +194,68 @@ def test_grading_the_class_keeps_the_other_assignments_record_grades_and_files(c
     summary = (course / "reports" / LAB.id / "summary.md").read_text()
     assert QUIZ not in summary and "sandboxed" not in (course / "reports" / LAB.id /
                                                        "class_report.csv").read_text()
+
+
+@pytest.fixture(scope="module")
+def quiz_class_graded(class_graded):
+    """Then the quiz graded by `maths-of-dl grade-class week_2_quiz` (the command line), on the
+    same cluster pipeline as the lab, with what the lab's grading left snapshotted before."""
+    course = class_graded[0]
+    lab_before = {"record": load_record(course, LAB),
+                  "scores": _scores(course, ASSIGNMENT, LAB_NOTEBOOK),
+                  "reports": _tree(course / "reports" / LAB.id),
+                  "autograded": {s: _tree(course / "autograded" / s / LAB.id) for s in STUDENTS},
+                  "feedback": {s: _tree(course / "feedback" / s / LAB.id) for s in STUDENTS}}
+    status = cli.main(["grade-class", QUIZ, "--course", str(course), "--workers", "1",
+                       "--quiet"])
+    return course, status, lab_before
+
+
+@pytest.mark.slow
+def test_grade_class_grades_the_quiz_by_nbgraders_rules(quiz_class_graded):
+    course, status, _ = quiz_class_graded
+    assert status == 0            # a failing assert is the quiz's verdict, nothing to look at
+    scores = _scores(course, QUIZ, "quiz")
+    for student, choice in STUDENTS.items():      # N1 and F1a: the asserts, not the catalogue
+        assert scores[student] == {"N1": POINTS["N1"] * (choice["n1_answer"] == 0),
+                                   "F1a": POINTS["F1a"] * (choice["f1a_answer"] == 0),
+                                   "sandboxed": POINTS["sandboxed"]}, student
+        graded = nbformat.read(course / "autograded" / student / QUIZ / "quiz.ipynb",
+                               as_version=4)
+        assert "grading" not in graded.metadata.get("maths_of_dl", {})   # no lab grader
+        assert (course / "feedback" / student / QUIZ / "quiz.html").exists()
+    record = load_record(course, QUIZ)
+    assert set(record) == set(STUDENTS) and {o["status"] for o in record.values()} == {"ok"}
+    assert all(not o["hash"].startswith("quiz-") for o in record.values())   # graded now
+
+
+@pytest.mark.slow
+def test_the_quiz_has_its_own_report_and_grades(quiz_class_graded):
+    import csv
+    course, _, _ = quiz_class_graded
+    reports = course / "reports" / QUIZ
+    rows = {r["exercise"]: r for r in csv.DictReader(open(reports / "class_report.csv"))}
+    assert set(rows) == set(POINTS)               # its own cells, the colliding ids included
+    assert float(rows["N1"]["max"]) == POINTS["N1"] and rows["N1"]["notebook"] == "quiz"
+    students = {r["student"]: r for r in csv.DictReader(open(reports / "students.csv"))}
+    assert set(students) == set(STUDENTS)
+    assert float(students["ada"]["score"]) == POINTS["N1"] + POINTS["sandboxed"]
+    assert float(students["bob"]["score"]) == POINTS["F1a"] + POINTS["sandboxed"]
+    assert f"# Class report: {QUIZ}" in (reports / "summary.md").read_text()
+    exported = list(csv.DictReader(open(reports / "grades.csv")))
+    assert {r["assignment"] for r in exported} == {QUIZ}
+    assert {r["student_id"] for r in exported} == set(STUDENTS)
+    lab = list(csv.DictReader(open(course / "reports" / LAB.id / "grades.csv")))
+    assert {r["assignment"] for r in lab} == {LAB.id}
+
+
+@pytest.mark.slow
+def test_grading_the_quiz_leaves_the_labs_grades_reports_and_record(quiz_class_graded):
+    course, _, before = quiz_class_graded
+    assert load_record(course, LAB) == before["record"]
+    assert _scores(course, ASSIGNMENT, LAB_NOTEBOOK) == before["scores"]
+    assert _tree(course / "reports" / LAB.id) == before["reports"]
+    assert before["reports"]      # (a report was there to keep)
+    for student in STUDENTS:
+        assert _tree(course / "autograded" / student / LAB.id) == before["autograded"][student]
+        assert _tree(course / "feedback" / student / LAB.id) == before["feedback"][student]

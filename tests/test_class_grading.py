@@ -408,3 +408,31 @@ def test_a_rerun_record_of_the_first_format_is_the_labs(tmp_path):
     cg.save_record(tmp_path, "week_2_quiz", {"bob": {"status": "ok"}})
     assert cg.load_record(tmp_path, "maths_of_dl") == old               # kept, as the lab's
     assert cg.load_record(tmp_path, "week_2_quiz") == {"bob": {"status": "ok"}}
+
+
+def test_a_record_of_the_earlier_name_is_read_then_replaced(tmp_path):
+    """`.grading/manifest.json` (the rerun record's earlier name, either format) is read as it
+    was; the next write is graded.json, holding it, and the old file is gone (one record, one
+    name: "manifest" is the kernel's data)."""
+    kept = {"format": cg.RECORD_FORMAT, "assignments": {"maths_of_dl": {"ada": {"status": "ok"}},
+                                                        "week_2_quiz": {"bob": {"status": "ok"}}}}
+    (tmp_path / cg.WORK).mkdir()
+    (tmp_path / cg.WORK / "manifest.json").write_text(json.dumps(kept))
+    assert cg.load_record(tmp_path, "week_2_quiz") == {"bob": {"status": "ok"}}
+    cg.save_record(tmp_path, LAB, {"cy": {"status": "review"}})
+    assert sorted(p.name for p in (tmp_path / cg.WORK).iterdir()) == ["graded.json"]
+    assert cg.load_record(tmp_path, "week_2_quiz") == {"bob": {"status": "ok"}}
+    assert cg.load_record(tmp_path, LAB) == {"cy": {"status": "review"}}
+
+
+@pytest.mark.parametrize("content", ['{"format": "maths-of-dl/rerun/3", "assignments": {}}',
+                                     '{"ada": "ok"}', "[1, 2]", "not json"])
+def test_a_record_this_version_cannot_read_is_refused_not_overwritten(tmp_path, content):
+    (tmp_path / cg.WORK).mkdir()
+    path = tmp_path / cg.WORK / "graded.json"
+    path.write_text(content)
+    for act in (lambda: cg.load_record(tmp_path, LAB),
+                lambda: cg.save_record(tmp_path, LAB, {"ada": {"status": "ok"}})):
+        with pytest.raises(cg.UnreadableRecord, match="graded.json"):
+            act()
+    assert path.read_text() == content
