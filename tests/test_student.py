@@ -245,7 +245,7 @@ def test_a_warm_grader_that_cannot_start_says_why(monkeypatch):
     monkeypatch.setattr("sys.executable", str(Path(sys.base_prefix) / "bin" / "python3"))
     grader = WarmGrader()
     with pytest.raises(RuntimeError, match="did not start on this worker.*No module named"):
-        grader.run("/nonexistent", "ada", "/nonexistent/log", Limits())
+        grader.run("/nonexistent", LAB.id, "ada", "/nonexistent/log", Limits())
     assert grader.proc is None
 
 
