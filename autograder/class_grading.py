@@ -1,6 +1,6 @@
 """Grade a whole class on a Dask cluster: one task per student, one coordinator.
 
-`grade_class(course)` is the coordinator.  It
+`grade_class(course, assignment)` is the coordinator of one assignment.  It
 
 * stages each student's submission (`staging.stage`: read from `submitted/`, never written) and
   sends it, as a task, to a worker of the cluster (`cluster.connect`: a LocalCluster, or the

@@ -196,7 +196,7 @@ def ensure_released(course, assignment):
     release(course, assignment)
 
 
-def grade_class(course, assignment=LAB, workers=None, zips=(), notebook_timeout=None,
+def grade_class(course, assignment, workers=None, zips=(), notebook_timeout=None,
                 memory_mb=4096, force=False, notebooks=None, students=None, quiet=False,
                 roster=None, scheduler=None):
     """Import, grade the `assignment` on the cluster (resumable; feedback comes back with each

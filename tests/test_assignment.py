@@ -20,7 +20,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from nbgrader.api import Gradebook
 
 from autograder import cli
-from autograder.assignment import LAB, being_graded, lab_assignment
+from autograder.assignment import LAB, being_graded, id_of, is_lab, lab_assignment, named
 from autograder.catalogue import CATALOGUE, in_notebook
 from autograder.class_grading import load_record, save_record
 from autograder.class_report import read_flags_by_student, read_scores
@@ -116,6 +116,17 @@ def test_the_lab_is_found_by_its_id_and_nothing_else():
     for resources in ({"nbgrader": {"assignment": QUIZ}}, {"nbgrader": {}}, {}, None):
         assert being_graded(resources) is None
     assert {"N1", "F1a"} <= set(LAB.catalogue)      # the ids the quiz collides with
+
+
+def test_a_named_assignment_is_the_labs_or_an_ordinary_one():
+    assert named(ASSIGNMENT) is LAB and is_lab(LAB)
+    quiz = named(QUIZ)
+    assert quiz.id == QUIZ and quiz.catalogue == {} and not is_lab(quiz)
+    assert being_graded({"nbgrader": {"assignment": quiz.id}}) is None   # nbgrader's rules
+    assert id_of(quiz) == id_of(QUIZ) == QUIZ
+    for bad in ("", "..", "a/b", ".grading"):
+        with pytest.raises(ValueError, match="not an assignment's name"):
+            named(bad)
 
 
 @pytest.mark.slow
