@@ -155,7 +155,7 @@ def test_lms_zip_is_imported_into_submitted(tmp_path):
         for student in ("ada_lovelace", "alan_turing"):
             for nb in release[:2]:
                 z.write(nb, f"downloads/{student}_{nb.name}")
-    assert cli.import_zip(course, [archive]) == 0
+    assert cli.import_zip(course, LAB, [archive]) == 0
     for student in ("ada_lovelace", "alan_turing"):
         got = sorted(p.name for p in (course / "submitted" / student / "maths_of_dl").glob("*.ipynb"))
         assert got == [nb.name for nb in release[:2]]
