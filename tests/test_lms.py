@@ -285,3 +285,25 @@ def test_late_canvas_uploads_are_recorded(tmp_path):
         "adalovelace_1041_55001_01_forward_pass.ipynb": _notebook("on time")})
     lms.import_downloads(course, LAB, [archive])
     assert lms.read_students(course, LAB)["1041"]["late"] == ["02_activations"]
+
+
+def test_each_assignment_keeps_its_own_late_notebooks_and_import_list(tmp_path):
+    """The weekly plan's week 2 names its notebook as the lab does: importing it leaves the
+    lab's late notebooks and import list as they were, and an old record (a list) is the lab's."""
+    course = _course(tmp_path)
+    week = "week2_activations"
+    (course / "release" / week).mkdir(parents=True)
+    (course / "release" / week / "02_activations.ipynb").write_text(_notebook("release"))
+    lms.import_downloads(course, LAB, [_zip(tmp_path / "lab.zip", {
+        "adalovelace_late_1041_55003_02_activations.ipynb": _notebook("late")})])
+    lab_list = (course / "reports" / LAB.id / "import.csv").read_text()
+    lms.import_downloads(course, week, [_zip(tmp_path / "week.zip", {
+        "adalovelace_1041_55009_02_activations.ipynb": _notebook("on time")})])
+    assert lms.read_students(course, LAB)["1041"]["late"] == ["02_activations"]
+    assert lms.read_students(course, week)["1041"]["late"] == []
+    assert (course / "reports" / LAB.id / "import.csv").read_text() == lab_list
+    assert "on time" not in lab_list and (course / "reports" / week / "import.csv").exists()
+    store = course / ".grading" / "students.json"
+    store.write_text(json.dumps({"1041": {"lms": "canvas", "late": ["01_forward_pass"]}}))
+    assert lms.read_students(course, LAB)["1041"]["late"] == ["01_forward_pass"]
+    assert lms.read_students(course, week)["1041"]["late"] == []
