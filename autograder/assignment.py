@@ -64,3 +64,24 @@ def being_graded(resources):
     grades another assignment or names none."""
     info = (resources or {}).get("nbgrader") or {}
     return lab_assignment(info.get("assignment"))
+
+
+def named(assignment_id):
+    """The `Assignment` called `assignment_id`: the lab's, or else an ordinary nbgrader
+    assignment of the course folder (no notebook of the lab: an empty catalogue, so nbgrader's
+    own rules grade it).  The id is a folder name in the course: one path part, no dot first."""
+    assignment_id = str(assignment_id)
+    if not assignment_id or assignment_id.startswith(".") or "/" in assignment_id \
+            or "\\" in assignment_id:
+        raise ValueError(f"{assignment_id!r} is not an assignment's name (a folder of source/)")
+    return lab_assignment(assignment_id) or Assignment(assignment_id, ())
+
+
+def is_lab(assignment):
+    """True for the lab's assignments (graded by the course's grader)."""
+    return lab_assignment(assignment.id) == assignment
+
+
+def id_of(assignment):
+    """The nbgrader id of an `Assignment` or of an id."""
+    return assignment.id if isinstance(assignment, Assignment) else str(assignment)

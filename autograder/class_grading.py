@@ -1,6 +1,6 @@
 """Grade a whole class on a Dask cluster: one task per student, one coordinator.
 
-`grade_class(course)` is the coordinator.  It
+`grade_class(course, assignment)` is the coordinator of one assignment.  It
 
 * stages each student's submission (`staging.stage`: read from `submitted/`, never written) and
   sends it, as a task, to a worker of the cluster (`cluster.connect`: a LocalCluster, or the
@@ -9,11 +9,12 @@
   (`grading.student.Graded`), writes them into `autograded/` and `feedback/`, and records the
   scores in the course gradebook (`gradebook.record`, SQLite or PostgreSQL): the coordinator is
   the only process that opens it;
-* keeps `.grading/manifest.json`, the rerun record: per assignment and student the SHA-256 of the
+* keeps `.grading/graded.json`, the rerun record: per assignment and student the SHA-256 of the
   submitted files and the outcome, so a rerun grades only the students whose files changed (or
   who are new), and grading one assignment leaves the others' records as they were.  It is
   written as soon as a student's scores are in the gradebook, so a student in the gradebook is
-  never graded again by a rerun;
+  never graded again by a rerun (a record of the earlier name, `.grading/manifest.json`, is read
+  as it was and replaced by graded.json when next written);
 * stops at Ctrl-C (SIGINT) within moments: the results that have arrived are stored, the
   students being graded are dropped (their gradings killed on a local cluster), and a line says
   what was kept.  Nothing is half-written: a student's result is stored whole or not at all.  A
@@ -41,7 +42,8 @@ from .grading.marking import METADATA_KEY
 from .grading.sandbox.policy import unsandboxed
 from .grading.student import CourseFiles, Limits, grade_student
 from .progress import Progress
-from .settings import ASSIGNMENT, cell_timeout, course_config, db_url, grading_kernel
+from .assignment import LAB, id_of, is_lab
+from .settings import cell_timeout, course_config, db_url, grading_kernel
 from .staging import (refused_students, release_cells, stage, students_of, submitted_dir,
                       tree_hash)
 from .student_ids import is_safe, shown
@@ -49,41 +51,63 @@ from .submissions import grade_id
 
 WORK = ".grading"
 UNANSWERED = "NotImplementedError"   # what the release's answer cells raise until answered
-MANIFEST_FORMAT = "maths-of-dl/rerun/2"   # {"format", "assignments": {assignment: {student: outcome}}}
+RECORD = "graded.json"         # the rerun record, in WORK
+OLD_RECORD = "manifest.json"   # its earlier name (read, then replaced)
+RECORD_FORMAT = "maths-of-dl/rerun/2"   # {"format", "assignments": {id: {student: outcome}}}
+FIRST_FORMAT_OF = LAB.id       # whose record the first format (by student only) is
 
 
-def _manifests(course):
-    """{assignment: {student: outcome}} of the rerun record; a file of the first format (keyed by
-    student only, written when the course graded the lab alone) is the lab's."""
-    path = Path(course) / WORK / "manifest.json"
+class UnreadableRecord(ValueError):
+    """A rerun record this version cannot read (a later format, or not a record at all)."""
+
+
+def _records(course):
+    """{assignment: {student: outcome}} of the rerun record (graded.json, or else the record of
+    the earlier name); a record of the first format (keyed by student only, written when the
+    course graded the lab alone, as one assignment) is that assignment's.  Any other content is
+    refused, never overwritten: `UnreadableRecord` says which file and why."""
+    work = Path(course) / WORK
+    path = work / RECORD if (work / RECORD).exists() else work / OLD_RECORD
     if not path.exists():
         return {}
-    data = json.loads(path.read_text())
-    if data.get("format") == MANIFEST_FORMAT:
+    try:
+        data = json.loads(path.read_text())
+    except ValueError as error:
+        raise UnreadableRecord(f"{path} is not a rerun record ({error}); move it away and "
+                               "grade again (every student is then regraded)") from None
+    if isinstance(data, dict) and data.get("format") == RECORD_FORMAT:
         return data["assignments"]
-    return {ASSIGNMENT: data} if data else {}
+    if isinstance(data, dict) and all(isinstance(o, dict) for o in data.values()):
+        # (a student may be called "format": the first format's outcomes are all dicts)
+        return {FIRST_FORMAT_OF: data} if data else {}
+    raise UnreadableRecord(f"{path} is a rerun record of a format this version does not read "
+                           f"({data.get('format') if isinstance(data, dict) else 'no format'}); "
+                           "grade with the version that wrote it, or move it away")
 
 
-def load_manifest(course, assignment=ASSIGNMENT):
-    """{student: outcome} of `assignment` in the rerun record."""
-    return _manifests(course).get(assignment, {})
+def load_record(course, assignment):
+    """{student: outcome} of the `assignment` (an `Assignment` or its id) in the rerun record."""
+    return _records(course).get(id_of(assignment), {})
 
 
-def save_manifest(course, manifest, assignment=ASSIGNMENT):
-    """Write `assignment`'s {student: outcome}, keeping every other assignment's."""
-    path = Path(course) / WORK / "manifest.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    everything = dict(_manifests(course), **{assignment: manifest})
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps({"format": MANIFEST_FORMAT, "assignments": everything},
+def save_record(course, assignment, outcomes):
+    """Write the `assignment`'s {student: outcome}, keeping every other assignment's."""
+    work = Path(course) / WORK
+    work.mkdir(parents=True, exist_ok=True)
+    everything = dict(_records(course), **{id_of(assignment): outcomes})
+    tmp = work / (RECORD + ".tmp")
+    tmp.write_text(json.dumps({"format": RECORD_FORMAT, "assignments": everything},
                               indent=1, sort_keys=True))
-    tmp.replace(path)
+    tmp.replace(work / RECORD)
+    (work / OLD_RECORD).unlink(missing_ok=True)     # its content is in graded.json now
 
 
-def notes_from_outputs(files):
+def notes_from_outputs(files, plain=False):
     """{notebook: [reason]} visible in autograded notebooks ({path: bytes}): cells that timed
     out, memory errors, a dead kernel, truncated output, and an answer cell whose code raised an
-    error (the notebook's own cells that then fail for want of it are not noted)."""
+    error (the notebook's own cells that then fail for want of it are not noted).  `plain`: an
+    assignment graded by nbgrader's rules, whose failing test cell (an assert) is its verdict,
+    0 points, not a reason to look."""
     notes = {}
     for name, data in sorted(files.items()):
         if not name.endswith(".ipynb") or "/" in name:
@@ -96,8 +120,11 @@ def notes_from_outputs(files):
             if cell.get("cell_type") != "code":
                 continue
             gid = grade_id(cell)
+            marks = (cell.get("metadata") or {}).get("nbgrader") or {}
+            verdict = plain and marks.get("grade") and not marks.get("solution")
             for out in cell.get("outputs", []):
-                note = _note(gid or f"cell {cell.get('id')}", out, answer=gid is not None)
+                note = _note(gid or f"cell {cell.get('id')}", out,
+                             answer=gid is not None and not verdict)
                 if note and note not in notes.get(Path(name).stem, []):
                     notes.setdefault(Path(name).stem, []).append(note)
     return notes
@@ -170,13 +197,16 @@ def _replace_tree(folder, files):
 
 
 class Coordinator:
-    """The coordinator of one class's grading: stages the submissions, sends one task per
-    student to the cluster's workers and writes what comes back (`grade_class`)."""
+    """The coordinator of one class's grading (stages the submissions, sends one task per
+    student to the cluster's workers and writes what comes back) of one `assignment` (an `assignment.Assignment`) of the course folder: a lab
+    assignment by the course's grader, any other by nbgrader's rules (the same pipeline; the
+    course's preprocessors stand aside, `assignment.being_graded`)."""
 
-    def __init__(self, course, workers=None, scheduler=None, notebook_timeout=None,
+    def __init__(self, course, assignment, workers=None, scheduler=None, notebook_timeout=None,
                  memory_mb=4096, force=False, students=None, notebooks=None, progress=True,
                  out=sys.stderr):
         self.course = Path(course).resolve()
+        self.assignment = assignment
         self.workers, self.scheduler = workers, scheduler
         config = course_config(self.course)    # as nbgrader reads it; the environment overrides
         cell = cell_timeout(config)
@@ -187,28 +217,32 @@ class Coordinator:
         self.force, self.only = force, students
         self.progress = Progress(out) if progress else None
         self.url = db_url(self.course)
-        self.expected = {name: cells for name, cells in release_cells(self.course).items()
+        released = release_cells(self.course, assignment)
+        self.expected = {name: cells for name, cells in released.items()
                          if notebooks is None or name in notebooks}
 
     def course_files(self):
         from .gradebook import assignment_template
         return CourseFiles.of((self.course / "nbgrader_config.py").read_text(),
-                              assignment_template(self.url), self.expected)
+                              assignment_template(self.url), self.expected,
+                              self.assignment.id)
 
     # -- what a student's result changes in the course
-    def _store(self, gb, graded, manifest):
+    def _store(self, gb, graded, outcomes):
         from .gradebook import record
-        student = self.course / "autograded" / graded.student / ASSIGNMENT
-        _replace_tree(student, graded.autograded)
-        _replace_tree(self.course / "feedback" / graded.student / ASSIGNMENT, graded.feedback)
+        aid = self.assignment.id
+        _replace_tree(self.course / "autograded" / graded.student / aid, graded.autograded)
+        _replace_tree(self.course / "feedback" / graded.student / aid, graded.feedback)
         reasons = {nb: list(r) for nb, r in graded.reasons.items()}
-        for found in (notes_from_outputs(graded.autograded), notes_from_scores(graded.scores)):
+        plain = not is_lab(self.assignment)
+        for found in (notes_from_outputs(graded.autograded, plain),
+                      notes_from_scores(graded.scores)):
             for nb, notes in found.items():
                 reasons.setdefault(nb, []).extend(notes)
-        record(gb, graded.student, graded.scores, graded.excluded)
+        record(gb, self.assignment, graded.student, graded.scores, graded.excluded)
         self._flags(graded)
         status = "review" if reasons else "ok"
-        manifest[graded.student] = self._outcome(graded.digest, status, reasons,
+        outcomes[graded.student] = self._outcome(graded.digest, status, reasons,
                                                  graded.attempts, graded.seconds, graded.worker)
         return status
 
@@ -217,7 +251,8 @@ class Coordinator:
         a notebook not graded this time loses its old flag."""
         for name in self.expected:
             data = graded.autograded.get(f"{name}.ipynb")
-            entry = {"student": graded.student, "assignment": ASSIGNMENT, "notebook": name,
+            entry = {"student": graded.student, "assignment": self.assignment.id,
+                     "notebook": name,
                      "flagged": False}
             if data is not None:
                 entry = json.loads(data)["metadata"].get(METADATA_KEY, {}).get("grading", entry)
@@ -230,13 +265,13 @@ class Coordinator:
                 "graded_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}
 
     # -- the class
-    def plan(self, manifest, students):
+    def plan(self, outcomes, students):
         """(students to grade with their digests, students unchanged since the last run)."""
         todo, skipped = [], []
         for student in students:
-            folder = submitted_dir(self.course, student)
+            folder = submitted_dir(self.course, self.assignment, student)
             digest = tree_hash(folder) if folder.exists() else "absent"
-            done = manifest.get(student, {})
+            done = outcomes.get(student, {})
             if not self.force and done.get("hash") == digest and done.get("status") != "failed":
                 skipped.append(student)
             else:
@@ -255,15 +290,16 @@ class Coordinator:
 
         from .cluster import connect
         from .grading.student import prepare_worker, warm_server
-        manifest = load_manifest(self.course, ASSIGNMENT)
-        students = self.only or students_of(self.course)
-        refused = refused_students(self.course)    # unsafe ids and linked folders: not graded
+        outcomes = load_record(self.course, self.assignment)
+        students = self.only or students_of(self.course, self.assignment)
+        # unsafe ids and linked folders: not graded
+        refused = refused_students(self.course, self.assignment)
         if self.only:
             refused = {s: r for s, r in refused.items() if s in {shown(o) for o in self.only}}
         students = [s for s in students if s not in refused and is_safe(s)]
         for student, reason in refused.items():
-            manifest[student] = self._outcome("refused", "failed", {"*": [reason]}, 0, 0.0)
-        todo, skipped = self.plan(manifest, students)
+            outcomes[student] = self._outcome("refused", "failed", {"*": [reason]}, 0, 0.0)
+        todo, skipped = self.plan(outcomes, students)
         graded = []
         if self.progress:
             self.progress.start(len(todo), len(skipped))
@@ -273,7 +309,7 @@ class Coordinator:
                 if not interrupted:
                     client.run(prepare_worker)   # warm graders warm up while students are staged
                     with Gradebook(self.url) as gb:
-                        graded = self._grade(client, todo, gb, manifest, as_completed,
+                        graded = self._grade(client, todo, gb, outcomes, as_completed,
                                              interrupted)
             finally:
                 if interrupted and cluster is not None:
@@ -281,16 +317,16 @@ class Coordinator:
                 client.close()
                 if cluster is not None:
                     cluster.close()
-        save_manifest(self.course, manifest, ASSIGNMENT)
-        result = Result(graded, skipped, {s: manifest[s] for s in [*students, *refused]
-                                          if s in manifest},
+        save_record(self.course, self.assignment, outcomes)
+        result = Result(graded, skipped, {s: outcomes[s] for s in [*students, *refused]
+                                          if s in outcomes},
                         interrupted=bool(interrupted),
                         left=[s for s, _ in todo if s not in graded])
         if self.progress:
             self.progress.finish(interrupted=result.interrupted)
         return result
 
-    def _grade(self, client, todo, gb, manifest, as_completed, interrupted=()):
+    def _grade(self, client, todo, gb, outcomes, as_completed, interrupted=()):
         """As many students in flight as the cluster has worker threads (its capacity, read again
         as workers come and go), no more: a student waiting in a busy worker's queue would count
         that worker's death against itself; and a class of any size is never all in memory.
@@ -305,7 +341,8 @@ class Coordinator:
             slots = capacity(client)     # one question to the scheduler per round
             while queue and pending.count() < slots and not interrupted:
                 student, digest = queue.pop()
-                submission = stage(self.course, student, self.expected, digest)
+                submission = stage(self.course, self.assignment, student, self.expected,
+                                   digest)
                 future = client.submit(grade_student, submission, course, self.limits,
                                        key=f"grade-{student}-{digest[:12]}", pure=False)
                 whose[future.key] = student, digest
@@ -325,13 +362,13 @@ class Coordinator:
                 student, digest = whose.pop(future.key)
                 futures.pop(future.key, None)
                 if future.status == "finished":
-                    status = self._store(gb, future.result(), manifest)
+                    status = self._store(gb, future.result(), outcomes)
                     graded.append(student)
                 else:
                     status = "failed"
-                    manifest[student] = self._outcome(
+                    outcomes[student] = self._outcome(
                         digest, status, {"*": [_failure(future.exception())]}, 2, 0.0)
-                save_manifest(self.course, manifest, ASSIGNMENT)   # in the gradebook: done
+                save_record(self.course, self.assignment, outcomes)   # in the gradebook: done
                 future.release()
                 if self.progress:
                     self.progress.step(status)
@@ -355,7 +392,7 @@ def _failure(error):
 class Result:
     graded: list
     skipped: list
-    outcomes: dict     # student -> manifest entry
+    outcomes: dict     # student -> outcome in the rerun record
     interrupted: bool = False
     left: list = field(default_factory=list)    # students to grade that were not (interrupted)
 
@@ -374,5 +411,6 @@ class Result:
         return 1 if self.needs_human else 0
 
 
-def grade_class(course, **kwargs):
-    return Coordinator(course, **kwargs).run()
+def grade_class(course, assignment, **kwargs):
+    """Grade the `assignment` (an `assignment.Assignment`) of the class (`Coordinator`)."""
+    return Coordinator(course, assignment, **kwargs).run()

@@ -1,10 +1,11 @@
 """The class report: what the class scored and which named mistakes it made, per exercise.
 
-Read from the gradebook (scores), the grading manifest (status and reasons per student) and the
+Read from the gradebook (scores), the rerun record (status and reasons per student) and the
 autograded notebooks, whose metadata holds the grader's judgement of each exercise (its points and
 named mistakes, stored when it was graded).  Nothing is judged again and no student code runs.
 
-Writes into <course>/reports/:
+Writes, per assignment, into <course>/reports/<assignment>/ (one assignment's report never
+touches another's):
   class_report.csv   per exercise: max, students, mean, median, score bins, mistakes (name=count),
                      generic slips (name=count: the "slip:..." names of `autograder.slips`),
                      follow-through (item=count: right from the student's own earlier error)
@@ -29,11 +30,12 @@ from pathlib import Path
 
 import nbformat
 
-from .class_grading import load_manifest
+from .assignment import id_of
+from .class_grading import load_record
 from .grading.flags import FLAGS_FILE, read_flags
 from .grading.marking import METADATA_KEY
 from .lms import read_students
-from .settings import ASSIGNMENT, db_url
+from .settings import db_url
 
 SLIP = "slip:"   # the names of generic slips (autograder.slips), counted apart from listed ones
 BINS = ("0", "<50%", "50-99%", "100%")   # a share of the points: none, below half, some, all
@@ -69,17 +71,19 @@ def _bin(share):
     return BINS[2] if share < 1 else BINS[3]
 
 
-def read_scores(course):
-    """{student: {"score", "max", "notebooks": {nb: score}, "cells": {grade id: (score, max)}}}."""
+def read_scores(course, assignment):
+    """{student: {"score", "max", "notebooks": {nb: score}, "cells": {grade id: (score, max)},
+    "awaiting", "notebook_of": {grade id: notebook}}} of the `assignment`."""
     from nbgrader.api import Gradebook
     found = {}
     with Gradebook(db_url(course)) as gb:
-        for sub in gb.assignment_submissions(ASSIGNMENT):
+        for sub in gb.assignment_submissions(id_of(assignment)):
             grades = [g for nb in sub.notebooks for g in nb.grades]
             found[sub.student_id] = {
                 "score": sub.score, "max": sub.max_score,
                 "notebooks": {nb.name: nb.score for nb in sub.notebooks},
                 "cells": {g.name: (g.score, g.max_score) for g in grades},
+                "notebook_of": {g.name: nb.name for nb in sub.notebooks for g in nb.grades},
                 # graded by hand (formgrader), not graded yet: {cell: points}
                 "awaiting": {g.name: g.max_score for g in grades if g.needs_manual_grade}}
     return found
@@ -104,11 +108,12 @@ def read_names(course):
     return {student: name for student, name in names.items() if name != student}
 
 
-def _judgements(course, student):
+def _judgements(course, assignment, student):
     """(exercise id, judgement) of every exercise the grader judged in a student's autograded
     notebooks: what it stored in their metadata when it graded them (plain JSON; nothing is
     judged again here).  A judgement that is not a dict reads as an empty one."""
-    for path in sorted((Path(course) / "autograded" / student / ASSIGNMENT).glob("*.ipynb")):
+    for path in sorted((Path(course) / "autograded" / student / id_of(assignment))
+                       .glob("*.ipynb")):
         try:
             exercises = nbformat.read(path, as_version=4).metadata[METADATA_KEY]["grading"][
                 "exercises"]
@@ -118,23 +123,23 @@ def _judgements(course, student):
             yield eid, judged if isinstance(judged, dict) else {}
 
 
-def read_mistakes(course, student):
+def read_mistakes(course, assignment, student):
     """{exercise id: [named mistakes and generic slips]} as the grader stored them."""
     return {eid: sorted(str(m) for m in judged.get("mistakes", {}).values())
-            for eid, judged in _judgements(course, student)}
+            for eid, judged in _judgements(course, assignment, student)}
 
 
-def read_followed(course, student):
+def read_followed(course, assignment, student):
     """{exercise id: [items credited by follow-through]}: answers right from the student's own
     earlier wrong answers (`autograder.followthrough`), as the grader stored them."""
     return {eid: sorted(str(i) for i in judged.get("followed", []) if isinstance(i, str))
-            for eid, judged in _judgements(course, student)}
+            for eid, judged in _judgements(course, assignment, student)}
 
 
-def read_unsandboxed(course):
+def read_unsandboxed(course, assignment):
     """The students whose notebooks were graded without the sandbox (the grader's metadata)."""
     found = set()
-    for path in sorted((Path(course) / "autograded").glob(f"*/{ASSIGNMENT}/*.ipynb")):
+    for path in sorted((Path(course) / "autograded").glob(f"*/{id_of(assignment)}/*.ipynb")):
         try:
             if nbformat.read(path, as_version=4).metadata[METADATA_KEY]["grading"]["sandboxed"] \
                     is False:
@@ -144,16 +149,17 @@ def read_unsandboxed(course):
     return found
 
 
-def read_flags_by_student(course):
+def read_flags_by_student(course, assignment):
     """{student: [flag text]} from the grader's flags file (see autograder.grading.flags): per
     flagged notebook its reasons, then where each was seen: the exercise and its problem, or the
     cell (counted from 1, as a tutor counts them in the notebook), line, reason and what the scan
-    saw (the student's code, quoted inert).  Only the lab's notebooks: every assignment of the
-    course folder shares the flags file."""
+    saw (the student's code, quoted inert).  Only the `assignment`'s notebooks: every
+    assignment of the course folder shares the flags file."""
     flags = defaultdict(list)
+    of = assignment
     for (student, assignment, notebook), entry in sorted(
             read_flags(Path(course) / FLAGS_FILE).items()):
-        if assignment != ASSIGNMENT:    # another assignment's notebooks: not this report's
+        if assignment != id_of(of):     # another assignment's notebooks: not this report's
             continue
         where = []
         for eid, judged in sorted((entry.get("exercises") or {}).items()):
@@ -205,26 +211,35 @@ def needs_a_look(row):
     return row["status"] != "ok" or bool(row["flags"])
 
 
-def write_report(course, out=None):
-    """Write the report files; returns the path of summary.md."""
-    from .catalogue import CATALOGUE
+def report_dir(course, assignment):
+    """Where the `assignment`'s report is written: reports/<assignment>/."""
+    return Path(course) / "reports" / id_of(assignment)
+
+
+def write_report(course, assignment, out=None):
+    """Write the `assignment`'s report files; returns the path of summary.md.  Its exercises
+    are the catalogue's (in teaching order) for a lab assignment, the grade cells of the
+    gradebook (by name) for any other."""
     course = Path(course)
-    out = Path(out or course / "reports")
+    out = Path(out or report_dir(course, assignment))
     out.mkdir(parents=True, exist_ok=True)
-    scores = read_scores(course)
-    manifest = load_manifest(course, ASSIGNMENT)
-    flags = read_flags_by_student(course)
+    catalogue = assignment.catalogue
+    scores = read_scores(course, assignment)
+    record = load_record(course, assignment)
+    flags = read_flags_by_student(course, assignment)
     names = read_names(course)
     students = sorted(scores)
-    mistakes = {s: read_mistakes(course, s) for s in students}
-    follows = {s: read_followed(course, s) for s in students}
-    exercises = [e for e in CATALOGUE if any(e in scores[s]["cells"] for s in students)]
+    mistakes = {s: read_mistakes(course, assignment, s) for s in students}
+    follows = {s: read_followed(course, assignment, s) for s in students}
+    cells = {c for s in students for c in scores[s]["cells"]}
+    exercises = [e for e in catalogue if e in cells] or sorted(cells - set(catalogue))
+    notebook_of = {c: nb for s in students for c, nb in scores[s]["notebook_of"].items()}
 
     rows, mistake_rows = [], []
     per_ex = {}
     for eid in exercises:
         got = [scores[s]["cells"][eid] for s in students if eid in scores[s]["cells"]]
-        maxp = got[0][1] if got else CATALOGUE[eid].points
+        maxp = got[0][1]
         values = sorted(v for v, _ in got)
         who = defaultdict(list)      # named mistake or slip -> the students who made it
         for s in students:
@@ -233,7 +248,7 @@ def write_report(course, out=None):
         named = Counter({m: len(w) for m, w in who.items() if not m.startswith(SLIP)})
         slips = Counter({m: len(w) for m, w in who.items() if m.startswith(SLIP)})
         followed = Counter(i for s in students for i in set(follows[s].get(eid, [])))
-        row = {"exercise": eid, "notebook": CATALOGUE[eid].notebook, "max": maxp,
+        row = {"exercise": eid, "notebook": notebook_of.get(eid, ""), "max": maxp,
                "values": values, "named": named, "slips": slips, "followed": followed,
                "mean": sum(values) / len(values) if values else 0.0,
                "median": statistics.median(values) if values else 0.0,
@@ -246,10 +261,10 @@ def write_report(course, out=None):
     _write_csv(out / "mistakes.csv", MISTAKE_COLUMNS, mistake_rows)
 
     notebooks = sorted({nb for s in students for nb in scores[s]["notebooks"]})
-    late = {s: who.get("late", []) for s, who in read_students(course).items()}
+    late = {s: who.get("late", []) for s, who in read_students(course, assignment).items()}
     people = []
     for s in students:
-        entry = manifest.get(s, {})
+        entry = record.get(s, {})
         people.append(dict(
             scores[s], student=s, name=names.get(s, ""), status=entry.get("status", "unknown"),
             reasons=[r if nb == "*" else f"{nb}: {r}"       # "*": the whole submission
@@ -260,11 +275,11 @@ def write_report(course, out=None):
 
     totals = [scores[s]["score"] for s in students]
     maximum = max((scores[s]["max"] for s in students), default=0)
-    unsandboxed = read_unsandboxed(course)
+    unsandboxed = read_unsandboxed(course, assignment)
     sandbox = ("Every grading kernel ran in the bubblewrap sandbox." if not unsandboxed else
                f"**Graded WITHOUT the sandbox** ({len(unsandboxed)} students: "
                f"{', '.join(sorted(unsandboxed))}): their code ran with the tutor's rights.")
-    lines = [f"# Class report: {ASSIGNMENT}", "", sandbox, "",
+    lines = [f"# Class report: {assignment.id}", "", sandbox, "",
              f"{len(students)} students; mean {sum(totals) / max(len(totals), 1):.1f} / {maximum:g}"
              f" points; median {points(statistics.median(totals) if totals else 0)}.", ""]
     lines += _awaiting_lines(people)

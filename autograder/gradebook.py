@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import create_engine, insert, select, text
 
-from .settings import ASSIGNMENT
+from .assignment import id_of
 
 # nbgrader's tables that hold an assignment as released, parents before children
 ASSIGNMENT_TABLES = ("course", "assignment", "notebook", "base_cell", "grade_cells",
@@ -49,8 +49,8 @@ def assignment_template(url):
         return path.read_bytes()
 
 
-def scores(url, student):
-    """The student's submission in the gradebook at `url`, as plain data:
+def scores(url, assignment, student):
+    """The student's submission of the `assignment` in the gradebook at `url`, as plain data:
     {"timestamp", "extension", "notebooks": {name: {"flagged", "late_submission_penalty",
     "grades": {cell: [auto, manual, extra credit, needs manual grade]},
     "comments": {cell: [auto comment, manual comment]}}}}; None when there is none."""
@@ -58,7 +58,7 @@ def scores(url, student):
     _quiet()
     with Gradebook(url) as gb:
         try:
-            sub = gb.find_submission(ASSIGNMENT, student)
+            sub = gb.find_submission(id_of(assignment), student)
         except MissingEntry:
             return None
         return {
@@ -73,8 +73,9 @@ def scores(url, student):
             } for nb in sub.notebooks}}
 
 
-def record(gb, student, found, excluded=()):
-    """Write a student's `scores` into the open course gradebook `gb` and commit: the graded
+def record(gb, assignment, student, found, excluded=()):
+    """Write a student's `scores` of the `assignment` into the open course gradebook `gb` and
+    commit: the graded
     notebooks as graded, the `excluded` notebooks (or all, for "*") with 0 points, and every
     notebook of the assignment when `found` is None (nothing could be graded)."""
     from datetime import timedelta
@@ -83,9 +84,9 @@ def record(gb, student, found, excluded=()):
     _quiet()
     gb.update_or_create_student(student)
     try:
-        sub = gb.find_submission(ASSIGNMENT, student)
+        sub = gb.find_submission(id_of(assignment), student)
     except MissingEntry:
-        sub = gb.add_submission(ASSIGNMENT, student)
+        sub = gb.add_submission(id_of(assignment), student)
     found = found or {"notebooks": {}}
     if found.get("timestamp"):
         sub.timestamp = datetime.fromisoformat(found["timestamp"])

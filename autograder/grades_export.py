@@ -37,7 +37,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .settings import ASSIGNMENT
+from .assignment import id_of
 
 MARK = "Maths of Deep Learning autograder:"
 # Moodle's language strings the worksheet importer matches ("assign" and core components)
@@ -81,17 +81,17 @@ class Filled:
     notes: list                    # what the tutor should know (scaling, late, rows skipped)
 
 
-def read_grades(course):
-    """{student: SubmissionScore} for every student with a submission in the gradebook, and who came late
-    (the zip import's record)."""
+def read_grades(course, assignment):
+    """{student: SubmissionScore} for every student with a submission of the `assignment` in the
+    gradebook, and who came late (the zip import's record)."""
     from nbgrader.api import Gradebook
 
     from .lms import read_students
     from .settings import db_url
-    people = read_students(course)
+    people = read_students(course, assignment)
     found = {}
     with Gradebook(db_url(course)) as gb:
-        for sub in gb.assignment_submissions(ASSIGNMENT):
+        for sub in gb.assignment_submissions(id_of(assignment)):
             found[sub.student_id] = SubmissionScore(
                 sub.score, sub.max_score, {nb.name: nb.score for nb in sub.notebooks},
                 sorted(people.get(sub.student_id, {}).get("late", [])))
@@ -206,8 +206,10 @@ class _Matcher:
         return found
 
 
-def fill(data, grades, people, roster=None, assignment=None):
-    """The LMS's exported file (bytes) filled with `grades`; raises NotAnLmsFile."""
+def fill(data, grades, people, roster=None, assignment=None, graded=None):
+    """The LMS's exported file (bytes) filled with `grades`; raises NotAnLmsFile.  `assignment`
+    names the LMS's assignment (Canvas: its column) to fill; `graded` is the id of the course's
+    assignment the grades are of (a Canvas column titled like it is chosen)."""
     text, bom = _decode(data)
     newline = "\r\n" if "\r\n" in text else "\n"
     delimiter = _delimiter(text)
@@ -217,7 +219,7 @@ def fill(data, grades, people, roster=None, assignment=None):
         raise NotAnLmsFile("the file is empty")
     header = rows[0]
     if _canvas_header(header):
-        filled = _fill_canvas(rows, grades, people, roster, assignment, delimiter)
+        filled = _fill_canvas(rows, grades, people, roster, assignment, delimiter, graded)
     else:
         filled = _fill_moodle(rows, grades, people, roster)
     filled.text = _write(records, rows, delimiter, newline, bom)
@@ -343,7 +345,7 @@ def _canvas_columns(row):
     return count, where
 
 
-def _fill_canvas(rows, grades, people, roster, assignment, delimiter):
+def _fill_canvas(rows, grades, people, roster, assignment, delimiter, graded=None):
     header = rows[0]
     count, where = _canvas_columns(header)
     if "Section" not in header[count - 1]:
@@ -352,7 +354,7 @@ def _fill_canvas(rows, grades, people, roster, assignment, delimiter):
     candidates = [(i, m["title"], m["id"]) for i, title in enumerate(header) if i >= count
                   and not CANVAS_NOT_ASSIGNMENT.search(title)
                   for m in [CANVAS_TITLE_ID.match(title)] if m]
-    col = _choose_assignment(candidates, assignment)
+    col = _choose_assignment(candidates, assignment, graded)
     points_row = next((r for r in rows[1:3] if r and "Points Possible" in r[0]), None)
     if points_row and len(points_row) > col and re.search(r"read\s+only", points_row[col]):
         raise NotAnLmsFile(f"Canvas marks {header[col]!r} read only")
@@ -380,9 +382,10 @@ def _fill_canvas(rows, grades, people, roster, assignment, delimiter):
     return _finish("canvas", grades, written, notes, ambiguous)
 
 
-def _choose_assignment(candidates, assignment):
+def _choose_assignment(candidates, assignment, graded=None):
     """The column of the assignment named by `assignment` (its Canvas id or title), or the only
-    assignment column, or the only one titled like this course's assignment."""
+    assignment column, or the only one titled like this course (or like `graded`, the id of the
+    course's assignment graded)."""
     listing = "; ".join(f"{title} ({aid})" for _, title, aid in candidates) or "none"
     if assignment:
         chosen = [i for i, title, aid in candidates
@@ -392,7 +395,7 @@ def _choose_assignment(candidates, assignment):
     else:
         chosen = [i for i, title, _ in candidates
                   if "maths of deep learning" in title.casefold()
-                  or ASSIGNMENT in title.casefold()]
+                  or (graded is not None and graded.casefold() in title.casefold())]
     if len(chosen) != 1:
         raise NotAnLmsFile(
             ("no" if not chosen else "more than one") + " assignment column of the export is "
@@ -401,13 +404,15 @@ def _choose_assignment(candidates, assignment):
     return chosen[0]
 
 
-def fill_file(course, path, roster=None, assignment=None, out=None):
-    """Fill the LMS's exported file at `path` from the course's gradebook; writes `out` (default:
-    `<name>-graded.csv` next to it) and returns (Filled, out)."""
+def fill_file(course, graded, path, roster=None, assignment=None, out=None):
+    """Fill the LMS's exported file at `path` with the grades of the course's `graded`
+    assignment (an `Assignment` or its id) in the gradebook; writes `out` (default:
+    `<name>-graded.csv` next to it) and returns (Filled, out).  `assignment` names the LMS's."""
     from .lms import read_roster, read_students
     path = Path(path)
-    filled = fill(path.read_bytes(), read_grades(course), read_students(course),
-                  read_roster(roster) if roster else None, assignment)
+    filled = fill(path.read_bytes(), read_grades(course, graded),
+                  read_students(course, graded), read_roster(roster) if roster else None,
+                  assignment, id_of(graded))
     out = Path(out) if out else path.with_name(f"{path.stem}-graded{path.suffix or '.csv'}")
     out.write_bytes(filled.text.encode("utf-8"))
     return filled, out

@@ -17,7 +17,7 @@ undo its own LMS's prefix), and each file is then read as that LMS names it, the
 matched from the start of the name, so nothing a student names moves a file to another student.
 The notebook is the release notebook the file's name is (any case, with an LMS re-upload suffix).
 
-`import_downloads` copies every recognised notebook to `submitted/<student>/maths_of_dl/`, under
+`import_downloads` copies every recognised notebook to `submitted/<student>/<assignment>/`, under
 the LMS's id or the id a roster CSV (columns `lms_id,student_id`) maps it to, keeps the latest
 upload of each notebook, and lists every other file with the reason in `reports/import.csv`;
 nothing in one file stops the import.  A student id is a safe name (`student_ids.is_safe`:
@@ -35,7 +35,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from .settings import ASSIGNMENT
+from .assignment import LAB, id_of
 from .student_ids import is_safe
 
 CANVAS = re.compile(r"^(?:(?P<login>[^/]*?)_)??(?:(?P<late>[Ll][Aa][Tt][Ee])_)?(?P<user>\d+)_"
@@ -182,27 +182,32 @@ def _read(z, info, budget):
     return data, None
 
 
-def import_downloads(course, zips, roster=None):
-    """Copy the recognised notebooks of LMS downloads into submitted/; returns (imported
-    {(student, notebook): member}, others [(member, reason)])."""
-    course = Path(course)
-    notebooks = [p.stem for p in sorted((course / "release" / ASSIGNMENT).glob("*.ipynb"))]
+def import_downloads(course, assignment, zips, roster=None):
+    """Copy the recognised notebooks of the `assignment`'s LMS downloads into submitted/;
+    returns (imported {(student, notebook): member}, others [(member, reason)])."""
+    course, assignment = Path(course), id_of(assignment)
+    notebooks = [p.stem for p in sorted((course / "release" / assignment).glob("*.ipynb"))]
     run = _Import(notebooks, read_roster(roster) if roster else None)
     for index, archive in enumerate(zips):
         run.archive(index, archive)
     imported = {}
     for (student, notebook), (submission, where, data, _) in sorted(run.latest.items()):
-        folder = course / "submitted" / student / ASSIGNMENT
+        folder = course / "submitted" / student / assignment
         folder.mkdir(parents=True, exist_ok=True)
         (folder / f"{notebook}.ipynb").write_bytes(data)
         imported[(student, notebook)] = where
         if submission.late:
             run.people[student].setdefault("late", []).append(notebook)
-    _write_import_report(course, imported, run.others)
+    _write_import_report(course, assignment, imported, run.others)
     store = course / ".grading" / "students.json"
     store.parent.mkdir(parents=True, exist_ok=True)
     known = json.loads(store.read_text()) if store.exists() else {}
-    store.write_text(json.dumps(dict(known, **run.people), indent=1, sort_keys=True))
+    for student, who in run.people.items():     # late: per assignment, the others' kept
+        late = _late_by_assignment(known.get(student, {}).get("late"))
+        late[assignment] = who.pop("late", [])
+        known[student] = dict(who, **({"late": {a: nbs for a, nbs in late.items() if nbs}}
+                                      if any(late.values()) else {}))
+    store.write_text(json.dumps(known, indent=1, sort_keys=True))
     return imported, run.others
 
 
@@ -268,8 +273,8 @@ def _cell(text):
     return f"'{text}" if text[:1] in ("=", "+", "@", "\t", "\r") else text
 
 
-def _write_import_report(course, imported, others):
-    reports = Path(course) / "reports"
+def _write_import_report(course, assignment, imported, others):
+    reports = Path(course) / "reports" / assignment
     reports.mkdir(parents=True, exist_ok=True)
     with open(reports / "import.csv", "w", newline="") as f:
         w = csv.writer(f)
@@ -280,7 +285,20 @@ def _write_import_report(course, imported, others):
             w.writerow([_cell(where), "", "", f"not imported: {_cell(reason)}"])
 
 
-def read_students(course):
-    """Who is who, as the imports recorded it: {student: {"lms", "lms_id", "name", "late"}}."""
+def _late_by_assignment(late):
+    """{assignment: [notebook]} of a student's late uploads; a list (the first format, written
+    when the course graded the lab alone) is the lab's."""
+    if isinstance(late, dict):
+        return dict(late)
+    return {LAB.id: list(late)} if late else {}
+
+
+def read_students(course, assignment=None):
+    """Who is who, as the imports recorded it: {student: {"lms", "lms_id", "name", "late"}},
+    with "late" the notebooks uploaded late of the `assignment` (none without one)."""
     store = Path(course) / ".grading" / "students.json"
-    return json.loads(store.read_text()) if store.exists() else {}
+    people = json.loads(store.read_text()) if store.exists() else {}
+    for who in people.values():
+        late = _late_by_assignment(who.get("late"))
+        who["late"] = late.get(id_of(assignment), []) if assignment is not None else []
+    return people

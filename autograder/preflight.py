@@ -6,21 +6,63 @@ made for a run that cannot go ahead), so a refused run leaves the folder as it w
 """
 from pathlib import Path
 
-from .settings import ASSIGNMENT
+from .assignment import id_of, named
 
 CONNECT_SECONDS = 5      # how long an unreachable scheduler is waited for
 
 
-def course_problem(course):
-    """A course folder holds nbgrader_config.py and source/maths_of_dl/ (README, "Tutors")."""
+def course_assignments(course):
+    """The ids of the assignments of the course folder: the folders of its source/."""
+    source = Path(course) / "source"
+    return sorted(p.name for p in source.iterdir() if p.is_dir() and not p.name.startswith(".")
+                  and not p.is_symlink()) if source.is_dir() else []
+
+
+def choose_assignment(course, given=None, command="grade-class"):
+    """(the `Assignment` a tool acts on, None) or (None, one line saying why there is none): the
+    one `given` on the command line, or else the course folder's only assignment.  A course
+    folder of several assignments is never guessed at: the line lists them."""
+    found = course_assignments(course)
+    if given is None:
+        if len(found) == 1:
+            return named(found[0]), None
+        if not found:
+            return None, course_problem(course) or f"{course}/source holds no assignment."
+        return None, (f"The course folder holds {len(found)} assignments ({', '.join(found)}): "
+                      f"name the one to act on, as in `maths-of-dl {command} {found[0]}`.")
+    try:
+        assignment = named(given)
+    except ValueError as error:
+        return None, f"{error}."
+    return assignment, course_problem(course, assignment)
+
+
+def course_problem(course, assignment=None):
+    """A course folder holds nbgrader_config.py and source/<assignment>/ (README, "Tutors")."""
     course = Path(course)
     if not course.is_dir():
         return f"{course} is not a folder. Give the course folder with --course DIR."
-    missing = [name for name in ("nbgrader_config.py", f"source/{ASSIGNMENT}")
+    if assignment is not None and (course / "nbgrader_config.py").exists() and \
+            course_assignments(course) and not (course / "source" / id_of(assignment)).is_dir():
+        return (f"{course} has no assignment {id_of(assignment)} (no source/"
+                f"{id_of(assignment)}); its assignments: {', '.join(course_assignments(course))}.")
+    wanted = f"source/{id_of(assignment)}" if assignment is not None else "source"
+    missing = [name for name in ("nbgrader_config.py", wanted)
                if not (course / name).exists()]
     if missing:
         return (f"{course} is not a course folder (no {' and no '.join(missing)}). Run this in "
                 "the course folder, or give it with --course DIR.")
+    return None
+
+
+def record_problem(course, assignment):
+    """The rerun record must be one this version reads (`class_grading.load_record`): one it
+    does not is named, and left as it is."""
+    from .class_grading import UnreadableRecord, load_record
+    try:
+        load_record(course, assignment)
+    except UnreadableRecord as error:
+        return f"Not grading: {error}."
     return None
 
 

@@ -18,6 +18,9 @@ import sys
 from pathlib import Path
 
 COURSE_ID = "maths-of-dl"
+#: the instructor's default assignment (course/ builds it); the tutor side reads no assignment
+#: from here: each tool takes an `assignment.Assignment` from nbgrader's resources or the
+#: command line
 ASSIGNMENT = "maths_of_dl"
 REPO = Path(__file__).resolve().parent.parent
 GRADING_KERNEL = "maths-of-dl-grading"

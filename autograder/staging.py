@@ -1,10 +1,10 @@
 """A student's submission, read and checked before it is graded: what a grading task carries.
 
-`stage(course, student, expected)` reads `submitted/<student>/maths_of_dl/` (it never writes
-there) and returns a `Submission`: every file of the folder as bytes, except the notebooks that
-are missing or not valid JSON notebooks (left out: they score 0 with the reason), and with the
-later copies of a duplicated graded cell made ordinary cells.  The task needs no shared folder: a
-worker on another machine writes these files into a course folder of its own.
+`stage(course, assignment, student, expected)` reads `submitted/<student>/<assignment>/` (it
+never writes there) and returns a `Submission`: every file of the folder as bytes, except the
+notebooks that are missing or not valid JSON notebooks (left out: they score 0 with the reason),
+and with the later copies of a duplicated graded cell made ordinary cells.  The task needs no
+shared folder: a worker on another machine writes these files into a course folder of its own.
 
 Why staging removes duplicated cells itself, when nbgrader's `DeduplicateIds` (the second of
 autograde's sanitizing preprocessors) exists for that: in nbgrader 0.9.6 it is not enough.
@@ -34,7 +34,7 @@ import nbformat
 from nbgrader import utils
 
 from .grading.intake import linked_part, links_below
-from .settings import ASSIGNMENT
+from .assignment import id_of
 from .student_ids import is_safe, refusal, shown
 from .submissions import grade_id
 
@@ -56,40 +56,42 @@ class Submission:
         return sorted(Path(p).stem for p in self.files if p.endswith(".ipynb") and "/" not in p)
 
 
-def release_cells(course):
-    """{notebook: {grade id: cell type}} of the graded/locked nbgrader cells of the release."""
+def release_cells(course, assignment):
+    """{notebook: {grade id: cell type}} of the graded/locked nbgrader cells of the
+    `assignment`'s release."""
     found = {}
-    for path in sorted((Path(course) / "release" / ASSIGNMENT).glob("*.ipynb")):
+    for path in sorted((Path(course) / "release" / id_of(assignment)).glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         found[path.stem] = {grade_id(c): c.cell_type for c in nb.cells if utils.is_grade(c)}
     return found
 
 
-def submitted_dir(course, student):
-    return Path(course) / "submitted" / student / ASSIGNMENT
+def submitted_dir(course, assignment, student):
+    return Path(course) / "submitted" / student / id_of(assignment)
 
 
-def students_of(course):
-    """The students of `submitted/` that can be graded (see `refused_students` for the rest)."""
+def students_of(course, assignment):
+    """The students of `submitted/` with the `assignment` that can be graded (see
+    `refused_students` for the rest)."""
     root = Path(course) / "submitted"
-    return sorted(p.parent.name for p in root.glob(f"*/{ASSIGNMENT}")
+    return sorted(p.parent.name for p in root.glob(f"*/{id_of(assignment)}")
                   if p.is_dir() and is_safe(p.parent.name)
                   and linked_part(root, p) is None) if root.exists() else []
 
 
-def refused_students(course):
+def refused_students(course, assignment):
     """{the folder's name as `shown`: why it is not graded} for the folders of `submitted/`
     whose name is not a safe student id, or that are (or hold as the assignment) a symbolic
     link."""
-    root = Path(course) / "submitted"
+    root, name = Path(course) / "submitted", id_of(assignment)
     refused = {}
     for folder in sorted(root.iterdir()) if root.exists() else ():
-        if not ((folder / ASSIGNMENT).exists() or (folder / ASSIGNMENT).is_symlink()):
+        if not ((folder / name).exists() or (folder / name).is_symlink()):
             continue
         if not is_safe(folder.name):
             refused[shown(folder.name)] = refusal(folder.name)
-        elif linked_part(root, folder / ASSIGNMENT) is not None:
-            refused[folder.name] = (f"{linked_part(root, folder / ASSIGNMENT).relative_to(root)} "
+        elif linked_part(root, folder / name) is not None:
+            refused[folder.name] = (f"{linked_part(root, folder / name).relative_to(root)} "
                                     "is a symbolic link: not followed, not graded")
     return refused
 
@@ -142,9 +144,10 @@ def _checked_notebook(text, graded):
     return nbformat.writes(nb), notes
 
 
-def stage(course, student, expected, digest=None):
-    """The student's `Submission`; `expected` is `release_cells` (of the notebooks to grade)."""
-    src = submitted_dir(course, student)
+def stage(course, assignment, student, expected, digest=None):
+    """The student's `Submission` of the `assignment`; `expected` is `release_cells` (of the
+    notebooks to grade)."""
+    src = submitted_dir(course, assignment, student)
     submission = Submission(student, digest or (tree_hash(src) if src.exists() else "absent"))
     links = set(links_below(src)) if src.is_dir() else set()
     for link in sorted(links):

@@ -11,7 +11,8 @@ from pathlib import Path
 import nbformat
 from nbgrader import utils
 
-from .settings import ASSIGNMENT
+from .assignment import LAB, id_of
+
 
 MARKERS = re.compile(r"^\s*### (BEGIN|END) (SOLUTION|HIDDEN TESTS)\s*$\n?", re.MULTILINE)
 
@@ -31,13 +32,15 @@ def solutions(source_dir):
 
 
 def write_submission(course, student, answers=None, blank=False, notebooks=None,
-                     assignment=ASSIGNMENT):
-    """Write submitted/<student>/<assignment>/ from the release.
+                     assignment=None):
+    """Write submitted/<student>/<assignment>/ from the release (of the lab's `LAB`, unless
+    another `assignment` or id is given).
 
     `answers` maps notebook name -> {grade id: code} and overrides the solutions; `blank` keeps
     the release as downloaded; `notebooks` limits which notebooks are submitted.
     """
     course = Path(course)
+    assignment = id_of(assignment or LAB)
     release = course / "release" / assignment
     target = course / "submitted" / student / assignment
     if target.exists():

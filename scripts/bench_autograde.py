@@ -21,6 +21,7 @@ from nbclient import NotebookClient
 from nbgrader import utils
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from autograder.assignment import LAB
 from autograder import cli  # noqa: E402
 from autograder.submissions import write_submission  # noqa: E402
 
@@ -64,7 +65,7 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         course = cli.prepare(Path(tmp) / "course")
-        cli.release(course)
+        cli.release(course, LAB)
         submission = write_submission(course, "bench")
         base = baseline_course(args.baseline, Path(tmp) / "baseline") if args.baseline else None
         graded, plain, before = [], [], []

@@ -31,6 +31,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from autograder.assignment import LAB
 from autograder import cli  # noqa: E402
 from autograder.cluster import default_workers  # noqa: E402
 from autograder.sample_class import write_sample_class  # noqa: E402
@@ -75,10 +76,10 @@ def one_student(course, released, folder):
     from autograder.gradebook import assignment_template
     from autograder.grading.student import CourseFiles, Limits, grade_student, warm_server
     from autograder.staging import release_cells, stage
-    expected = release_cells(course)
+    expected = release_cells(course, LAB)
     files = CourseFiles.of((course / "nbgrader_config.py").read_text(),
-                           assignment_template(f"sqlite:///{released}"), expected)
-    submission = stage(course, "student0000", expected)
+                           assignment_template(f"sqlite:///{released}"), expected, LAB.id)
+    submission = stage(course, LAB, "student0000", expected)
     grade_student(submission, files, Limits(cell_timeout=60))
     wall, cpu = time.monotonic(), cpu_seconds()
     grade_student(submission, files, Limits(cell_timeout=60))
@@ -111,7 +112,7 @@ def main():
     n = args.students
     with tempfile.TemporaryDirectory() as tmp:
         course = cli.prepare(Path(tmp) / "course")
-        cli.release(course)
+        cli.release(course, LAB)
         if args.sample:
             write_sample_class(course, n)
         else:

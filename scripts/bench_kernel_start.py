@@ -29,6 +29,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from autograder.assignment import LAB
 from autograder import cli  # noqa: E402
 from autograder.settings import grading_kernel  # noqa: E402
 from autograder.submissions import write_submission  # noqa: E402
@@ -100,7 +101,7 @@ def main():
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         course = cli.prepare(Path(tmp) / "course")
-        cli.release(course)
+        cli.release(course, LAB)
         folders = []
         for i in range(args.students):
             folder = write_submission(course, f"s{i}")

@@ -20,9 +20,9 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from nbgrader.api import Gradebook
 
 from autograder import cli
-from autograder.assignment import LAB, being_graded, lab_assignment
+from autograder.assignment import LAB, being_graded, id_of, is_lab, lab_assignment, named
 from autograder.catalogue import CATALOGUE, in_notebook
-from autograder.class_grading import load_manifest, save_manifest
+from autograder.class_grading import load_record, save_record
 from autograder.class_report import read_flags_by_student, read_scores
 from autograder.grading.flags import FLAGS_FILE
 from autograder.grading.sandbox.policy import HOME
@@ -97,7 +97,7 @@ def course(tmp_path_factory):
     course = cli.prepare(tmp_path_factory.mktemp("two") / "course")
     (course / "source" / QUIZ).mkdir(parents=True)
     nbformat.write(quiz_source(), course / "source" / QUIZ / "quiz.ipynb")
-    cli.release(course)
+    cli.release(course, LAB)
     released = _nbgrader(course, "generate_assignment", QUIZ, "--force")
     assert released.returncode == 0, released.stderr
     for student, choice in STUDENTS.items():
@@ -116,6 +116,17 @@ def test_the_lab_is_found_by_its_id_and_nothing_else():
     for resources in ({"nbgrader": {"assignment": QUIZ}}, {"nbgrader": {}}, {}, None):
         assert being_graded(resources) is None
     assert {"N1", "F1a"} <= set(LAB.catalogue)      # the ids the quiz collides with
+
+
+def test_a_named_assignment_is_the_labs_or_an_ordinary_one():
+    assert named(ASSIGNMENT) is LAB and is_lab(LAB)
+    quiz = named(QUIZ)
+    assert quiz.id == QUIZ and quiz.catalogue == {} and not is_lab(quiz)
+    assert being_graded({"nbgrader": {"assignment": quiz.id}}) is None   # nbgrader's rules
+    assert id_of(quiz) == id_of(QUIZ) == QUIZ
+    for bad in ("", "a/b", ".grading", "a\\b"):
+        with pytest.raises(ValueError, match="not an assignment's name"):
+            named(bad)
 
 
 @pytest.mark.slow
@@ -150,14 +161,14 @@ def test_the_lab_is_still_graded_by_the_course_and_leaves_the_quiz_alone(course)
             {e.id for e in in_notebook(LAB_NOTEBOOK)}
         assert (course / "autograded" / student / QUIZ / "quiz.ipynb").exists()
     assert _scores(course, QUIZ, "quiz") == quiz_scores              # untouched
-    report = read_scores(course)                                     # the lab's report only
+    report = read_scores(course, LAB)                                     # the lab's report only
     assert set(report) == set(STUDENTS)
     assert all("sandboxed" not in report[s]["cells"] for s in STUDENTS)   # no quiz cell
     flags = course / FLAGS_FILE
     entries = [json.loads(line) for line in flags.read_text().splitlines()] \
         if flags.exists() else []
     assert all(e["assignment"] == ASSIGNMENT for e in entries)
-    assert set(read_flags_by_student(course)) <= set(STUDENTS)
+    assert set(read_flags_by_student(course, LAB)) <= set(STUDENTS)
 
 
 def _tree(folder):
@@ -171,10 +182,10 @@ def class_graded(course):
     rerun record of the quiz already there."""
     course = course[0]
     quiz_record = {s: {"hash": "quiz-" + s, "status": "ok", "reasons": {}} for s in STUDENTS}
-    save_manifest(course, quiz_record, QUIZ)
+    save_record(course, QUIZ, quiz_record)
     before = {"scores": _scores(course, QUIZ, "quiz"),
               "autograded": {s: _tree(course / "autograded" / s / QUIZ) for s in STUDENTS}}
-    status = cli.grade_class(course, workers=1, notebooks=[LAB_NOTEBOOK], quiet=True)
+    status = cli.grade_class(course, LAB, workers=1, notebooks=[LAB_NOTEBOOK], quiet=True)
     return course, status, quiz_record, before
 
 
@@ -186,11 +197,76 @@ def test_grading_the_class_keeps_the_other_assignments_record_grades_and_files(c
     for student in STUDENTS:
         assert {e: s for e, s in lab_scores[student].items() if e in CATALOGUE} == \
             {e.id: e.points for e in in_notebook(LAB_NOTEBOOK)}
-    assert set(load_manifest(course, ASSIGNMENT)) == set(STUDENTS)     # the lab's, graded now
-    assert all(o["hash"] != f"quiz-{s}" for s, o in load_manifest(course, ASSIGNMENT).items())
-    assert load_manifest(course, QUIZ) == quiz_record                   # kept as it was
+    assert set(load_record(course, LAB)) == set(STUDENTS)     # the lab's, graded now
+    assert all(o["hash"] != f"quiz-{s}" for s, o in load_record(course, LAB).items())
+    assert load_record(course, QUIZ) == quiz_record                   # kept as it was
     assert _scores(course, QUIZ, "quiz") == before["scores"]
     assert {s: _tree(course / "autograded" / s / QUIZ) for s in STUDENTS} == before["autograded"]
-    summary = (course / "reports" / "summary.md").read_text()
-    assert QUIZ not in summary and "sandboxed" not in (course / "reports" /
+    summary = (course / "reports" / LAB.id / "summary.md").read_text()
+    assert QUIZ not in summary and "sandboxed" not in (course / "reports" / LAB.id /
                                                        "class_report.csv").read_text()
+
+
+@pytest.fixture(scope="module")
+def quiz_class_graded(class_graded):
+    """Then the quiz graded by `maths-of-dl grade-class week_2_quiz` (the command line), on the
+    same cluster pipeline as the lab, with what the lab's grading left snapshotted before."""
+    course = class_graded[0]
+    lab_before = {"record": load_record(course, LAB),
+                  "scores": _scores(course, ASSIGNMENT, LAB_NOTEBOOK),
+                  "reports": _tree(course / "reports" / LAB.id),
+                  "autograded": {s: _tree(course / "autograded" / s / LAB.id) for s in STUDENTS},
+                  "feedback": {s: _tree(course / "feedback" / s / LAB.id) for s in STUDENTS}}
+    status = cli.main(["grade-class", QUIZ, "--course", str(course), "--workers", "1",
+                       "--quiet"])
+    return course, status, lab_before
+
+
+@pytest.mark.slow
+def test_grade_class_grades_the_quiz_by_nbgraders_rules(quiz_class_graded):
+    course, status, _ = quiz_class_graded
+    assert status == 0            # a failing assert is the quiz's verdict, nothing to look at
+    scores = _scores(course, QUIZ, "quiz")
+    for student, choice in STUDENTS.items():      # N1 and F1a: the asserts, not the catalogue
+        assert scores[student] == {"N1": POINTS["N1"] * (choice["n1_answer"] == 0),
+                                   "F1a": POINTS["F1a"] * (choice["f1a_answer"] == 0),
+                                   "sandboxed": POINTS["sandboxed"]}, student
+        graded = nbformat.read(course / "autograded" / student / QUIZ / "quiz.ipynb",
+                               as_version=4)
+        assert "grading" not in graded.metadata.get("maths_of_dl", {})   # no lab grader
+        assert (course / "feedback" / student / QUIZ / "quiz.html").exists()
+    record = load_record(course, QUIZ)
+    assert set(record) == set(STUDENTS) and {o["status"] for o in record.values()} == {"ok"}
+    assert all(not o["hash"].startswith("quiz-") for o in record.values())   # graded now
+
+
+@pytest.mark.slow
+def test_the_quiz_has_its_own_report_and_grades(quiz_class_graded):
+    import csv
+    course, _, _ = quiz_class_graded
+    reports = course / "reports" / QUIZ
+    rows = {r["exercise"]: r for r in csv.DictReader(open(reports / "class_report.csv"))}
+    assert set(rows) == set(POINTS)               # its own cells, the colliding ids included
+    assert float(rows["N1"]["max"]) == POINTS["N1"] and rows["N1"]["notebook"] == "quiz"
+    students = {r["student"]: r for r in csv.DictReader(open(reports / "students.csv"))}
+    assert set(students) == set(STUDENTS)
+    assert float(students["ada"]["score"]) == POINTS["N1"] + POINTS["sandboxed"]
+    assert float(students["bob"]["score"]) == POINTS["F1a"] + POINTS["sandboxed"]
+    assert f"# Class report: {QUIZ}" in (reports / "summary.md").read_text()
+    exported = list(csv.DictReader(open(reports / "grades.csv")))
+    assert {r["assignment"] for r in exported} == {QUIZ}
+    assert {r["student_id"] for r in exported} == set(STUDENTS)
+    lab = list(csv.DictReader(open(course / "reports" / LAB.id / "grades.csv")))
+    assert {r["assignment"] for r in lab} == {LAB.id}
+
+
+@pytest.mark.slow
+def test_grading_the_quiz_leaves_the_labs_grades_reports_and_record(quiz_class_graded):
+    course, _, before = quiz_class_graded
+    assert load_record(course, LAB) == before["record"]
+    assert _scores(course, ASSIGNMENT, LAB_NOTEBOOK) == before["scores"]
+    assert _tree(course / "reports" / LAB.id) == before["reports"]
+    assert before["reports"]      # (a report was there to keep)
+    for student in STUDENTS:
+        assert _tree(course / "autograded" / student / LAB.id) == before["autograded"][student]
+        assert _tree(course / "feedback" / student / LAB.id) == before["feedback"][student]

@@ -8,6 +8,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
+from autograder.assignment import LAB
 from autograder import cli
 from autograder.catalogue import in_notebook
 from autograder.grading import causes
@@ -64,12 +65,12 @@ def test_the_last_cell_that_writes_a_name_decides_its_cause():
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     course = cli.prepare(tmp_path_factory.mktemp("causes") / "course")
-    cli.release(course)
+    cli.release(course, LAB)
     write_submission(course, "crash", notebooks=["02_activations"],
                      answers={"02_activations": {"A0_answer": SIGMOID, "A2_answer": LOOPING}})
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MATHS_OF_DL_CELL_TIMEOUT", str(TIMEOUT))
-        assert cli.autograde(course) == 0
+        assert cli.autograde(course, LAB) == 0
     nb = nbformat.read(course / "autograded" / "crash" / ASSIGNMENT / "02_activations.ipynb", 4)
     return {c.metadata["nbgrader"]["grade_id"]: verdict_of(c) for c in nb.cells
             if c.metadata.get("nbgrader", {}).get("grade_id") in

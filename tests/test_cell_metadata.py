@@ -17,6 +17,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from autograder.assignment import LAB
 from autograder import cli
 from autograder.catalogue import CATALOGUE, in_notebook
 from autograder.grading.cell_metadata import RepairCellMetadata
@@ -128,7 +129,7 @@ def _schema_99(nb):
 def hand_run(tmp_path_factory):
     """ada, ben (a copied graded cell), cat (schema version 99), dee: graded by hand."""
     course = cli.prepare(tmp_path_factory.mktemp("hand_run") / "course")
-    cli.release(course)
+    cli.release(course, LAB)
     breakage = {"ben": _copy_a_graded_cell, "cat": _schema_99}
     for student in ("ada", "ben", "cat", "dee"):
         folder = write_submission(course, student, notebooks=[NOTEBOOK])

@@ -3,7 +3,7 @@ reason, nobody else hurt.
 
 Fast: the staging of a submission (on notebooks damaged as the pathological class damages them,
 and next to nbgrader's own DeduplicateIds), the classifier of nbgrader's logs (on logs of real
-`nbgrader autograde` runs, kept in tests/data/nbgrader_logs/), the manifest and the exit status.
+`nbgrader autograde` runs, kept in tests/data/nbgrader_logs/), the rerun record and the exit status.
 
 Slow: one run of `maths-of-dl grade-class` (2 workers) over the pathological class plus two
 ordinary students, notebook 01 only, with a 5 s cell timeout: each student's grade and recorded
@@ -18,10 +18,11 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook
 
+from autograder.assignment import LAB
 from autograder import class_grading as cg
 from autograder import cli
 from autograder.catalogue import CATALOGUE, in_notebook
-from autograder.class_grading import grade_class, load_manifest
+from autograder.class_grading import grade_class, load_record
 from autograder.sample_class import MISTAKES, write_class, write_pathological_class
 
 NOTEBOOK = "01_forward_pass"
@@ -36,18 +37,18 @@ def hashes(course):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     course = cli.prepare(tmp_path_factory.mktemp("class"))
-    cli.release(course)
+    cli.release(course, LAB)
     write_class(course, {"ok_perfect": {}, "ok_mistakes": MISTAKES}, notebooks=[NOTEBOOK])
     write_pathological_class(course)
     before = hashes(course)
     with pytest.MonkeyPatch.context() as monkeypatch:
         monkeypatch.setenv("MATHS_OF_DL_CELL_TIMEOUT", "5")
-        status = cli.grade_class(course, workers=2, notebook_timeout=30, notebooks=[NOTEBOOK],
+        status = cli.grade_class(course, LAB, workers=2, notebook_timeout=30, notebooks=[NOTEBOOK],
                                  quiet=True)
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         scores = {s.student_id: {nb.name: nb.score for nb in s.notebooks}[NOTEBOOK]
                   for s in gb.assignment_submissions("maths_of_dl")}
-    return course, status, scores, load_manifest(course), before
+    return course, status, scores, load_record(course, LAB), before
 
 
 def reasons(manifest, student):
@@ -110,7 +111,7 @@ def test_submitted_files_are_unchanged(graded):
 @pytest.mark.slow
 def test_report_files(graded):
     course = graded[0]
-    reports = course / "reports"
+    reports = course / "reports" / LAB.id
     for name in ("class_report.csv", "mistakes.csv", "students.csv", "summary.md", "scores.png"):
         assert (reports / name).stat().st_size > 0, name
     rows = {r["exercise"]: r for r in csv.DictReader(open(reports / "class_report.csv"))}
@@ -131,13 +132,13 @@ def test_report_files(graded):
 def test_rerun_grades_only_changed_submissions(graded, monkeypatch):
     course = graded[0]
     monkeypatch.setenv("MATHS_OF_DL_CELL_TIMEOUT", "5")
-    again = grade_class(course, workers=2, notebooks=[NOTEBOOK], progress=False)
+    again = grade_class(course, LAB, workers=2, notebooks=[NOTEBOOK], progress=False)
     assert again.graded == []
     path = course / "submitted" / "ok_mistakes" / "maths_of_dl" / f"{NOTEBOOK}.ipynb"
     nb = json.loads(path.read_text())
     nb["metadata"]["resubmitted"] = True
     path.write_text(json.dumps(nb))
-    again = grade_class(course, workers=2, notebooks=[NOTEBOOK], progress=False)
+    again = grade_class(course, LAB, workers=2, notebooks=[NOTEBOOK], progress=False)
     assert again.graded == ["ok_mistakes"]
 
 
@@ -148,14 +149,14 @@ def test_lms_zip_is_imported_into_submitted(tmp_path):
 
     from autograder import cli
     course = cli.prepare(tmp_path / "course")
-    cli.release(course)
+    cli.release(course, LAB)
     release = sorted((course / "release" / "maths_of_dl").glob("*.ipynb"))
     archive = tmp_path / "lms.zip"
     with zipfile.ZipFile(archive, "w") as z:
         for student in ("ada_lovelace", "alan_turing"):
             for nb in release[:2]:
                 z.write(nb, f"downloads/{student}_{nb.name}")
-    assert cli.import_zip(course, [archive]) == 0
+    assert cli.import_zip(course, LAB, [archive]) == 0
     for student in ("ada_lovelace", "alan_turing"):
         got = sorted(p.name for p in (course / "submitted" / student / "maths_of_dl").glob("*.ipynb"))
         assert got == [nb.name for nb in release[:2]]
@@ -230,6 +231,7 @@ def test_ctrl_c_keeps_every_graded_student_and_grades_nobody_twice(tmp_path):
     import os
     import signal
 
+    from autograder.class_report import report_dir
     from autograder.staging import tree_hash
     from autograder.submissions import solutions
     course = cli.prepare(tmp_path / "course")
@@ -240,8 +242,9 @@ def test_ctrl_c_keeps_every_graded_student_and_grades_nobody_twice(tmp_path):
     total = 0
     for moment in ("submission(s);", "] 1/", "submission(s) in"):
         before = in_gradebook(course) if (course / "gradebook.db").exists() else set()
-        held = course / "grades.csv"
+        held = report_dir(course, LAB) / "grades.csv"
         if moment == "submission(s) in":
+            held.parent.mkdir(parents=True, exist_ok=True)
             os.mkfifo(held)
         run = Run(course, "--workers", "1")
         first = run.wait_for("submission(s);")
@@ -256,7 +259,7 @@ def test_ctrl_c_keeps_every_graded_student_and_grades_nobody_twice(tmp_path):
         assert lines[-1].startswith("Interrupted: ") and "kept" in lines[-1], lines
         held.unlink(missing_ok=True)
         total += graded_count(lines)
-        manifest = load_manifest(course)
+        manifest = load_record(course, LAB)
         for student in in_gradebook(course):      # each counts as graded on the rerun
             assert manifest[student]["hash"] == tree_hash(
                 course / "submitted" / student / "maths_of_dl"), student
@@ -269,11 +272,11 @@ def test_ctrl_c_keeps_every_graded_student_and_grades_nobody_twice(tmp_path):
 
 
 # ---------------------------------------------------------------------------- the rest, fast
-def test_manifest_round_trip(tmp_path):
-    assert cg.load_manifest(tmp_path) == {}
-    cg.save_manifest(tmp_path, {"ada": {"status": "ok"}})
-    assert cg.load_manifest(tmp_path) == {"ada": {"status": "ok"}}
-    assert [p.name for p in (tmp_path / cg.WORK).iterdir()] == ["manifest.json"]
+def test_rerun_record_round_trip(tmp_path):
+    assert cg.load_record(tmp_path, LAB) == {}
+    cg.save_record(tmp_path, LAB, {"ada": {"status": "ok"}})
+    assert cg.load_record(tmp_path, LAB) == {"ada": {"status": "ok"}}
+    assert [p.name for p in (tmp_path / cg.WORK).iterdir()] == ["graded.json"]
 
 
 @pytest.mark.parametrize("statuses,exit_status", [
@@ -339,7 +342,7 @@ def linked_class(tmp_path_factory):
     HTML (tests/test_intake.py does the same with a hand-run nbgrader autograde)."""
     from autograder.submissions import write_submission
     course = cli.prepare(tmp_path_factory.mktemp("linked") / "course")
-    cli.release(course)
+    cli.release(course, LAB)
     write_submission(course, "honest", notebooks=[NOTEBOOK])
     linked = write_submission(course, "nb_linker", blank=True, notebooks=[NOTEBOOK])
     (linked / f"{NOTEBOOK}.ipynb").unlink()
@@ -349,9 +352,9 @@ def linked_class(tmp_path_factory):
     (linker / "peer.txt").symlink_to(f"../../honest/maths_of_dl/{NOTEBOOK}.ipynb")
     (linker / "own.txt").write_text("mine\n")
     write_submission(course, UNSAFE_ID, notebooks=[NOTEBOOK])
-    status = cli.grade_class(course, workers=1, notebook_timeout=60, notebooks=[NOTEBOOK],
+    status = cli.grade_class(course, LAB, workers=1, notebook_timeout=60, notebooks=[NOTEBOOK],
                              quiet=True)
-    return course, status, load_manifest(course)
+    return course, status, load_record(course, LAB)
 
 
 @pytest.mark.slow
@@ -405,21 +408,49 @@ def test_nothing_graded_is_not_called_blank():
 
 
 def test_the_rerun_record_is_kept_per_assignment(tmp_path):
-    cg.save_manifest(tmp_path, {"ada": {"status": "ok", "hash": "1"}})          # the lab's
-    cg.save_manifest(tmp_path, {"ada": {"status": "review", "hash": "2"}}, "week_2_quiz")
-    cg.save_manifest(tmp_path, {"bob": {"status": "ok", "hash": "3"}}, "week_2_quiz")
-    assert cg.load_manifest(tmp_path) == {"ada": {"status": "ok", "hash": "1"}}
-    assert cg.load_manifest(tmp_path, "maths_of_dl") == cg.load_manifest(tmp_path)
-    assert cg.load_manifest(tmp_path, "week_2_quiz") == {"bob": {"status": "ok", "hash": "3"}}
-    assert cg.load_manifest(tmp_path, "week_3_quiz") == {}
+    cg.save_record(tmp_path, LAB, {"ada": {"status": "ok", "hash": "1"}})          # the lab's
+    cg.save_record(tmp_path, "week_2_quiz", {"ada": {"status": "review", "hash": "2"}})
+    cg.save_record(tmp_path, "week_2_quiz", {"bob": {"status": "ok", "hash": "3"}})
+    assert cg.load_record(tmp_path, LAB) == {"ada": {"status": "ok", "hash": "1"}}
+    assert cg.load_record(tmp_path, "maths_of_dl") == cg.load_record(tmp_path, LAB)
+    assert cg.load_record(tmp_path, "week_2_quiz") == {"bob": {"status": "ok", "hash": "3"}}
+    assert cg.load_record(tmp_path, "week_3_quiz") == {}
 
 
 def test_a_rerun_record_of_the_first_format_is_the_labs(tmp_path):
     old = {"ada": {"status": "ok", "hash": "1"}, "format": {"status": "ok", "hash": "2"}}
     (tmp_path / cg.WORK).mkdir()
     (tmp_path / cg.WORK / "manifest.json").write_text(json.dumps(old))   # keyed by student only
-    assert cg.load_manifest(tmp_path, "maths_of_dl") == old
-    assert cg.load_manifest(tmp_path, "week_2_quiz") == {}
-    cg.save_manifest(tmp_path, {"bob": {"status": "ok"}}, "week_2_quiz")
-    assert cg.load_manifest(tmp_path, "maths_of_dl") == old               # kept, as the lab's
-    assert cg.load_manifest(tmp_path, "week_2_quiz") == {"bob": {"status": "ok"}}
+    assert cg.load_record(tmp_path, "maths_of_dl") == old
+    assert cg.load_record(tmp_path, "week_2_quiz") == {}
+    cg.save_record(tmp_path, "week_2_quiz", {"bob": {"status": "ok"}})
+    assert cg.load_record(tmp_path, "maths_of_dl") == old               # kept, as the lab's
+    assert cg.load_record(tmp_path, "week_2_quiz") == {"bob": {"status": "ok"}}
+
+
+def test_a_record_of_the_earlier_name_is_read_then_replaced(tmp_path):
+    """`.grading/manifest.json` (the rerun record's earlier name, either format) is read as it
+    was; the next write is graded.json, holding it, and the old file is gone (one record, one
+    name: "manifest" is the kernel's data)."""
+    kept = {"format": cg.RECORD_FORMAT, "assignments": {"maths_of_dl": {"ada": {"status": "ok"}},
+                                                        "week_2_quiz": {"bob": {"status": "ok"}}}}
+    (tmp_path / cg.WORK).mkdir()
+    (tmp_path / cg.WORK / "manifest.json").write_text(json.dumps(kept))
+    assert cg.load_record(tmp_path, "week_2_quiz") == {"bob": {"status": "ok"}}
+    cg.save_record(tmp_path, LAB, {"cy": {"status": "review"}})
+    assert sorted(p.name for p in (tmp_path / cg.WORK).iterdir()) == ["graded.json"]
+    assert cg.load_record(tmp_path, "week_2_quiz") == {"bob": {"status": "ok"}}
+    assert cg.load_record(tmp_path, LAB) == {"cy": {"status": "review"}}
+
+
+@pytest.mark.parametrize("content", ['{"format": "maths-of-dl/rerun/3", "assignments": {}}',
+                                     '{"ada": "ok"}', "[1, 2]", "not json"])
+def test_a_record_this_version_cannot_read_is_refused_not_overwritten(tmp_path, content):
+    (tmp_path / cg.WORK).mkdir()
+    path = tmp_path / cg.WORK / "graded.json"
+    path.write_text(content)
+    for act in (lambda: cg.load_record(tmp_path, LAB),
+                lambda: cg.save_record(tmp_path, LAB, {"ada": {"status": "ok"}})):
+        with pytest.raises(cg.UnreadableRecord, match="graded.json"):
+            act()
+    assert path.read_text() == content

@@ -1,5 +1,5 @@
 """autograder.class_report on a tiny course folder: a real nbgrader gradebook, autograded notebooks
-carrying the grader's judgement in `metadata["maths_of_dl"]["grading"]`, the grading manifest and
+carrying the grader's judgement in `metadata["maths_of_dl"]["grading"]`, the rerun record and
 the flags file.  Every expected figure is computed here from the class below."""
 import csv
 import json
@@ -11,9 +11,10 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
+from autograder.assignment import LAB
 from autograder import class_report
 from autograder.catalogue import CATALOGUE
-from autograder.class_grading import save_manifest
+from autograder.class_grading import save_record
 from autograder.grading.flags import FLAGS_FILE, FORMAT, update_flags
 from autograder.settings import ASSIGNMENT
 
@@ -38,7 +39,7 @@ MISTAKES = {   # what the grader stored in each student's autograded notebook
 }
 MANIFEST = {"ada": {"status": "ok", "reasons": {}},
             "bob": {"status": "review", "reasons": {NOTEBOOK: ["F2b_answer: cell timed out"]}},
-            "dee": {"status": "ok", "reasons": {}}}     # cy: not in the manifest
+            "dee": {"status": "ok", "reasons": {}}}     # cy: not in the rerun record
 FLAGGED = {"dee": "tamper:numpy-patch"}
 FINDING = {"cell": 6, "line": 2, "reason": "comparison-override",  # a student's code, quoted
            "detail": "class `Anything`<script>alert(1)</script> defines __eq__\n# **bold**"}
@@ -69,9 +70,9 @@ def course(tmp_path_factory):
         monkeypatch.delenv("MATHS_OF_DL_DB_URL", raising=False)
         monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
         course = _build(tmp_path_factory.mktemp("course"))
-        summary = class_report.write_report(course)
+        summary = class_report.write_report(course, LAB)
         yield course
-    assert summary == course / "reports" / "summary.md"
+    assert summary == course / "reports" / LAB.id / "summary.md"
 
 
 def _build(tmp_path):
@@ -107,7 +108,7 @@ def _build(tmp_path):
     folder.mkdir(parents=True)
     (folder / f"{NOTEBOOK}.ipynb").write_text("{ not a notebook")
     nbformat.write(new_notebook(), folder / "02_activations.ipynb")
-    save_manifest(tmp_path, MANIFEST)
+    save_record(tmp_path, LAB, MANIFEST)
     for student, reason in FLAGGED.items():
         update_flags(tmp_path / FLAGS_FILE, {
             "format": FORMAT, "student": student, "assignment": ASSIGNMENT, "notebook": NOTEBOOK,
@@ -127,7 +128,7 @@ def test_bins_split_shares_at_none_half_and_all(share, label):
 
 
 def test_read_scores_from_the_gradebook(course):
-    scores = class_report.read_scores(course)
+    scores = class_report.read_scores(course, LAB)
     assert set(scores) == set(SCORES)
     for student, points in SCORES.items():
         hand = HAND_GRADED.get(student, 0)
@@ -141,22 +142,22 @@ def test_read_scores_from_the_gradebook(course):
 
 
 def test_read_mistakes_from_the_notebooks_metadata(course):
-    assert class_report.read_mistakes(course, "bob") == {"F1a": ["row_for_column"],
+    assert class_report.read_mistakes(course, LAB, "bob") == {"F1a": ["row_for_column"],
                                                          "F1b": ["no_bias", "no_bias"]}
-    assert class_report.read_mistakes(course, "cy") == {"F1b": ["no_bias"], "F4": []}
-    assert class_report.read_mistakes(course, "ada") == {"F1a": [], "F4": []}
-    assert class_report.read_followed(course, "ada") == {"F1a": ["z_1a"],
+    assert class_report.read_mistakes(course, LAB, "cy") == {"F1b": ["no_bias"], "F4": []}
+    assert class_report.read_mistakes(course, LAB, "ada") == {"F1a": [], "F4": []}
+    assert class_report.read_followed(course, LAB, "ada") == {"F1a": ["z_1a"],
                                                          "F4": ["n_inputs_3x2", "n_obs_3x2"]}
-    assert class_report.read_mistakes(course, "dee") == {
+    assert class_report.read_mistakes(course, LAB, "dee") == {
         "F1a": ["slip:swapped_entries"], "F4": ["slip:swapped_items", "slip:swapped_items"]}
-    assert class_report.read_mistakes(course, "eve") == {}       # broken or never graded
-    assert class_report.read_mistakes(course, "nobody") == {}
+    assert class_report.read_mistakes(course, LAB, "eve") == {}       # broken or never graded
+    assert class_report.read_mistakes(course, LAB, "nobody") == {}
 
 
 def test_read_flags_by_student(course):
     """Each flag names the reasons, then the exercise with its problem and the cell (counted
     from 1) and line of each finding with what was seen, the student's code quoted inert."""
-    flags = class_report.read_flags_by_student(course)
+    flags = class_report.read_flags_by_student(course, LAB)
     assert list(flags) == list(FLAGGED)
     (text,) = flags["dee"]
     assert text.startswith(f"{NOTEBOOK}: {FLAGGED['dee']}, tamper:comparison-override (")
@@ -172,7 +173,7 @@ def test_another_assignments_flags_are_not_in_the_labs_report(course):
         update_flags(course / FLAGS_FILE, {
             "format": FORMAT, "student": student, "assignment": "week_2_quiz", "notebook": "quiz",
             "flagged": True, "reasons": ["active-content"], "message": "active-content"})
-    lab = class_report.read_flags_by_student(course)
+    lab = class_report.read_flags_by_student(course, LAB)
     assert set(lab) == set(FLAGGED) and all(len(lab[s]) == 1 for s in FLAGGED)
     assert all(lab[s][0].startswith(f"{NOTEBOOK}: {reason}") for s, reason in FLAGGED.items())
     assert "quiz" not in str(lab) and "active-content" not in str(lab)
@@ -183,7 +184,7 @@ def _csv(path):
 
 
 def test_class_report_per_exercise(course):
-    rows = {r["exercise"]: r for r in _csv(course / "reports" / "class_report.csv")}
+    rows = {r["exercise"]: r for r in _csv(course / "reports" / LAB.id / "class_report.csv")}
     assert list(rows) == [e for e in CATALOGUE if e in EXERCISES]
     for eid in EXERCISES:
         got = [SCORES[s][eid] for s in SCORES]
@@ -207,7 +208,7 @@ def test_class_report_per_exercise(course):
     assert rows["F1a"]["follow_through"] == "z_1a=1" and rows["F1b"]["follow_through"] == ""
     assert rows["F4"]["follow_through"] == "n_inputs_3x2=1; n_obs_3x2=1" or \
         rows["F4"]["follow_through"] == "n_obs_3x2=1; n_inputs_3x2=1"
-    assert _csv(course / "reports" / "mistakes.csv") == [
+    assert _csv(course / "reports" / LAB.id / "mistakes.csv") == [
         {"exercise": "F1a", "mistake": "row_for_column", "students": "1", "who": "bob"},
         {"exercise": "F1a", "mistake": "slip:swapped_entries", "students": "1", "who": "dee"},
         {"exercise": "F1b", "mistake": "no_bias", "students": "2", "who": "bob cy"},
@@ -215,7 +216,7 @@ def test_class_report_per_exercise(course):
 
 
 def test_students_report(course):
-    rows = {r["student"]: r for r in _csv(course / "reports" / "students.csv")}
+    rows = {r["student"]: r for r in _csv(course / "reports" / LAB.id / "students.csv")}
     assert list(rows) == sorted(SCORES)
     for student, points in SCORES.items():
         total = sum(points.values()) + HAND_GRADED.get(student, 0)
@@ -238,7 +239,7 @@ def test_points_are_rounded_for_a_reader():
 
 
 def test_summary_and_plot(course):
-    text = (course / "reports" / "summary.md").read_text()
+    text = (course / "reports" / LAB.id / "summary.md").read_text()
     totals = [sum(p.values()) + HAND_GRADED.get(s, 0) for s, p in SCORES.items()]
     maximum = sum(CATALOGUE[e].points for e in EXERCISES) + MANUAL[1]
     assert (f"{len(SCORES)} students; mean {sum(totals) / len(totals):.1f} / {maximum:g} points; "
@@ -265,11 +266,11 @@ def test_summary_and_plot(course):
             f"by hand, and {waiting} of {len(SCORES)} students still await them.") in text
     for status in ("ok", "review", "failed", "unknown", "flagged"):
         assert f"\n- **{status}**: " in text.split("## What the statuses mean", 1)[1]
-    assert (course / "reports" / "scores.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert (course / "reports" / LAB.id / "scores.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
 def test_report_to_another_folder(course, tmp_path):
     out = tmp_path / "elsewhere"
-    assert class_report.write_report(course, out) == out / "summary.md"
+    assert class_report.write_report(course, LAB, out) == out / "summary.md"
     assert sorted(p.name for p in out.iterdir()) == ["class_report.csv", "mistakes.csv",
                                                       "scores.png", "students.csv", "summary.md"]

@@ -9,6 +9,7 @@ import pytest
 
 from autograder import cli
 from autograder.sample_class import STUDENTS
+from autograder.assignment import LAB
 from autograder.settings import ASSIGNMENT
 
 REPO = Path(__file__).resolve().parent.parent
@@ -18,25 +19,32 @@ COMMANDS = ["release", "sample-class", "autograde", "feedback", "grades", "grade
 
 def test_defaults():
     args = cli.build_parser().parse_args(["grade-class"])
-    assert vars(args) == {"command": "grade-class", "course": ".", "workers": None,
-                          "scheduler": None, "zip": [],
+    assert vars(args) == {"command": "grade-class", "course": ".", "assignment": None,
+                          "workers": None, "scheduler": None, "zip": [],
                           "notebook_timeout": None, "memory_mb": 4096, "force": False,
-                          "student": None, "students": 30, "quiet": False, "roster": None,
-                          "into": None, "assignment": None, "unsandboxed": False}
+                          "student": None, "quiet": False, "roster": None,
+                          "unsandboxed": False}
 
 
 def test_every_option_is_read():
     args = cli.build_parser().parse_args([
-        "grade-class", "--course", "/srv/course", "--workers", "3", "--scheduler",
+        "grade-class", "week_2_quiz", "--course", "/srv/course", "--workers", "3", "--scheduler",
         "tcp://10.0.0.5:8786", "--zip", "a.zip", "--zip",
         "b.zip", "--notebook-timeout", "90.5", "--memory-mb", "2048", "--force", "--student", "ada",
-        "--student", "bob", "--students", "12", "--quiet", "--roster", "r.csv", "--into",
-        "sheet.csv", "--assignment", "4411", "--unsandboxed"])
-    assert vars(args) == {"command": "grade-class", "course": "/srv/course", "workers": 3,
-                          "scheduler": "tcp://10.0.0.5:8786", "zip": ["a.zip", "b.zip"], "notebook_timeout": 90.5, "memory_mb": 2048,
-                          "force": True, "student": ["ada", "bob"], "students": 12, "quiet": True,
-                          "roster": "r.csv", "into": "sheet.csv", "assignment": "4411",
-                          "unsandboxed": True}
+        "--student", "bob", "--quiet", "--roster", "r.csv", "--unsandboxed"])
+    assert vars(args) == {"command": "grade-class", "course": "/srv/course",
+                          "assignment": "week_2_quiz", "workers": 3,
+                          "scheduler": "tcp://10.0.0.5:8786", "zip": ["a.zip", "b.zip"],
+                          "notebook_timeout": 90.5, "memory_mb": 2048,
+                          "force": True, "student": ["ada", "bob"], "quiet": True,
+                          "roster": "r.csv", "unsandboxed": True}
+    args = cli.build_parser().parse_args(["grades", "--into", "sheet.csv", "--assignment", "4411",
+                                          "--roster", "r.csv"])
+    assert (args.assignment, args.into, args.lms_assignment, args.roster) == \
+        (None, "sheet.csv", "4411", "r.csv")      # --assignment: the LMS's, as before
+    assert cli.build_parser().parse_args(["grades", "--lms-assignment", "4411"]).lms_assignment \
+        == "4411"
+    assert cli.build_parser().parse_args(["demo", "--students", "12"]).students == 12
 
 
 @pytest.mark.parametrize("command", COMMANDS)
@@ -44,13 +52,64 @@ def test_every_command_is_known(command):
     assert cli.build_parser().parse_args([command]).command == command
 
 
+def test_the_help_lists_every_command(capsys):
+    with pytest.raises(SystemExit) as exit:
+        cli.main(["--help"])
+    assert exit.value.code == 0
+    listed = capsys.readouterr().out
+    for command in COMMANDS + ["documents"]:
+        assert f"\n    {command}" in listed, command
+
+
 @pytest.mark.parametrize("argv", [[], ["grade"], ["grade-class", "--workers", "two"],
-                                  ["report", "--memory-mb", "1.5"], ["report", "--nope"]])
+                                  ["report", "--memory-mb", "1.5"], ["report", "--nope"],
+                                  ["grade-class", "a", "b"], ["release", "--zip", "x.zip"]])
 def test_bad_command_lines_exit_with_status_2(argv, capsys):
     with pytest.raises(SystemExit) as exit:
         cli.main(argv)
     assert exit.value.code == 2
     assert "usage: maths-of-dl" in capsys.readouterr().err
+
+
+def _two_assignments(course):
+    (course / "source" / ASSIGNMENT).mkdir(parents=True)
+    (course / "source" / "week_2_quiz").mkdir()
+    (course / "nbgrader_config.py").write_text("")
+    return course
+
+
+@pytest.mark.parametrize("command", ["release", "autograde", "feedback", "grades", "grade-class",
+                                     "report"])
+def test_an_assignment_is_never_guessed(command, tmp_path, capsys):
+    """Two assignments and none named: one line lists them, nothing is written."""
+    course = _two_assignments(tmp_path)
+    before = sorted(course.rglob("*"))
+    assert cli.main([command, "--course", str(course)]) == 2
+    said = capsys.readouterr().err.strip()
+    assert len(said.splitlines()) == 1
+    assert f"{ASSIGNMENT}, week_2_quiz" in said and f"maths-of-dl {command} {ASSIGNMENT}" in said
+    assert sorted(course.rglob("*")) == before
+
+
+@pytest.mark.parametrize("given", ["week_3_quiz", "a/b", ".grading"])
+def test_an_assignment_the_course_has_not_is_refused(given, tmp_path, capsys):
+    course = _two_assignments(tmp_path)
+    before = sorted(course.rglob("*"))
+    assert cli.main(["grade-class", given, "--course", str(course)]) == 2
+    said = capsys.readouterr().err.strip()
+    assert len(said.splitlines()) == 1 and given in said, said
+    assert sorted(course.rglob("*")) == before
+
+
+def test_the_only_assignment_may_be_left_out(tmp_path):
+    from autograder.preflight import choose_assignment
+    (tmp_path / "source" / "week_2_quiz").mkdir(parents=True)
+    (tmp_path / "nbgrader_config.py").write_text("")
+    assignment, problem = choose_assignment(tmp_path)
+    assert problem is None and assignment.id == "week_2_quiz" and assignment.catalogue == {}
+    (tmp_path / "source" / ASSIGNMENT).mkdir()
+    assert choose_assignment(tmp_path)[0] is None
+    assert choose_assignment(tmp_path, ASSIGNMENT) == (LAB, None)
 
 
 def test_prepare_copies_the_configuration_source_and_release(tmp_path):
@@ -81,8 +140,9 @@ def test_sample_class_command_writes_the_sample_students(tmp_path, capsys):
 def test_report_command_on_a_course_nobody_submitted_to(tmp_path, capsys, monkeypatch):
     monkeypatch.delenv("MATHS_OF_DL_DB_URL", raising=False)
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
+    cli.prepare(tmp_path)
     assert cli.main(["report", "--course", str(tmp_path)]) == 0
-    summary = tmp_path / "reports" / "summary.md"
+    summary = tmp_path / "reports" / ASSIGNMENT / "summary.md"
     assert capsys.readouterr().out.strip() == str(summary)
     assert "0 students" in summary.read_text()
 

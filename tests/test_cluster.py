@@ -21,9 +21,10 @@ import pytest
 from distributed import Client, LocalCluster
 from nbgrader.api import Gradebook
 
+from autograder.assignment import LAB
 from autograder import cli
 from autograder.catalogue import CATALOGUE, in_notebook
-from autograder.class_grading import grade_class, load_manifest
+from autograder.class_grading import grade_class, load_record
 from autograder.cluster import ALLOWED_FAILURES, capacity, connect, default_workers
 from autograder.settings import ASSIGNMENT
 from autograder.submissions import write_submission
@@ -106,7 +107,7 @@ def test_two_workers_without_a_shared_folder_grade_into_postgresql(tmp_path):
             assert autograded_scores(url, student) == full, student
         assert set(autograded_scores(url, "blank").values()) == {0.0}
         assert not (course / "gradebook.db").exists()     # the server holds the gradebook
-    manifest = load_manifest(course)
+    manifest = load_record(course, LAB)
     assert {manifest[s]["status"] for s in ("ada", "alan")} == {"ok"}
     assert manifest["blank"]["status"] == "review"         # no autograded point at all
     assert manifest["blank"]["reasons"]["*"][0].startswith("no autograded points at all")
@@ -175,7 +176,7 @@ def _killer(address, student, times, seen):
 @pytest.fixture
 def class_with_a_victim(tmp_path):
     course = cli.prepare(tmp_path / "course")
-    cli.release(course)
+    cli.release(course, LAB)
     for student in ("steady", "victim"):
         folder = write_submission(course, student, notebooks=[NOTEBOOK])
     path = folder / f"{NOTEBOOK}.ipynb"
@@ -195,7 +196,7 @@ def _grade_killing(course, times, monkeypatch):
                               args=(cluster.scheduler_address, "victim", times, seen))
     try:
         killer.start()
-        result = grade_class(course, scheduler=cluster.scheduler_address,
+        result = grade_class(course, LAB, scheduler=cluster.scheduler_address,
                              notebooks=[NOTEBOOK], progress=False)
         killer.join(timeout=60)
     finally:

@@ -11,6 +11,7 @@ import nbformat
 import pytest
 from nbgrader.api import Gradebook
 
+from autograder.assignment import LAB
 from autograder import cli
 from autograder.catalogue import CATALOGUE, in_notebook
 from autograder.sample_class import CRASH, FORMS, LOOP, MISTAKES, write_class
@@ -37,7 +38,7 @@ def test_source_notebooks_are_built_from_the_catalogue(tmp_path):
 @pytest.mark.slow
 def test_release_is_in_sync_with_source(tmp_path):
     cli.prepare(tmp_path)
-    cli.release(tmp_path, force=True)
+    cli.release(tmp_path, LAB, force=True)
     for generated in sorted((tmp_path / "release" / ASSIGNMENT).glob("*.ipynb")):
         committed = REPO / "release" / ASSIGNMENT / generated.name
         assert committed.exists(), f"release/ lacks {generated.name}"
@@ -55,7 +56,7 @@ def test_a_release_students_have_is_never_rewritten_without_force(tmp_path, caps
     nb["cells"][0]["source"] = "# As handed out on Monday\n" + "".join(nb["cells"][0]["source"])
     handed_out.write_text(json.dumps(nb))
     before = {p.name: p.read_bytes() for p in handed_out.parent.iterdir()}
-    cli.ensure_released(course)                  # what grade-class does first
+    cli.ensure_released(course, LAB)                  # what grade-class does first
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         assert len(gb.find_assignment(ASSIGNMENT).notebooks) == 5
     assert {p.name: p.read_bytes() for p in handed_out.parent.iterdir()} == before
@@ -70,14 +71,14 @@ def test_a_release_students_have_is_never_rewritten_without_force(tmp_path, caps
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     course = cli.prepare(tmp_path_factory.mktemp("course"))
-    cli.release(course)
+    cli.release(course, LAB)
     write_class(course, STUDENTS)
     with pytest.MonkeyPatch.context() as monkeypatch:
         # a cell timeout no slow cell reaches on a loaded machine (the 5000-step trainings take
         # about 3 s idle); the loop student's one endless cell costs it once
         monkeypatch.setenv("MATHS_OF_DL_CELL_TIMEOUT", "60")
-        status = cli.autograde(course)
-        cli.feedback(course)
+        status = cli.autograde(course, LAB)
+        cli.feedback(course, LAB)
     scores = {}
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
         for student in STUDENTS:

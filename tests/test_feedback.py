@@ -19,6 +19,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 from traitlets.config import PyFileConfigLoader
 
+from autograder.assignment import LAB
 from autograder import cli, feedback
 from autograder.catalogue import in_notebook
 from autograder.grading import marking
@@ -127,7 +128,7 @@ def pages(tmp_path_factory):
     root = tmp_path_factory.mktemp("feedback")
     course, home, exchange = root / "course", root / "student", root / "exchange"
     cli.prepare(course)
-    cli.release(course)
+    cli.release(course, LAB)
     home.mkdir()
     ex = [f"--Exchange.root={exchange}", f"--Exchange.cache={root / 'cache'}"]
     _nbgrader(course, "release_assignment", ASSIGNMENT, *ex)
@@ -152,11 +153,11 @@ def pages(tmp_path_factory):
     _nbgrader(course, "release_feedback", ASSIGNMENT, *ex)
     _nbgrader(home, "fetch_feedback", ASSIGNMENT, "--course", "maths-of-dl", *ex)
     (made["fetch_feedback"],) = (home / ASSIGNMENT / "feedback").iterdir()
-    assert cli.feedback(course) == 0
+    assert cli.feedback(course, LAB) == 0
     made["maths-of-dl feedback"] = course / "feedback" / student / ASSIGNMENT
     # the same answers graded by grade-class, on a worker
     shutil.copytree(course / "submitted" / student, course / "submitted" / "gc")
-    assert cli.grade_class(course, workers=1, students=["gc"], quiet=True) <= 1
+    assert cli.grade_class(course, LAB, workers=1, students=["gc"], quiet=True) <= 1
     made["grade-class"] = course / "feedback" / "gc" / ASSIGNMENT
     return {way: {nb: folder / f"{nb}.html" for nb in NOTEBOOKS} for way, folder in made.items()}
 

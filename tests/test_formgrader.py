@@ -15,6 +15,7 @@ import secrets
 
 import pytest
 
+from autograder.assignment import LAB
 from autograder import cli, grades_export
 from autograder.settings import ASSIGNMENT
 from autograder.submissions import write_submission
@@ -27,9 +28,9 @@ STUDENT, MANUAL, COMMENT = "1041", "F4_explanation", "Clear: rows are observatio
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     course = cli.prepare(tmp_path_factory.mktemp("formgrader") / "course")
-    cli.release(course)
+    cli.release(course, LAB)
     write_submission(course, STUDENT, notebooks=["01_forward_pass"])
-    assert cli.autograde(course) == 0
+    assert cli.autograde(course, LAB) == 0
     return course
 
 
@@ -89,12 +90,12 @@ def test_a_manual_answer_graded_in_formgrader_reaches_gradebook_grades_and_feedb
     score, needs_manual, comment, _ = _grade(course)
     assert (score, needs_manual, comment) == (2.0, False, COMMENT)
 
-    cli.grades(course)
-    row = next(r for r in csv.DictReader(open(course / "grades.csv")) if r["student_id"] == STUDENT)
+    cli.grades(course, LAB)
+    row = next(r for r in csv.DictReader(open(course / "reports" / LAB.id / "grades.csv")) if r["student_id"] == STUDENT)
     assert float(row["score"]) == 14 + 2               # notebook 01: 14 autograded + 2 manual
-    assert grades_export.read_grades(course)[STUDENT].score == 16.0   # what --into writes
+    assert grades_export.read_grades(course, LAB)[STUDENT].score == 16.0   # what --into writes
 
-    assert cli.feedback(course) == 0
+    assert cli.feedback(course, LAB) == 0
     page = course / "feedback" / STUDENT / ASSIGNMENT / "01_forward_pass.html"
     html = page.read_text()
     assert COMMENT in html and "HIDDEN TESTS" not in html

@@ -8,6 +8,7 @@ import sys
 import pytest
 from nbgrader.api import Gradebook
 
+from autograder.assignment import LAB
 from autograder import cli
 from autograder.gradebook import ASSIGNMENT_TABLES, assignment_template, record, scores
 from autograder.settings import ASSIGNMENT
@@ -19,7 +20,7 @@ from postgres import server
 def released(tmp_path_factory):
     """A released course; its gradebook as `nbgrader generate_assignment` left it."""
     course = cli.prepare(tmp_path_factory.mktemp("released"))
-    cli.release(course)
+    cli.release(course, LAB)
     shutil.copy(course / "gradebook.db", course / "released.db")
     return course
 
@@ -82,13 +83,13 @@ def _scores_of(url, student):
 def test_scores_travel_from_a_private_gradebook_into_the_course(released, tmp_path):
     private = _template(tmp_path, f"sqlite:///{released / 'released.db'}")
     _graded(f"sqlite:///{private}", "ada")
-    found = scores(f"sqlite:///{private}", "ada")
-    assert scores(f"sqlite:///{private}", "nobody") is None
+    found = scores(f"sqlite:///{private}", LAB, "ada")
+    assert scores(f"sqlite:///{private}", LAB, "nobody") is None
     assert len(found["notebooks"]) == 5 and found["timestamp"] is None
     course = tmp_path / "course.db"
     shutil.copy(released / "released.db", course)
     with Gradebook(f"sqlite:///{course}") as gb:
-        record(gb, "ada", found)
+        record(gb, LAB, "ada", found)
     assert _scores_of(f"sqlite:///{course}", "ada") == _scores_of(f"sqlite:///{private}", "ada")
     assert any(score > 0 for score, _ in _scores_of(f"sqlite:///{course}", "ada").values())
     with Gradebook(f"sqlite:///{course}") as gb:
@@ -100,21 +101,21 @@ def test_scores_travel_from_a_private_gradebook_into_the_course(released, tmp_pa
 def test_excluded_notebooks_and_nothing_graded_score_zero(released, tmp_path):
     private = _template(tmp_path, f"sqlite:///{released / 'released.db'}")
     _graded(f"sqlite:///{private}", "ada")
-    found = scores(f"sqlite:///{private}", "ada")
+    found = scores(f"sqlite:///{private}", LAB, "ada")
     course = tmp_path / "course.db"
     shutil.copy(released / "released.db", course)
     url = f"sqlite:///{course}"
     with Gradebook(url) as gb:
-        record(gb, "ada", found, excluded={"01_forward_pass"})
+        record(gb, LAB, "ada", found, excluded={"01_forward_pass"})
     graded = _scores_of(url, "ada")
     assert graded["01_forward_pass"] == (0.0, False)
     assert all(score > 0 for name, (score, _) in graded.items() if name != "01_forward_pass")
     with Gradebook(url) as gb:     # a regrade that graded nothing: every notebook 0, one row
-        record(gb, "ada", None)
+        record(gb, LAB, "ada", None)
         assert len(gb.assignment_submissions(ASSIGNMENT)) == 1
     assert {score for score, _ in _scores_of(url, "ada").values()} == {0.0}
     with Gradebook(url) as gb:
-        record(gb, "ada", found, excluded={"*"})
+        record(gb, LAB, "ada", found, excluded={"*"})
     assert {score for score, _ in _scores_of(url, "ada").values()} == {0.0}
 
 
@@ -131,7 +132,7 @@ def test_the_same_on_a_postgresql_server(released, tmp_path):
         assert _assignment(f"sqlite:///{private}") == _assignment(url)
         _graded(f"sqlite:///{private}", "ada", auto=0.5)
         with Gradebook(url) as gb:
-            record(gb, "ada", scores(f"sqlite:///{private}", "ada"), excluded={"05_backpropagation"})
+            record(gb, LAB, "ada", scores(f"sqlite:///{private}", LAB, "ada"), excluded={"05_backpropagation"})
         expected = _scores_of(f"sqlite:///{private}", "ada")
         expected["05_backpropagation"] = (0.0, False)
         assert _scores_of(url, "ada") == expected

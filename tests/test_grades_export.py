@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from autograder.assignment import LAB
 from autograder import cli
 from autograder import grades_export as ge
 from autograder.settings import ASSIGNMENT
@@ -286,7 +287,7 @@ def test_grades_into_fills_from_the_gradebook_and_lists_who_is_missing(tmp_path,
     _gradebook(tmp_path)
     export = tmp_path / "gradebook.csv"
     export.write_bytes((DATA / "canvas-gradebook.csv").read_bytes())
-    assert cli.grades_into(tmp_path, export) == 1
+    assert cli.grades_into(tmp_path, LAB, export) == 1
     printed = capsys.readouterr().out
     assert "zed" in printed.split("not in the file")[1] and "late: 1041" in printed
     got = canvas_import((tmp_path / "gradebook-graded.csv").read_text(), ASSIGNMENTS, STUDENTS)
@@ -294,8 +295,8 @@ def test_grades_into_fills_from_the_gradebook_and_lists_who_is_missing(tmp_path,
     assert got["grades"][(1041, 4411)] == "87.50" and got["grades"][(3001, 4411)] == "12.50"
     assert export.read_bytes() == (DATA / "canvas-gradebook.csv").read_bytes()
     (tmp_path / "notes.csv").write_text("just,notes\n1,2\n")
-    assert cli.grades_into(tmp_path, tmp_path / "notes.csv") == 2
-    assert cli.grades_into(tmp_path, tmp_path / "missing.csv") == 2
+    assert cli.grades_into(tmp_path, LAB, tmp_path / "notes.csv") == 2
+    assert cli.grades_into(tmp_path, LAB, tmp_path / "missing.csv") == 2
     assert "grades --into" in capsys.readouterr().err
 
 
@@ -315,7 +316,7 @@ def test_ids_from_the_zip_import_find_the_rows_of_the_lms_files(tmp_path, monkey
         z.writestr("Grace Hopper_311_assignsubmission_file_/01_forward_pass.ipynb", "{}")
     with zipfile.ZipFile(tmp_path / "canvas.zip", "w") as z:
         z.writestr("lovelaceada_late_1041_70001_01_forward_pass.ipynb", "{}")
-    imported, _ = lms.import_downloads(tmp_path, [tmp_path / "moodle.zip", tmp_path / "canvas.zip"])
+    imported, _ = lms.import_downloads(tmp_path, LAB, [tmp_path / "moodle.zip", tmp_path / "canvas.zip"])
     assert {s for s, _ in imported} == {"311", "1041"}
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
         gb.add_assignment(ASSIGNMENT)
@@ -328,10 +329,10 @@ def test_ids_from_the_zip_import_find_the_rows_of_the_lms_files(tmp_path, monkey
         gb.db.commit()
     for name in ("moodle-worksheet-en.csv", "canvas-gradebook.csv"):
         (tmp_path / name).write_bytes((DATA / name).read_bytes())
-    moodle, out = ge.fill_file(tmp_path, tmp_path / "moodle-worksheet-en.csv")
+    moodle, out = ge.fill_file(tmp_path, LAB, tmp_path / "moodle-worksheet-en.csv")
     got = moodle_import(out.read_text(), ENGLISH, {"311", "412", "500", "501"}, 100)
     assert got["311"][0] == 75.0 and moodle.unmatched == ["1041"]
-    canvas, out = ge.fill_file(tmp_path, tmp_path / "canvas-gradebook.csv")
+    canvas, out = ge.fill_file(tmp_path, LAB, tmp_path / "canvas-gradebook.csv")
     got = canvas_import(out.read_text(), ASSIGNMENTS, STUDENTS)
     assert got["grades"][(1041, 4411)] == "25.00" and canvas.unmatched == ["311"]
     assert canvas.notes[-1] == "late: 1041 (01_forward_pass)"

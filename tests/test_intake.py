@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 from nbgrader.api import Gradebook, MissingEntry
 
+from autograder.assignment import LAB
 from autograder import cli
 from autograder.catalogue import CATALOGUE
 from autograder.grading.intake import linked_part, links_below
@@ -47,7 +48,7 @@ def _links(course):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     course = cli.prepare(tmp_path_factory.mktemp("intake") / "course")
-    cli.release(course)
+    cli.release(course, LAB)
     _links(course)
     run = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT],
                          cwd=course, env=tool_env(), capture_output=True, text=True)

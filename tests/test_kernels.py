@@ -10,6 +10,7 @@ import pytest
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
+from autograder.assignment import LAB
 from autograder.grading.kernels import DIED, NOT_RUN, TRUNCATED, Execute, GradingKernelManager
 from autograder.settings import ASSIGNMENT
 
@@ -127,7 +128,7 @@ def test_nbgrader_autograde_by_hand_keeps_a_flood_of_output_out(tmp_path):
     from autograder import cli
     from autograder.submissions import write_submission
     course = cli.prepare(tmp_path / "course")
-    cli.release(course)
+    cli.release(course, LAB)
     write_submission(course, "flood", answers=FLOOD, notebooks=["01_forward_pass"])
     env = dict(os.environ,
                PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")

@@ -36,6 +36,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from autograder import graded_cell
+from autograder.assignment import LAB
 from autograder.catalogue import CATALOGUE, NOTEBOOKS
 from autograder.grading import marking, tamper
 from autograder.grading.flags import FLAGS_FILE, read_flags
@@ -731,12 +732,12 @@ def forged(tmp_path_factory):
     """The forgers graded on both paths at once: by hand (`nbgrader autograde`, one run for the
     class) and by `grade-class` (two workers)."""
     from autograder import cli
-    from autograder.class_grading import load_manifest
+    from autograder.class_grading import load_record
     root = tmp_path_factory.mktemp("forged")
     hand = make_course(root, "hand")
     assert _nbgrader(hand, "generate_assignment", ASSIGNMENT, "--force").wait(timeout=120) == 0
     klass = cli.prepare(root / "class")
-    cli.release(klass)
+    cli.release(klass, LAB)
     for course in (hand, klass):
         for student in FORGERS:
             write_submission(course, student, answers=forger_answers(student),
@@ -744,10 +745,10 @@ def forged(tmp_path_factory):
         write_submission(course, "peek_history", answers=peek_answers(), notebooks=list(PEEKS))
     with open(root / "hand.log", "w") as log:
         proc = _nbgrader(hand, "autograde", ASSIGNMENT, log=log)
-        status = cli.grade_class(klass, workers=2, notebooks=FORGED_NOTEBOOKS, quiet=True)
+        status = cli.grade_class(klass, LAB, workers=2, notebooks=FORGED_NOTEBOOKS, quiet=True)
         assert proc.wait(timeout=900) == 0
     return {"hand": Run(hand, 0, (root / "hand.log").read_text()),
-            "class": Run(klass, status, "")}, load_manifest(klass)
+            "class": Run(klass, status, "")}, load_record(klass, LAB)
 
 
 def _test_cell(run, student, eid):

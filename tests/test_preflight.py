@@ -123,3 +123,19 @@ def test_a_zip_into_a_course_without_release(tmp_path):
     assert (course / "submitted" / "ada" / "maths_of_dl" / "01_forward_pass.ipynb").exists()
     assert status == 1, lines      # four notebooks missing: graded, and a human should look
     assert (course / "release" / "maths_of_dl" / "01_forward_pass.ipynb").exists()
+
+
+def test_a_rerun_record_this_version_cannot_read(tmp_path):
+    """A later version's rerun record is named and left as it is, before anything is written."""
+    course = course_as_readme_describes(tmp_path / "course")
+    (course / ".grading").mkdir()
+    record = course / ".grading" / "graded.json"
+    record.write_text('{"format": "maths-of-dl/rerun/3", "assignments": {}}')
+    refused(course, "grade-class", says=["graded.json", "maths-of-dl/rerun/3", "move it away"])
+    assert record.read_text() == '{"format": "maths-of-dl/rerun/3", "assignments": {}}'
+
+
+def test_an_assignment_the_course_has_not(tmp_path):
+    course = course_as_readme_describes(tmp_path / "course")
+    refused(course, "grade-class", "week_3_quiz", says=["no assignment week_3_quiz",
+                                                        "maths_of_dl"])

@@ -210,5 +210,5 @@ def test_every_readme_command_runs_as_written(tmp_path):
                 servers.stop()
     assert "jupyter server" in ran and "maths-of-dl grades --into worksheet.csv" in ran
     assert (course / "release" / "maths_of_dl" / "01_forward_pass.ipynb").exists()
-    assert (course / "worksheet-graded.csv").exists() and (course / "reports" / "summary.md").exists()
+    assert (course / "worksheet-graded.csv").exists() and (course / "reports" / "maths_of_dl" / "summary.md").exists()
     assert (course / "submitted" / "bob" / "maths_of_dl" / "01_forward_pass.ipynb").exists()

@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.assignment import LAB
 from autograder.catalogue import CATALOGUE, in_notebook
 from autograder.grading.sandbox import bubblewrap, cgroups, enclosure, fonts, policy, probe
 from autograder.grading.flags import FLAGS_FILE, read_flags
@@ -296,7 +297,7 @@ def test_without_bubblewrap_grading_refuses_and_names_the_fix(monkeypatch, tmp_p
         with pytest.raises(RuntimeError, match=probe.UNSANDBOXED_VARIABLE):
             TestInputs()
         from autograder import cli
-        assert cli.grade_class(tmp_path) == 2        # before touching the course
+        assert cli.grade_class(tmp_path, LAB) == 2        # before touching the course
         assert not list(tmp_path.iterdir())
         monkeypatch.setenv(probe.UNSANDBOXED_VARIABLE, "1")
         policy.refuse_without_sandbox()             # the tutor's explicit choice
@@ -364,7 +365,7 @@ def test_the_class_report_shows_who_was_graded_unsandboxed(tmp_path):
         folder.mkdir(parents=True)
         nb = new_notebook(metadata={"maths_of_dl": {"grading": {"sandboxed": sandboxed}}})
         nbformat.write(nb, folder / "01_forward_pass.ipynb")
-    assert read_unsandboxed(tmp_path) == {"b"}
+    assert read_unsandboxed(tmp_path, LAB) == {"b"}
 
 
 # ---------------------------------------------------------------------------- descriptors

@@ -22,6 +22,7 @@ import pytest
 from nbconvert.exporters import HTMLExporter
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output, new_raw_cell
 
+from autograder.assignment import LAB
 from autograder.grading import sanitize as sz
 from autograder.grading.records import RECORD_MIME
 from autograder.settings import REPO
@@ -337,10 +338,10 @@ def pages(tmp_path_factory):
             assert "autograder.grading.sanitize.SanitizeNotebook" in text
             config.write_text(text.replace('"autograder.grading.sanitize.SanitizeNotebook"',
                                            '"nbconvert.preprocessors.Preprocessor"'))
-        cli.release(course)
+        cli.release(course, LAB)
         _class(course)
-        cli.autograde(course)
-        assert cli.feedback(course) in (0, 1)
+        cli.autograde(course, LAB)
+        assert cli.feedback(course, LAB) in (0, 1)
         courses[kind] = course
     return courses
 

@@ -16,6 +16,7 @@ import nbformat
 import numpy as np
 import pytest
 
+from autograder.assignment import LAB
 from autograder import catalogue as C, class_report
 from autograder.catalogue import CATALOGUE, exercise
 from autograder.judging import judge
@@ -478,8 +479,8 @@ def test_a_swapped_pair_is_named_in_the_autograded_notebook(tmp_path, monkeypatc
     assert "N1: 5 / 5 points" in text["N1"]
     # the class report counts them per exercise, from the autograded notebook
     monkeypatch.delenv("MATHS_OF_DL_DB_URL", raising=False)
-    class_report.write_report(course)
-    rows = {r["exercise"]: r for r in csv.DictReader(open(course / "reports" /
+    class_report.write_report(course, LAB)
+    rows = {r["exercise"]: r for r in csv.DictReader(open(course / "reports" / LAB.id /
                                                           "class_report.csv"))}
     assert rows["N2"]["slips"] == "slip:swapped_items=1" and rows["N2"]["mistakes"] == ""
     assert rows["N4"]["slips"] == "slip:swapped_outputs=1"

@@ -14,6 +14,7 @@ from nbgrader import utils
 from nbgrader.nbgraderformat import SchemaTooOldError
 from nbgrader.preprocessors import CheckCellMetadata, DeduplicateIds
 
+from autograder.assignment import LAB
 from autograder import cli
 from autograder import staging as st
 from autograder.catalogue import CATALOGUE, in_notebook
@@ -49,7 +50,7 @@ def course(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def expected(course):
-    return {NOTEBOOK: st.release_cells(course)[NOTEBOOK]}
+    return {NOTEBOOK: st.release_cells(course, LAB)[NOTEBOOK]}
 
 
 def _cells(nb):
@@ -57,7 +58,7 @@ def _cells(nb):
 
 
 def test_release_cells_are_the_graded_cells_of_each_notebook(course):
-    cells = st.release_cells(course)
+    cells = st.release_cells(course, LAB)
     notebooks = sorted({e.notebook for e in CATALOGUE.values()})
     assert sorted(cells) == notebooks
     for notebook in notebooks:
@@ -69,9 +70,9 @@ def test_release_cells_are_the_graded_cells_of_each_notebook(course):
 
 
 def test_a_clean_submission_is_staged_as_it_is(course, expected):
-    submitted = st.submitted_dir(course, "honest")
+    submitted = st.submitted_dir(course, LAB, "honest")
     before = hashes(course)
-    submission = st.stage(course, "honest", expected)
+    submission = st.stage(course, LAB, "honest", expected)
     assert (submission.student, submission.reasons, submission.excluded) == ("honest", {}, set())
     assert submission.digest == st.tree_hash(submitted)
     assert sorted(submission.files) == ["01_forward_pass.ipynb", "data/table.csv"]
@@ -83,7 +84,7 @@ def test_a_clean_submission_is_staged_as_it_is(course, expected):
 
 
 def test_an_absent_student_has_every_notebook_missing(course, expected):
-    submission = st.stage(course, "nobody", expected)
+    submission = st.stage(course, LAB, "nobody", expected)
     assert submission.digest == "absent" and submission.files == {}
     assert submission.reasons == {NOTEBOOK: ["missing notebook"]}
     assert submission.excluded == {NOTEBOOK}
@@ -103,7 +104,7 @@ STAGED = {   # how the notebook was damaged -> (reasons, left out of grading)
 def test_a_damaged_submission_is_staged_with_its_reasons(course, expected, student):
     how = PATHOLOGICAL[student][1]
     reasons, left_out = STAGED[how]
-    submission = st.stage(course, student, expected)
+    submission = st.stage(course, LAB, student, expected)
     assert submission.reasons == {NOTEBOOK: reasons}
     assert submission.excluded == ({NOTEBOOK} if left_out else set())
     assert (f"{NOTEBOOK}.ipynb" in submission.files) != left_out
@@ -112,11 +113,11 @@ def test_a_damaged_submission_is_staged_with_its_reasons(course, expected, stude
 
 
 def test_a_notebook_without_cells_is_not_valid(course, expected, tmp_path):
-    folder = st.submitted_dir(course, "no_cells")
+    folder = st.submitted_dir(course, LAB, "no_cells")
     folder.mkdir(parents=True)
     (folder / f"{NOTEBOOK}.ipynb").write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5,
                                                           "metadata": {}, "cells": {}}))
-    submission = st.stage(course, "no_cells", expected)
+    submission = st.stage(course, LAB, "no_cells", expected)
     assert submission.excluded == {NOTEBOOK}
     assert submission.reasons[NOTEBOOK][0].startswith("not a valid notebook (")
 
@@ -124,7 +125,7 @@ def test_a_notebook_without_cells_is_not_valid(course, expected, tmp_path):
 def _duplicated(course):
     """The duplicated-cell submission, its answer cell F2a_answer duplicated too with another
     answer in the copy."""
-    path = st.submitted_dir(course, "p_duplicated_cell") / f"{NOTEBOOK}.ipynb"
+    path = st.submitted_dir(course, LAB, "p_duplicated_cell") / f"{NOTEBOOK}.ipynb"
     nb = nbformat.read(path, as_version=4)
     index = next(k for k, c in enumerate(nb.cells) if grade_id(c) == "F2a_answer")
     twin = copy.deepcopy(nb.cells[index])
@@ -135,10 +136,10 @@ def _duplicated(course):
 
 def test_staging_keeps_the_first_copy_of_a_duplicated_cell(course, expected, tmp_path):
     nb = _duplicated(course)
-    folder = st.submitted_dir(course, "two_copies")
+    folder = st.submitted_dir(course, LAB, "two_copies")
     folder.mkdir(parents=True)
     nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
-    submission = st.stage(course, "two_copies", expected)
+    submission = st.stage(course, LAB, "two_copies", expected)
     assert submission.reasons == {NOTEBOOK: ["graded cell F2a_answer duplicated (copy ignored)",
                                              "graded cell F2a duplicated (copy ignored)"]}
     graded = staged(submission)
@@ -181,11 +182,11 @@ def test_tree_hash_sees_contents_and_names(tmp_path):
 
 
 def test_students_are_the_folders_with_the_assignment(tmp_path):
-    assert st.students_of(tmp_path) == []
+    assert st.students_of(tmp_path, LAB) == []
     for student in ("zoe", "ada"):
-        st.submitted_dir(tmp_path, student).mkdir(parents=True)
+        st.submitted_dir(tmp_path, LAB, student).mkdir(parents=True)
     (tmp_path / "submitted" / "other_assignment_only" / "hw1").mkdir(parents=True)
-    assert st.students_of(tmp_path) == ["ada", "zoe"]
+    assert st.students_of(tmp_path, LAB) == ["ada", "zoe"]
 
 
 def _linker(course):
@@ -202,7 +203,7 @@ def _linker(course):
 
 def test_staging_follows_no_link(course, expected):
     _linker(course)
-    submission = st.stage(course, "linker", expected)
+    submission = st.stage(course, LAB, "linker", expected)
     assert sorted(submission.files) == ["own.txt"]
     assert submission.excluded == {NOTEBOOK}
     assert "symbolic link" in " ".join(submission.reasons[NOTEBOOK])
@@ -235,8 +236,8 @@ def test_folders_with_unsafe_ids_or_links_are_refused_not_graded(tmp_path):
     (root / "twin").symlink_to("s1")
     (root / "inner").mkdir()
     (root / "inner" / "maths_of_dl").symlink_to("../s1/maths_of_dl")
-    assert st.students_of(tmp_path) == ["Jane.Doe_2-b", "s1"]
-    refused = st.refused_students(tmp_path)
+    assert st.students_of(tmp_path, LAB) == ["Jane.Doe_2-b", "s1"]
+    refused = st.refused_students(tmp_path, LAB)
     assert sorted(refused) == sorted([shown(n) for n in UNSAFE] + ["inner", "twin"])
     assert refused[shown(UNSAFE[0])].startswith(
         "the folder name '%3Cimg%20src%3Dx%20onerror%3Dalert%281%29%3E' is not a safe student id")

@@ -16,6 +16,7 @@ import nbformat
 import psutil
 import pytest
 
+from autograder.assignment import LAB
 from autograder import cli
 from autograder.catalogue import CATALOGUE, in_notebook
 from autograder.gradebook import assignment_template
@@ -101,11 +102,11 @@ def test_kill_family_kills_a_process_and_what_it_started(tmp_path):
 @pytest.fixture(scope="module")
 def course(tmp_path_factory):
     course = cli.prepare(tmp_path_factory.mktemp("student"))
-    cli.release(course)
-    expected = {NOTEBOOK: release_cells(course)[NOTEBOOK]}
+    cli.release(course, LAB)
+    expected = {NOTEBOOK: release_cells(course, LAB)[NOTEBOOK]}
     files = CourseFiles.of((course / "nbgrader_config.py").read_text(),
                            assignment_template(f"sqlite:///{course / 'gradebook.db'}"),
-                           (NOTEBOOK,))
+                           (NOTEBOOK,), LAB.id)
     return course, expected, files
 
 
@@ -117,7 +118,7 @@ def _points():
 def test_a_correct_student_comes_back_graded_with_feedback(course):
     course, expected, files = course
     write_submission(course, "ada", notebooks=[NOTEBOOK])
-    graded = grade_student(stage(course, "ada", expected), files, Limits(cell_timeout=20))
+    graded = grade_student(stage(course, LAB, "ada", expected), files, Limits(cell_timeout=20))
     assert (graded.student, graded.reasons, graded.excluded, graded.failure) == \
         ("ada", {}, set(), "")
     assert graded.attempts == 1
@@ -178,9 +179,9 @@ def test_a_notebook_past_its_wall_clock_limit_is_killed_and_left_out(course, tmp
     import uuid
     course, _, files = course
     other = "02_activations"
-    expected = {name: cells for name, cells in release_cells(course).items()
+    expected = {name: cells for name, cells in release_cells(course, LAB).items()
                 if name in (NOTEBOOK, other)}
-    files = CourseFiles(files.config, files.template, (NOTEBOOK, other))   # same course
+    files = CourseFiles(files.config, files.template, (NOTEBOOK, other), LAB.id)   # same course
     folder = write_submission(course, "slow", notebooks=[NOTEBOOK, other])
     nb = nbformat.read(folder / f"{NOTEBOOK}.ipynb", as_version=4)
     marker = f"# student's marker {uuid.uuid4().hex}"
@@ -188,7 +189,7 @@ def test_a_notebook_past_its_wall_clock_limit_is_killed_and_left_out(course, tmp
     nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
     system_tmp = tempfile.gettempdir()
     monkeypatch.setattr("tempfile.tempdir", str(tmp_path))   # where the grading's folder goes
-    graded = grade_student(stage(course, "slow", expected), files,
+    graded = grade_student(stage(course, LAB, "slow", expected), files,
                            Limits(cell_timeout=25, notebook_timeout=8))
     assert graded.excluded == {NOTEBOOK}
     assert graded.reasons == {NOTEBOOK: [
@@ -217,9 +218,9 @@ def test_the_warm_grader_forks_every_student_from_one_warm_process(course, tmp_p
         target.mkdir(parents=True)
         (folder / "nbgrader_config.py").write_text(files.config)
         (folder / "gradebook.db").write_bytes(files.gradebook())
-        for name, data in stage(course, "bob", expected).files.items():
+        for name, data in stage(course, LAB, "bob", expected).files.items():
             (target / name).write_bytes(data)
-        answer = server.run(folder, "bob", folder / "log", Limits())
+        answer = server.run(folder, LAB.id, "bob", folder / "log", Limits())
         return answer, server.proc.pid, folder
 
     try:
@@ -245,7 +246,7 @@ def test_a_warm_grader_that_cannot_start_says_why(monkeypatch):
     monkeypatch.setattr("sys.executable", str(Path(sys.base_prefix) / "bin" / "python3"))
     server = WarmServer()
     with pytest.raises(RuntimeError, match="did not start on this worker.*No module named"):
-        server.run("/nonexistent", "ada", "/nonexistent/log", Limits())
+        server.run("/nonexistent", LAB.id, "ada", "/nonexistent/log", Limits())
     assert server.proc is None
 
 
@@ -260,7 +261,7 @@ def test_a_flood_of_output_comes_back_capped(course):
         "display(HTML('<p>' + 'y' * (20 << 20) + '</p>'))\n"
         "z_1a = X_1a @ w_1a + b_1a\n")}}
     write_submission(course, "flood", answers=answers, notebooks=[NOTEBOOK])
-    graded = grade_student(stage(course, "flood", expected), files, Limits(cell_timeout=60))
+    graded = grade_student(stage(course, LAB, "flood", expected), files, Limits(cell_timeout=60))
     for data in (graded.autograded[f"{NOTEBOOK}.ipynb"], graded.feedback[f"{NOTEBOOK}.html"]):
         assert len(data) < 3 << 20 and b"[output truncated" in data
     grades = graded.scores["notebooks"][NOTEBOOK]["grades"]

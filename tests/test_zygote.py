@@ -11,6 +11,7 @@ import nbformat
 import pytest
 from nbclient.exceptions import DeadKernelError
 
+from autograder.assignment import LAB
 from autograder.grading import zygote
 from autograder.grading.sandbox import probe
 from notebooks import run_cells as run
@@ -116,19 +117,20 @@ def test_forked_kernels_grade_as_kernels_of_their_own(tmp_path):
     from autograder.staging import release_cells, stage
     from autograder.submissions import write_submission
     course = cli.prepare(tmp_path / "course")
-    cli.release(course)
+    cli.release(course, LAB)
     work = {"ada": None, "dan": FORMS, "cara": MISTAKES, "eve": CRASH, "lou": LOOP}
     timeout = {student: 300 for student in work}
     timeout["lou"] = 10
     for student, answers in work.items():
         write_submission(course, student, answers=answers,
                          notebooks=list(LOOP) if student == "lou" else None)
-    expected = release_cells(course)
+    expected = release_cells(course, LAB)
     files = CourseFiles.of((course / "nbgrader_config.py").read_text(),
-                           assignment_template(f"sqlite:///{course / 'gradebook.db'}"), expected)
+                           assignment_template(f"sqlite:///{course / 'gradebook.db'}"), expected,
+                           LAB.id)
     try:
         for student in work:
-            submission = stage(course, student, expected)
+            submission = stage(course, LAB, student, expected)
             forked, own = (grade_student(submission, files,
                                          Limits(cell_timeout=timeout[student], notebook_timeout=1800,
                                                 fork_kernels=f))

@@ -233,11 +233,12 @@ class MarkRecords(NbGraderPreprocessor):
                            "check the catalogue", ", ".join(failures))
 
     def preprocess(self, nb, resources):
-        if being_graded(resources) is None:
+        assignment = being_graded(resources)
+        if assignment is None:
             return nb, resources   # another assignment: graded by nbgrader's own rules
         info = resources.get("nbgrader", {})
         tests = graded_test_cells(nb, resources)
-        expected = self._expected_tests(info)
+        expected = self._expected_tests(info, assignment)
         if not tests and not expected:
             return nb, resources   # not a notebook of this course
         exercises, reasons = {}, set()
@@ -295,15 +296,15 @@ class MarkRecords(NbGraderPreprocessor):
         self._report(entry)
         return nb, resources
 
-    def _expected_tests(self, info):
-        """Grade ids of the assignment's autograded test cells of this notebook (gradebook)."""
+    def _expected_tests(self, info, assignment):
+        """Grade ids of the `assignment`'s autograded test cells of this notebook (gradebook)."""
         if not info.get("db_url") or not info.get("notebook") or not info.get("assignment"):
             return set()
         try:
             with Gradebook(info["db_url"]) as gb:
                 notebook = gb.find_notebook(info["notebook"], info["assignment"])
                 return {c.name for c in notebook.grade_cells
-                        if c.name in CATALOGUE and c.cell_type == "code"}
+                        if c.name in assignment.catalogue and c.cell_type == "code"}
         except MissingEntry:
             return set()
 

@@ -35,7 +35,7 @@ from pathlib import Path
 
 from mdl_kernel import jsonlines
 
-from ..settings import ASSIGNMENT, tool_env
+from ..settings import tool_env
 
 CONVERTING = re.compile(r"Converting notebook .*/([^/]+)\.ipynb")
 
@@ -47,10 +47,11 @@ class CourseFiles:
     config: str            # nbgrader_config.py
     template: bytes        # gradebook.assignment_template, zlib-compressed
     notebooks: tuple       # the notebooks graded
+    assignment: str        # the assignment's nbgrader id
 
     @classmethod
-    def of(cls, config, template, notebooks):
-        return cls(config, zlib.compress(template), tuple(notebooks))
+    def of(cls, config, template, notebooks, assignment):
+        return cls(config, zlib.compress(template), tuple(notebooks), str(assignment))
 
     def gradebook(self):
         return zlib.decompress(self.template)
@@ -198,13 +199,15 @@ class WarmServer:
                 self.proc.wait()
             self.proc = None
 
-    def run(self, course, student, log, limits, tmp=None):
-        """Grade `student` in `course` (temporary folders in `tmp`, default the system's); returns
+    def run(self, course, assignment, student, log, limits, tmp=None):
+        """Grade the `assignment` (its id) of `student` in `course` (temporary folders in `tmp`,
+        default the system's); returns
         (exit status, killed reason or None, the notebook being converted when last watched)."""
         ident = next(self.ids)
         progress = Path(f"{log}.progress")
         progress.unlink(missing_ok=True)
-        request = {"id": ident, "course": str(course), "student": student, "log": str(log),
+        request = {"id": ident, "course": str(course), "assignment": assignment,
+                   "student": student, "log": str(log),
                    "progress": str(progress), "tmp": str(tmp) if tmp else None,
                    "memory_mb": limits.memory_mb, "env": limits.env()}
         answers = queue.Queue()
@@ -325,7 +328,7 @@ def grade_student(submission, course, limits):
             if notebook is None:
                 graded.failure = reason
             break
-        student = Path(submission.student) / ASSIGNMENT
+        student = Path(submission.student) / course.assignment
         graded.autograded = _read_tree(root / "course" / "autograded" / student)
         graded.feedback = _read_tree(root / "course" / "feedback" / student)
     finally:
@@ -342,7 +345,7 @@ def _attempt(root, submission, course, limits, excluded, attempt):
     """One grading run in a fresh course folder: (scores, failure or None)."""
     folder = root / "course"
     shutil.rmtree(folder, ignore_errors=True)
-    target = folder / "submitted" / submission.student / ASSIGNMENT
+    target = folder / "submitted" / submission.student / course.assignment
     target.mkdir(parents=True)
     (folder / "nbgrader_config.py").write_text(course.config)
     (folder / "gradebook.db").write_bytes(course.gradebook())
@@ -355,8 +358,8 @@ def _attempt(root, submission, course, limits, excluded, attempt):
     if not any((target / f"{nb}.ipynb").exists() for nb in course.notebooks):
         return None, None                    # nothing to run: every notebook scores 0
     log = root / f"grading-{attempt}.log"
-    status, killed, notebook = warm_server().run(folder, submission.student, log, limits,
-                                                 tmp=root / "tmp")
+    status, killed, notebook = warm_server().run(folder, course.assignment, submission.student,
+                                                 log, limits, tmp=root / "tmp")
     failure = classify_run(log.read_text(errors="replace") if log.exists() else "", status,
                            killed=killed, notebook=notebook)
     result = folder / "result.json"

@@ -136,15 +136,15 @@ class Progress(logging.Handler):
             os.write(self.fd, (json.dumps(name) + "\n").encode())
 
 
-def grade(course, student, log, progress=None):
-    """Autograde the student in `course` (a course folder with nbgrader_config.py, a gradebook
-    and submitted/<student>/), then its feedback; write result.json.  True when nbgrader graded."""
+def grade(course, assignment, student, log, progress=None):
+    """Autograde the `assignment` (its id) of the student in `course` (a course folder with
+    nbgrader_config.py, a gradebook and submitted/<student>/<assignment>/), then its feedback;
+    write result.json.  True when nbgrader graded."""
     from nbgrader.coursedir import CourseDirectory
     from nbgrader.converters import Autograde, GenerateFeedback
     from traitlets.config.loader import PyFileConfigLoader
 
     from ..gradebook import scores
-    from ..settings import ASSIGNMENT
     from . import zygote
     course = Path(course)
     url = f"sqlite:///{course / 'gradebook.db'}"
@@ -163,7 +163,7 @@ def grade(course, student, log, progress=None):
     # one student's kernels forked from a warm parent in that student's sandbox (grading.zygote)
     config.SandboxProvisioner.setdefault("fork_kernels", True)   # env: FORK_VARIABLE overrides
     coursedir = CourseDirectory(config=config)
-    coursedir.assignment_id, coursedir.student_id = ASSIGNMENT, student
+    coursedir.assignment_id, coursedir.student_id = assignment, student
     ok = True
     for kind in (Autograde, GenerateFeedback):
         app = kind(coursedir=coursedir, config=config, log=logger)
@@ -179,7 +179,7 @@ def grade(course, student, log, progress=None):
             ok = False
             break
     zygote.close()
-    (course / "result.json").write_text(json.dumps({"scores": scores(url, student)}))
+    (course / "result.json").write_text(json.dumps({"scores": scores(url, assignment, student)}))
     return ok
 
 
@@ -199,8 +199,8 @@ def _child(request):
         os.environ[SCRATCH_VARIABLE] = request["tmp"]
     _limit_memory(request.get("memory_mb"))
     os.chdir(request["course"])
-    return 0 if grade(request["course"], request["student"], request["log"],
-                      request.get("progress")) else 1
+    return 0 if grade(request["course"], request["assignment"], request["student"],
+                      request["log"], request.get("progress")) else 1
 
 
 def _fork(request):
