@@ -62,11 +62,13 @@ class Limits:
     unsandboxed: bool = False       # the tutor chose to grade without the sandbox
     kernel: str = ""                # the grading kernel spec ("" for settings' default)
     fork_kernels: bool = True       # a student's kernels forked from a warm parent (zygote)
+    speedups: bool = True           # the warm grader's shortcuts (grading.speedups)
 
     def env(self):
         env = {"MATHS_OF_DL_CELL_TIMEOUT": str(self.cell_timeout),
                "MATHS_OF_DL_UNSANDBOXED": "1" if self.unsandboxed else "0",
-               "MATHS_OF_DL_FORK_KERNELS": "1" if self.fork_kernels else "0"}
+               "MATHS_OF_DL_FORK_KERNELS": "1" if self.fork_kernels else "0",
+               "MATHS_OF_DL_SPEEDUPS": "1" if self.speedups else "0"}
         if self.kernel:
             env["MATHS_OF_DL_GRADING_KERNEL"] = self.kernel
         return env
