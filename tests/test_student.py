@@ -72,12 +72,15 @@ def test_a_killed_run():
 
 
 def test_the_limits_reach_the_child_as_its_environment():
-    env = Limits(cell_timeout=7, unsandboxed=True, kernel="other-kernel", fork_kernels=False).env()
+    env = Limits(cell_timeout=7, unsandboxed=True, kernel="other-kernel", fork_kernels=False,
+                 speedups=False).env()
     assert env == {"MATHS_OF_DL_CELL_TIMEOUT": "7", "MATHS_OF_DL_UNSANDBOXED": "1",
-                   "MATHS_OF_DL_GRADING_KERNEL": "other-kernel", "MATHS_OF_DL_FORK_KERNELS": "0"}
+                   "MATHS_OF_DL_GRADING_KERNEL": "other-kernel", "MATHS_OF_DL_FORK_KERNELS": "0",
+                   "MATHS_OF_DL_SPEEDUPS": "0"}
     assert Limits().env()["MATHS_OF_DL_UNSANDBOXED"] == "0"
     assert "MATHS_OF_DL_FORK_KERNELS" not in Limits().env()       # the course's setting
     assert Limits(fork_kernels=True).env()["MATHS_OF_DL_FORK_KERNELS"] == "1"
+    assert Limits().env()["MATHS_OF_DL_SPEEDUPS"] == "1"
     assert "MATHS_OF_DL_GRADING_KERNEL" not in Limits().env()
 
 

@@ -221,9 +221,12 @@ DIGITS = 25            # digits that must agree at every point
 WORKING_DIGITS = 50    # digits of the arithmetic that confirms them
 
 
-def _precise(expr, values, mp):
+def _precise(expr, values, mp, limit=None):
     """The value of a rebuilt (unevaluated, whitelisted) expression in mpmath arithmetic, every
-    step kept below 1e300 in magnitude so that the work stays small; raises _Undecided."""
+    step kept below 1e300 in magnitude so that the work stays small; raises _Undecided.
+    (`limit`: 1e300 as an mpf, made once by the caller rather than at every step.)"""
+    if limit is None:
+        limit = mp.mpf(1e300)
     cls = type(expr)
     if expr.is_Symbol:
         value = values[expr]
@@ -232,12 +235,12 @@ def _precise(expr, values, mp):
     elif expr.is_Float:
         value = mp.mpf(float(expr))
     else:
-        args = [_precise(a, values, mp) for a in expr.args]
+        args = [_precise(a, values, mp, limit) for a in expr.args]
         op = next(op for c, op in _OPERATIONS if c is cls)
         value = op.apply(getattr(mp, op.mpmath), args)
     if not isinstance(value, mp.mpf):
         raise _Undecided("a step of it leaves the real numbers")
-    if not mp.isfinite(value) or abs(value) > 1e300:
+    if not mp.isfinite(value) or abs(value) > limit:
         raise _Undecided("a step of it is larger than 1e300 (an overflow, e.g. exp of a large "
                          "number)")
     return value
@@ -267,10 +270,11 @@ def _confirm(expr, reference, key, inter, ok):
     symbols = [sp.Symbol(n, real=True) for n in key[0] + tuple(n for n, _ in inter)]
     known = _precise_known(reference, key, inter)
     with mpmath.workdps(WORKING_DIGITS):
+        limit = mpmath.mpf(1e300)
         for k in np.flatnonzero(ok):
             values, want = known[k]
             try:
-                mine = _precise(expr, dict(zip(symbols, values)), mpmath.mp)
+                mine = _precise(expr, dict(zip(symbols, values)), mpmath.mp, limit)
             except _Undecided as undecided:
                 return "undecided", str(undecided)
             except (ArithmeticError, ValueError, KeyError, StopIteration):

@@ -80,6 +80,22 @@ def _note(preprocessor, nb, resources, notes):
                                  resources.get("nbgrader", {}).get("notebook"), "; ".join(notes))
 
 
+_checkers = {}
+
+
+def _check(meta, validator):
+    """`jsonschema.validate(meta, validator.schema)`, with the schema itself checked once per
+    schema version (not once per cell) and the same error for metadata that does not validate."""
+    checker = _checkers.get(validator.schema_version)
+    if checker is None:
+        kind = jsonschema.validators.validator_for(validator.schema)
+        kind.check_schema(validator.schema)
+        checker = _checkers[validator.schema_version] = kind(validator.schema)
+    error = jsonschema.exceptions.best_match(checker.iter_errors(meta))
+    if error is not None:
+        raise error
+
+
 def _repaired(cell, validator):
     """Give the cell's nbgrader metadata nbgrader's schema version and shape, or remove it; what
     was done, or None."""
@@ -104,7 +120,7 @@ def _repaired(cell, validator):
         if meta.get("grade") is True and "points" not in meta:
             meta["points"] = 0
             notes.append("graded cell without points given 0 (the gradebook's points apply)")
-        jsonschema.validate(meta, validator.schema)
+        _check(meta, validator)
     except Exception as error:  # noqa: BLE001 (whatever a student's metadata makes it raise)
         cell.metadata.pop("nbgrader", None)
         return (f"nbgrader metadata that does not validate, removed "

@@ -66,10 +66,12 @@ class Limits:
     kernel: str = ""                # the grading kernel spec ("" for settings' default)
     fork_kernels: bool = None       # a student's kernels forked from a warm parent (zygote);
                                     # None: as the course's nbgrader_config.py says (default on)
+    speedups: bool = True           # the warm grader's shortcuts (grading.speedups)
 
     def env(self):
         env = {"MATHS_OF_DL_CELL_TIMEOUT": str(self.cell_timeout),
-               "MATHS_OF_DL_UNSANDBOXED": "1" if self.unsandboxed else "0"}
+               "MATHS_OF_DL_UNSANDBOXED": "1" if self.unsandboxed else "0",
+               "MATHS_OF_DL_SPEEDUPS": "1" if self.speedups else "0"}
         if self.fork_kernels is not None:
             env["MATHS_OF_DL_FORK_KERNELS"] = "1" if self.fork_kernels else "0"
         if self.kernel:

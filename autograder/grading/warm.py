@@ -47,7 +47,7 @@ def warm_up():
 
     from ..catalogue import CATALOGUE
     from ..feedback import FeedbackExporter
-    from . import inputs, intake, kernels, marking, sanitize, zygote  # noqa: F401
+    from . import inputs, intake, kernels, marking, sanitize, speedups, zygote  # noqa: F401
     from .sandbox import provisioner  # noqa: F401
     marking.load_references()
     for exercise_id in CATALOGUE:
@@ -57,50 +57,7 @@ def warm_up():
         nbformat.v4.new_code_cell("x = 1  # code", outputs=[
             nbformat.v4.new_output("stream", name="stdout", text="1\n")])])
     FeedbackExporter().from_notebook_node(page)
-    _private_gradebooks_skip_sync()
-    _schemas_checked_once()
-
-
-def _schemas_checked_once():
-    """nbgrader checks every cell's metadata with `jsonschema.validate`, which first checks the
-    schema itself against its metaschema: the same schema for every cell of every notebook (about
-    0.25 s a student).  Here each schema is checked once and its validator kept, as jsonschema's
-    documentation advises for many instances; an invalid instance raises the same error
-    (`best_match`), an invalid schema the same SchemaError on first use."""
-    import json
-
-    import jsonschema
-    from jsonschema import exceptions, validators
-    if getattr(jsonschema.validate, "checks_once", False):
-        return
-    kept = {}
-
-    def validate(instance, schema, cls=None, *args, **kwargs):
-        key = (json.dumps(schema, sort_keys=True, default=repr), cls, repr(args),
-               repr(sorted(kwargs.items())))
-        if key not in kept:
-            kind = cls or validators.validator_for(schema)
-            kind.check_schema(schema)
-            kept[key] = kind(schema, *args, **kwargs)
-        error = exceptions.best_match(kept[key].iter_errors(instance))
-        if error is not None:
-            raise error
-    validate.checks_once = True
-    jsonschema.validate = validate
-
-
-def _private_gradebooks_skip_sync():
-    """SQLite files opened here are the private gradebook of one grading, thrown away after it
-    is read: they need no waiting for the disk at every commit (nbgrader commits per cell)."""
-    import sqlite3
-
-    from sqlalchemy import event
-    from sqlalchemy.engine import Engine
-
-    @event.listens_for(Engine, "connect")
-    def no_sync(connection, _):
-        if isinstance(connection, sqlite3.Connection):
-            connection.execute("PRAGMA synchronous=OFF")
+    speedups.prepare()
 
 
 def die_with_parent():
@@ -145,7 +102,7 @@ def grade(course, assignment, student, log, progress=None):
     from traitlets.config.loader import PyFileConfigLoader
 
     from ..gradebook import scores
-    from . import zygote
+    from . import speedups, zygote
     course = Path(course)
     url = f"sqlite:///{course / 'gradebook.db'}"
     handler = logging.FileHandler(log)
@@ -165,19 +122,20 @@ def grade(course, assignment, student, log, progress=None):
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id, coursedir.student_id = assignment, student
     ok = True
-    for kind in (Autograde, GenerateFeedback):
-        app = kind(coursedir=coursedir, config=config, log=logger)
-        app.force = True
-        if kind is Autograde:
-            app.create_student = True
-        started = time.monotonic()
-        try:
-            app.start()
-            logger.info("%s took %.2f s", kind.__name__, time.monotonic() - started)
-        except Exception:
-            logger.error("%s failed:\n%s", kind.__name__, traceback.format_exc())
-            ok = False
-            break
+    with speedups.applied(url):
+        for kind in (Autograde, GenerateFeedback):
+            app = kind(coursedir=coursedir, config=config, log=logger)
+            app.force = True
+            if kind is Autograde:
+                app.create_student = True
+            started = time.monotonic()
+            try:
+                app.start()
+                logger.info("%s took %.2f s", kind.__name__, time.monotonic() - started)
+            except Exception:
+                logger.error("%s failed:\n%s", kind.__name__, traceback.format_exc())
+                ok = False
+                break
     zygote.close()
     (course / "result.json").write_text(json.dumps({"scores": scores(url, assignment, student)}))
     return ok

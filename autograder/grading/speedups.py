@@ -1,0 +1,128 @@
+"""What a warm grader's student is spared: the same scores and pages for less of the tutor's CPU.
+
+Each shortcut is in force only inside `applied(db_url)`, around nbgrader's autograde and feedback
+in the warm grader's forked child (`grading.warm.grade`), and touches nothing else of the
+process; `MATHS_OF_DL_SPEEDUPS=0` turns them all off (tests/test_speedups.py grades the same
+student both ways and compares the scores, the autograded notebooks and the feedback pages).
+
+* **One engine for the private gradebook.** nbgrader opens the gradebook about 40 times for one
+  student (every preprocessor makes its own `Gradebook`, each a new SQLAlchemy engine, whose
+  SQL is compiled again).  Here every `Gradebook` of the grading's own URL gets the same engine,
+  so each statement is compiled once; and its SQLite connections do not wait for the disk at
+  each commit (`PRAGMA synchronous=OFF`: the file is the private gradebook of one grading,
+  thrown away after its scores are read).  Any other URL, and every engine made outside the
+  grading, is made as nbgrader makes it.
+* **nbgrader's metadata schema checked once.** nbgrader checks every cell's metadata with
+  `jsonschema.validate`, which first checks the schema itself against its metaschema: the same
+  schema for every cell of every notebook.  Inside the grading, nbgrader's metadata validator
+  (`nbgrader.nbgraderformat.common`) uses a validator kept per schema instead, as jsonschema's
+  documentation advises for many instances; an invalid instance raises the same error
+  (`best_match`), an invalid schema the same SchemaError.  Every other caller of
+  `jsonschema.validate` gets jsonschema's own.
+"""
+import json
+import os
+from contextlib import ExitStack, contextmanager
+
+VARIABLE = "MATHS_OF_DL_SPEEDUPS"     # "0": every shortcut off
+
+
+def enabled():
+    return os.environ.get(VARIABLE, "1") != "0"
+
+
+@contextmanager
+def applied(db_url):
+    """The shortcuts, for one grading whose private gradebook is at `db_url`."""
+    if not enabled():
+        yield
+        return
+    with ExitStack() as stack:
+        stack.enter_context(private_gradebook(db_url))
+        stack.enter_context(schemas_checked_once())
+        yield
+
+
+def prepare():
+    """What the shortcuts keep, made before any student is forked (`grading.warm.warm_up`):
+    nbgrader's metadata schemas' validators."""
+    from nbgrader.nbgraderformat import MetadataValidator
+    _kept_validator(MetadataValidator().schema, None, (), {})
+
+
+# ---------------------------------------------------------------- the private gradebook
+def _no_sync(connection, _record):
+    import sqlite3
+    if isinstance(connection, sqlite3.Connection):
+        connection.execute("PRAGMA synchronous=OFF")
+
+
+@contextmanager
+def private_gradebook(db_url):
+    """nbgrader's Gradebooks of `db_url` share one engine, which skips waiting for the disk."""
+    import nbgrader.api
+    from sqlalchemy import event
+    original = nbgrader.api.create_engine
+    engines = {}
+
+    def create_engine(url, *args, **kwargs):
+        if str(url) != db_url:
+            return original(url, *args, **kwargs)
+        if url not in engines:
+            engines[url] = original(url, *args, **kwargs)
+            event.listen(engines[url], "connect", _no_sync)
+        return engines[url]
+
+    nbgrader.api.create_engine = create_engine
+    try:
+        yield
+    finally:
+        nbgrader.api.create_engine = original
+        for engine in engines.values():
+            engine.dispose()
+
+
+# ---------------------------------------------------------------- nbgrader's schema checks
+_validators = {}
+
+
+def _kept_validator(schema, cls, args, kwargs):
+    from jsonschema import validators
+    key = (json.dumps(schema, sort_keys=True, default=repr), cls, repr(args),
+           repr(sorted(kwargs.items())))
+    if key not in _validators:
+        kind = cls or validators.validator_for(schema)
+        kind.check_schema(schema)
+        _validators[key] = kind(schema, *args, **kwargs)
+    return _validators[key]
+
+
+def validate(instance, schema, cls=None, *args, **kwargs):
+    """`jsonschema.validate`, with the schema checked once and its validator kept."""
+    from jsonschema import exceptions
+    error = exceptions.best_match(_kept_validator(schema, cls, args, kwargs).iter_errors(instance))
+    if error is not None:
+        raise error
+
+
+class _Jsonschema:
+    """jsonschema as nbgrader's metadata validator sees it inside the grading."""
+
+    def __init__(self, module):
+        self._module = module
+        self.validate = validate
+
+    def __getattr__(self, name):
+        return getattr(self._module, name)
+
+
+@contextmanager
+def schemas_checked_once():
+    """nbgrader's metadata validator (and only it) checks each schema once."""
+    from nbgrader.nbgraderformat import common
+    original = common.jsonschema
+    common.jsonschema = _Jsonschema(original)
+    try:
+        yield
+    finally:
+        common.jsonschema = original
