@@ -15,6 +15,7 @@ import nbformat
 import pytest
 
 from autograder import cli, settings
+from autograder.assignment import LAB
 from autograder.grading.marking import verdict_of
 from autograder.submissions import write_submission
 
@@ -97,7 +98,7 @@ LOOPING = ("import resource\n"
 
 def _course(root):
     course = cli.prepare(root)
-    cli.release(course)
+    cli.release(course, LAB)
     with open(course / "nbgrader_config.py", "a") as f:
         f.write(f"\nc.Execute.timeout = {CONFIGURED['timeout']}\n"
                 f"c.SandboxProvisioner.open_files = {CONFIGURED['open_files']}\n")
@@ -108,7 +109,7 @@ def _course(root):
 
 def _graded(course):
     """The A2 verdict and the text of every output of the student's autograded notebook."""
-    nb = nbformat.read(course / "autograded" / "looping" / settings.ASSIGNMENT
+    nb = nbformat.read(course / "autograded" / "looping" / LAB.id
                        / f"{NOTEBOOK}.ipynb", 4)
     verdict = [verdict_of(c) for c in nb.cells
                if c.metadata.get("nbgrader", {}).get("grade_id") == "A2"][0]
@@ -128,9 +129,9 @@ def graded(request, tmp_path_factory):
             if run == "overridden":
                 patch.setenv("MATHS_OF_DL_CELL_TIMEOUT", str(OVERRIDE))
             if request.param == "autograde":
-                assert cli.autograde(course) == 0
+                assert cli.autograde(course, LAB) == 0
             else:
-                assert cli.grade_class(course, workers=1, notebooks=[NOTEBOOK], quiet=True,
+                assert cli.grade_class(course, LAB, workers=1, notebooks=[NOTEBOOK], quiet=True,
                                        notebook_timeout=120) == 1   # graded; its loop to look at
         found[run] = _graded(course)
     return found
