@@ -100,7 +100,7 @@ def main():
 
 def profile_runs(args, tree):
     from autograder.grading import warm
-    from autograder.grading.sandbox import SCRATCH_VARIABLE
+    from autograder.grading.sandbox.enclosure import SCRATCH_VARIABLE
     from autograder.grading.student import Limits
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
@@ -126,7 +126,7 @@ def profile_runs(args, tree):
             tree_before = tree.seconds()
             if profile:
                 profile.enable()
-            ok = warm.grade(work, student, str(tmp / f"log{run}"))
+            ok = warm.grade(work, LAB.id, student, str(tmp / f"log{run}"))
             if profile:
                 profile.disable()
             own = time.process_time() - cpu
