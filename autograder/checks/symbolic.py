@@ -225,25 +225,41 @@ def _precise(expr, values, mp, limit=None):
     """The value of a rebuilt (unevaluated, whitelisted) expression in mpmath arithmetic, every
     step kept below 1e300 in magnitude so that the work stays small; raises _Undecided.
     (`limit`: 1e300 as an mpf, made once by the caller rather than at every step.)"""
+    return _stepwise(expr, mp, limit)(values)
+
+
+def _stepwise(expr, mp, limit=None):
+    """`_precise` of `expr` as a function of the values, for many points: each node's class,
+    operation and constant worked out once (in the precision in force, which must be the one
+    the function is called in), every step's value still checked at every point."""
     if limit is None:
         limit = mp.mpf(1e300)
-    cls = type(expr)
+    mpf, isfinite = mp.mpf, mp.isfinite
+
+    def checked(value):
+        if not isinstance(value, mpf):
+            raise _Undecided("a step of it leaves the real numbers")
+        if not isfinite(value) or abs(value) > limit:
+            raise _Undecided("a step of it is larger than 1e300 (an overflow, e.g. exp of a "
+                             "large number)")
+        return value
+
     if expr.is_Symbol:
-        value = values[expr]
-    elif expr.is_Rational:
-        value = mp.mpf(int(expr.p)) / int(expr.q)
-    elif expr.is_Float:
-        value = mp.mpf(float(expr))
-    else:
-        args = [_precise(a, values, mp, limit) for a in expr.args]
-        op = next(op for c, op in _OPERATIONS if c is cls)
-        value = op.apply(getattr(mp, op.mpmath), args)
-    if not isinstance(value, mp.mpf):
-        raise _Undecided("a step of it leaves the real numbers")
-    if not mp.isfinite(value) or abs(value) > limit:
-        raise _Undecided("a step of it is larger than 1e300 (an overflow, e.g. exp of a large "
-                         "number)")
-    return value
+        return lambda values: checked(values[expr])
+    if expr.is_Rational or expr.is_Float:
+        constant = mpf(int(expr.p)) / int(expr.q) if expr.is_Rational else mpf(float(expr))
+        return lambda values: checked(constant)
+    steps = [_stepwise(a, mp, limit) for a in expr.args]
+    cls = type(expr)
+    op = next((op for c, op in _OPERATIONS if c is cls), None)
+    if op is None:
+        def unknown(values):
+            for step in steps:
+                step(values)
+            raise StopIteration       # as the search for its operation did: not whitelisted
+        return unknown
+    function, apply = getattr(mp, op.mpmath), op.apply
+    return lambda values: checked(apply(function, [step(values) for step in steps]))
 
 
 @lru_cache(maxsize=64)
@@ -270,11 +286,12 @@ def _confirm(expr, reference, key, inter, ok):
     symbols = [sp.Symbol(n, real=True) for n in key[0] + tuple(n for n, _ in inter)]
     known = _precise_known(reference, key, inter)
     with mpmath.workdps(WORKING_DIGITS):
-        limit = mpmath.mpf(1e300)
+        value_of = None
         for k in np.flatnonzero(ok):
             values, want = known[k]
             try:
-                mine = _precise(expr, dict(zip(symbols, values)), mpmath.mp, limit)
+                value_of = value_of or _stepwise(expr, mpmath.mp)
+                mine = value_of(dict(zip(symbols, values)))
             except _Undecided as undecided:
                 return "undecided", str(undecided)
             except (ArithmeticError, ValueError, KeyError, StopIteration):
