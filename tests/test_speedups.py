@@ -127,6 +127,38 @@ def test_nbgraders_checks_raise_the_same_errors():
             validate({}, bad_schema)
 
 
+def test_the_exports_check_the_schema_once_unless_turned_off(monkeypatch):
+    """nbconvert's exporters, configured by `configured`, check the notebook once (after the
+    last preprocessor) instead of after each; off, as nbconvert does by default."""
+    from nbconvert.exporters import NotebookExporter
+    from nbconvert.preprocessors import Preprocessor
+    from traitlets.config import Config
+
+    checked = []
+
+    class Unchanged(Preprocessor):
+        def preprocess_cell(self, cell, resources, index):
+            return cell, resources
+
+    class Counted(NotebookExporter):
+        def _validate_preprocessor(self, nbc, preprocessor):
+            checked.append(preprocessor)
+            super()._validate_preprocessor(nbc, preprocessor)
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    counts = {}
+    for state in ("1", "0"):
+        monkeypatch.setenv(speedups.VARIABLE, state)
+        exporter = Counted(config=speedups.configured(Config()))
+        for _ in range(4):
+            exporter.register_preprocessor(Unchanged(enabled=True))
+        checked.clear()
+        counts[state] = (exporter.from_notebook_node(nb)[0], len(checked),
+                         len(exporter._preprocessors))
+    assert counts["1"][1] == 1 and counts["0"][1] == counts["0"][2] > 4
+    assert counts["1"][0] == counts["0"][0]
+
+
 def test_turned_off_nothing_is_changed(tmp_path, monkeypatch):
     monkeypatch.setenv(speedups.VARIABLE, "0")
     url = f"sqlite:///{tmp_path / 'gradebook.db'}"
@@ -134,6 +166,31 @@ def test_turned_off_nothing_is_changed(tmp_path, monkeypatch):
         assert common.jsonschema is jsonschema
         with Gradebook(url) as gb:
             assert synchronous(gb.engine) == FULL
+
+
+def test_the_warm_up_is_left_out_of_the_collector_and_given_back_when_off(tmp_path):
+    """`prepare` (the warm grader, before any child is forked) freezes what exists; a child whose
+    shortcuts are off unfreezes it before grading.  In a process of its own: freezing is for
+    the life of a process."""
+    import subprocess
+    probe = (
+        "import gc, os, sys\n"
+        "from autograder.grading import speedups\n"
+        "speedups.prepare()\n"
+        "frozen = gc.get_freeze_count()\n"
+        "with speedups.applied(sys.argv[1]):\n"
+        "    inside = gc.get_freeze_count()\n"
+        "print(frozen, inside, speedups.kernel_flags())\n")
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    seen = {}
+    for state in ("1", "0"):
+        env = dict(os.environ, **{speedups.VARIABLE: state})
+        out = subprocess.run([sys.executable, "-c", probe, url], env=env, capture_output=True,
+                             text=True, check=True).stdout.split(maxsplit=2)
+        seen[state] = (int(out[0]), int(out[1]), out[2].strip())
+    assert seen["1"][0] > 10000 and seen["1"][1] == seen["1"][0] and seen["1"][2] == "[]"
+    assert seen["0"][0] > 10000 and seen["0"][1] == 0
+    assert seen["0"][2] == repr([speedups.KERNELS_COLLECT_ALL])
 
 
 # ------------------------------------------------------------------ the same grading

@@ -95,6 +95,22 @@ def test_an_interrupt_stops_a_loop_and_the_next_cell_runs(tmp_path):
     assert out[0].startswith("KeyboardInterrupt") and out[1] == "after\n"
 
 
+def test_the_kernels_collector_skips_the_imports_unless_the_shortcuts_are_off(tmp_path,
+                                                                             monkeypatch):
+    """The warm parent freezes its imports (mdl_kernel.zygote); its kernels inherit that, and
+    their own objects are still collected.  With the tutor's shortcuts off, nothing is frozen."""
+    from autograder.grading import speedups
+    cells = ("import gc\nprint(gc.get_freeze_count())",
+             "import gc, weakref\nclass Node: pass\nnode = Node(); node.me = node\n"
+             "alive = weakref.ref(node)\ndel node\ngc.collect()\nprint(alive() is None)")
+    frozen, collected = run(tmp_path / "alice", *cells)
+    assert int(frozen) > 10000 and collected == "True\n"
+    zygote.close()
+    monkeypatch.setenv(speedups.VARIABLE, "0")
+    frozen, collected = run(tmp_path / "bob", *cells)
+    assert int(frozen) == 0 and collected == "True\n"
+
+
 def test_a_parent_that_cannot_start_says_so(tmp_path):
     with pytest.raises(zygote.ZygoteError, match="did not start|ended"):
         zygote.Zygote(str(tmp_path), "/bin/false", {}, sandboxed=False)

@@ -19,6 +19,17 @@ student both ways and compares the scores, the autograded notebooks and the feed
   documentation advises for many instances; an invalid instance raises the same error
   (`best_match`), an invalid schema the same SchemaError.  Every other caller of
   `jsonschema.validate` gets jsonschema's own.
+* **Each notebook checked against nbformat's schema once per export.**  nbconvert checks the
+  whole notebook after every one of its preprocessors (more than a dozen); with its own
+  `Exporter.optimistic_validation` it checks once, after the last (`configured`).  Checking
+  changes nothing it checks, and a notebook invalid at the end is refused all the same.
+* **The warm-up left out of the garbage collector.**  What the warm-up made (nbgrader, SymPy,
+  every reference) lives as long as the warm grader, yet each full collection in a student's
+  child would walk all of it, and in a forked child that walk also writes to every page it
+  touches, so the kernel copies them.  `prepare` moves it all to the collector's permanent
+  generation (`gc.freeze`) before any child is forked; turned off, the child gives it back
+  (`gc.unfreeze`) before grading.  The kernels' warm parent does the same for its imports
+  (`mdl_kernel.zygote`; `KERNELS_COLLECT_ALL` is its flag for "off").
 """
 import json
 import os
@@ -35,6 +46,8 @@ def enabled():
 def applied(db_url):
     """The shortcuts, for one grading whose private gradebook is at `db_url`."""
     if not enabled():
+        import gc
+        gc.unfreeze()
         yield
         return
     with ExitStack() as stack:
@@ -43,11 +56,30 @@ def applied(db_url):
         yield
 
 
+KERNELS_COLLECT_ALL = "--collect-all"   # mdl_kernel.zygote's flag: its imports not frozen
+
+
 def prepare():
     """What the shortcuts keep, made before any student is forked (`grading.warm.warm_up`):
-    nbgrader's metadata schemas' validators."""
+    nbgrader's metadata schemas' validators; then everything made so far frozen (`gc.freeze`)."""
+    import gc
+
     from nbgrader.nbgraderformat import MetadataValidator
     _kept_validator(MetadataValidator().schema, None, (), {})
+    gc.collect()
+    gc.freeze()
+
+
+def configured(config):
+    """`config` (nbgrader's, for the grading's converters) with the shortcuts' settings."""
+    if enabled():
+        config.Exporter.optimistic_validation = True
+    return config
+
+
+def kernel_flags():
+    """The kernels' warm parent's command-line flags for the shortcuts' state."""
+    return [] if enabled() else [KERNELS_COLLECT_ALL]
 
 
 # ---------------------------------------------------------------- the private gradebook

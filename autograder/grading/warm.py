@@ -119,6 +119,7 @@ def grade(course, assignment, student, log, progress=None):
     config.MarkRecords.flags_file = str(course / "flags.jsonl")
     # one student's kernels forked from a warm parent in that student's sandbox (grading.zygote)
     config.SandboxProvisioner.setdefault("fork_kernels", True)   # env: FORK_VARIABLE overrides
+    speedups.configured(config)
     coursedir = CourseDirectory(config=config)
     coursedir.assignment_id, coursedir.student_id = assignment, student
     ok = True

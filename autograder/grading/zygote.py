@@ -36,6 +36,7 @@ import uuid
 
 from mdl_kernel import jsonlines
 
+from . import speedups
 from .sandbox.enclosure import Enclosure
 from .sandbox.output import KernelOutput
 from .sandbox.policy import DEFAULT_LIMITS
@@ -58,7 +59,8 @@ class Zygote:
         os.chmod(self.exchange, 0o700)
         self.enclosure, self.lock = None, threading.Lock()
         self.output = KernelOutput()
-        cmd = [python, "-m", "mdl_kernel.zygote"] + (["--sandboxed"] if sandboxed else [])
+        cmd = ([python, "-m", "mdl_kernel.zygote"] + (["--sandboxed"] if sandboxed else [])
+               + speedups.kernel_flags())
         try:
             if sandboxed:
                 self.enclosure = Enclosure(cmd, env, cwd, shared=[self.exchange],
