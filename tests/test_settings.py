@@ -82,7 +82,10 @@ def test_tools_run_with_this_pythons_scripts_first_on_the_path(monkeypatch):
 
 
 def test_the_course_names():
-    assert (settings.COURSE_ID, settings.ASSIGNMENT) == ("maths-of-dl", "maths_of_dl")
+    """The course's key in resources and metadata keeps its value: notebooks graded already
+    carry it (`metadata["maths_of_dl"]["grading"]`), and the class report reads it back."""
+    assert (settings.COURSE_ID, settings.COURSE_KEY) == ("maths-of-dl", "maths_of_dl")
+    assert not hasattr(settings, "ASSIGNMENT")     # the assignment is `assignment.LAB`, passed down
     assert (settings.REPO / "nbgrader_config.py").exists()
 
 
