@@ -388,7 +388,8 @@ def test_honest_full_submission_keeps_every_point_and_is_not_flagged(graded):
             assert score == auto == CATALOGUE[eid].points, (notebook, eid)
             assert not needs_manual
             total += score
-    assert total == sum(e.points for e in CATALOGUE.values()) == 96
+    assert total == sum(e.points for e in CATALOGUE.values()) >= 96   # the contract's 96, and
+    #                                                                   any exercise the course adds
     entry = graded["graded"].entry("honest_01", "01_forward_pass")
     assert not entry["flagged"] and entry["points"] == 14
 
