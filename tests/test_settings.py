@@ -152,3 +152,21 @@ def test_the_environment_overrides_the_courses_cell_time_limit(graded):
     verdict, text = graded["overridden"]
     assert f"was stopped after {OVERRIDE} s" in verdict, verdict
     assert f"open files: {CONFIGURED['open_files']}" in text
+
+
+def test_the_course_key_is_written_once():
+    """`COURSE_KEY` is the one definition of the course's key in resources and metadata: no
+    other module writes the word as a string but for what are other facts that share it today
+    (the lab's assignment id, the documents' LaTeX template's folder)."""
+    import ast
+    others = {"autograder/settings.py": 1,       # COURSE_KEY itself
+              "autograder/assignment.py": 1,     # LAB's nbgrader id
+              "course/typesetting.py": 1}        # course/templates/maths_of_dl
+    found = {}
+    for folder in ("autograder", "course", "kernel/mdl_kernel", "scripts"):
+        for path in sorted((settings.REPO / folder).rglob("*.py")):
+            count = sum(isinstance(node, ast.Constant) and node.value == settings.COURSE_KEY
+                        for node in ast.walk(ast.parse(path.read_text())))
+            if count:
+                found[str(path.relative_to(settings.REPO))] = count
+    assert found == others
