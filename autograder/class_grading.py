@@ -38,12 +38,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .grading.flags import FLAGS_FILE, update_flags
-from .grading.marking import METADATA_KEY
 from .grading.sandbox.policy import unsandboxed
 from .grading.student import CourseFiles, Limits, grade_student
 from .progress import Progress
 from .assignment import LAB, id_of, is_lab
-from .settings import cell_timeout, course_config, db_url, grading_kernel
+from .settings import COURSE_KEY, cell_timeout, course_config, db_url, grading_kernel
 from .staging import (refused_students, release_cells, stage, students_of, submitted_dir,
                       tree_hash)
 from .student_ids import is_safe, shown
@@ -222,10 +221,7 @@ class Coordinator:
                          if notebooks is None or name in notebooks}
 
     def course_files(self):
-        from .gradebook import assignment_template
-        return CourseFiles.of((self.course / "nbgrader_config.py").read_text(),
-                              assignment_template(self.url), self.expected,
-                              self.assignment.id)
+        return CourseFiles.of_course(self.course, self.assignment, self.expected, self.url)
 
     # -- what a student's result changes in the course
     def _store(self, gb, graded, outcomes):
@@ -255,7 +251,7 @@ class Coordinator:
                      "notebook": name,
                      "flagged": False}
             if data is not None:
-                entry = json.loads(data)["metadata"].get(METADATA_KEY, {}).get("grading", entry)
+                entry = json.loads(data)["metadata"].get(COURSE_KEY, {}).get("grading", entry)
             update_flags(self.course / FLAGS_FILE, entry)
 
     @staticmethod

@@ -33,9 +33,8 @@ import nbformat
 from .assignment import id_of
 from .class_grading import load_record
 from .grading.flags import FLAGS_FILE, read_flags
-from .grading.marking import METADATA_KEY
 from .lms import read_students
-from .settings import db_url
+from .settings import COURSE_KEY, db_url
 
 SLIP = "slip:"   # the names of generic slips (autograder.slips), counted apart from listed ones
 BINS = ("0", "<50%", "50-99%", "100%")   # a share of the points: none, below half, some, all
@@ -115,7 +114,7 @@ def _judgements(course, assignment, student):
     for path in sorted((Path(course) / "autograded" / student / id_of(assignment))
                        .glob("*.ipynb")):
         try:
-            exercises = nbformat.read(path, as_version=4).metadata[METADATA_KEY]["grading"][
+            exercises = nbformat.read(path, as_version=4).metadata[COURSE_KEY]["grading"][
                 "exercises"]
         except Exception:   # noqa: BLE001 (not graded, or not a notebook any more)
             continue
@@ -141,7 +140,7 @@ def read_unsandboxed(course, assignment):
     found = set()
     for path in sorted((Path(course) / "autograded").glob(f"*/{id_of(assignment)}/*.ipynb")):
         try:
-            if nbformat.read(path, as_version=4).metadata[METADATA_KEY]["grading"]["sandboxed"] \
+            if nbformat.read(path, as_version=4).metadata[COURSE_KEY]["grading"]["sandboxed"] \
                     is False:
                 found.add(path.parent.parent.name)
         except Exception:   # noqa: BLE001 (not graded, or not a notebook any more)

@@ -3,7 +3,8 @@
     maths-of-dl release [ASSIGNMENT] [--course DIR] [--force]
                                                 the assignment into the gradebook; source/ ->
                                                 release/ only where there is none (or --force)
-    maths-of-dl sample-class --course DIR       write the lab's sample class into DIR/submitted/
+    maths-of-dl sample-class --course DIR [--plan one|weekly]
+                                                write the lab's sample class into DIR/submitted/
     maths-of-dl autograde [ASSIGNMENT] [--course DIR]
                                                 nbgrader autograde of every submission
     maths-of-dl feedback [ASSIGNMENT] [--course DIR]
@@ -20,7 +21,8 @@
     maths-of-dl report [ASSIGNMENT] [--course DIR]
                                                 reports/ASSIGNMENT/ only (from the gradebook and
                                                 autograded/)
-    maths-of-dl demo --course DIR               all of the above on a 30-student sample class
+    maths-of-dl demo --course DIR [--students N] [--plan one|weekly]
+                                                all of the above on a 30-student sample class
     maths-of-dl documents [DIR] [--out DIR]     exercises/*.pdf and solutions/*.pdf
     maths-of-dl build [DIR] [--plan one|weekly] source/, release/, the kernel manifest, the PDFs
                                                 and solutions/worked.md, all from course/
@@ -57,7 +59,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from .assignment import LAB
+from .assignment import LAB, PLANS
 from .settings import REPO, db_url, tool_env, tools_on_path
 
 WORK = ".grading"      # the tool's own files in the course folder (class_grading.WORK)
@@ -71,17 +73,33 @@ def nbgrader(course, *args, check=True):
                           check=check)
 
 
-def prepare(course):
-    """Make `course` a course folder: the repository's config, source and release."""
+def prepare(course, plan="one"):
+    """Make `course` a course folder of the lab in the release plan (`assignment.PLANS`): the
+    repository's config, and source and release of each assignment of the plan.  The repository
+    holds the `one` plan's; a weekly assignment's source is its notebook of the lab's (the same
+    notebook, cell for cell, course/build.py), and its release is made by `release`."""
     course = Path(course)
     course.mkdir(parents=True, exist_ok=True)
     if course.resolve() != REPO:
         shutil.copy(REPO / "nbgrader_config.py", course)
         for part in ("source", "release"):
-            if (REPO / part).exists():
-                shutil.rmtree(course / part, ignore_errors=True)
-                shutil.copytree(REPO / part, course / part)
+            shutil.rmtree(course / part, ignore_errors=True)
+            for assignment in PLANS[plan]:
+                if (REPO / part / assignment.id).is_dir():
+                    shutil.copytree(REPO / part / assignment.id, course / part / assignment.id)
+                elif part == "source":
+                    folder = course / part / assignment.id
+                    folder.mkdir(parents=True)
+                    for notebook in assignment.notebooks:
+                        shutil.copy(REPO / part / LAB.id / f"{notebook}.ipynb", folder)
     return course
+
+
+def released(course, plan="one"):
+    """Each assignment of the plan released where it is not (the gradebook learns it)."""
+    for assignment in PLANS[plan]:
+        if not any((Path(course) / "release" / assignment.id).glob("*.ipynb")):
+            release(course, assignment)
 
 
 def release(course, assignment, force=False):
@@ -260,12 +278,16 @@ def interrupted_line(course, assignment, left=None):
             f"grades and reports/{assignment.id}/.")
 
 
-def demo(course, n=30, workers=None):
+def demo(course, n=30, workers=None, plan="one"):
+    """A sample class of `n` students graded in each assignment of the release plan: 0 when
+    every assignment was graded (some students needing a look is the sample's point)."""
     from .sample_class import write_sample_class
-    course = prepare(course)
-    release(course, LAB)
-    write_sample_class(course, n)
-    status = grade_class(course, LAB, workers=workers)
+    course = prepare(course, plan)
+    for assignment in PLANS[plan]:
+        release(course, assignment)
+    write_sample_class(course, n, plan=plan)
+    status = max(grade_class(course, assignment, workers=workers)
+                 for assignment in PLANS[plan])
     return 0 if status <= 1 else status
 
 
@@ -351,6 +373,10 @@ def build_parser():
     grade.add_argument("--quiet", action="store_true", help="no progress")
     made["demo"].add_argument("--students", type=int, default=30,
                               help="size of the sample class")
+    for name in ("sample-class", "demo"):
+        made[name].add_argument("--plan", choices=sorted(PLANS), default="one",
+                                help="the lab as one assignment (default) or week by week "
+                                     "(as maths-of-dl build --plan)")
     return parser
 
 
@@ -416,10 +442,12 @@ def main(argv=None):
         grades(course, assignment)
         return grades_into(course, assignment, args.into, args.roster, args.lms_assignment)
     if args.command == "demo":
-        return demo(course, n=args.students, workers=args.workers)
+        return demo(course, n=args.students, workers=args.workers, plan=args.plan)
     if args.command == "sample-class":
         from .sample_class import write_class
-        print("\n".join(write_class(prepare(course))))
+        course = prepare(course, args.plan)
+        released(course, args.plan)
+        print("\n".join(write_class(course, plan=args.plan)))
         return 0
     if args.command == "release":
         return release(course, assignment, force=args.force)

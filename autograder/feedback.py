@@ -27,6 +27,8 @@ from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, default
 
+from .settings import COURSE_KEY
+
 MAX_TEX = 5000                     # longer formulas are shown as TeX (converting costs time)
 MATHML = "http://www.w3.org/1998/Math/MathML"
 ELEMENTS = frozenset("""math mrow mi mn mo ms mtext mspace msub msup msubsup mfrac msqrt mroot
@@ -183,7 +185,7 @@ class FeedbackExporter(HTMLExporter):
         output, resources = super().from_notebook_node(nb, resources, **kw)
         output = CDN_MATHJAX.sub("", output, count=1)
         output = output.replace("</head>", STYLE + "</head>", 1)
-        summary = resources.get("maths_of_dl", {}).get("scores")
+        summary = resources.get(COURSE_KEY, {}).get("scores")
         if summary:
             line = html.escape(header(summary))
             output = SCORE_HEADING.sub(
@@ -193,7 +195,7 @@ class FeedbackExporter(HTMLExporter):
 
 
 class Scores(Preprocessor):
-    """After nbgrader's GetGrades: `resources["maths_of_dl"]["scores"]`, the notebook's points
+    """After nbgrader's GetGrades: `resources[COURSE_KEY]["scores"]`, the notebook's points
     split into those graded automatically (the test cells) and those a tutor grades by hand (the
     written answers), with how many of the latter no one has graded yet (the gradebook's
     `needs_manual_grade`)."""
@@ -222,5 +224,5 @@ class Scores(Preprocessor):
                 if not grade.needs_manual_grade:
                     summary["manual"] += score
                     summary["manual_graded_max"] += points
-        resources.setdefault("maths_of_dl", {})["scores"] = summary
+        resources.setdefault(COURSE_KEY, {})["scores"] = summary
         return nb, resources

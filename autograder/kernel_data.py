@@ -87,10 +87,11 @@ def package(mode, out):
     return out
 
 
-def install_kernel_spec(python, name=None):
-    """Register the grading kernel spec (settings.GRADING_KERNEL) in this environment: a kernel
-    run by `python`, an environment that has the kernel side and no tutor side, started in the
-    sandbox (`grading.sandbox.provisioner.SandboxProvisioner`)."""
+def install_kernel_spec(python, name=None, prefix=None):
+    """Register the grading kernel spec (settings.GRADING_KERNEL) in this environment (or under
+    `prefix`: PREFIX/share/jupyter, for JUPYTER_PATH): a kernel run by `python`, an environment
+    that has the kernel side and no tutor side, started in the sandbox
+    (`grading.sandbox.provisioner.SandboxProvisioner`)."""
     import tempfile
 
     from jupyter_client.kernelspec import KernelSpecManager
@@ -104,7 +105,7 @@ def install_kernel_spec(python, name=None):
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "kernel.json").write_text(json.dumps(spec, indent=1))
         return KernelSpecManager().install_kernel_spec(folder, name or GRADING_KERNEL,
-                                                       prefix=sys.prefix)
+                                                       prefix=str(prefix or sys.prefix))
 
 
 def main(argv=None):

@@ -18,10 +18,11 @@ import sys
 from pathlib import Path
 
 COURSE_ID = "maths-of-dl"
-#: the instructor's default assignment (course/ builds it); the tutor side reads no assignment
-#: from here: each tool takes an `assignment.Assignment` from nbgrader's resources or the
-#: command line
-ASSIGNMENT = "maths_of_dl"
+#: The course's own key in nbgrader's `resources` and in a notebook's metadata
+#: (`metadata[COURSE_KEY]["grading"]`, `["intake"]`; `resources[COURSE_KEY]["test_inputs"]`, ...).
+#: Not an assignment's id (the lab's, `assignment.LAB.id`, happens to be the same word).  Its value
+#: never changes: notebooks graded already carry it.
+COURSE_KEY = "maths_of_dl"
 REPO = Path(__file__).resolve().parent.parent
 GRADING_KERNEL = "maths-of-dl-grading"
 CELL_TIMEOUT = 60

@@ -38,7 +38,7 @@ def autograde(course, env):
     """Seconds of one `nbgrader autograde` of the course's submission."""
     shutil.rmtree(course / "autograded", ignore_errors=True)
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "nbgrader", "autograde", "maths_of_dl", "--force",
+    subprocess.run([sys.executable, "-m", "nbgrader", "autograde", LAB.id, "--force",
                     "--log-level=ERROR"], cwd=course, check=True, env=env)
     return time.perf_counter() - start
 
@@ -51,7 +51,7 @@ def baseline_course(checkout, folder):
     for part in ("source", "release"):
         shutil.copytree(checkout / part, folder / part)
     env = cli.tool_env(PYTHONPATH=str(checkout))
-    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", "maths_of_dl",
+    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", LAB.id,
                     "--force", "--log-level=ERROR"], cwd=folder, check=True, env=env)
     write_submission(folder, "bench")
     return folder, env

@@ -6,8 +6,8 @@ One run, one freshly released course, one submitted/ folder (by default N studen
 instructor's solutions, every one correct; `--sample` uses the 30-student sample class instead,
 with its loops and crashes), measured three ways:
 
-  serial    plain nbgrader, one process after another: `nbgrader autograde maths_of_dl`,
-            `nbgrader generate_feedback maths_of_dl`, `nbgrader export`;
+  serial    plain nbgrader, one process after another: `nbgrader autograde` and
+            `nbgrader generate_feedback` of the lab's assignment (`LAB`), `nbgrader export`;
   tool      `maths-of-dl grade-class` on a LocalCluster of N workers (default cores + 1), from a
             gradebook as released: autograde, feedback, grades, class report;
   floor     one correct submission's own work in running kernels: its five notebooks' cells,
@@ -39,7 +39,7 @@ from autograder import cli  # noqa: E402
 from autograder.catalogue import CATALOGUE  # noqa: E402
 from autograder.cluster import default_workers  # noqa: E402
 from autograder.sample_class import write_sample_class  # noqa: E402
-from autograder.settings import ASSIGNMENT, grading_kernel  # noqa: E402
+from autograder.settings import grading_kernel  # noqa: E402
 from autograder.submissions import write_submission  # noqa: E402
 
 
@@ -122,12 +122,10 @@ def cpu_seconds():
 def one_student(course, released, folder):
     """(wall, CPU) seconds of one correct student graded alone by a warm grader (the second of
     two runs), and of its plain execution: is a student's grading busy all the time, or waiting?"""
-    from autograder.gradebook import assignment_template
     from autograder.grading.student import CourseFiles, Limits, grade_student, warm_server
     from autograder.staging import release_cells, stage
     expected = release_cells(course, LAB)
-    files = CourseFiles.of((course / "nbgrader_config.py").read_text(),
-                           assignment_template(f"sqlite:///{released}"), expected, LAB.id)
+    files = CourseFiles.of_course(course, LAB, expected, f"sqlite:///{released}")
     submission = stage(course, LAB, "student0000", expected)
     grade_student(submission, files, Limits(cell_timeout=60))
     wall, cpu = time.monotonic(), cpu_seconds()
@@ -201,8 +199,8 @@ def main():
 
         started = time.monotonic()
         nbgrader = [sys.executable, "-m", "nbgrader"]
-        quiet_run(nbgrader + ["autograde", ASSIGNMENT], course, env)
-        quiet_run(nbgrader + ["generate_feedback", ASSIGNMENT], course, env)
+        quiet_run(nbgrader + ["autograde", LAB.id], course, env)
+        quiet_run(nbgrader + ["generate_feedback", LAB.id], course, env)
         quiet_run(nbgrader + ["export", "--to", str(Path(tmp) / "serial.csv")], course, env)
         serial = time.monotonic() - started
 

@@ -30,13 +30,10 @@ from autograder.assignment import LAB  # noqa: E402
 
 def course_folder(course, work, student):
     """A private course folder for `student`, as `grading.student` writes one for a task."""
-    from autograder.gradebook import assignment_template
     from autograder.grading.student import CourseFiles
     from autograder.staging import release_cells, stage
     expected = release_cells(course, LAB)
-    files = CourseFiles.of((course / "nbgrader_config.py").read_text(),
-                           assignment_template(f"sqlite:///{course / 'gradebook.db'}"), expected,
-                           LAB.id)
+    files = CourseFiles.of_course(course, LAB, expected)
     submission = stage(course, LAB, student, expected)
     shutil.rmtree(work, ignore_errors=True)
     target = work / "submitted" / student / LAB.id

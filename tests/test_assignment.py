@@ -26,7 +26,7 @@ from autograder.class_grading import load_record, save_record
 from autograder.class_report import read_flags_by_student, read_scores
 from autograder.grading.flags import FLAGS_FILE
 from autograder.grading.sandbox.policy import HOME
-from autograder.settings import ASSIGNMENT, tool_env
+from autograder.settings import COURSE_KEY, tool_env
 from autograder.submissions import write_submission
 
 QUIZ = "week_2_quiz"
@@ -105,21 +105,21 @@ def course(tmp_path_factory):
         write_submission(course, student, notebooks=[LAB_NOTEBOOK])   # the lab's solutions
     quiz = _nbgrader(course, "autograde", QUIZ)
     quiz_scores = _scores(course, QUIZ, "quiz")
-    lab = _nbgrader(course, "autograde", ASSIGNMENT)
+    lab = _nbgrader(course, "autograde", LAB.id)
     return course, quiz, quiz_scores, lab
 
 
 def test_the_lab_is_found_by_its_id_and_nothing_else():
-    assert LAB.id == ASSIGNMENT and lab_assignment(ASSIGNMENT) is LAB
+    assert LAB.id == LAB.id and lab_assignment(LAB.id) is LAB
     assert lab_assignment(QUIZ) is None and lab_assignment(None) is None
-    assert being_graded({"nbgrader": {"assignment": ASSIGNMENT}}) is LAB
+    assert being_graded({"nbgrader": {"assignment": LAB.id}}) is LAB
     for resources in ({"nbgrader": {"assignment": QUIZ}}, {"nbgrader": {}}, {}, None):
         assert being_graded(resources) is None
     assert {"N1", "F1a"} <= set(LAB.catalogue)      # the ids the quiz collides with
 
 
 def test_a_named_assignment_is_the_labs_or_an_ordinary_one():
-    assert named(ASSIGNMENT) is LAB and is_lab(LAB)
+    assert named(LAB.id) is LAB and is_lab(LAB)
     quiz = named(QUIZ)
     assert quiz.id == QUIZ and quiz.catalogue == {} and not is_lab(quiz)
     assert being_graded({"nbgrader": {"assignment": quiz.id}}) is None   # nbgrader's rules
@@ -144,20 +144,20 @@ def test_the_other_assignment_is_graded_by_nbgraders_own_rules(course):
         test = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "N1")
         assert test.source == "assert n == 12"       # no test inputs written in
         assert "Graded:" not in json.dumps(nb.cells)  # no feedback of the lab's grader
-        assert "grading" not in nb.metadata.get("maths_of_dl", {})
+        assert "grading" not in nb.metadata.get(COURSE_KEY, {})
 
 
 @pytest.mark.slow
 def test_the_lab_is_still_graded_by_the_course_and_leaves_the_quiz_alone(course):
     course, _, quiz_scores, lab = course
     assert lab.returncode == 0, lab.stderr
-    lab_scores = _scores(course, ASSIGNMENT, LAB_NOTEBOOK)
+    lab_scores = _scores(course, LAB.id, LAB_NOTEBOOK)
     for student in STUDENTS:      # the solutions, judged by the course's grader
         assert {e: s for e, s in lab_scores[student].items() if e in CATALOGUE} == \
             {e.id: e.points for e in in_notebook(LAB_NOTEBOOK)}
-        graded = nbformat.read(course / "autograded" / student / ASSIGNMENT /
+        graded = nbformat.read(course / "autograded" / student / LAB.id /
                                f"{LAB_NOTEBOOK}.ipynb", as_version=4)
-        assert set(graded.metadata["maths_of_dl"]["grading"]["exercises"]) == \
+        assert set(graded.metadata[COURSE_KEY]["grading"]["exercises"]) == \
             {e.id for e in in_notebook(LAB_NOTEBOOK)}
         assert (course / "autograded" / student / QUIZ / "quiz.ipynb").exists()
     assert _scores(course, QUIZ, "quiz") == quiz_scores              # untouched
@@ -167,7 +167,7 @@ def test_the_lab_is_still_graded_by_the_course_and_leaves_the_quiz_alone(course)
     flags = course / FLAGS_FILE
     entries = [json.loads(line) for line in flags.read_text().splitlines()] \
         if flags.exists() else []
-    assert all(e["assignment"] == ASSIGNMENT for e in entries)
+    assert all(e["assignment"] == LAB.id for e in entries)
     assert set(read_flags_by_student(course, LAB)) <= set(STUDENTS)
 
 
@@ -193,7 +193,7 @@ def class_graded(course):
 def test_grading_the_class_keeps_the_other_assignments_record_grades_and_files(class_graded):
     course, status, quiz_record, before = class_graded
     assert status in (0, 1)
-    lab_scores = _scores(course, ASSIGNMENT, LAB_NOTEBOOK)     # graded again, by the course
+    lab_scores = _scores(course, LAB.id, LAB_NOTEBOOK)     # graded again, by the course
     for student in STUDENTS:
         assert {e: s for e, s in lab_scores[student].items() if e in CATALOGUE} == \
             {e.id: e.points for e in in_notebook(LAB_NOTEBOOK)}
@@ -213,7 +213,7 @@ def quiz_class_graded(class_graded):
     same cluster pipeline as the lab, with what the lab's grading left snapshotted before."""
     course = class_graded[0]
     lab_before = {"record": load_record(course, LAB),
-                  "scores": _scores(course, ASSIGNMENT, LAB_NOTEBOOK),
+                  "scores": _scores(course, LAB.id, LAB_NOTEBOOK),
                   "reports": _tree(course / "reports" / LAB.id),
                   "autograded": {s: _tree(course / "autograded" / s / LAB.id) for s in STUDENTS},
                   "feedback": {s: _tree(course / "feedback" / s / LAB.id) for s in STUDENTS}}
@@ -233,7 +233,7 @@ def test_grade_class_grades_the_quiz_by_nbgraders_rules(quiz_class_graded):
                                    "sandboxed": POINTS["sandboxed"]}, student
         graded = nbformat.read(course / "autograded" / student / QUIZ / "quiz.ipynb",
                                as_version=4)
-        assert "grading" not in graded.metadata.get("maths_of_dl", {})   # no lab grader
+        assert "grading" not in graded.metadata.get(COURSE_KEY, {})   # no lab grader
         assert (course / "feedback" / student / QUIZ / "quiz.html").exists()
     record = load_record(course, QUIZ)
     assert set(record) == set(STUDENTS) and {o["status"] for o in record.values()} == {"ok"}
@@ -264,7 +264,7 @@ def test_the_quiz_has_its_own_report_and_grades(quiz_class_graded):
 def test_grading_the_quiz_leaves_the_labs_grades_reports_and_record(quiz_class_graded):
     course, _, before = quiz_class_graded
     assert load_record(course, LAB) == before["record"]
-    assert _scores(course, ASSIGNMENT, LAB_NOTEBOOK) == before["scores"]
+    assert _scores(course, LAB.id, LAB_NOTEBOOK) == before["scores"]
     assert _tree(course / "reports" / LAB.id) == before["reports"]
     assert before["reports"]      # (a report was there to keep)
     for student in STUDENTS:

@@ -2,12 +2,16 @@
 teaching order); everything else that names an exercise covers exactly its ids.
 
 An exercise added to the catalogue without its graded test cell in its notebook's module
-(`course/nbXX_<name>.py`), without its worked solution (`course/worked/nbXX_<name>.py`) or
-without a rewritten kernel manifest fails one of these tests, by name; so does a test cell or a
-worked solution of an exercise the catalogue does not hold.  (README, "Adding an exercise".)
+(`course/nbXX_<name>.py`) or without a rewritten kernel manifest fails one of these tests, by
+name; so does a test cell or a worked solution of an exercise the catalogue does not hold.  Every
+exercise of the lab's contract (docs/lab/EXERCISES.md) has hand-written worked steps
+(`course/worked/nbXX_<name>.py`); an exercise the course adds beyond the contract may have none:
+its worked solution is then worked from the catalogue (`answers.worked_answer`).  (README,
+"Adding an exercise"; tests/test_new_exercise.py adds one.)
 """
 import json
 
+import contract
 import nbformat
 import pytest
 
@@ -17,6 +21,7 @@ from autograder.catalogue import CATALOGUE, NOTEBOOKS, in_notebook, with_kind
 from autograder.kernel_data import MANIFEST
 from course import build
 from course.worked import registry
+from course.worked.answers import worked_answer
 
 ROOT = build.ROOT
 IDS = list(CATALOGUE)
@@ -64,13 +69,39 @@ def test_the_committed_notebooks_test_cells_are_the_catalogues(folder):
     assert found == IDS
 
 
-def test_the_worked_solutions_cover_exactly_the_catalogue():
-    """Each exercise has its worked solution, in the worked module of its own notebook."""
-    assert sorted(registry.SOLUTIONS) == sorted(IDS)
+def test_the_worked_solutions_cover_the_catalogue():
+    """Each exercise of the contract has its hand-written worked solution, in the worked module
+    of its own notebook; none is of an exercise the catalogue does not hold or of another
+    notebook's; the symbolic ones have their derivations."""
+    assert set(contract.exercises()) <= set(registry.SOLUTIONS) <= set(IDS)
     for notebook, module in zip(NOTEBOOKS, registry.MODULES):
         assert module.__name__.endswith(f".nb{notebook}")
-        assert sorted(module.SOLUTIONS) == sorted(e.id for e in in_notebook(notebook)), notebook
+        assert set(module.SOLUTIONS) <= {e.id for e in in_notebook(notebook)}, notebook
     assert sorted(registry.DERIVATIONS) == sorted(with_kind("symbolic"))
+
+
+@pytest.mark.parametrize("eid", IDS)
+def test_every_exercise_has_a_worked_answer(eid):
+    """Hand-written or worked from the catalogue, each worked solution ends with the answers."""
+    text = registry.markdown(eid)
+    assert "**Answer.**" in text or "**Results of the reference implementation.**" in text, eid
+
+
+@pytest.mark.parametrize("eid", ["F1a", "G4", "N1", "B5"])
+def test_an_exercise_without_hand_written_steps_gets_its_given_data_and_answers(eid):
+    """What an added exercise gets (tried on the lab's own: the same blocks, not their steps):
+    its given data, formatted as every worked solution formats numbers, and the reference's
+    answers; never an empty section."""
+    from course.worked.numbers import tmat
+    ex = CATALOGUE[eid]
+    text = "\n\n".join(b.text for b in worked_answer(ex) if b.kind == "markdown")
+    assert "**Answer.**" in text
+    for item in ex.items:
+        if item.kind.name == "value":
+            assert tmat(item.expected) in text, item.name
+    for name, value in ex.given.items():
+        assert tmat(value) in text and name.replace("_", "\\_") in text, name
+    assert ex.given or "the exercise's data" in text
 
 
 def test_with_kind_reads_the_items_kinds():

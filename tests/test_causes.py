@@ -13,7 +13,6 @@ from autograder import cli
 from autograder.catalogue import in_notebook
 from autograder.grading import causes
 from autograder.grading.marking import verdict_of
-from autograder.settings import ASSIGNMENT
 from autograder.submissions import write_submission
 
 TIMEOUT = 6
@@ -71,7 +70,7 @@ def graded(tmp_path_factory):
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MATHS_OF_DL_CELL_TIMEOUT", str(TIMEOUT))
         assert cli.autograde(course, LAB) == 0
-    nb = nbformat.read(course / "autograded" / "crash" / ASSIGNMENT / "02_activations.ipynb", 4)
+    nb = nbformat.read(course / "autograded" / "crash" / LAB.id / "02_activations.ipynb", 4)
     return {c.metadata["nbgrader"]["grade_id"]: verdict_of(c) for c in nb.cells
             if c.metadata.get("nbgrader", {}).get("grade_id") in
             {e.id for e in in_notebook("02_activations")}}

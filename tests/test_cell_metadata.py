@@ -22,7 +22,7 @@ from autograder import cli
 from autograder.catalogue import CATALOGUE, in_notebook
 from autograder.grading.cell_metadata import RepairCellMetadata
 from autograder.grading.flags import FLAGS_FILE, read_flags
-from autograder.settings import ASSIGNMENT
+from autograder.settings import COURSE_KEY
 from autograder.submissions import write_submission
 
 NOTEBOOK = "01_forward_pass"
@@ -45,7 +45,7 @@ def _repair(*cells, metadata=None):
 def test_a_newer_or_odd_schema_version_is_read_as_nbgraders():
     nb = _repair(_graded("F1a", 99), _graded("F1b", "3"), _graded("F2a"))
     assert [c.metadata["nbgrader"]["schema_version"] for c in nb.cells] == [3, 3, 3]
-    assert nb.metadata["maths_of_dl"]["intake"] == [
+    assert nb.metadata[COURSE_KEY]["intake"] == [
         "cell 1: nbgrader metadata of schema version 99 read as version 3",
         "cell 2: nbgrader metadata of schema version '3' read as version 3"]
 
@@ -55,7 +55,7 @@ def test_an_older_schema_version_is_upgraded():
     del old.metadata["nbgrader"]["task"]
     nb = _repair(old)
     assert nb.cells[0].metadata["nbgrader"]["schema_version"] == 3
-    assert nb.metadata["maths_of_dl"]["intake"] == [
+    assert nb.metadata[COURSE_KEY]["intake"] == [
         "cell 1: nbgrader metadata of schema version 2 upgraded to 3"]
 
 
@@ -68,7 +68,7 @@ def test_metadata_of_the_wrong_shape_is_removed_and_missing_points_are_0():
     assert "nbgrader" in nb.cells[0].metadata
     assert "nbgrader" not in nb.cells[1].metadata and "nbgrader" not in nb.cells[2].metadata
     assert nb.cells[3].metadata["nbgrader"]["points"] == 0
-    notes = nb.metadata["maths_of_dl"]["intake"]
+    notes = nb.metadata[COURSE_KEY]["intake"]
     assert notes[0].startswith("cell 2: nbgrader metadata that does not validate, removed")
     assert notes[1:] == ["cell 3: nbgrader metadata that is not a mapping, removed",
                          "cell 4: graded cell without points given 0 (the gradebook's points "
@@ -80,17 +80,17 @@ def test_a_retyped_graded_cell_is_left_for_the_gradebook_to_restore():
     retyped = new_markdown_cell("record()", metadata=_graded("F3a").metadata)
     nb = _repair(retyped)
     assert nb.cells[0].metadata["nbgrader"]["grade_id"] == "F3a"
-    assert "maths_of_dl" not in nb.metadata
+    assert COURSE_KEY not in nb.metadata
 
 
 def test_metadata_still_invalid_after_the_gradebook_restored_the_cells_is_removed():
     from autograder.grading.cell_metadata import DropInvalidCellMetadata
     retyped = new_markdown_cell("x", metadata=_graded("X9").metadata)   # nothing restored it
     nb = new_notebook(cells=[_graded("F1a"), retyped],
-                      metadata={"maths_of_dl": {"intake": ["earlier note"]}})
+                      metadata={COURSE_KEY: {"intake": ["earlier note"]}})
     nb, _ = DropInvalidCellMetadata().preprocess(nb, {})
     assert "nbgrader" in nb.cells[0].metadata and "nbgrader" not in nb.cells[1].metadata
-    notes = nb.metadata["maths_of_dl"]["intake"]
+    notes = nb.metadata[COURSE_KEY]["intake"]
     assert notes[0] == "earlier note"
     assert notes[1].startswith("cell 2: nbgrader metadata that does not validate, removed "
                                "(ValidationError: Markdown grade cell 'X9'")
@@ -104,13 +104,13 @@ def test_a_copied_graded_cell_is_ignored_and_the_first_copy_graded():
     nb = _repair(first, copied)
     assert nb.cells[0].metadata["nbgrader"]["grade_id"] == "F1a"
     assert "nbgrader" not in nb.cells[1].metadata
-    assert nb.metadata["maths_of_dl"]["intake"] == ["graded cell F1a duplicated (copy ignored)"]
+    assert nb.metadata[COURSE_KEY]["intake"] == ["graded cell F1a duplicated (copy ignored)"]
 
 
 def test_clean_metadata_is_left_alone_and_a_students_own_notes_are_dropped():
     nb = _repair(_graded("F1a"), new_code_cell("x = 1"),
-                 metadata={"maths_of_dl": {"intake": ["forged"], "grading": {"points": 96}}})
-    assert "maths_of_dl" not in nb.metadata
+                 metadata={COURSE_KEY: {"intake": ["forged"], "grading": {"points": 96}}})
+    assert COURSE_KEY not in nb.metadata
     assert nb.cells[0].metadata["nbgrader"] == _graded("F1a").metadata["nbgrader"]
 
 
@@ -139,7 +139,7 @@ def hand_run(tmp_path_factory):
             nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
     env = dict(os.environ, PATH=f"{BIN}{os.pathsep}{os.environ['PATH']}",
                MATHS_OF_DL_CELL_TIMEOUT="30")
-    done = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT],
+    done = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", LAB.id],
                           cwd=course, env=env, capture_output=True, text=True, timeout=900)
     return course, done
 
@@ -147,7 +147,7 @@ def hand_run(tmp_path_factory):
 def _scores(course, student):
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        nb = gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
+        nb = gb.find_submission_notebook(NOTEBOOK, LAB.id, student)
         return {g.name: g.score for g in nb.grades if g.name in CATALOGUE}
 
 
@@ -158,7 +158,7 @@ def test_every_student_of_the_hand_run_class_is_graded(hand_run):
     full = {e.id: float(e.points) for e in in_notebook(NOTEBOOK)}
     for student in ("ada", "ben", "cat", "dee"):
         assert _scores(course, student) == full, student
-        assert (course / "autograded" / student / ASSIGNMENT / f"{NOTEBOOK}.ipynb").exists()
+        assert (course / "autograded" / student / LAB.id / f"{NOTEBOOK}.ipynb").exists()
 
 
 @pytest.mark.slow

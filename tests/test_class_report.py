@@ -1,5 +1,5 @@
 """autograder.class_report on a tiny course folder: a real nbgrader gradebook, autograded notebooks
-carrying the grader's judgement in `metadata["maths_of_dl"]["grading"]`, the rerun record and
+carrying the grader's judgement in `metadata[COURSE_KEY]["grading"]`, the rerun record and
 the flags file.  Every expected figure is computed here from the class below."""
 import csv
 import json
@@ -16,7 +16,7 @@ from autograder import class_report
 from autograder.catalogue import CATALOGUE
 from autograder.class_grading import save_record
 from autograder.grading.flags import FLAGS_FILE, FORMAT, update_flags
-from autograder.settings import ASSIGNMENT
+from autograder.settings import COURSE_KEY
 
 NOTEBOOK = "01_forward_pass"
 EXERCISES = ("F1a", "F1b", "F4")
@@ -78,20 +78,20 @@ def course(tmp_path_factory):
 def _build(tmp_path):
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:   # nbgrader runs alembic
-        gb.add_assignment(ASSIGNMENT)
-        gb.add_notebook(NOTEBOOK, ASSIGNMENT)
+        gb.add_assignment(LAB.id)
+        gb.add_notebook(NOTEBOOK, LAB.id)
         for eid in EXERCISES:
-            gb.add_grade_cell(eid, NOTEBOOK, ASSIGNMENT, max_score=CATALOGUE[eid].points,
+            gb.add_grade_cell(eid, NOTEBOOK, LAB.id, max_score=CATALOGUE[eid].points,
                               cell_type="code")
-        gb.add_grade_cell(MANUAL[0], NOTEBOOK, ASSIGNMENT, max_score=MANUAL[1],
+        gb.add_grade_cell(MANUAL[0], NOTEBOOK, LAB.id, max_score=MANUAL[1],
                           cell_type="markdown")
         for student, points in SCORES.items():
             gb.add_student(student)
-            gb.add_submission(ASSIGNMENT, student)
+            gb.add_submission(LAB.id, student)
             for eid in EXERCISES:     # as autograde leaves them (nbgrader's SaveAutoGrades)
-                grade = gb.find_grade(eid, NOTEBOOK, ASSIGNMENT, student)
+                grade = gb.find_grade(eid, NOTEBOOK, LAB.id, student)
                 grade.auto_score, grade.needs_manual_grade = points.get(eid), eid not in points
-            manual = gb.find_grade(MANUAL[0], NOTEBOOK, ASSIGNMENT, student)
+            manual = gb.find_grade(MANUAL[0], NOTEBOOK, LAB.id, student)
             manual.needs_manual_grade = student not in HAND_GRADED     # as autograde leaves it
             manual.manual_score = HAND_GRADED.get(student)
         gb.db.commit()
@@ -99,19 +99,19 @@ def _build(tmp_path):
     (tmp_path / ".grading" / "students.json").write_text(json.dumps(NAMES))
     (tmp_path / ".grading" / "roster.csv").write_text(ROSTER, encoding="utf-8")
     for student, exercises in MISTAKES.items():
-        folder = tmp_path / "autograded" / student / ASSIGNMENT
+        folder = tmp_path / "autograded" / student / LAB.id
         folder.mkdir(parents=True)
         nb = new_notebook(cells=[new_code_cell("z_1a = 1")])
-        nb.metadata["maths_of_dl"] = {"grading": {"format": FORMAT, "exercises": exercises}}
+        nb.metadata[COURSE_KEY] = {"grading": {"format": FORMAT, "exercises": exercises}}
         nbformat.write(nb, folder / f"{NOTEBOOK}.ipynb")
-    folder = tmp_path / "autograded" / "eve" / ASSIGNMENT       # no judgement to read
+    folder = tmp_path / "autograded" / "eve" / LAB.id       # no judgement to read
     folder.mkdir(parents=True)
     (folder / f"{NOTEBOOK}.ipynb").write_text("{ not a notebook")
     nbformat.write(new_notebook(), folder / "02_activations.ipynb")
     save_record(tmp_path, LAB, MANIFEST)
     for student, reason in FLAGGED.items():
         update_flags(tmp_path / FLAGS_FILE, {
-            "format": FORMAT, "student": student, "assignment": ASSIGNMENT, "notebook": NOTEBOOK,
+            "format": FORMAT, "student": student, "assignment": LAB.id, "notebook": NOTEBOOK,
             "flagged": True, "reasons": [reason, "tamper:comparison-override"],
             "message": reason, "tamper": [FINDING],
             "exercises": {"F1b": {"problems": ["no record of the answers in the test cell"]},

@@ -5,12 +5,13 @@ import os
 import sys
 from pathlib import Path
 
+import nbformat
 import pytest
+from nbgrader.api import Gradebook
 
 from autograder import cli
 from autograder.sample_class import STUDENTS
-from autograder.assignment import LAB
-from autograder.settings import ASSIGNMENT
+from autograder.assignment import LAB, WEEKS
 
 REPO = Path(__file__).resolve().parent.parent
 COMMANDS = ["release", "sample-class", "autograde", "feedback", "grades", "grade-class", "report",
@@ -72,7 +73,7 @@ def test_bad_command_lines_exit_with_status_2(argv, capsys):
 
 
 def _two_assignments(course):
-    (course / "source" / ASSIGNMENT).mkdir(parents=True)
+    (course / "source" / LAB.id).mkdir(parents=True)
     (course / "source" / "week_2_quiz").mkdir()
     (course / "nbgrader_config.py").write_text("")
     return course
@@ -87,7 +88,7 @@ def test_an_assignment_is_never_guessed(command, tmp_path, capsys):
     assert cli.main([command, "--course", str(course)]) == 2
     said = capsys.readouterr().err.strip()
     assert len(said.splitlines()) == 1
-    assert f"{ASSIGNMENT}, week_2_quiz" in said and f"maths-of-dl {command} {ASSIGNMENT}" in said
+    assert f"{LAB.id}, week_2_quiz" in said and f"maths-of-dl {command} {LAB.id}" in said
     assert sorted(course.rglob("*")) == before
 
 
@@ -107,9 +108,9 @@ def test_the_only_assignment_may_be_left_out(tmp_path):
     (tmp_path / "nbgrader_config.py").write_text("")
     assignment, problem = choose_assignment(tmp_path)
     assert problem is None and assignment.id == "week_2_quiz" and assignment.catalogue == {}
-    (tmp_path / "source" / ASSIGNMENT).mkdir()
+    (tmp_path / "source" / LAB.id).mkdir()
     assert choose_assignment(tmp_path)[0] is None
-    assert choose_assignment(tmp_path, ASSIGNMENT) == (LAB, None)
+    assert choose_assignment(tmp_path, LAB.id) == (LAB, None)
 
 
 def test_prepare_copies_the_configuration_source_and_release(tmp_path):
@@ -118,9 +119,9 @@ def test_prepare_copies_the_configuration_source_and_release(tmp_path):
     assert (course / "nbgrader_config.py").read_bytes() == \
         (REPO / "nbgrader_config.py").read_bytes()
     for part in ("source", "release"):
-        names = sorted(p.name for p in (course / part / ASSIGNMENT).iterdir())
-        assert names == sorted(p.name for p in (REPO / part / ASSIGNMENT).iterdir())
-    stale = course / "source" / ASSIGNMENT / "stale.ipynb"
+        names = sorted(p.name for p in (course / part / LAB.id).iterdir())
+        assert names == sorted(p.name for p in (REPO / part / LAB.id).iterdir())
+    stale = course / "source" / LAB.id / "stale.ipynb"
     stale.write_text("{}")
     cli.prepare(course)               # again: a fresh copy, nothing left over
     assert not stale.exists()
@@ -131,10 +132,56 @@ def test_sample_class_command_writes_the_sample_students(tmp_path, capsys):
     assert capsys.readouterr().out.split() == list(STUDENTS)
     written = sorted(p.name for p in (tmp_path / "submitted").iterdir())
     assert written == sorted(STUDENTS)
-    release = sorted(p.name for p in (REPO / "release" / ASSIGNMENT).glob("*.ipynb"))
+    release = sorted(p.name for p in (REPO / "release" / LAB.id).glob("*.ipynb"))
     for student in STUDENTS:
-        assert sorted(p.name for p in (tmp_path / "submitted" / student / ASSIGNMENT).iterdir()) \
+        assert sorted(p.name for p in (tmp_path / "submitted" / student / LAB.id).iterdir()) \
             == release
+
+
+def test_sample_class_and_demo_take_the_plan_of_build():
+    for command in ("sample-class", "demo"):
+        assert cli.build_parser().parse_args([command]).plan == "one"
+        assert cli.build_parser().parse_args([command, "--plan", "weekly"]).plan == "weekly"
+        with pytest.raises(SystemExit):
+            cli.build_parser().parse_args([command, "--plan", "monthly"])
+
+
+@pytest.mark.slow
+def test_sample_class_command_writes_the_weekly_plan(tmp_path, capsys, monkeypatch):
+    """`--plan weekly`: each sample student submits each week's one notebook, the week's
+    release (made by nbgrader), and nothing of the one-assignment plan."""
+    monkeypatch.delenv("MATHS_OF_DL_DB_URL", raising=False)
+    assert cli.main(["sample-class", "--course", str(tmp_path), "--plan", "weekly"]) == 0
+    assert capsys.readouterr().out.split() == list(STUDENTS)
+    assert sorted(p.name for p in (tmp_path / "source").iterdir()) == sorted(a.id for a in WEEKS)
+    for student in STUDENTS:
+        folders = sorted(p.name for p in (tmp_path / "submitted" / student).iterdir())
+        assert folders == sorted(a.id for a in WEEKS), student
+        for week in WEEKS:
+            (notebook,) = week.notebooks
+            submitted = tmp_path / "submitted" / student / week.id
+            assert [p.name for p in submitted.iterdir()] == [f"{notebook}.ipynb"]
+            released = tmp_path / "release" / week.id / f"{notebook}.ipynb"
+            cells = nbformat.read(submitted / f"{notebook}.ipynb", 4).cells
+            assert len(cells) == len(nbformat.read(released, 4).cells) > 0
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
+        assert sorted(a.name for a in gb.assignments) == sorted(a.id for a in WEEKS)
+
+
+@pytest.mark.slow
+def test_demo_grades_each_week_of_the_weekly_plan(tmp_path, monkeypatch):
+    """`demo --plan weekly` grades the sample class in each week's assignment: a report and
+    grades per week, none for the one-assignment plan."""
+    monkeypatch.delenv("MATHS_OF_DL_DB_URL", raising=False)
+    assert cli.main(["demo", "--course", str(tmp_path), "--plan", "weekly", "--students", "2",
+                     "--workers", "2"]) == 0
+    assert sorted(p.name for p in (tmp_path / "reports").iterdir() if p.is_dir()) == \
+        sorted(a.id for a in WEEKS)
+    with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
+        for week in WEEKS:
+            scores = {s.student_id: s.score for s in gb.assignment_submissions(week.id)}
+            assert len(scores) == 2 and max(scores.values()) > 0, week.id
+        assert LAB.id not in [a.name for a in gb.assignments]
 
 
 def test_report_command_on_a_course_nobody_submitted_to(tmp_path, capsys, monkeypatch):
@@ -142,7 +189,7 @@ def test_report_command_on_a_course_nobody_submitted_to(tmp_path, capsys, monkey
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     cli.prepare(tmp_path)
     assert cli.main(["report", "--course", str(tmp_path)]) == 0
-    summary = tmp_path / "reports" / ASSIGNMENT / "summary.md"
+    summary = tmp_path / "reports" / LAB.id / "summary.md"
     assert capsys.readouterr().out.strip() == str(summary)
     assert "0 students" in summary.read_text()
 

@@ -26,7 +26,6 @@ from autograder import cli
 from autograder.catalogue import CATALOGUE, in_notebook
 from autograder.class_grading import grade_class, load_record
 from autograder.cluster import ALLOWED_FAILURES, capacity, connect, default_workers
-from autograder.settings import ASSIGNMENT
 from autograder.submissions import write_submission
 
 from postgres import server
@@ -43,7 +42,7 @@ def autograded_points(notebook):
 def autograded_scores(url, student):
     """{notebook: autograded points} of a student in the gradebook at `url`."""
     with Gradebook(url) as gb:
-        sub = gb.find_submission(ASSIGNMENT, student)
+        sub = gb.find_submission(LAB.id, student)
         return {nb.name: sum(g.auto_score or 0 for g in nb.grades if g.name in CATALOGUE)
                 for nb in sub.notebooks}
 
@@ -65,7 +64,7 @@ def test_two_workers_without_a_shared_folder_grade_into_postgresql(tmp_path):
     with server(tmp_path / "pg") as url:
         course = cli.prepare(tmp_path / "course")
         env = cli.tool_env(MATHS_OF_DL_DB_URL=url, MATHS_OF_DL_CELL_TIMEOUT="30")
-        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT,
+        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", LAB.id,
                         "--force"], cwd=course, env=env, check=True, capture_output=True)
         for student in ("ada", "alan"):
             write_submission(course, student)
@@ -113,8 +112,8 @@ def test_two_workers_without_a_shared_folder_grade_into_postgresql(tmp_path):
     assert manifest["blank"]["reasons"]["*"][0].startswith("no autograded points at all")
     assert len({manifest[s]["worker"] for s in manifest}) == 2      # both machines graded
     for student in ("ada", "alan", "blank"):
-        assert len(list((course / "feedback" / student / ASSIGNMENT).glob("*.html"))) == 5
-        assert len(list((course / "autograded" / student / ASSIGNMENT).glob("*.ipynb"))) == 5
+        assert len(list((course / "feedback" / student / LAB.id).glob("*.html"))) == 5
+        assert len(list((course / "autograded" / student / LAB.id).glob("*.ipynb"))) == 5
     for name in ("machine1", "machine2"):    # nothing of the class is left on the workers
         assert not list((tmp_path / name).rglob("*.ipynb"))
 
@@ -227,4 +226,4 @@ def test_a_student_whose_worker_dies_twice_is_reported(class_with_a_victim, monk
     url = f"sqlite:///{class_with_a_victim / 'gradebook.db'}"
     assert autograded_scores(url, "steady")[NOTEBOOK] == autograded_points(NOTEBOOK)
     with Gradebook(url) as gb:      # nothing recorded for a student who could not be graded
-        assert [s.student_id for s in gb.assignment_submissions(ASSIGNMENT)] == ["steady"]
+        assert [s.student_id for s in gb.assignment_submissions(LAB.id)] == ["steady"]

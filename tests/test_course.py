@@ -17,7 +17,7 @@ from autograder.catalogue import CATALOGUE, in_notebook
 from autograder.sample_class import CRASH, FORMS, LOOP, MISTAKES, write_class
 
 REPO = Path(__file__).resolve().parent.parent
-ASSIGNMENT = "maths_of_dl"
+ASSIGNMENT = LAB.id
 STUDENTS = {"perfect": {}, "blank": None, "forms": FORMS, "mistakes": MISTAKES, "crash": CRASH,
             "loop": LOOP}
 

@@ -23,7 +23,7 @@ from autograder.assignment import LAB
 from autograder import cli, feedback
 from autograder.catalogue import in_notebook
 from autograder.grading import marking
-from autograder.settings import ASSIGNMENT, REPO, tool_env
+from autograder.settings import COURSE_KEY, REPO, tool_env
 from autograder.submissions import solutions
 
 from offline_browser import look
@@ -53,7 +53,7 @@ def _page(cells, scores=None):
     resources = {"nbgrader": {"notebook": "01_forward_pass", "score": 3, "max_score": 5,
                               "late_penalty": 0}}
     if scores:
-        resources["maths_of_dl"] = {"scores": scores}
+        resources[COURSE_KEY] = {"scores": scores}
     html, _ = _exporter().from_notebook_node(new_notebook(cells=cells), resources=resources)
     return html
 
@@ -131,10 +131,10 @@ def pages(tmp_path_factory):
     cli.release(course, LAB)
     home.mkdir()
     ex = [f"--Exchange.root={exchange}", f"--Exchange.cache={root / 'cache'}"]
-    _nbgrader(course, "release_assignment", ASSIGNMENT, *ex)
-    _nbgrader(home, "fetch_assignment", ASSIGNMENT, "--course", "maths-of-dl", *ex)
-    model = solutions(course / "source" / ASSIGNMENT)
-    for path in sorted((home / ASSIGNMENT).glob("*.ipynb")):
+    _nbgrader(course, "release_assignment", LAB.id, *ex)
+    _nbgrader(home, "fetch_assignment", LAB.id, "--course", "maths-of-dl", *ex)
+    model = solutions(course / "source" / LAB.id)
+    for path in sorted((home / LAB.id).glob("*.ipynb")):
         if path.stem not in NOTEBOOKS:
             path.unlink()                          # this student hands in two notebooks
             continue
@@ -143,22 +143,22 @@ def pages(tmp_path_factory):
         for cell in nb.cells:
             cell.source = fill.get(cell.metadata.get("nbgrader", {}).get("grade_id"), cell.source)
         nbformat.write(nb, path)
-    _nbgrader(home, "submit", ASSIGNMENT, "--course", "maths-of-dl", *ex)
-    _nbgrader(course, "collect", ASSIGNMENT, *ex)
+    _nbgrader(home, "submit", LAB.id, "--course", "maths-of-dl", *ex)
+    _nbgrader(course, "collect", LAB.id, *ex)
     (student,) = [p.name for p in (course / "submitted").iterdir()]
-    _nbgrader(course, "autograde", ASSIGNMENT)
-    _nbgrader(course, "generate_feedback", ASSIGNMENT)
+    _nbgrader(course, "autograde", LAB.id)
+    _nbgrader(course, "generate_feedback", LAB.id)
     made = {"generate_feedback": root / "generate_feedback"}
-    shutil.copytree(course / "feedback" / student / ASSIGNMENT, made["generate_feedback"])
-    _nbgrader(course, "release_feedback", ASSIGNMENT, *ex)
-    _nbgrader(home, "fetch_feedback", ASSIGNMENT, "--course", "maths-of-dl", *ex)
-    (made["fetch_feedback"],) = (home / ASSIGNMENT / "feedback").iterdir()
+    shutil.copytree(course / "feedback" / student / LAB.id, made["generate_feedback"])
+    _nbgrader(course, "release_feedback", LAB.id, *ex)
+    _nbgrader(home, "fetch_feedback", LAB.id, "--course", "maths-of-dl", *ex)
+    (made["fetch_feedback"],) = (home / LAB.id / "feedback").iterdir()
     assert cli.feedback(course, LAB) == 0
-    made["maths-of-dl feedback"] = course / "feedback" / student / ASSIGNMENT
+    made["maths-of-dl feedback"] = course / "feedback" / student / LAB.id
     # the same answers graded by grade-class, on a worker
     shutil.copytree(course / "submitted" / student, course / "submitted" / "gc")
     assert cli.grade_class(course, LAB, workers=1, students=["gc"], quiet=True) <= 1
-    made["grade-class"] = course / "feedback" / "gc" / ASSIGNMENT
+    made["grade-class"] = course / "feedback" / "gc" / LAB.id
     return {way: {nb: folder / f"{nb}.html" for nb in NOTEBOOKS} for way, folder in made.items()}
 
 

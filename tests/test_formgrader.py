@@ -17,7 +17,6 @@ import pytest
 
 from autograder.assignment import LAB
 from autograder import cli, grades_export
-from autograder.settings import ASSIGNMENT
 from autograder.submissions import write_submission
 from browser import chromium, jupyter_server
 from waiting import wait_for
@@ -53,10 +52,10 @@ def browser(course):
 def _grade(course):
     from nbgrader.api import Gradebook
     with Gradebook(cli.db_url(course)) as gb:
-        grade = gb.find_grade(MANUAL, "01_forward_pass", ASSIGNMENT, STUDENT)
-        comment = gb.find_comment(MANUAL, "01_forward_pass", ASSIGNMENT, STUDENT)
+        grade = gb.find_grade(MANUAL, "01_forward_pass", LAB.id, STUDENT)
+        comment = gb.find_comment(MANUAL, "01_forward_pass", LAB.id, STUDENT)
         return grade.manual_score, grade.needs_manual_grade, comment.manual_comment, \
-            gb.find_submission_notebook("01_forward_pass", ASSIGNMENT, STUDENT).id
+            gb.find_submission_notebook("01_forward_pass", LAB.id, STUDENT).id
 
 
 @pytest.mark.slow
@@ -96,7 +95,7 @@ def test_a_manual_answer_graded_in_formgrader_reaches_gradebook_grades_and_feedb
     assert grades_export.read_grades(course, LAB)[STUDENT].score == 16.0   # what --into writes
 
     assert cli.feedback(course, LAB) == 0
-    page = course / "feedback" / STUDENT / ASSIGNMENT / "01_forward_pass.html"
+    page = course / "feedback" / STUDENT / LAB.id / "01_forward_pass.html"
     html = page.read_text()
     assert COMMENT in html and "HIDDEN TESTS" not in html
     assert "14 / 14 autograded · 2 / 2 graded by hand · 16 / 16 in all" in html

@@ -11,7 +11,6 @@ from nbgrader.api import Gradebook
 from autograder.assignment import LAB
 from autograder import cli
 from autograder.gradebook import ASSIGNMENT_TABLES, assignment_template, record, scores
-from autograder.settings import ASSIGNMENT
 
 from postgres import server
 
@@ -28,7 +27,7 @@ def released(tmp_path_factory):
 def _assignment(url):
     """Everything nbgrader knows of the assignment, as plain data."""
     with Gradebook(url) as gb:
-        a = gb.find_assignment(ASSIGNMENT)
+        a = gb.find_assignment(LAB.id)
         return {nb.name: {
             "grade": sorted((c.name, c.max_score, c.cell_type) for c in nb.grade_cells),
             "solution": sorted(c.name for c in nb.solution_cells),
@@ -47,7 +46,7 @@ def test_the_template_holds_the_assignment_and_no_student(released, tmp_path):
     url = f"sqlite:///{released / 'released.db'}"
     with Gradebook(url) as gb:
         gb.update_or_create_student("ada")
-        gb.add_submission(ASSIGNMENT, "ada")
+        gb.add_submission(LAB.id, "ada")
     path = _template(tmp_path, url)
     assert _assignment(f"sqlite:///{path}") == _assignment(url)
     assert len(_assignment(url)) == 5
@@ -64,7 +63,7 @@ def _graded(url, student, auto=1.5):
     """A submission in the gradebook at `url` with every autograded cell scored `auto`."""
     with Gradebook(url) as gb:
         gb.update_or_create_student(student)
-        sub = gb.add_submission(ASSIGNMENT, student)
+        sub = gb.add_submission(LAB.id, student)
         for nb in sub.notebooks:
             nb.flagged = nb.name.startswith("01")
             for g in nb.grades:
@@ -76,7 +75,7 @@ def _graded(url, student, auto=1.5):
 
 def _scores_of(url, student):
     with Gradebook(url) as gb:
-        sub = gb.find_submission(ASSIGNMENT, student)
+        sub = gb.find_submission(LAB.id, student)
         return {nb.name: (nb.score, nb.flagged) for nb in sub.notebooks}
 
 
@@ -93,7 +92,7 @@ def test_scores_travel_from_a_private_gradebook_into_the_course(released, tmp_pa
     assert _scores_of(f"sqlite:///{course}", "ada") == _scores_of(f"sqlite:///{private}", "ada")
     assert any(score > 0 for score, _ in _scores_of(f"sqlite:///{course}", "ada").values())
     with Gradebook(f"sqlite:///{course}") as gb:
-        comments = [c.auto_comment for nb in gb.find_submission(ASSIGNMENT, "ada").notebooks
+        comments = [c.auto_comment for nb in gb.find_submission(LAB.id, "ada").notebooks
                     for c in nb.comments]
     assert comments and all(c.startswith("comment on ") for c in comments)
 
@@ -112,7 +111,7 @@ def test_excluded_notebooks_and_nothing_graded_score_zero(released, tmp_path):
     assert all(score > 0 for name, (score, _) in graded.items() if name != "01_forward_pass")
     with Gradebook(url) as gb:     # a regrade that graded nothing: every notebook 0, one row
         record(gb, LAB, "ada", None)
-        assert len(gb.assignment_submissions(ASSIGNMENT)) == 1
+        assert len(gb.assignment_submissions(LAB.id)) == 1
     assert {score for score, _ in _scores_of(url, "ada").values()} == {0.0}
     with Gradebook(url) as gb:
         record(gb, LAB, "ada", found, excluded={"*"})
@@ -124,7 +123,7 @@ def test_the_same_on_a_postgresql_server(released, tmp_path):
     template made from it, scores recorded in it."""
     with server(tmp_path / "pg") as url:
         course = cli.prepare(tmp_path / "course")
-        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT,
+        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", LAB.id,
                         "--force"], cwd=course, env=cli.tool_env(MATHS_OF_DL_DB_URL=url),
                        check=True, capture_output=True)
         assert _assignment(url) == _assignment(f"sqlite:///{released / 'released.db'}")

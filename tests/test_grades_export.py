@@ -16,7 +16,6 @@ import pytest
 from autograder.assignment import LAB
 from autograder import cli
 from autograder import grades_export as ge
-from autograder.settings import ASSIGNMENT
 
 DATA = Path(__file__).parent / "data" / "lms"
 ENGLISH = {"recordid": "Identifier", "hiddenuser": "Participant ", "grade": "Grade",
@@ -262,18 +261,18 @@ def test_a_student_matching_two_rows_is_not_written_and_is_listed():
 def _gradebook(course):
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        gb.add_assignment(ASSIGNMENT)
+        gb.add_assignment(LAB.id)
         for name in ("01_forward_pass", "02_activations"):
-            gb.add_notebook(name, ASSIGNMENT)
-            gb.add_grade_cell("F1a" if name.startswith("01") else "A1", name, ASSIGNMENT,
+            gb.add_notebook(name, LAB.id)
+            gb.add_grade_cell("F1a" if name.startswith("01") else "A1", name, LAB.id,
                               max_score=2, cell_type="code")
         for student, scores in (("1041", (2.0, 1.5)), ("ghopper", (0.5, 0.0)),
                                 ("zed", (1.0, 1.0))):
             gb.add_student(student)
-            gb.add_submission(ASSIGNMENT, student)
+            gb.add_submission(LAB.id, student)
             for name, score in zip(("01_forward_pass", "02_activations"), scores):
                 cell = "F1a" if name.startswith("01") else "A1"
-                gb.find_grade(cell, name, ASSIGNMENT, student).auto_score = score
+                gb.find_grade(cell, name, LAB.id, student).auto_score = score
             gb.db.commit()
     (course / ".grading").mkdir()
     (course / ".grading" / "students.json").write_text(json.dumps({
@@ -310,8 +309,8 @@ def test_ids_from_the_zip_import_find_the_rows_of_the_lms_files(tmp_path, monkey
 
     from autograder import lms
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}:{os.environ['PATH']}")  # alembic
-    (tmp_path / "release" / ASSIGNMENT).mkdir(parents=True)
-    (tmp_path / "release" / ASSIGNMENT / "01_forward_pass.ipynb").write_text("{}")
+    (tmp_path / "release" / LAB.id).mkdir(parents=True)
+    (tmp_path / "release" / LAB.id / "01_forward_pass.ipynb").write_text("{}")
     with zipfile.ZipFile(tmp_path / "moodle.zip", "w") as z:
         z.writestr("Grace Hopper_311_assignsubmission_file_/01_forward_pass.ipynb", "{}")
     with zipfile.ZipFile(tmp_path / "canvas.zip", "w") as z:
@@ -319,13 +318,13 @@ def test_ids_from_the_zip_import_find_the_rows_of_the_lms_files(tmp_path, monkey
     imported, _ = lms.import_downloads(tmp_path, LAB, [tmp_path / "moodle.zip", tmp_path / "canvas.zip"])
     assert {s for s, _ in imported} == {"311", "1041"}
     with Gradebook(f"sqlite:///{tmp_path / 'gradebook.db'}") as gb:
-        gb.add_assignment(ASSIGNMENT)
-        gb.add_notebook("01_forward_pass", ASSIGNMENT)
-        gb.add_grade_cell("F1a", "01_forward_pass", ASSIGNMENT, max_score=4, cell_type="code")
+        gb.add_assignment(LAB.id)
+        gb.add_notebook("01_forward_pass", LAB.id)
+        gb.add_grade_cell("F1a", "01_forward_pass", LAB.id, max_score=4, cell_type="code")
         for student, score in (("311", 3.0), ("1041", 1.0)):
             gb.add_student(student)
-            gb.add_submission(ASSIGNMENT, student)
-            gb.find_grade("F1a", "01_forward_pass", ASSIGNMENT, student).auto_score = score
+            gb.add_submission(LAB.id, student)
+            gb.find_grade("F1a", "01_forward_pass", LAB.id, student).auto_score = score
         gb.db.commit()
     for name in ("moodle-worksheet-en.csv", "canvas-gradebook.csv"):
         (tmp_path / name).write_bytes((DATA / name).read_bytes())

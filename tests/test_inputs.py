@@ -6,16 +6,17 @@ import copy
 import nbformat
 import pytest
 
+from autograder.assignment import LAB
 from autograder.catalogue import CATALOGUE
 from autograder.grading.sandbox import probe
 from autograder.grading.marking import graded_test_cells
 from autograder.grading import inputs
 from autograder import judging
-from autograder.settings import ASSIGNMENT
+from autograder.settings import COURSE_KEY
 from mdl_kernel.cases import unpack
 
 SOURCE = "source/maths_of_dl/{}.ipynb"
-LAB = {"nbgrader": {"assignment": ASSIGNMENT, "notebook": "nb"}}
+LAB = {"nbgrader": {"assignment": LAB.id, "notebook": "nb"}}
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def test_each_function_exercise_gets_its_inputs_outside_the_notebook(preprocesso
     before = copy.deepcopy(nb)
     out, resources = preprocessor.preprocess(nb, dict(LAB, x=1))
     assert out == before
-    given = resources.pop("maths_of_dl")["test_inputs"]
+    given = resources.pop(COURSE_KEY)["test_inputs"]
     assert resources == dict(LAB, x=1)
     tests = graded_test_cells(before, LAB)
     assert tests
@@ -82,4 +83,4 @@ def test_another_assignment_keeps_its_cells_whatever_their_grade_ids(preprocesso
     assert graded_test_cells(nb, resources) == {}
     assert "G2" in graded_test_cells(nb, LAB).values()
     out, handed = preprocessor.preprocess(nb, dict(resources))
-    assert out == before and not handed.get("maths_of_dl", {}).get("test_inputs")
+    assert out == before and not handed.get(COURSE_KEY, {}).get("test_inputs")

@@ -22,12 +22,12 @@ from autograder.assignment import LAB
 from autograder import cli
 from autograder.catalogue import CATALOGUE
 from autograder.grading.intake import linked_part, links_below
-from autograder.settings import ASSIGNMENT, tool_env
+from autograder.settings import tool_env
 from autograder.submissions import write_submission
 
 NOTEBOOK = "01_forward_pass"
 UNSAFE = "<img src=x onerror=document.title='pwned'>"
-SOURCE = f"../../../source/{ASSIGNMENT}/{NOTEBOOK}.ipynb"
+SOURCE = f"../../../source/{LAB.id}/{NOTEBOOK}.ipynb"
 
 
 def _links(course):
@@ -37,11 +37,11 @@ def _links(course):
     (linker / f"{NOTEBOOK}.ipynb").unlink()
     (linker / f"{NOTEBOOK}.ipynb").symlink_to(SOURCE)            # the model solution
     (linker / "notes.txt").symlink_to(SOURCE)                     # the instructor's notebook
-    (linker / "peer.txt").symlink_to(f"../../honest/{ASSIGNMENT}/{NOTEBOOK}.ipynb")
+    (linker / "peer.txt").symlink_to(f"../../honest/{LAB.id}/{NOTEBOOK}.ipynb")
     (linker / "course").symlink_to("../../../source")             # a linked folder
     (linker / "own.txt").write_text("my own notes\n")              # kept
     (course / "submitted" / "folder_linker").mkdir()
-    (course / "submitted" / "folder_linker" / ASSIGNMENT).symlink_to(f"../../source/{ASSIGNMENT}")
+    (course / "submitted" / "folder_linker" / LAB.id).symlink_to(f"../../source/{LAB.id}")
     write_submission(course, UNSAFE, notebooks=[NOTEBOOK])
 
 
@@ -50,17 +50,17 @@ def graded(tmp_path_factory):
     course = cli.prepare(tmp_path_factory.mktemp("intake") / "course")
     cli.release(course, LAB)
     _links(course)
-    run = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT],
+    run = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", LAB.id],
                          cwd=course, env=tool_env(), capture_output=True, text=True)
     feedback = subprocess.run([sys.executable, "-m", "nbgrader", "generate_feedback",
-                               ASSIGNMENT], cwd=course, env=tool_env(), capture_output=True,
+                               LAB.id], cwd=course, env=tool_env(), capture_output=True,
                               text=True)
     return course, run, feedback
 
 
 def _score(course, student):
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        nb = gb.find_submission_notebook(NOTEBOOK, ASSIGNMENT, student)
+        nb = gb.find_submission_notebook(NOTEBOOK, LAB.id, student)
         return {g.name: g.score for g in nb.grades if g.name in CATALOGUE}
 
 
@@ -122,7 +122,7 @@ def test_a_notebook_linked_to_the_model_solution_scores_what_a_blank_one_scores(
 def test_no_linked_file_reaches_the_kernel_or_the_feedback(graded):
     course, _, feedback = graded
     for step in ("autograded", "feedback"):
-        folder = course / step / "linker" / ASSIGNMENT
+        folder = course / step / "linker" / LAB.id
         files = _files(folder)
         assert "own.txt" in files, files
         assert not {"notes.txt", "peer.txt", "course"} & set(files), (step, files)
@@ -139,9 +139,9 @@ def test_a_submission_folder_that_is_a_link_is_graded_as_blank_and_flagged(grade
     course, _, _ = graded
     assert sum(_score(course, "folder_linker").values()) == 0
     assert "submission-link" in _flags(course, "folder_linker")["reasons"]
-    assert _files(course / "autograded" / "folder_linker" / ASSIGNMENT) == [f"{NOTEBOOK}.ipynb"] \
+    assert _files(course / "autograded" / "folder_linker" / LAB.id) == [f"{NOTEBOOK}.ipynb"] \
         or all(p.endswith(".ipynb") for p in
-               _files(course / "autograded" / "folder_linker" / ASSIGNMENT))
+               _files(course / "autograded" / "folder_linker" / LAB.id))
 
 
 @pytest.mark.slow
@@ -160,6 +160,6 @@ def test_an_unsafe_id_is_refused_and_never_reaches_the_gradebook(graded):
 @pytest.mark.slow
 def test_submitted_is_left_as_it_was(graded):
     course, _, _ = graded
-    linker = course / "submitted" / "linker" / ASSIGNMENT
+    linker = course / "submitted" / "linker" / LAB.id
     assert os.readlink(linker / "notes.txt") == SOURCE
     assert (linker / f"{NOTEBOOK}.ipynb").is_symlink()

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from autograder.assignment import LAB
 from autograder import kernel_data
 from mdl_kernel import cases
 from autograder.catalogue import CATALOGUE
@@ -212,7 +213,6 @@ def test_one_install_command_gives_a_student_everything_the_notebooks_need(tmp_p
     import shutil
 
     import nbformat
-    from autograder.settings import ASSIGNMENT
     from autograder.submissions import write_submission
     repo = Path(__file__).resolve().parent.parent
     kernel = shutil.copytree(repo / "kernel", tmp_path / "kernel",
@@ -233,7 +233,7 @@ def test_one_install_command_gives_a_student_everything_the_notebooks_need(tmp_p
     clean = {"PATH": f"{env / 'bin'}:/usr/bin:/bin", "HOME": str(home), "LANG": "C.UTF-8",
              "MPLBACKEND": "Agg"}
     paths = sorted(notebooks.glob("*.ipynb"))
-    assert [p.name for p in paths] == [p.name for p in sorted((repo / "release" / ASSIGNMENT).glob("*.ipynb"))]
+    assert [p.name for p in paths] == [p.name for p in sorted((repo / "release" / LAB.id).glob("*.ipynb"))]
     assert len(paths) == 5
     for path in paths:
         done = subprocess.run([str(env / "bin" / "jupyter"), "nbconvert", "--to", "notebook",

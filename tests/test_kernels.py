@@ -12,7 +12,7 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from autograder.assignment import LAB
 from autograder.grading.kernels import DIED, NOT_RUN, TRUNCATED, Execute, GradingKernelManager
-from autograder.settings import ASSIGNMENT
+from autograder.settings import COURSE_KEY
 
 
 def test_each_kernel_has_private_sockets_removed_with_their_folder():
@@ -31,7 +31,7 @@ def test_tcp_kernels_keep_their_address():
     assert GradingKernelManager(transport="tcp").ip == "127.0.0.1"
 
 
-def execute(*cells, tmp_path, assignment=ASSIGNMENT):
+def execute(*cells, tmp_path, assignment=LAB.id):
     nb = new_notebook(cells=list(cells))
     resources = {"metadata": {"path": str(tmp_path)}, "nbgrader": {"assignment": assignment}}
     return Execute(kernel_name="python3", timeout=30,
@@ -50,7 +50,7 @@ def test_a_kernel_that_dies_costs_the_cells_from_the_one_it_died_in(tmp_path):
     assert died["traceback"] == [f"DeadKernelError: {DIED}"]
     assert "outputs" not in nb.cells[2]
     assert [o["text"] for o in nb.cells[3].outputs] == [NOT_RUN]
-    assert resources["maths_of_dl"] == {"kernel_died_in": 1}
+    assert resources[COURSE_KEY] == {"kernel_died_in": 1}
 
 
 def test_a_kernel_that_lives_runs_every_cell(tmp_path):
@@ -133,16 +133,16 @@ def test_nbgrader_autograde_by_hand_keeps_a_flood_of_output_out(tmp_path):
     env = dict(os.environ,
                PATH=f"{os.path.dirname(sys.executable)}{os.pathsep}{os.environ['PATH']}")
     for step in (["autograde"], ["generate_feedback", "--force"]):
-        subprocess.run([sys.executable, "-m", "nbgrader", *step, ASSIGNMENT], cwd=course,
+        subprocess.run([sys.executable, "-m", "nbgrader", *step, LAB.id], cwd=course,
                        env=env, check=True, capture_output=True, timeout=900)
-    student = Path(course) / "{}" / "flood" / ASSIGNMENT
+    student = Path(course) / "{}" / "flood" / LAB.id
     notebook = Path(str(student).format("autograded")) / "01_forward_pass.ipynb"
     page = Path(str(student).format("feedback")) / "01_forward_pass.html"
     for path in (notebook, page):
         assert path.stat().st_size < 3 << 20, path
         assert "[output truncated" in path.read_text()
     with open(notebook) as f:
-        points = json.load(f)["metadata"]["maths_of_dl"]["grading"]["exercises"]["F1a"]["points"]
+        points = json.load(f)["metadata"][COURSE_KEY]["grading"]["exercises"]["F1a"]["points"]
     assert points == 2.0
 
 

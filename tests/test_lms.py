@@ -10,7 +10,6 @@ from nbformat.v4 import new_code_cell, new_notebook
 
 from autograder.assignment import LAB
 from autograder import lms
-from autograder.settings import ASSIGNMENT
 
 NOTEBOOKS = ["01_forward_pass", "02_activations"]
 
@@ -21,7 +20,7 @@ def _notebook(tag):
 
 def _course(tmp_path):
     course = tmp_path / "course"
-    release = course / "release" / ASSIGNMENT
+    release = course / "release" / LAB.id
     release.mkdir(parents=True)
     for name in NOTEBOOKS:
         (release / f"{name}.ipynb").write_text(_notebook("release"))
@@ -36,7 +35,7 @@ def _zip(path, members):
 
 
 def _tag(course, student, notebook):
-    path = course / "submitted" / student / ASSIGNMENT / f"{notebook}.ipynb"
+    path = course / "submitted" / student / LAB.id / f"{notebook}.ipynb"
     return nbformat.read(path, as_version=4).cells[0].source
 
 
@@ -109,7 +108,7 @@ def test_a_roster_maps_lms_ids_and_unknown_ids_are_listed(tmp_path):
 
 # ------------------------------------------------------------------ what the LMS wrote, only
 def _folder(course, student):
-    return course / "submitted" / student / ASSIGNMENT
+    return course / "submitted" / student / LAB.id
 
 
 def test_a_file_named_like_another_lms_cannot_replace_another_students_notebook(tmp_path):

@@ -502,13 +502,19 @@ def test_b6_cached_reference_is_within_1e_5_of_keras():
 
 
 # ------------------------------------------------------------------ the catalogue against the contract
+# docs/lab/EXERCISES.md is the lab's contract, honoured exactly: every row is in the catalogue as
+# written (notebook, names, points, kind), in the contract's order, and each notebook's exercises
+# of the contract add up to its heading's points.  The course may add exercises beyond it (README,
+# "Adding an exercise"): an extra needs no row, and is checked by everything that reads the
+# catalogue (manifest, test cells, worked solutions, grading), not against the contract.
 CONTRACT = contract_exercises()           # docs/lab/EXERCISES.md: id -> notebook, names, points
 NOTEBOOK_POINTS = notebook_points()   # EXERCISES.md headings: (auto, manual)
 
 
 def test_catalogue_holds_the_contracts_exercises_in_order():
-    """Every exercise of the contract, the symbolic G6, B1 and B3 included, in its order."""
-    assert list(catalogue.CATALOGUE) == list(CONTRACT)
+    """Every exercise of the contract, the symbolic G6, B1 and B3 included, in its order (an
+    exercise the course adds may stand anywhere)."""
+    assert [eid for eid in catalogue.CATALOGUE if eid in CONTRACT] == list(CONTRACT)
 
 
 @pytest.mark.parametrize("eid", list(CONTRACT))
@@ -528,12 +534,13 @@ def test_exercise_names_points_and_notebook(eid):
 
 
 def test_catalogue_point_totals():
-    present = catalogue.CATALOGUE
+    """The contract's points, notebook by notebook (the course's own exercises add to them)."""
+    present = {eid: e for eid, e in catalogue.CATALOGUE.items() if eid in CONTRACT}
     auto = sum(e.points for e in present.values())
     manual = sum(e.manual_points for e in present.values())
     assert (auto, manual) == tuple(map(sum, zip(*NOTEBOOK_POINTS.values()))) and auto and manual
     for notebook, (want_auto, want_manual) in NOTEBOOK_POINTS.items():
-        exs = catalogue.in_notebook(notebook)
+        exs = [e for e in catalogue.in_notebook(notebook) if e.id in CONTRACT]
         assert sum(e.points for e in exs) == want_auto, notebook
         assert sum(e.manual_points for e in exs) == want_manual, notebook
     assert sum(want for want, _ in NOTEBOOK_POINTS.values()) == auto

@@ -26,7 +26,7 @@ from autograder.assignment import LAB
 from autograder.catalogue import CATALOGUE, in_notebook
 from autograder.grading.sandbox import bubblewrap, cgroups, enclosure, fonts, policy, probe
 from autograder.grading.flags import FLAGS_FILE, read_flags
-from autograder.settings import ASSIGNMENT, grading_kernel
+from autograder.settings import COURSE_KEY, grading_kernel
 from autograder.submissions import write_submission
 
 REPO = Path(__file__).resolve().parent.parent
@@ -138,7 +138,7 @@ def _env(**extra):
 def _course(root, name):
     course = root / name
     (course / "source").mkdir(parents=True)
-    subprocess.run(["cp", "-r", str(REPO / "source" / ASSIGNMENT), str(course / "source")],
+    subprocess.run(["cp", "-r", str(REPO / "source" / LAB.id), str(course / "source")],
                    check=True)
     (course / "nbgrader_config.py").write_text((REPO / "nbgrader_config.py").read_text())
     return course
@@ -188,7 +188,7 @@ def graded(tmp_path_factory):
         home.mkdir()
         (home / "secret.txt").write_text("the tutor's secret\n")
     for course in courses.values():
-        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT,
+        subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", LAB.id,
                         "--force", "--log-level=ERROR"], cwd=course, check=True, env=_env())
     for kind, course in courses.items():
         names = attacks(course, homes[kind], listener.port)
@@ -206,7 +206,7 @@ def graded(tmp_path_factory):
     for kind in courses:
         (root / f"{kind}.log").write_text(f"the tutor's log: {CANARY}\n")
     procs = {kind: subprocess.Popen(
-        [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT],
+        [sys.executable, "-m", "nbgrader", "autograde", LAB.id],
         cwd=course, stdout=open(root / f"{kind}.log", "a"), stderr=subprocess.STDOUT,
         env=_env(HOME=str(homes[kind]), **{SECRET: "42"},
                  **({probe.UNSANDBOXED_VARIABLE: "1"} if kind == "open" else {})))
@@ -221,7 +221,7 @@ def graded(tmp_path_factory):
 def _scores(course, student):
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:
-        nb = gb.find_submission_notebook("01_forward_pass", ASSIGNMENT, student)
+        nb = gb.find_submission_notebook("01_forward_pass", LAB.id, student)
         return {g.name: (g.score, g.manual_score) for g in nb.grades if g.name in CATALOGUE}
 
 
@@ -235,7 +235,7 @@ def test_attack_fails_and_costs_only_its_answer(graded, kind, name):
     for eid, (score, _) in scores.items():
         if eid != "F4":
             assert score == CATALOGUE[eid].points, (name, eid)
-    path = course / "autograded" / f"atk_{name}" / ASSIGNMENT / "01_forward_pass.ipynb"
+    path = course / "autograded" / f"atk_{name}" / LAB.id / "01_forward_pass.ipynb"
     cell = next(c for c in nbformat.read(path, as_version=4).cells
                 if c.metadata.get("nbgrader", {}).get("grade_id") == "F4_answer")
     if name != "fork-bomb":     # the bomb's own cell carries on; its children are contained
@@ -280,7 +280,7 @@ def test_a_segfault_in_the_third_exercise_keeps_the_first_two(graded, kind):
     assert scores["F1a"][0] == scores["F1b"][0] == 2.0
     later = [e.id for e in in_notebook("01_forward_pass")][2:]      # from the third on
     assert later and all(scores[eid][0] == 0.0 for eid in later)
-    entry = read_flags(course / FLAGS_FILE)[("x_segfault", ASSIGNMENT, "01_forward_pass")]
+    entry = read_flags(course / FLAGS_FILE)[("x_segfault", LAB.id, "01_forward_pass")]
     assert "kernel-died" in entry["reasons"]
 
 
@@ -361,9 +361,9 @@ def test_the_class_report_shows_who_was_graded_unsandboxed(tmp_path):
     from nbformat.v4 import new_notebook
     from autograder.class_report import read_unsandboxed
     for student, sandboxed in (("a", True), ("b", False)):
-        folder = tmp_path / "autograded" / student / ASSIGNMENT
+        folder = tmp_path / "autograded" / student / LAB.id
         folder.mkdir(parents=True)
-        nb = new_notebook(metadata={"maths_of_dl": {"grading": {"sandboxed": sandboxed}}})
+        nb = new_notebook(metadata={COURSE_KEY: {"grading": {"sandboxed": sandboxed}}})
         nbformat.write(nb, folder / "01_forward_pass.ipynb")
     assert read_unsandboxed(tmp_path, LAB) == {"b"}
 

@@ -82,7 +82,10 @@ def test_tools_run_with_this_pythons_scripts_first_on_the_path(monkeypatch):
 
 
 def test_the_course_names():
-    assert (settings.COURSE_ID, settings.ASSIGNMENT) == ("maths-of-dl", "maths_of_dl")
+    """The course's key in resources and metadata keeps its value: notebooks graded already
+    carry it (`metadata["maths_of_dl"]["grading"]`), and the class report reads it back."""
+    assert (settings.COURSE_ID, settings.COURSE_KEY) == ("maths-of-dl", "maths_of_dl")
+    assert not hasattr(settings, "ASSIGNMENT")     # the assignment is `assignment.LAB`, passed down
     assert (settings.REPO / "nbgrader_config.py").exists()
 
 
@@ -149,3 +152,21 @@ def test_the_environment_overrides_the_courses_cell_time_limit(graded):
     verdict, text = graded["overridden"]
     assert f"was stopped after {OVERRIDE} s" in verdict, verdict
     assert f"open files: {CONFIGURED['open_files']}" in text
+
+
+def test_the_course_key_is_written_once():
+    """`COURSE_KEY` is the one definition of the course's key in resources and metadata: no
+    other module writes the word as a string but for what are other facts that share it today
+    (the lab's assignment id, the documents' LaTeX template's folder)."""
+    import ast
+    others = {"autograder/settings.py": 1,       # COURSE_KEY itself
+              "autograder/assignment.py": 1,     # LAB's nbgrader id
+              "course/typesetting.py": 1}        # course/templates/maths_of_dl
+    found = {}
+    for folder in ("autograder", "course", "kernel/mdl_kernel", "scripts"):
+        for path in sorted((settings.REPO / folder).rglob("*.py")):
+            count = sum(isinstance(node, ast.Constant) and node.value == settings.COURSE_KEY
+                        for node in ast.walk(ast.parse(path.read_text())))
+            if count:
+                found[str(path.relative_to(settings.REPO))] = count
+    assert found == others

@@ -22,7 +22,7 @@ from autograder.catalogue import CATALOGUE, exercise
 from autograder.judging import judge
 from autograder.reference import backprop as bp, network as net
 from autograder.grading.marking import verdict_of as cell_verdict
-from autograder.settings import ASSIGNMENT
+from autograder.settings import COURSE_KEY
 from autograder.slips.detect import Quantities, explain
 from autograder.submissions import write_submission
 from mdl_kernel import calls, plain as P
@@ -447,11 +447,11 @@ def test_a_swapped_pair_is_named_in_the_autograded_notebook(tmp_path, monkeypatc
     """Real nbgrader: N2 answered with C and D swapped, N4 returning (output, hidden)."""
     repo = Path(__file__).resolve().parent.parent
     course = tmp_path / "course"
-    shutil.copytree(repo / "source" / ASSIGNMENT, course / "source" / ASSIGNMENT)
+    shutil.copytree(repo / "source" / LAB.id, course / "source" / LAB.id)
     shutil.copy(repo / "nbgrader_config.py", course)
     env = dict(os.environ, PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}",
                PYTHONWARNINGS="ignore")
-    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", ASSIGNMENT,
+    subprocess.run([sys.executable, "-m", "nbgrader", "generate_assignment", LAB.id,
                     "--force"], cwd=course, env=env, check=True, capture_output=True)
     nb = "03_network_output"
     answers = {nb: {
@@ -463,12 +463,12 @@ def test_a_swapped_pair_is_named_in_the_autograded_notebook(tmp_path, monkeypatc
                      "    scores = np.exp(hidden @ w2 + b2)\n"
                      "    return scores / scores.sum(), hidden\n"}}
     write_submission(course, "swapper", answers=answers, notebooks=[nb])
-    run = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT],
+    run = subprocess.run([sys.executable, "-m", "nbgrader", "autograde", LAB.id],
                          cwd=course, env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout + run.stderr
-    graded = nbformat.read(course / "autograded" / "swapper" / ASSIGNMENT / f"{nb}.ipynb",
+    graded = nbformat.read(course / "autograded" / "swapper" / LAB.id / f"{nb}.ipynb",
                            as_version=4)
-    judged = graded.metadata["maths_of_dl"]["grading"]["exercises"]
+    judged = graded.metadata[COURSE_KEY]["grading"]["exercises"]
     assert judged["N2"]["mistakes"] == {"C": "slip:swapped_items", "D": "slip:swapped_items"}
     assert judged["N4"]["mistakes"] == {"forward_pass": "slip:swapped_outputs"}
     text = {c.metadata["nbgrader"]["grade_id"]: cell_verdict(c)

@@ -18,6 +18,7 @@ from nbgrader.nbgraderformat import MetadataValidator, common
 
 from autograder.assignment import LAB
 from autograder.grading import speedups
+from autograder.settings import COURSE_KEY
 
 FULL = 2      # SQLite's PRAGMA synchronous, as it is by default (FULL)
 
@@ -206,7 +207,7 @@ def _normalised(files):
             found[name] = data
             continue
         nb = json.loads(data)
-        nb["metadata"].get("maths_of_dl", {}).get("grading", {}).pop("time", None)
+        nb["metadata"].get(COURSE_KEY, {}).get("grading", {}).pop("time", None)
         for cell in nb["cells"]:
             cell["metadata"].pop("execution", None)
             joined = []
@@ -230,7 +231,6 @@ def test_the_shortcuts_change_no_score_and_no_page(tmp_path):
     shortcuts and without: the same scores, the same autograded notebooks and the same feedback
     pages, byte for byte."""
     from autograder import cli
-    from autograder.gradebook import assignment_template
     from autograder.grading.student import CourseFiles, Limits, grade_student, warm_server
     from autograder.sample_class import FORMS, MISTAKES
     from autograder.staging import release_cells, stage
@@ -241,9 +241,7 @@ def test_the_shortcuts_change_no_score_and_no_page(tmp_path):
     for student, answers in work.items():
         write_submission(course, student, answers=answers)
     expected = release_cells(course, LAB)
-    files = CourseFiles.of((course / "nbgrader_config.py").read_text(),
-                           assignment_template(f"sqlite:///{course / 'gradebook.db'}"), expected,
-                           LAB.id)
+    files = CourseFiles.of_course(course, LAB, expected)
     try:
         for student in work:
             submission = stage(course, LAB, student, expected)

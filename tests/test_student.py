@@ -19,11 +19,11 @@ import pytest
 from autograder.assignment import LAB
 from autograder import cli
 from autograder.catalogue import CATALOGUE, in_notebook
-from autograder.gradebook import assignment_template
 from autograder.grading.student import (CourseFiles, Limits, WarmServer, classify_run,
                                         grade_student, kill_family)
 from autograder.staging import release_cells, stage
 from autograder.submissions import write_submission
+from autograder.settings import COURSE_KEY
 
 NOTEBOOK = "01_forward_pass"
 LOGS = Path(__file__).resolve().parent / "data" / "nbgrader_logs"
@@ -107,9 +107,7 @@ def course(tmp_path_factory):
     course = cli.prepare(tmp_path_factory.mktemp("student"))
     cli.release(course, LAB)
     expected = {NOTEBOOK: release_cells(course, LAB)[NOTEBOOK]}
-    files = CourseFiles.of((course / "nbgrader_config.py").read_text(),
-                           assignment_template(f"sqlite:///{course / 'gradebook.db'}"),
-                           (NOTEBOOK,), LAB.id)
+    files = CourseFiles.of_course(course, LAB, (NOTEBOOK,))
     return course, expected, files
 
 
@@ -130,7 +128,7 @@ def test_a_correct_student_comes_back_graded_with_feedback(course):
     assert autograded == {e.id: float(e.points) for e in in_notebook(NOTEBOOK)}
     assert sum(autograded.values()) == _points()
     nb = nbformat.reads(graded.autograded[f"{NOTEBOOK}.ipynb"].decode(), as_version=4)
-    assert nb.metadata["maths_of_dl"]["grading"]["points"] == _points()
+    assert nb.metadata[COURSE_KEY]["grading"]["points"] == _points()
     page = graded.feedback[f"{NOTEBOOK}.html"].decode()
     assert "F1a" in page and "BEGIN HIDDEN TESTS" not in page
 

@@ -4,9 +4,9 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.assignment import LAB
 from autograder import sample_class
 from autograder.grading import tamper
-from autograder.settings import ASSIGNMENT
 
 REPO = Path(__file__).resolve().parent.parent
 HONEST_WRONG_CODE = ["z_1a = np.array([[3, 3]])", "z_1b = X_1b @ w_1b", "z_2a = 1 / 0",
@@ -14,7 +14,7 @@ HONEST_WRONG_CODE = ["z_1a = np.array([[3, 3]])", "z_1b = X_1b @ w_1b", "z_2a = 
 
 
 def test_static_scan_is_quiet_on_the_course_and_honest_work():
-    for path in sorted((REPO / "source" / ASSIGNMENT).glob("*.ipynb")):
+    for path in sorted((REPO / "source" / LAB.id).glob("*.ipynb")):
         assert tamper.scan_notebook(nbformat.read(path, as_version=4)) == [], path.name
     honest = [sample_class.FORMS, sample_class.CRASH, sample_class.LOOP,
               {"nb": dict(enumerate(HONEST_WRONG_CODE))}]

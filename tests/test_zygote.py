@@ -127,7 +127,6 @@ def test_forked_kernels_grade_as_kernels_of_their_own(tmp_path):
     for the student whose loop must be stopped by it, who submits the loop's notebook alone
     (quick cells around one endless loop)."""
     from autograder import cli
-    from autograder.gradebook import assignment_template
     from autograder.grading.student import CourseFiles, Limits, grade_student, warm_server
     from autograder.sample_class import CRASH, FORMS, LOOP, MISTAKES
     from autograder.staging import release_cells, stage
@@ -141,9 +140,7 @@ def test_forked_kernels_grade_as_kernels_of_their_own(tmp_path):
         write_submission(course, student, answers=answers,
                          notebooks=list(LOOP) if student == "lou" else None)
     expected = release_cells(course, LAB)
-    files = CourseFiles.of((course / "nbgrader_config.py").read_text(),
-                           assignment_template(f"sqlite:///{course / 'gradebook.db'}"), expected,
-                           LAB.id)
+    files = CourseFiles.of_course(course, LAB, expected)
     try:
         for student in work:
             submission = stage(course, LAB, student, expected)

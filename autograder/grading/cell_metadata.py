@@ -22,16 +22,16 @@ nbgrader_config.py), so on both ways of grading (`nbgrader autograde` by hand an
   * `DropInvalidCellMetadata`, before `CheckCellMetadata` (after `OverwriteCells`): the nbgrader
     metadata of a cell that still does not validate is removed.
 
-Every change is a note in the notebook's metadata (`maths_of_dl.intake`), which the grader turns
-into the flag `cell-metadata`; whatever the student put under `maths_of_dl` is dropped.
+Every change is a note in the notebook's metadata (`COURSE_KEY`'s `intake`), which the grader turns
+into the flag `cell-metadata`; whatever the student put under `COURSE_KEY` is dropped.
 """
 import jsonschema
 from nbgrader.nbgraderformat import MetadataValidator
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from ..settings import COURSE_KEY
 from ..staging import drop_duplicated_cells
 
-METADATA_KEY = "maths_of_dl"
 NOTES = "intake"
 
 
@@ -47,7 +47,7 @@ class RepairCellMetadata(NbGraderPreprocessor):
                 if note:
                     notes.append(f"cell {index + 1}: {note}")
         notes += drop_duplicated_cells(nb)[1]
-        nb.metadata.pop(METADATA_KEY, None)
+        nb.metadata.pop(COURSE_KEY, None)
         _note(self, nb, resources, notes)
         return nb, resources
 
@@ -74,7 +74,7 @@ class DropInvalidCellMetadata(NbGraderPreprocessor):
 
 def _note(preprocessor, nb, resources, notes):
     if notes:
-        kept = nb.metadata.setdefault(METADATA_KEY, {}).setdefault(NOTES, [])
+        kept = nb.metadata.setdefault(COURSE_KEY, {}).setdefault(NOTES, [])
         kept.extend(notes)
         preprocessor.log.warning("Cell metadata repaired in %s: %s",
                                  resources.get("nbgrader", {}).get("notebook"), "; ".join(notes))

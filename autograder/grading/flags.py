@@ -11,7 +11,7 @@ import json
 import os
 from pathlib import Path
 
-METADATA_KEY = "maths_of_dl"     # the course's key in an autograded notebook's metadata
+from ..settings import COURSE_KEY
 
 FORMAT = "maths-of-dl/grading/2"
 FLAGS_FILE = "reports/flags.jsonl"
@@ -68,7 +68,7 @@ def amend_flags(nb, info, reason, findings, path):
     """Add `reason` and its `findings` ({cell, line, reason, detail}, as the scan's) to the
     notebook's grading entry (written by `marking.MarkRecords` in its metadata), flag it and
     rewrite its line of the flags file at `path`.  `info` is nbgrader's resources["nbgrader"]."""
-    store = nb.metadata.setdefault(METADATA_KEY, {})
+    store = nb.metadata.setdefault(COURSE_KEY, {})
     entry = store.get("grading") if isinstance(store, dict) else None
     if not isinstance(entry, dict) or entry.get("format") != FORMAT:
         entry = {"format": FORMAT, "student": info.get("student"),
@@ -78,7 +78,7 @@ def amend_flags(nb, info, reason, findings, path):
     entry["tamper"] = list(entry.get("tamper", [])) + list(findings)
     entry["flagged"] = True
     entry["message"] = flag_message(entry)
-    nb.metadata[METADATA_KEY] = {"grading": entry}
+    nb.metadata[COURSE_KEY] = {"grading": entry}
     update_flags(path, entry)
     return entry
 

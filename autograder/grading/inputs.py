@@ -2,7 +2,7 @@
 
 `TestInputs`, placed right before Execute in `c.Autograde.autograde_preprocessors`, notes for each
 graded test cell whose exercise has a function the packed inputs of every case of its functions,
-visible and hidden (`mdl_kernel.cases`), in `resources["maths_of_dl"]["test_inputs"]` ({cell index:
+visible and hidden (`mdl_kernel.cases`), in `resources[COURSE_KEY]["test_inputs"]` ({cell index:
 (exercise id, packed)}).  `kernels.Execute` hands them to the kernel right before it runs that
 cell (`send_inputs`: `mdl_kernel.recording.receive`, in a silent execution that IPython keeps in no
 history), and the cell's `record("G2", globals())` takes them.  So the inputs are written into no
@@ -16,6 +16,7 @@ are left as they are.
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from ..judging import packed_inputs
+from ..settings import COURSE_KEY
 from .marking import graded_test_cells
 from .sandbox.policy import refuse_without_sandbox
 
@@ -33,7 +34,7 @@ class TestInputs(NbGraderPreprocessor):
             packed = packed_inputs(grade_id)
             if packed is not None:
                 given[index] = (grade_id, packed)
-        resources.setdefault("maths_of_dl", {})["test_inputs"] = given
+        resources.setdefault(COURSE_KEY, {})["test_inputs"] = given
         return nb, resources
 
 

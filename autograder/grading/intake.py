@@ -30,9 +30,10 @@ from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from ..settings import COURSE_KEY
 from ..student_ids import is_safe, refusal
 
-PENDING = "pending_flags"      # resources["maths_of_dl"][PENDING]: [(reason, [finding])]
+PENDING = "pending_flags"      # resources[COURSE_KEY][PENDING]: [(reason, [finding])]
 
 
 def links_below(folder):
@@ -111,7 +112,7 @@ class SubmittedLinks(NbGraderPreprocessor):
         if findings:
             self.log.warning("Symbolic links in %s/%s skipped: %s", student, assignment,
                              "; ".join(findings))
-            pending = resources.setdefault("maths_of_dl", {}).setdefault(PENDING, [])
+            pending = resources.setdefault(COURSE_KEY, {}).setdefault(PENDING, [])
             pending.append(("submission-link", [
                 {"cell": -1, "line": 0, "reason": "submission-link", "detail": f}
                 for f in findings]))

@@ -30,7 +30,7 @@ KB = 1024
 from .inputs import receive_code
 
 from ..assignment import being_graded
-from ..settings import override_from_environment
+from ..settings import COURSE_KEY, override_from_environment
 
 
 class GradingKernelManager(AsyncKernelManager):
@@ -60,7 +60,7 @@ class Execute(NbGraderExecute):
     those that had run, scored 0.  Here the cell
     it died in gets an error output saying so, the cells after it are not run (each code cell
     says why), and the notebook goes on to be graded: the test cells that ran keep their records,
-    the others have none.  `resources["maths_of_dl"]["kernel_died_in"]` holds the index of the
+    the others have none.  `resources[COURSE_KEY]["kernel_died_in"]` holds the index of the
     cell, for the grader's feedback and flags; `...["timed_out"]` maps the index of each cell
     stopped at the time limit to the limit in seconds (`causes` says so in the feedback).
 
@@ -184,12 +184,12 @@ class Execute(NbGraderExecute):
         self._timed_out = False
         self._start_cell(cell)
         try:
-            given = resources.get("maths_of_dl", {}).get("test_inputs", {}).get(index)
+            given = resources.get(COURSE_KEY, {}).get("test_inputs", {}).get(index)
             if given is not None and cell.cell_type == "code":
                 run_sync(self._send_inputs)(*given)
             cell, resources = super().preprocess_cell(cell, resources, index)
             if self._timed_out:
-                resources.setdefault("maths_of_dl", {}).setdefault("timed_out", {})[index] = \
+                resources.setdefault(COURSE_KEY, {}).setdefault("timed_out", {})[index] = \
                     self.timeout
             return cell, resources
         except (DeadKernelError, TimeoutError, RuntimeError) as error:
@@ -199,7 +199,7 @@ class Execute(NbGraderExecute):
             self._died_in = index
             cell.outputs.append(new_output("error", ename="DeadKernelError", evalue=DIED,
                                            traceback=[f"DeadKernelError: {DIED}"]))
-            resources.setdefault("maths_of_dl", {})["kernel_died_in"] = index
+            resources.setdefault(COURSE_KEY, {})["kernel_died_in"] = index
             self.log.warning("The kernel died or stopped answering in cell %d (%s: %s); the "
                              "cells after it were not run", index, type(error).__name__, error)
             return cell, resources

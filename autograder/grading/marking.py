@@ -45,7 +45,7 @@ Flags.  A notebook is flagged for a human when
                         sign of tampering (reasons listed there)
 The score stands whatever the flags say.  Flags go to nbgrader's log and to the flags file
 (`flags.py`).  Every grading, flagged or not, is kept in the autograded notebook's metadata
-(`metadata["maths_of_dl"]["grading"]`): per exercise its points, the named mistakes, the items
+(`metadata[COURSE_KEY]["grading"]`): per exercise its points, the named mistakes, the items
 credited by follow-through and the problems found, which the class report reads instead of
 judging anything again.
 """
@@ -71,7 +71,8 @@ from ..slips import prepare as prepare_slips
 from ..verdict import points_line
 from . import tamper
 from .causes import failed_definitions
-from .flags import FLAGS_FILE, FORMAT, METADATA_KEY, flag_message, update_flags
+from ..settings import COURSE_KEY
+from .flags import FLAGS_FILE, FORMAT, flag_message, update_flags
 from .records import RECORD_MIME, Malformed, validate
 from .sandbox.policy import unsandboxed
 
@@ -242,10 +243,10 @@ class MarkRecords(NbGraderPreprocessor):
         if not tests and not expected:
             return nb, resources   # not a notebook of this course
         exercises, reasons = {}, set()
-        intake = (nb.metadata.get(METADATA_KEY) or {}).get("intake") or []   # cell_metadata
+        intake = (nb.metadata.get(COURSE_KEY) or {}).get("intake") or []   # cell_metadata
         if intake:
             reasons.add("cell-metadata")
-        noted = resources.get("maths_of_dl", {})
+        noted = resources.get(COURSE_KEY, {})
         died_in = noted.get("kernel_died_in")
         earlier = {}    # the answers recorded by the test cells above, for follow-through
         for index, grade_id in tests.items():
@@ -292,7 +293,7 @@ class MarkRecords(NbGraderPreprocessor):
             "cell_metadata": list(intake),
         }
         entry["message"] = flag_message(entry)
-        nb.metadata[METADATA_KEY] = {"grading": entry}   # whatever the student put there
+        nb.metadata[COURSE_KEY] = {"grading": entry}   # whatever the student put there
         self._report(entry)
         return nb, resources
 

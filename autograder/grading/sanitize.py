@@ -39,6 +39,7 @@ from nbformat.v4.nbbase import random_cell_id
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import NbGraderPreprocessor
 
+from ..settings import COURSE_KEY
 from .flags import FLAGS_FILE, amend_flags
 from .intake import PENDING
 from .records import RECORD_MIME
@@ -324,7 +325,7 @@ class SanitizeNotebook(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         info = resources.get("nbgrader", {})
         findings = sanitize_notebook(nb)
-        pending = list(resources.get("maths_of_dl", {}).pop(PENDING, []))
+        pending = list(resources.get(COURSE_KEY, {}).pop(PENDING, []))
         if findings:
             where = "/".join(str(info.get(k)) for k in ("student", "assignment", "notebook"))
             self.log.warning("Active content removed from %s: %s", where, "; ".join(

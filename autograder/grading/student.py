@@ -53,6 +53,17 @@ class CourseFiles:
     def of(cls, config, template, notebooks, assignment):
         return cls(config, zlib.compress(template), tuple(notebooks), str(assignment))
 
+    @classmethod
+    def of_course(cls, course, assignment, notebooks, url=None):
+        """The course folder's files for grading `assignment` (an `Assignment`): its
+        nbgrader_config.py and the assignment's rows of its gradebook at `url` (default: the
+        course's, `settings.db_url`), for the `notebooks` graded."""
+        from ..gradebook import assignment_template
+        from ..settings import db_url
+        course = Path(course)
+        return cls.of((course / "nbgrader_config.py").read_text(),
+                      assignment_template(url or db_url(course)), notebooks, assignment.id)
+
     def gradebook(self):
         return zlib.decompress(self.template)
 

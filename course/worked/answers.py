@@ -1,5 +1,8 @@
 """The end of every worked solution: the catalogue's reference answers, as the grader holds them,
-and the reference implementation's results on the cases a student sees (never the hidden ones)."""
+and the reference implementation's results on the cases a student sees (never the hidden ones);
+and the whole worked solution of an exercise that has no hand-written steps (`worked_answer`)."""
+import numpy as np
+
 from .blocks import display, md
 from .numbers import tmat
 
@@ -46,3 +49,27 @@ def answers(ex):
     if results:
         blocks.append(md("**Results of the reference implementation.**", "", "\n\n".join(results)))
     return blocks
+
+
+def _given_line(name, value):
+    shown = name.replace("_", "\\_")
+    try:
+        return rf"\texttt{{{shown}}} = {tmat(value)}"
+    except (TypeError, ValueError):      # not numbers: as the notebook prints it
+        return rf"\texttt{{{shown}}} = \texttt{{{value!r}}}"
+
+
+def worked_answer(ex):
+    """The worked solution of an exercise the course adds without hand-written steps: what it
+    states (title, given data, formatted as every worked solution formats numbers), then the
+    answers the reference computes from that data, as the grader holds them (`answers`)."""
+    given = [_given_line(name, value) for name, value in ex.given.items()
+             if isinstance(value, (int, float, np.ndarray, list, tuple))]
+    lead = []
+    if given:
+        lead += [f"{ex.title}: the exercise gives", "", display(*given), ""]
+    lead.append("The reference implementation computes the answer from "
+                + ("these, " if given else "the exercise's data, ")
+                + "exactly as the grader does; a correct answer equals it within the "
+                "exercise's tolerance.")
+    return [md(*lead)] + answers(ex)

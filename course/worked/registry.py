@@ -4,15 +4,16 @@
 
 Each notebook's module (`nbXX_<name>`, one per notebook of `autograder.assignment.NOTEBOOKS`)
 lists its own exercises' worked solutions in its `SOLUTIONS` (and its derivations by the chain
-rule in `DERIVATIONS`); this module only gathers them.  tests/test_catalogue.py checks that they
-cover exactly the catalogue's exercises.
+rule in `DERIVATIONS`); this module only gathers them.  tests/test_catalogue.py checks that every
+exercise of the lab's contract has one, and that none is of an exercise the catalogue does not
+hold; an exercise the course adds may have none (`steps` works its answer).
 """
 import importlib
 
 from autograder import catalogue as cat
 from autograder.assignment import NOTEBOOKS
 
-from .answers import answers
+from .answers import worked_answer
 
 #: The worked solutions' modules, one per notebook, in teaching order.
 MODULES = tuple(importlib.import_module(f"{__package__}.nb{nb}") for nb in NOTEBOOKS)
@@ -39,11 +40,12 @@ def chain_rule(exercise_id):
 def steps(exercise_id):
     """The worked solution of one exercise of the catalogue, as a list of `Block`s.
 
-    An exercise without worked steps here still gets the catalogue's reference answers.
+    The lab's exercises have hand-written steps (their module's `SOLUTIONS`); an exercise the
+    course adds without them gets a worked answer from what the catalogue knows
+    (`answers.worked_answer`: its given data and the reference's answers).
     """
-    ex = cat.exercise(exercise_id)
     solve = SOLUTIONS.get(exercise_id)
-    return solve() if solve else answers(ex)
+    return solve() if solve else worked_answer(cat.exercise(exercise_id))
 
 
 def markdown(exercise_id):
