@@ -2,9 +2,9 @@
 
 `connect(scheduler=None, workers=None)` returns a `distributed.Client`:
 
-* no scheduler: a `LocalCluster` on this machine with `workers` worker threads (default: twice
-  the cores, plus one: a student's grading also waits, for its kernels to start and answer, and
-  the students in flight beside it keep the cores busy meanwhile), one student at a time each.  The threads run in this
+* no scheduler: a `LocalCluster` on this machine with `workers` worker threads (default: the
+  cores plus one: a student's grading also waits, for its kernels to start and answer, and the
+  extra one keeps the cores busy meanwhile), one student at a time each.  The threads run in this
   process: a task only waits for its warm grader, a process of its own (`grading.student`), so
   worker processes would add nothing but their start-up (about 1.5 s of CPU each, measured in
   docs/benchmarks.md);
@@ -24,10 +24,8 @@ ALLOWED_FAILURES = 1   # a student whose worker died is graded once more, then r
 
 
 def default_workers():
-    """Two workers per core, plus one: a student's grading waits between its busy spells (a
-    kernel's start and end, jupyter_client's IOPub wait), and the other students in flight fill
-    those waits (docs/benchmarks.md: 3 to 6 workers measured on 2 cores)."""
-    return 2 * (os.cpu_count() or 1) + 1
+    """One worker per core, plus one (measured in docs/benchmarks.md)."""
+    return (os.cpu_count() or 1) + 1
 
 
 def connect(scheduler=None, workers=None):

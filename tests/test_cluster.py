@@ -56,7 +56,7 @@ def test_the_local_cluster_has_a_slot_per_worker():
     finally:
         client.close()
         cluster.close()
-    assert default_workers() == 2 * (os.cpu_count() or 1) + 1
+    assert default_workers() == (os.cpu_count() or 1) + 1
 
 
 @pytest.mark.slow
