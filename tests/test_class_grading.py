@@ -253,7 +253,7 @@ def test_ctrl_c_keeps_every_graded_student_and_grades_nobody_twice(tmp_path):
         if moment not in first:
             run.wait_for(moment)
         run.proc.send_signal(signal.SIGINT)
-        status, lines = run.end(limit=60)
+        status, lines = run.end()       # a deadline only a hang meets (tests/waiting.py)
         assert status == 130, lines
         assert "Traceback" not in "\n".join(lines), lines
         assert lines[-1].startswith("Interrupted: ") and "kept" in lines[-1], lines
