@@ -67,10 +67,27 @@ INTERRUPTED = 130      # grade-class's exit status after Ctrl-C, as a shell repo
 
 
 
-def nbgrader(course, *args, check=True):
-    """Run `nbgrader ARGS` in the course folder with this Python's tools on PATH."""
-    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=course, env=tool_env(),
-                          check=check)
+def nbgrader(course, *args, check=True, stop=None):
+    """Run `nbgrader ARGS` in the course folder with this Python's tools on PATH.  Waits in short
+    steps, so that a Ctrl-C reaches this process's main thread whichever thread the system handed
+    it to, and `stop` (a `class_grading.Interruption`) is looked at: either raises
+    KeyboardInterrupt, with nbgrader killed."""
+    proc = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=course, env=tool_env())
+    try:
+        while True:
+            try:
+                code = proc.wait(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                if stop:
+                    raise KeyboardInterrupt from None
+    except BaseException:
+        proc.kill()
+        proc.wait()
+        raise
+    if check and code:
+        raise subprocess.CalledProcessError(code, proc.args)
+    return subprocess.CompletedProcess(proc.args, code)
 
 
 def prepare(course, plan="one"):
@@ -139,14 +156,15 @@ def feedback(course, assignment):
                     check=False).returncode
 
 
-def grades(course, assignment):
+def grades(course, assignment, stop=None):
     """Export the `assignment`'s grades (nbgrader's CSV, reports/<assignment>/grades.csv) and
     its grade table (grade_table.csv beside it), and print one line per student: total,
-    autograded max, per-notebook."""
+    autograded max, per-notebook.  (`stop`: as `nbgrader`'s.)"""
     from .class_report import report_dir
     course, out = Path(course), report_dir(course, assignment)
     out.mkdir(parents=True, exist_ok=True)
-    nbgrader(course, "export", "--to", str(out / "grades.csv"), "--assignment", assignment.id)
+    nbgrader(course, "export", "--to", str(out / "grades.csv"), "--assignment", assignment.id,
+             stop=stop)
     from nbgrader.api import Gradebook
     db = db_url(course)
     rows = []
@@ -222,7 +240,7 @@ def grade_class(course, assignment, workers=None, zips=(), notebook_timeout=None
     """Import, grade the `assignment` on the cluster (resumable; feedback comes back with each
     student), grades, class report; the exit status.  A lab assignment is graded by the
     course's grader, any other by nbgrader's rules (`assignment.being_graded`)."""
-    from .class_grading import grade_class as run
+    from .class_grading import Interruption, grade_class as run
     from .class_report import write_report
     from .grading.sandbox.policy import unsandboxed
     from .grading.sandbox.probe import problem
@@ -255,8 +273,11 @@ def grade_class(course, assignment, workers=None, zips=(), notebook_timeout=None
         if result.interrupted:
             print(interrupted_line(course, assignment, result.left), file=sys.stderr)
             return result.exit_status
-        grades(course, assignment)
-        summary = write_report(course, assignment)
+        with Interruption() as stop:           # Ctrl-C while grades and report are written
+            grades(course, assignment, stop=stop)
+            summary = write_report(course, assignment)
+        if stop:
+            raise KeyboardInterrupt
     except KeyboardInterrupt:      # a second Ctrl-C, or one before or after the grading
         print(interrupted_line(course, assignment), file=sys.stderr)
         return INTERRUPTED
