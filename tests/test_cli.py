@@ -211,3 +211,31 @@ def test_documents_from_the_console_script_in_the_repository():
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split() == list(APT_PACKAGES)
+
+
+@pytest.mark.slow
+def test_an_export_that_waits_forever_stops_when_asked(tmp_path):
+    """`cli.nbgrader` looks at its stop request while nbgrader runs: an export blocked on its
+    output (a named pipe nobody reads) ends in KeyboardInterrupt, and nbgrader is killed, rather
+    than the tool waiting with it (grade-class's Ctrl-C while grades are written)."""
+    import os
+    import threading
+
+    from autograder.class_grading import Interruption
+    from waiting import HANG
+    course = cli.prepare(tmp_path / "course")
+    cli.release(course, LAB)                 # a gradebook to export: the export opens its file
+    os.mkfifo(tmp_path / "grades.csv")
+    stop, outcome = Interruption(), {}
+    stop.requested.set()
+
+    def export():
+        try:
+            cli.nbgrader(course, "export", "--to", str(tmp_path / "grades.csv"), stop=stop)
+        except KeyboardInterrupt:
+            outcome["stopped"] = True
+
+    worker = threading.Thread(target=export, daemon=True)
+    worker.start()
+    worker.join(HANG)
+    assert outcome == {"stopped": True}
