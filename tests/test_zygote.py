@@ -55,26 +55,74 @@ def test_another_folder_gets_its_own_parent_and_user_and_the_last_one_ends(tmp_p
 
 
 def test_a_kernel_cannot_reach_its_parents_pipes(tmp_path):
+    """Its own parent refuses it (the student's own warm parent, not dumpable), or is outside its
+    process namespace (the shared one): no process it can see lets it open its pipes."""
     out = run(tmp_path / "mallory",
               "import os\nparent = os.getppid()\n"
-              "for fd in (0, 1):\n"
+              "if not parent:\n"
+              "    print('outside')\n"
+              "for fd in (0, 1) if parent else ():\n"
               "    try:\n"
               "        open(f'/proc/{parent}/fd/{fd}', 'w').close()\n"
               "        print('reached', fd)\n"
               "    except OSError as error:\n"
               "        print('refused', fd, type(error).__name__)\n"
-              "print(os.readlink('/proc/self/fd/0'))")
-    assert out[0] == "refused 0 PermissionError\nrefused 1 PermissionError\n/dev/null\n"
+              "reached = []\n"
+              "for p in os.listdir('/proc'):\n"
+              "    for fd in (0, 1) if p.isdigit() and int(p) != os.getpid() else ():\n"
+              "        try:\n"
+              "            open(f'/proc/{p}/fd/{fd}', 'w').close()\n"
+              "            reached.append((p, fd))\n"
+              "        except OSError:\n"
+              "            pass\n"
+              "print(reached, os.readlink('/proc/self/fd/0'))")
+    parent = "outside\n" if zygote.sharing(True) else \
+        "refused 0 PermissionError\nrefused 1 PermissionError\n"
+    assert out[0] == parent + "[] /dev/null\n"
 
 
 def test_what_a_notebook_leaves_running_is_gone_before_the_next_one(tmp_path):
     run(tmp_path / "carol",
         "import subprocess\nsubprocess.Popen(['sleep', '600'], start_new_session=True)\n"
         "import os\nif os.fork() == 0:\n    os.setsid()\n    import time\n    time.sleep(600)")
-    out = run(tmp_path / "carol",
+    out = run(tmp_path / "carol",     # the student's processes (the sandbox's holder is not)
               "import os\nprint([p for p in os.listdir('/proc') if p.isdigit()\n"
-              "       and int(p) not in (1, os.getpid(), os.getppid())])")
+              "       and int(p) not in (1, os.getpid(), os.getppid())\n"
+              "       and os.stat(f'/proc/{p}').st_uid == os.getuid()])")
     assert out[0] == "[]\n"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the shared warm parent needs a user per sandbox")
+def test_students_share_one_warm_parent_each_in_a_sandbox_of_their_own(tmp_path):
+    """The shared parent (grading as root, shortcuts on): one parent for every student, and each
+    kernel in its student's own sandbox: their own user and files, nothing else of the machine,
+    no network, the sandbox's limits and control groups, no capability left."""
+    from autograder.grading.sandbox.policy import DEFAULT_LIMITS
+    from autograder.settings import REPO
+    status = ("import os, resource\n"
+              "print(os.getuid(), sorted(os.listdir(os.path.dirname(os.getcwd()))),\n"
+              f"      os.path.exists({str(REPO / 'autograder')!r}), os.path.exists('/sys'),\n"
+              "      open('/proc/net/dev').read().count(':'),\n"
+              "      resource.getrlimit(resource.RLIMIT_NPROC)[0],\n"
+              "      [line.split()[1] for line in open('/proc/self/status')\n"
+              "       if line.startswith(('CapEff', 'CapBnd', 'NoNewPrivs'))])")
+    leave = "import subprocess\nsubprocess.Popen(['sleep', '600'], start_new_session=True)"
+    (tmp_path / "alice").mkdir()
+    (tmp_path / "alice" / "answer.txt").write_text("alice's")
+    alice = run(tmp_path / "alice", status, leave)[0].split(" ", 1)
+    first = zygote._serving
+    uid = first.enclosure.uid
+    groups = [g for g in first.enclosure.cgroups if "/pids/" in g]
+    held = {int(p) for g in groups for p in open(f"{g}/cgroup.procs").read().split()}
+    parent = zygote._parents[first.python]
+    bob = run(tmp_path / "bob", status)[0].split(" ", 1)
+    assert zygote._parents[first.python] is parent and parent.proc.poll() is None
+    assert alice[0] != bob[0] and int(alice[0]) == uid
+    zero = "0000000000000000"
+    for name, seen in (("alice", alice[1]), ("bob", bob[1])):
+        assert seen == (f"['{name}'] False False 1 {DEFAULT_LIMITS.processes} "
+                        f"['{zero}', '{zero}', '1']\n")
+    assert len(held) >= 2          # the holder, and the process the kernel left, in its group
 
 
 def test_a_kernel_that_kills_its_parent_costs_only_its_notebook(tmp_path):

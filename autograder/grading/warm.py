@@ -57,7 +57,30 @@ def warm_up():
         nbformat.v4.new_code_cell("x = 1  # code", outputs=[
             nbformat.v4.new_output("stream", name="stdout", text="1\n")])])
     FeedbackExporter().from_notebook_node(page)
+    share_kernels_parent()
     speedups.prepare()
+
+
+def share_kernels_parent():
+    """Start the shared warm parent for the grading kernel (`settings.grading_kernel`) now, in
+    the background, where kernels will be forked and sandboxed and may share it: the warm
+    grader does this as it warms up, so that its forked children share it.  A course whose
+    nbgrader_config.py names another kernel gets its own when its first kernel starts."""
+    from jupyter_client.kernelspec import KernelSpecManager
+
+    from ..settings import grading_kernel
+    from . import zygote
+    from .sandbox.policy import unsandboxed
+    from .sandbox.probe import problem
+    from .sandbox.provisioner import forking
+    if not (forking(True) and zygote.sharing(not unsandboxed() and not problem())):
+        return None
+    try:
+        python = KernelSpecManager().get_kernel_spec(grading_kernel()).argv[0]
+        return zygote.shared_parent(python)
+    except Exception as error:           # noqa: BLE001 (each kernel then says why)
+        logging.getLogger(__name__).warning("No shared warm parent for the kernels: %s", error)
+        return None
 
 
 def die_with_parent():

@@ -20,14 +20,28 @@ The zygote's standard error, which its kernels take as their standard output and
 of its own (`sandbox.output.KernelOutput`), never the grading process's: a kernel could
 otherwise reopen nbgrader's log through /proc/self/fd, or write into it.
 
+Shared (one of the tutor's shortcuts, `grading.speedups`; only when grading runs as root, which
+gives each sandbox a user of its own): one warm parent serves every student of a process, and
+of the warm grader's forked children (`Parent`, started by the warm grader as it warms up), so
+its imports are paid once per worker instead of once per student.  It runs outside every
+sandbox and never runs a student's code.  Each student still gets a sandbox of their own, made
+the same way, kept alive by a holder process (`bubblewrap.HOLDER`) while their notebooks run:
+a kernel is forked into it and joins it, with its user, limits and control groups, before
+anything else runs (`mdl_kernel.entering`).  Turned off, or where it cannot start, each
+student's kernels have a warm parent of their own, as above.
+
 `ForkedKernel` stands for the kernel's process in jupyter_client's provisioner: `poll`, `wait`,
 `send_signal`, `kill` and `terminate`, each asked of the zygote, which is the kernel's parent.
 """
 import atexit
 import errno
+import json
+import logging
 import os
+import select
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -38,8 +52,11 @@ from mdl_kernel import jsonlines
 
 from . import speedups
 from .sandbox.enclosure import Enclosure
+from .sandbox.fonts import font_list
 from .sandbox.output import KernelOutput
-from .sandbox.policy import DEFAULT_LIMITS
+from .sandbox.policy import DEFAULT_LIMITS, environment
+
+log = logging.getLogger(__name__)
 
 READY_SECONDS = 120      # the zygote's imports, on a machine busy with other students
 ANSWER_SECONDS = 30      # one request (a fork, a poll, a signal)
@@ -50,8 +67,90 @@ class ZygoteError(RuntimeError):
     """The zygote could not start, or stopped answering."""
 
 
+class Parent:
+    """The warm parent shared by the students of this process and of its forked children:
+    `python -m mdl_kernel.zygote --listen` on a socket in a folder of its own (only this user
+    may open it), outside every sandbox.  Only the process that started it ends it
+    (`close`); it also ends with that process (the end of its input)."""
+
+    def __init__(self, python):
+        self.python, self.owner = python, os.getpid()
+        self.folder = tempfile.mkdtemp(prefix="mdl-parent-")
+        self.address = os.path.join(self.folder, "socket")
+        self.output = KernelOutput()
+        env = environment(dict(os.environ), [python])
+        fonts = font_list(python)        # matplotlib's cache: the font list, made once
+        env.update(HOME=self.folder, MPLCONFIGDIR=str(fonts.parent) if fonts else self.folder)
+        cmd = [python, "-m", "mdl_kernel.zygote", "--listen", self.address]
+        try:
+            self.proc = subprocess.Popen(cmd + speedups.kernel_flags(), cwd=self.folder, env=env,
+                                         stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                         stderr=self.output.file, start_new_session=True)
+        except OSError as error:
+            self.proc = None
+            self.close()
+            raise ZygoteError(f"the shared warm parent could not start: {error}") from error
+
+    def usable(self):
+        """Not known to have ended (a forked child cannot wait for its parent's children: it
+        learns of an end from its connection)."""
+        return self.proc is not None and (self.owner != os.getpid() or self.proc.poll() is None)
+
+    def connect(self, seconds):
+        """A socket connected to the parent (it may still be warming up)."""
+        deadline = time.monotonic() + seconds
+        while True:
+            sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                sock.connect(self.address)
+                return sock
+            except OSError as error:
+                sock.close()
+                if not self.usable() or time.monotonic() > deadline:
+                    tail = self.output.tail(300)
+                    raise ZygoteError(f"the shared warm parent cannot be reached ({error})"
+                                      + (f": {tail}" if tail else "")) from None
+                time.sleep(0.02)
+
+    def close(self):
+        if self.owner != os.getpid():
+            return
+        if self.proc is not None and self.proc.poll() is None:
+            try:
+                self.proc.stdin.close()          # it kills its kernels and exits
+                self.proc.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.proc.kill()
+                self.proc.wait()
+        self.output.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+_parents = {}            # python -> Parent
+_parents_lock = threading.Lock()
+
+
+def shared_parent(python):
+    """The shared warm parent for kernels of `python`: the one running, or a new one."""
+    with _parents_lock:
+        parent = _parents.get(python)
+        if parent is not None and parent.usable():
+            return parent
+        if parent is not None:
+            parent.close()
+        _parents[python] = parent = Parent(python)
+        return parent
+
+
+def sharing(sandboxed):
+    """Whether kernels join a shared warm parent (see the module's docstring)."""
+    return sandboxed and os.geteuid() == 0 and speedups.enabled()
+
+
 class Zygote:
-    """`python -m mdl_kernel.zygote` in `cwd`, sandboxed or not; see the module's docstring."""
+    """The warm parent of the kernels of `python` in `cwd`, sandboxed or not: the shared one
+    (`Parent`), joined with the student's sandbox, or one of the student's own; see the module's
+    docstring."""
 
     def __init__(self, cwd, python, env, sandboxed, limits=DEFAULT_LIMITS):
         self.cwd, self.python, self.sandboxed, self.limits = cwd, python, sandboxed, limits
@@ -59,6 +158,15 @@ class Zygote:
         os.chmod(self.exchange, 0o700)
         self.enclosure, self.lock = None, threading.Lock()
         self.output = KernelOutput()
+        self.sock = self.proc = None
+        if sharing(sandboxed):
+            try:
+                self._join(shared_parent(python), env)
+                return
+            except ZygoteError as error:
+                log.warning("The kernels get a warm parent of their own: %s", error)
+                self._leave()
+                self.output = KernelOutput()
         cmd = ([python, "-m", "mdl_kernel.zygote"] + (["--sandboxed"] if sandboxed else [])
                + speedups.kernel_flags())
         try:
@@ -72,6 +180,7 @@ class Zygote:
         except OSError as error:
             self.close()
             raise ZygoteError(f"the kernels' warm parent could not start: {error}") from error
+        self.requests, self.replies = self.proc.stdin, self.proc.stdout
         try:
             ready = self._read(READY_SECONDS)
         except ZygoteError:
@@ -80,6 +189,78 @@ class Zygote:
         if "ready" not in ready:
             self.close()
             raise ZygoteError(f"the kernels' warm parent did not start: {ready}")
+
+    def _join(self, parent, env):
+        """Make the student's sandbox, held by HOLDER, and join `parent` with it."""
+        try:
+            self.enclosure = Enclosure([self.python], env, self.cwd, shared=[self.exchange],
+                                       limits=self.limits, held=True)
+            self.proc = subprocess.Popen(self.enclosure.cmd, cwd=self.cwd, env=self.enclosure.env,
+                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                         stderr=self.output.file, text=True, bufsize=1,
+                                         start_new_session=True, pass_fds=self.enclosure.pass_fds)
+        except OSError as error:
+            raise ZygoteError(f"the student's sandbox could not start: {error}") from error
+        finally:
+            if self.enclosure:
+                self.enclosure.started()
+        holder = self._holder()
+        self.requests, self.replies = self.proc.stdin, self.proc.stdout
+        jsonlines.send(self.requests, {"holding": True})     # HOLDER echoes it once all is made
+        if self._read(READY_SECONDS) != {"holding": True}:
+            raise ZygoteError("the student's sandbox did not start")
+        self.sock = parent.connect(READY_SECONDS)
+        self.requests, self.replies = self.sock.makefile("w"), self.sock.makefile("r")
+        sandbox = dict(holder=holder, uid=self.enclosure.uid, cgroups=self.enclosure.cgroups,
+                       limits=self.limits.prlimit(), cwd=self.cwd)
+        try:
+            socket.send_fds(self.sock, [jsonlines.encode({"enter": sandbox}).encode()],
+                            [self.output.file.fileno()])
+        except OSError as error:
+            raise ZygoteError(f"the shared warm parent has ended ({error})") from error
+        ready = self._read(READY_SECONDS)
+        if "ready" not in ready:
+            raise ZygoteError(f"the shared warm parent refused the sandbox: {ready}")
+
+    def _holder(self):
+        """The process id of the sandbox's first process, as bubblewrap writes it."""
+        text = ""
+        while True:
+            ready, _, _ = select.select([self.enclosure.info], [], [], READY_SECONDS)
+            chunk = os.read(self.enclosure.info, 4096).decode() if ready else ""
+            if not chunk:
+                raise ZygoteError(f"the student's sandbox did not start: {text!r}")
+            text += chunk
+            try:
+                return int(json.loads(text)["child-pid"])
+            except (ValueError, KeyError):
+                continue
+
+    def _leave(self):
+        """Undo what `_join` did, however far it went."""
+        if self.sock is not None:             # its files too: the parent sees the end
+            for stream in (self.requests, self.replies):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            self.sock.close()
+            self.sock = None
+        if self.proc is not None:
+            for stream in (self.proc.stdin, self.proc.stdout):
+                try:
+                    stream.close()
+                except OSError:
+                    pass
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        if self.enclosure:
+            self.enclosure.release()
+            self.enclosure = None
+        self.output.close()
 
     def _ended(self, why):
         """ZygoteError saying that the zygote ended, with the end of what it wrote."""
@@ -96,11 +277,13 @@ class Zygote:
 
     def _read(self, seconds):
         try:
-            return jsonlines.receive(self.proc.stdout, seconds)
+            return jsonlines.receive(self.replies, seconds)
         except jsonlines.Silent:
             raise ZygoteError(f"the kernels' warm parent stopped answering ({seconds:g} s)") \
                 from None
-        except jsonlines.Ended:       # its output closed: it has ended, or is ending
+        except (jsonlines.Ended, OSError):   # its output closed: it has ended, or is ending
+            if self.sock is not None:
+                raise ZygoteError("the shared warm parent has ended") from None
             try:
                 status = self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:
@@ -112,7 +295,7 @@ class Zygote:
             if not self.alive():
                 raise ZygoteError("the kernels' warm parent has ended")
             try:
-                jsonlines.send(self.proc.stdin, request)
+                jsonlines.send(self.requests, request)
             except OSError as error:
                 raise ZygoteError(f"the kernels' warm parent has ended ({error})") from error
             return self._read(ANSWER_SECONDS)
@@ -126,6 +309,10 @@ class Zygote:
 
     def close(self):
         """End the zygote (its kernels with it), then remove its sandbox and socket folder."""
+        if self.sock is not None:             # the shared parent kills the student's kernels
+            self._leave()
+            shutil.rmtree(self.exchange, ignore_errors=True)
+            return
         proc = getattr(self, "proc", None)
         if proc is not None and proc.poll() is None:
             try:
@@ -209,3 +396,12 @@ def close():
         if _serving:
             _serving.close()
             _serving = None
+
+
+@atexit.register
+def close_parents():
+    """End the shared parents this process started."""
+    with _parents_lock:
+        for parent in _parents.values():
+            parent.close()
+        _parents.clear()

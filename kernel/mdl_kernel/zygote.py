@@ -30,19 +30,30 @@ namespace of its sandbox), a kernel starts with nothing else running there: what
 kernels left running (a process started in the background, a fork bomb) is killed first, as it
 would have died with a sandbox of its own.
 
+Shared (`--listen PATH`, the tutor's shortcut when grading as root): one parent for every
+student of a warm grader, outside every sandbox, listening on the Unix socket PATH (in a folder
+only the tutor's user can open).  Each connection is one student: its first line, sent with the
+descriptor of that student's kernels' output file, is {"enter": sandbox} (`entering.Sandbox`: the
+holder of the sandbox the tutor made, its user id, control groups, limits and working folder),
+answered {"ready": pid}; then the requests above, for that student's kernels only.  A kernel is
+forked into that sandbox and joins it before anything else runs (`mdl_kernel.entering`); closing
+the connection kills its kernels.  The end of this process's standard input ends it.
+
 The imports are then moved to the garbage collector's permanent generation (`gc.freeze`): they
 live as long as the kernels, and a kernel's collections skip them instead of walking (and, in a
 forked process, copying) every page they fill.  `--collect-all` leaves them where they are (the
 tutor's `MATHS_OF_DL_SPEEDUPS=0`, which compares the two).
 """
 import os
+import select
 import signal
+import socket
 import sys
 import tempfile
 import threading
 import time
 
-from . import jsonlines
+from . import entering, jsonlines
 
 
 def warm_up():
@@ -210,17 +221,155 @@ def serve(requests, replies, sandboxed=False):
         zygote.close()
 
 
+def _close_except(keep):
+    """Close every descriptor from 3 up, except those in `keep`."""
+    start = 3
+    for fd in sorted(k for k in keep if k >= 3) + [_descriptors()]:
+        os.closerange(start, fd)
+        start = fd + 1
+
+
+def _inside(sandbox, output, request, sweep):
+    """In a child forked into `sandbox`'s process namespace: its output as standard error, into
+    the sandbox, the student's leftovers killed when `sweep`, then a kernel (never returns)."""
+    try:
+        os.dup2(output, 2)
+        _close_except(set(sandbox.fds.values()))
+        entering.enter(sandbox)
+        if sweep:
+            entering.sweep()
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+        os._exit(1)
+    _kernel(request["start"], request.get("env") or {})
+
+
+class Student(Zygote):
+    """One connection of the shared parent: the kernels of one student, each forked into that
+    student's sandbox (`entering`), writing to `output` (a descriptor)."""
+
+    def __init__(self, sandbox, output):
+        super().__init__(sandboxed=True)
+        self.sandbox, self.output = sandbox, output
+
+    def start(self, request):
+        sweep = not self.running()        # no kernel of the student's running: the rest goes
+        try:
+            self.sandbox.open()
+            pid = entering.fork_inside(self.sandbox)
+        except OSError as error:
+            self.sandbox.close()
+            return {"error": f"cannot start a kernel: {error}"}
+        if pid == 0:
+            _inside(self.sandbox, self.output, request, sweep)
+        self.sandbox.close()
+        self.kernels[pid] = None
+        return {"pid": pid}
+
+    def close(self):
+        super().close()
+        _ended.update(pid for pid in self.kernels if self.poll(pid)["exit"] is None)
+        os.close(self.output)
+
+
+_ended = set()     # kernels of closed connections, killed, not yet reaped
+
+
+def _reap():
+    for pid in list(_ended):
+        try:
+            done, _ = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            _ended.discard(pid)
+
+
+def _hello(message, fds):
+    """The Student of a connection's first message, or an error text."""
+    if "enter" not in message or len(fds) != 1:
+        return f"the first line must be {{\"enter\": ...}} with one descriptor: {sorted(message)}"
+    try:
+        return Student(entering.Sandbox.of(message["enter"]), fds[0])
+    except (KeyError, TypeError, ValueError) as error:
+        return f"{type(error).__name__}: {error}"
+
+
+def serve_students(listener, control):
+    """The shared parent's loop: a Student per connection on `listener`, until `control` (a
+    descriptor: this process's standard input) ends."""
+    connections = {}                      # socket -> [Student or None, Splitter]
+
+    def drop(conn):
+        student, _ = connections.pop(conn)
+        if student is not None:
+            student.close()
+        conn.close()
+
+    try:
+        while True:
+            ready, _, _ = select.select([listener, control, *connections], [], [],
+                                        1.0 if _ended else None)
+            _reap()
+            for source in ready:
+                if source is control:
+                    if not os.read(control, 4096):
+                        return
+                elif source is listener:
+                    conn, _ = listener.accept()
+                    connections[conn] = [None, jsonlines.Splitter()]
+                else:
+                    try:
+                        data, fds, _, _ = socket.recv_fds(source, 1 << 16, 1)
+                    except OSError:
+                        data, fds = b"", []
+                    if not data:
+                        for fd in fds:
+                            os.close(fd)
+                        drop(source)
+                        continue
+                    entry = connections[source]
+                    for message in entry[1].messages(data):
+                        if entry[0] is None:
+                            made = _hello(message, fds)
+                            fds = []
+                            if isinstance(made, str):
+                                reply = {"error": made}
+                            else:
+                                entry[0], reply = made, jsonlines.ready()
+                        else:
+                            try:
+                                reply = entry[0].answer(message)
+                            except (ValueError, KeyError, TypeError) as error:
+                                reply = {"error": f"{type(error).__name__}: {error}"}
+                        source.sendall(jsonlines.encode(reply).encode())
+                    for fd in fds:
+                        os.close(fd)
+    finally:
+        for conn in list(connections):
+            drop(conn)
+
+
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     _dumpable(0)
+    listener = None
+    if "--listen" in argv:                # bound at once: students may connect while it warms up
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(argv[argv.index("--listen") + 1])
+        listener.listen(64)
     warm_up()
     if "--collect-all" not in argv:
         import gc
         gc.collect()
         gc.freeze()    # the imports live as long as the kernels: their collections skip them
     jsonlines.send(sys.stdout, jsonlines.ready(threads=threading.active_count()))
-    serve(sys.stdin, sys.stdout,    # fds 0 and 1, which a kernel replaces as it starts
-          sandboxed="--sandboxed" in argv)
+    if listener is not None:
+        serve_students(listener, sys.stdin.fileno())
+    else:
+        serve(sys.stdin, sys.stdout,    # fds 0 and 1, which a kernel replaces as it starts
+              sandboxed="--sandboxed" in argv)
 
 
 if __name__ == "__main__":

@@ -35,12 +35,19 @@ def _system():
     return args
 
 
+HOLDER = ["cat"]      # what keeps a sandbox alive for kernels that join it: ends with its input
+
+
 def command(kernel_cmd, cwd, scratch, readonly=(), shared=(), uid=None, cgroups=(),
-            limits=DEFAULT_LIMITS):
+            limits=DEFAULT_LIMITS, info_fd=None):
     """The bubblewrap command line that runs `kernel_cmd` in the sandbox, in `cwd` (the folder
     `scratch` bound there), with the files `readonly` (a connection file) and the folders `shared`
     (where its sockets are made) at their own paths; first joining `cgroups`, before bubblewrap
-    starts any process; with the `limits`."""
+    starts any process; with the `limits`.
+
+    With `info_fd`, the sandbox is made for kernels that join it (`mdl_kernel.entering`, which
+    sets their limits and user): bubblewrap writes its process ids to that descriptor, and runs
+    HOLDER, not `kernel_cmd` (whose Python still decides what is bound)."""
     join = []
     if cgroups:
         targets = " ".join(f"'{g}/cgroup.procs'" for g in cgroups)
@@ -71,7 +78,10 @@ def command(kernel_cmd, cwd, scratch, readonly=(), shared=(), uid=None, cgroups=
         args += list(bind)
     # jupyter_client adds the parent's process id, which means nothing in the sandbox's process
     # namespace (the kernel would think nbgrader had exited); --die-with-parent does that job
-    args += ["--unsetenv", "JPY_PARENT_PID", "--chdir", cwd, "--"]
+    args += ["--unsetenv", "JPY_PARENT_PID", "--chdir", cwd]
+    if info_fd is not None:
+        return args + ["--info-fd", str(info_fd), "--"] + HOLDER
+    args.append("--")
     limits = ["prlimit"] + [f"--{name}={value}" for name, value in limits.prlimit().items()] + ["--"]
     drop = [] if uid is None else ["setpriv", f"--reuid={uid}", f"--regid={uid}",
                                    "--clear-groups", "--inh-caps=-all", "--bounding-set=-all",

@@ -59,9 +59,13 @@ class Enclosure:
     (when grading runs as root), its control groups, and the command line and environment that
     run `kernel_cmd` in it, with the `limits`.  `release()` removes the copy and the groups once
     its processes are gone; a copy whose process was killed first is removed by the next process that makes one in
-    the same temporary folder (`sweep_leftovers`, once per process and folder)."""
+    the same temporary folder (`sweep_leftovers`, once per process and folder).
 
-    def __init__(self, kernel_cmd, env, cwd, readonly=(), shared=(), limits=DEFAULT_LIMITS):
+    `held`: a sandbox that kernels join (`bubblewrap.command`'s `info_fd`): `pass_fds` is what
+    the command must be given, `info` where bubblewrap's process ids are read."""
+
+    def __init__(self, kernel_cmd, env, cwd, readonly=(), shared=(), limits=DEFAULT_LIMITS,
+                 held=False):
         where = os.environ.get(SCRATCH_VARIABLE) or tempfile.gettempdir()
         _swept(where)
         self.folder = tempfile.mkdtemp(prefix=SCRATCH_PREFIX, dir=where)
@@ -78,13 +82,29 @@ class Enclosure:
             uid = FIRST_UID + uuid.uuid4().int % 50_000
             for path in (scratch, *shared, *readonly):
                 _chown(path, uid)
-        self.uid = uid
+        self.uid, self.limits = uid, limits
         self.cgroups = make_cgroups(f"{CGROUP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}",
                                     limits) if uid else []
-        self.cmd = command(kernel_cmd, cwd, scratch, readonly, shared, uid, self.cgroups, limits)
+        self.info = self.pass_fds = None
+        if held:
+            self.info, write = os.pipe()
+            self.pass_fds = (write,)
+        self.cmd = command(kernel_cmd, cwd, scratch, readonly, shared, uid, self.cgroups, limits,
+                           info_fd=self.pass_fds[0] if held else None)
         self.env = environment(env, kernel_cmd)
 
+    def started(self):
+        """After the held sandbox's command has started: close this process's copy of the
+        descriptor bubblewrap writes to."""
+        for fd in self.pass_fds or ():
+            os.close(fd)
+        self.pass_fds = ()
+
     def release(self):
+        self.started()
+        if self.info is not None:
+            os.close(self.info)
+            self.info = None
         if self.folder:
             shutil.rmtree(self.folder, ignore_errors=True)
             os.close(self.owner)
