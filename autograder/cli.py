@@ -361,7 +361,7 @@ def build_parser():
     for name in ("grade-class", "demo"):
         made[name].add_argument("--workers", type=int, default=None,
                                 help="workers of the local cluster, one student each at a "
-                                     "time (default: number of cores + 1)")
+                                     "time (default: twice the number of cores, plus 1)")
     grade = made["grade-class"]
     grade.add_argument("--scheduler", metavar="ADDRESS",
                        help="grade on the Dask cluster whose scheduler is at ADDRESS "

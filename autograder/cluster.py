@@ -2,9 +2,12 @@
 
 `connect(scheduler=None, workers=None)` returns a `distributed.Client`:
 
-* no scheduler: a `LocalCluster` on this machine with `workers` worker threads (default: the
-  cores plus one: a student's grading also waits, for its kernels to start and answer, and the
-  extra one keeps the cores busy meanwhile), one student at a time each.  The threads run in this
+* no scheduler: a `LocalCluster` on this machine with `workers` worker threads (default: twice
+  the cores plus one: a student's grading also waits, for its kernels to start and answer, and
+  the others keep the cores busy meanwhile; measured in docs/benchmarks.md), one student at a
+  time each, without Dask's sampling profiler (a worker's threads only wait for their warm
+  graders: it would sample that waiting a hundred times a second, on the cores the students
+  need).  The threads run in this
   process: a task only waits for its warm grader, a process of its own (`grading.student`), so
   worker processes would add nothing but their start-up (about 1.5 s of CPU each, measured in
   docs/benchmarks.md);
@@ -24,8 +27,8 @@ ALLOWED_FAILURES = 1   # a student whose worker died is graded once more, then r
 
 
 def default_workers():
-    """One worker per core, plus one (measured in docs/benchmarks.md)."""
-    return (os.cpu_count() or 1) + 1
+    """Two workers per core, plus one (measured in docs/benchmarks.md)."""
+    return 2 * (os.cpu_count() or 1) + 1
 
 
 def connect(scheduler=None, workers=None):
@@ -39,6 +42,7 @@ def connect(scheduler=None, workers=None):
     with dask.config.set({"distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
                           "distributed.worker.memory.terminate": False,
                           "distributed.admin.tick.limit": "30s",
+                          "distributed.worker.profile.enabled": False,
                           "logging.distributed": "error"}):
         cluster = LocalCluster(n_workers=1, threads_per_worker=workers or default_workers(),
                                processes=False, dashboard_address=None, silence_logs=50)

@@ -8,7 +8,7 @@ with its loops and crashes), measured three ways:
 
   serial    plain nbgrader, one process after another: `nbgrader autograde` and
             `nbgrader generate_feedback` of the lab's assignment (`LAB`), `nbgrader export`;
-  tool      `maths-of-dl grade-class` on a LocalCluster of N workers (default cores + 1), from a
+  tool      `maths-of-dl grade-class` on a LocalCluster of N workers (default 2 x cores + 1), from a
             gradebook as released: autograde, feedback, grades, class report;
   floor     one correct submission's own work in running kernels: its five notebooks' cells,
             test cells removed, then its functions called on every test input (`own_work`),
@@ -171,7 +171,7 @@ def main():
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--workers", type=int, nargs="+", default=None,
                         help="the tool's local workers, one run each (default: its own "
-                             "default, cores + 1)")
+                             "default, 2 x cores + 1)")
     parser.add_argument("--sample", action="store_true",
                         help="the sample class (loops, crashes, mistakes) instead of correct work")
     parser.add_argument("--write", action="store_true")

@@ -53,10 +53,13 @@ def test_the_local_cluster_has_a_slot_per_worker():
         assert capacity(client) == 3
         assert client.run_on_scheduler(
             lambda dask_scheduler: dask_scheduler.allowed_failures) == ALLOWED_FAILURES
+        callbacks = client.run(lambda dask_worker: sorted(dask_worker.periodic_callbacks))
+        assert [c for names in callbacks.values() for c in names if "profile" in c] == []
+        assert all(callbacks.values())                 # its other rounds (heartbeat...) run
     finally:
         client.close()
         cluster.close()
-    assert default_workers() == (os.cpu_count() or 1) + 1
+    assert default_workers() == 2 * (os.cpu_count() or 1) + 1
 
 
 @pytest.mark.slow
