@@ -72,7 +72,17 @@ def nbgrader(course, *args, check=True, stop=None):
     steps, so that a Ctrl-C reaches this process's main thread whichever thread the system handed
     it to, and `stop` (a `class_grading.Interruption`) is looked at: either raises
     KeyboardInterrupt, with nbgrader killed."""
-    proc = subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=course, env=tool_env())
+    return finished(started(course, *args), check, stop)
+
+
+def started(course, *args):
+    """`nbgrader ARGS` started in the course folder, not waited for (`finished` waits)."""
+    return subprocess.Popen([sys.executable, "-m", "nbgrader", *args], cwd=course,
+                            env=tool_env())
+
+
+def finished(proc, check=True, stop=None):
+    """Wait for the nbgrader `proc` as `nbgrader` does; kill it if waiting is interrupted."""
     try:
         while True:
             try:
@@ -156,15 +166,30 @@ def feedback(course, assignment):
                     check=False).returncode
 
 
-def grades(course, assignment, stop=None):
+def grades(course, assignment, stop=None, meanwhile=None):
     """Export the `assignment`'s grades (nbgrader's CSV, reports/<assignment>/grades.csv) and
     its grade table (grade_table.csv beside it), and print one line per student: total,
-    autograded max, per-notebook.  (`stop`: as `nbgrader`'s.)"""
+    autograded max, per-notebook.  (`stop`: as `nbgrader`'s.)  The table is made while nbgrader
+    exports, and so is `meanwhile()` (the class report, on another core); returns the table's
+    rows, and what `meanwhile` returned."""
     from .class_report import report_dir
     course, out = Path(course), report_dir(course, assignment)
     out.mkdir(parents=True, exist_ok=True)
-    nbgrader(course, "export", "--to", str(out / "grades.csv"), "--assignment", assignment.id,
-             stop=stop)
+    export = started(course, "export", "--to", str(out / "grades.csv"),
+                     "--assignment", assignment.id)
+    try:
+        rows = grade_table(course, assignment, out)
+        extra = meanwhile() if meanwhile else None
+    except BaseException:
+        export.kill()
+        export.wait()
+        raise
+    finished(export, stop=stop)
+    return rows, extra
+
+
+def grade_table(course, assignment, out):
+    """Print and write (`out`/grade_table.csv) the grade table; its rows."""
     from nbgrader.api import Gradebook
     db = db_url(course)
     rows = []
@@ -259,6 +284,9 @@ def grade_class(course, assignment, workers=None, zips=(), notebook_timeout=None
         for line in filter(None, problems):
             print(line, file=sys.stderr)
         return 2
+    if not scheduler:            # the local cluster's workers are threads of this process:
+        from .grading.student import prepare_worker
+        prepare_worker()         # their warm grader warms up while the class is read and staged
     try:
         ensure_released(course, assignment)   # an import needs the release's notebook names
         if zips and import_zip(course, assignment, zips, roster) != 0:
@@ -274,8 +302,8 @@ def grade_class(course, assignment, workers=None, zips=(), notebook_timeout=None
             print(interrupted_line(course, assignment, result.left), file=sys.stderr)
             return result.exit_status
         with Interruption() as stop:           # Ctrl-C while grades and report are written
-            grades(course, assignment, stop=stop)
-            summary = write_report(course, assignment)
+            _, summary = grades(course, assignment, stop=stop,
+                                meanwhile=lambda: write_report(course, assignment))
         if stop:
             raise KeyboardInterrupt
     except KeyboardInterrupt:      # a second Ctrl-C, or one before or after the grading

@@ -99,12 +99,22 @@ class MathMLRenderer(IPythonRenderer):
 
 @pass_context
 def markdown2html(context, source):
-    """nbconvert's `markdown2html` filter, with the maths as MathML."""
+    """nbconvert's `markdown2html` filter, with the maths as MathML.  Without attachments the
+    HTML is a function of `source` alone (no image is embedded from the folder), so it may come
+    from the pieces the warm grader kept (`grading.speedups.remembered`)."""
     cell = context.get("cell", {})
-    renderer = MathMLRenderer(escape=False, attachments=cell.get("attachments", {}),
-                              path=context.get("resources", {}).get("metadata", {}).get("path", ""),
-                              anchor_link_text="")
-    return MarkdownWithMath(renderer=renderer).render(source)
+    attachments = cell.get("attachments", {})
+
+    def render():
+        renderer = MathMLRenderer(escape=False, attachments=attachments, anchor_link_text="",
+                                  path=context.get("resources", {}).get("metadata", {})
+                                  .get("path", ""))
+        return MarkdownWithMath(renderer=renderer).render(source)
+
+    if attachments or not isinstance(source, str):
+        return render()
+    from .grading.speedups import remembered
+    return remembered("markdown", source, render)
 
 
 class LatexOutputs(Preprocessor):

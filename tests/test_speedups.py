@@ -194,6 +194,46 @@ def test_the_warm_up_is_left_out_of_the_collector_and_given_back_when_off(tmp_pa
     assert seen["0"][2] == repr([speedups.KERNELS_COLLECT_ALL])
 
 
+def test_the_releases_pieces_are_rendered_once_unless_turned_off(tmp_path, monkeypatch):
+    """After `remember_release` (the warm grader, before it forks the next students), a page of
+    the release renders none of its Markdown cells and highlights none of its code again, and
+    is the same page as one rendered with the shortcuts off, which renders them all.  A cell
+    not in the release (a student's answer) is rendered."""
+    from nbconvert.filters import highlight, markdown_mistune
+
+    from autograder.feedback import FeedbackExporter
+    from autograder.settings import REPO
+    texts = [p.read_text() for p in sorted((REPO / "release" / LAB.id).glob("*.ipynb"))]
+    (tmp_path / speedups.RELEASE_FILE).write_text(json.dumps(texts))
+    calls = {"markdown": 0, "highlight": 0}
+    render, pygments = markdown_mistune.MarkdownWithMath.render, highlight._pygments_highlight
+
+    def counted(kind, function):
+        def call(*args, **kwargs):
+            calls[kind] += 1
+            return function(*args, **kwargs)
+        return call
+
+    monkeypatch.setattr(markdown_mistune.MarkdownWithMath, "render",
+                        counted("markdown", render))
+    monkeypatch.setattr(highlight, "_pygments_highlight", counted("highlight", pygments))
+    monkeypatch.setattr(speedups, "_remembered", {})
+    page = nbformat.reads(texts[0], as_version=4)
+    page.cells.append(nbformat.v4.new_code_cell("answer = 42  # a student's own"))
+    url = f"sqlite:///{tmp_path / 'gradebook.db'}"
+    seen = {}
+    for state in ("0", "1"):
+        monkeypatch.setenv(speedups.VARIABLE, state)
+        speedups.remember_release(tmp_path / speedups.RELEASE_FILE)
+        primed = dict(calls)
+        with speedups.applied(url):
+            html, _ = FeedbackExporter().from_notebook_node(page)
+        seen[state] = html, {k: calls[k] - primed[k] for k in calls}
+    assert seen["1"][0] == seen["0"][0]
+    assert seen["0"][1]["markdown"] > 5 and seen["0"][1]["highlight"] > 5
+    assert seen["1"][1] == {"markdown": 0, "highlight": 1}     # the student's cell only
+
+
 # ------------------------------------------------------------------ the same grading
 def _normalised(files):
     """The autograded notebooks ({path: bytes}) as JSON, less what differs between any two

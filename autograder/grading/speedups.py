@@ -23,6 +23,13 @@ student both ways and compares the scores, the autograded notebooks and the feed
   whole notebook after every one of its preprocessors (more than a dozen); with its own
   `Exporter.optimistic_validation` it checks once, after the last (`configured`).  Checking
   changes nothing it checks, and a notebook invalid at the end is refused all the same.
+* **The release's pieces of a page rendered once.**  A feedback page's Markdown cells (those
+  without attachments: nbconvert reads no file for them) and its highlighted code are functions
+  of their text alone, and most are the release's own (the instructions, the test cells).  The
+  warm grader renders the release's notebooks once, before it forks the next students
+  (`remember_release`: the instructor's notebooks, which the class's tasks carry), and each
+  child looks a piece up by its exact text (`remembered`) before rendering it; anything else is
+  rendered as before.  A page is the same string either way.
 * **The warm-up left out of the garbage collector.**  What the warm-up made (nbgrader, SymPy,
   every reference) lives as long as the warm grader, yet each full collection in a student's
   child would walk all of it, and in a forked child that walk also writes to every page it
@@ -34,6 +41,7 @@ student both ways and compares the scores, the autograded notebooks and the feed
 import json
 import os
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 VARIABLE = "MATHS_OF_DL_SPEEDUPS"     # "0": every shortcut off
 
@@ -53,6 +61,7 @@ def applied(db_url):
     with ExitStack() as stack:
         stack.enter_context(private_gradebook(db_url))
         stack.enter_context(schemas_checked_once())
+        stack.enter_context(highlights_remembered())
         yield
 
 
@@ -158,3 +167,68 @@ def schemas_checked_once():
         yield
     finally:
         common.jsonschema = original
+
+
+# ---------------------------------------------------------------- the release's pieces of a page
+REMEMBERED_MAX = 4096        # pieces kept (the lab's release has about 150)
+RELEASE_FILE = "release.json"   # in a task's course folder: the release's notebooks' texts
+_remembered = {}
+
+
+def remembered(kind, key, render):
+    """What `render()` returns for the piece `key` (hashable, exact) of `kind`, from the pieces
+    kept, else rendered (and kept while there is room).  With the shortcuts off: `render()`."""
+    if not enabled():
+        return render()
+    try:
+        return _remembered[kind, key]
+    except KeyError:
+        pass
+    html = render()
+    if len(_remembered) < REMEMBERED_MAX:
+        _remembered[kind, key] = html
+    return html
+
+
+@contextmanager
+def highlights_remembered():
+    """nbconvert's code highlighting (`_pygments_highlight`) looked up in the pieces kept: the key
+    is everything its output depends on (the source, the language and the cell's magics
+    language, the formatter's class and options, the lexer's options)."""
+    from nbconvert.filters import highlight
+    original = highlight._pygments_highlight
+
+    def kept(source, output_formatter, language="ipython", metadata=None, **lexer_options):
+        magics = repr((metadata or {}).get("magics_language"))
+        key = (source, language, magics, type(output_formatter).__qualname__,
+               repr(sorted(output_formatter.options.items())), repr(sorted(lexer_options.items())))
+        return remembered("highlight", key, lambda: original(
+            source, output_formatter, language, metadata, **lexer_options))
+
+    highlight._pygments_highlight = kept
+    try:
+        yield
+    finally:
+        highlight._pygments_highlight = original
+
+
+def remember_release(path):
+    """Render the release's notebooks (`path`: a JSON list of their texts, as the class's tasks
+    carry them) as feedback pages, keeping their pieces; in the warm grader, before it forks the
+    next students.  A missing or unreadable file is skipped."""
+    if not enabled():
+        return
+    try:
+        texts = json.loads(Path(path).read_text())
+    except (OSError, ValueError):
+        return
+    import nbformat
+
+    from ..feedback import FeedbackExporter
+    exporter = FeedbackExporter()
+    with highlights_remembered():
+        for text in texts:
+            try:
+                exporter.from_notebook_node(nbformat.reads(text, as_version=4))
+            except Exception:            # noqa: BLE001 (a piece not kept is rendered later)
+                continue

@@ -36,6 +36,7 @@ from pathlib import Path
 from mdl_kernel import jsonlines
 
 from ..settings import tool_env
+from . import speedups
 
 CONVERTING = re.compile(r"Converting notebook .*/([^/]+)\.ipynb")
 
@@ -48,10 +49,13 @@ class CourseFiles:
     template: bytes        # gradebook.assignment_template, zlib-compressed
     notebooks: tuple       # the notebooks graded
     assignment: str        # the assignment's nbgrader id
+    release: bytes = b""   # the release's notebooks, a JSON list of their texts, zlib-compressed
+                           # (their pages' pieces rendered once: speedups.remember_release)
 
     @classmethod
-    def of(cls, config, template, notebooks, assignment):
-        return cls(config, zlib.compress(template), tuple(notebooks), str(assignment))
+    def of(cls, config, template, notebooks, assignment, release=()):
+        return cls(config, zlib.compress(template), tuple(notebooks), str(assignment),
+                   zlib.compress(json.dumps(list(release)).encode()) if release else b"")
 
     @classmethod
     def of_course(cls, course, assignment, notebooks, url=None):
@@ -61,11 +65,17 @@ class CourseFiles:
         from ..gradebook import assignment_template
         from ..settings import db_url
         course = Path(course)
+        released = [course / "release" / assignment.id / f"{name}.ipynb" for name in notebooks]
         return cls.of((course / "nbgrader_config.py").read_text(),
-                      assignment_template(url or db_url(course)), notebooks, assignment.id)
+                      assignment_template(url or db_url(course)), notebooks, assignment.id,
+                      [p.read_text() for p in released if p.is_file()])
 
     def gradebook(self):
         return zlib.decompress(self.template)
+
+    def release_texts(self):
+        """The release's notebooks' texts, as JSON (`speedups.remember_release` reads it)."""
+        return zlib.decompress(self.release).decode() if self.release else "[]"
 
 
 @dataclass(frozen=True)
@@ -362,6 +372,7 @@ def _attempt(root, submission, course, limits, excluded, attempt):
     target.mkdir(parents=True)
     (folder / "nbgrader_config.py").write_text(course.config)
     (folder / "gradebook.db").write_bytes(course.gradebook())
+    (folder / speedups.RELEASE_FILE).write_text(course.release_texts())
     for name, data in submission.files.items():
         if name.endswith(".ipynb") and "/" not in name and Path(name).stem in excluded:
             continue

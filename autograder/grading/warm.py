@@ -9,6 +9,8 @@ reads requests, one JSON line each (`mdl_kernel.jsonlines`), on its standard inp
 
 For each it forks a child (a copy of the warm process: nothing is imported or computed again),
 answers `{"id": id, "pid": pid}` at once and `{"id": id, "exit": status}` when the child ends;
+after the first, it renders the release's notebooks the task carries (`speedups.RELEASE_FILE`
+in its course folder), so that later children find their pages' pieces already rendered;
 several students are graded at once, one per worker thread of the process that started it.  The
 child starts its own session (the caller can kill it and everything it started), limits its
 address space, writes its log to `log`, and in the course folder runs nbgrader's `autograde` then `generate_feedback`
@@ -40,7 +42,9 @@ FORK_VARIABLE = "MATHS_OF_DL_FORK_KERNELS"   # "0": every kernel started on its 
 def warm_up():
     """Everything a student's grading would otherwise load or compute on its own: the modules,
     the references and packed test inputs, and what an HTML export builds on first use (the
-    HTML entity tables, the code highlighter, the Markdown parser)."""
+    HTML entity tables, the code highlighter, the Markdown parser).  The kernels' shared warm
+    parent is started first: its own imports run beside these."""
+    share_kernels_parent()
     import nbformat
     from nbgrader.api import Gradebook  # noqa: F401
     from nbgrader.converters import Autograde, GenerateFeedback  # noqa: F401
@@ -57,7 +61,6 @@ def warm_up():
         nbformat.v4.new_code_cell("x = 1  # code", outputs=[
             nbformat.v4.new_output("stream", name="stdout", text="1\n")])])
     FeedbackExporter().from_notebook_node(page)
-    share_kernels_parent()
     speedups.prepare()
 
 
@@ -204,8 +207,10 @@ def serve(requests=sys.stdin, replies=sys.stdout):
     """Answer requests as they come, several students at once (one per worker thread): each
     request's child is forked at once and answered {"id": id, "pid": pid}; when it ends,
     {"id": id, "exit": status}.  Returns at the end of the requests."""
+    from . import speedups
     source = requests.fileno()
     running, incoming = {}, jsonlines.Splitter()
+    remembered = False
 
     def answer(reply):
         jsonlines.send(replies, reply)
@@ -220,6 +225,9 @@ def serve(requests=sys.stdin, replies=sys.stdout):
                 pid = _fork(request)
                 running[pid] = request.get("id")
                 answer({"id": request.get("id"), "pid": pid})
+                if not remembered:       # for the students forked from now on
+                    remembered = True
+                    speedups.remember_release(Path(request["course"]) / speedups.RELEASE_FILE)
         while running:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)

@@ -66,12 +66,16 @@ class Sandbox:
         self.close()
         try:
             for kind in ("pid", *NAMESPACES):
-                self.fds[kind] = os.open(f"/proc/{self.holder}/ns/{kind}", os.O_RDONLY)
-            self.fds["root"] = os.open(f"/proc/{self.holder}/root", os.O_RDONLY | os.O_DIRECTORY)
+                self.fds[kind] = os.open(self._of_holder("ns", kind), os.O_RDONLY)
+            self.fds["root"] = os.open(self._of_holder("root"), os.O_RDONLY | os.O_DIRECTORY)
         except OSError:
             self.close()
             raise
         return self
+
+    def _of_holder(self, *parts):
+        """A path of the holder's in /proc."""
+        return os.path.join("/proc", str(self.holder), *parts)
 
     def close(self):
         for fd in self.fds.values():
