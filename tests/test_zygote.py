@@ -125,6 +125,17 @@ def test_students_share_one_warm_parent_each_in_a_sandbox_of_their_own(tmp_path)
     assert len(held) >= 2          # the holder, and the process the kernel left, in its group
 
 
+@pytest.mark.skipif(os.geteuid() != 0, reason="the shared warm parent needs a user per sandbox")
+def test_a_kernel_that_cannot_enter_a_sandbox_is_not_started_there(tmp_path, monkeypatch):
+    """The shared parent forks no kernel into namespaces that are not a sandbox's (here: the
+    tutor's own, as if bubblewrap had named the wrong process); the kernel then starts on its
+    own, in a sandbox of its own, and the notebook runs."""
+    monkeypatch.setattr(zygote.Zygote, "_holder", lambda self: os.getpid())
+    out = run(tmp_path / "grace", "import os, sys\n"
+              "print(os.getuid() != 0, 'matplotlib.pyplot' in sys.modules)")
+    assert out == ["True False\n"]        # sandboxed, and not forked from the warm parent
+
+
 def test_a_kernel_that_kills_its_parent_costs_only_its_notebook(tmp_path):
     with pytest.raises(DeadKernelError):
         run(tmp_path / "dave", "import os, signal, time\nos.kill(os.getppid(), signal.SIGKILL)\n"

@@ -68,6 +68,10 @@ class Sandbox:
             for kind in ("pid", *NAMESPACES):
                 self.fds[kind] = os.open(self._of_holder("ns", kind), os.O_RDONLY)
             self.fds["root"] = os.open(self._of_holder("root"), os.O_RDONLY | os.O_DIRECTORY)
+            for kind in ("pid", "mnt", "net", "ipc"):      # a sandbox has its own: never ours
+                if os.fstat(self.fds[kind]).st_ino == os.stat(f"/proc/self/ns/{kind}").st_ino:
+                    raise OSError(f"process {self.holder} is in no sandbox (its {kind} "
+                                  "namespace is this process's)")
         except OSError:
             self.close()
             raise

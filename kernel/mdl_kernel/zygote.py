@@ -229,19 +229,24 @@ def _close_except(keep):
         start = fd + 1
 
 
-def _inside(sandbox, output, request, sweep):
+ENTER_SECONDS = 20      # a forked kernel's way into its sandbox (the tutor waits 30 s)
+
+
+def _inside(sandbox, output, entered, request, sweep):
     """In a child forked into `sandbox`'s process namespace: its output as standard error, into
-    the sandbox, the student's leftovers killed when `sweep`, then a kernel (never returns)."""
+    the sandbox, then "1" (or the reason it could not enter) written to `entered` for the
+    parent, the student's leftovers killed when `sweep`, then a kernel (never returns)."""
     try:
         os.dup2(output, 2)
-        _close_except(set(sandbox.fds.values()))
+        _close_except(set(sandbox.fds.values()) | {entered})
         entering.enter(sandbox)
-        if sweep:
-            entering.sweep()
-    except BaseException:
-        import traceback
-        traceback.print_exc()
+    except BaseException as error:
+        os.write(entered, f"{type(error).__name__}: {error}".encode()[:500] or b"?")
         os._exit(1)
+    os.write(entered, b"1")
+    os.close(entered)
+    if sweep:
+        entering.sweep()
     _kernel(request["start"], request.get("env") or {})
 
 
@@ -254,16 +259,37 @@ class Student(Zygote):
         self.sandbox, self.output = sandbox, output
 
     def start(self, request):
+        """Fork a kernel into the sandbox; its process id once it is inside, else the reason
+        (the tutor's side then starts the kernel on its own: nothing is graded in a kernel
+        that could not enter its sandbox)."""
         sweep = not self.running()        # no kernel of the student's running: the rest goes
+        done, entered = os.pipe()
         try:
             self.sandbox.open()
             pid = entering.fork_inside(self.sandbox)
         except OSError as error:
             self.sandbox.close()
+            os.close(done)
+            os.close(entered)
             return {"error": f"cannot start a kernel: {error}"}
         if pid == 0:
-            _inside(self.sandbox, self.output, request, sweep)
+            os.close(done)
+            _inside(self.sandbox, self.output, entered, request, sweep)
         self.sandbox.close()
+        os.close(entered)
+        try:
+            ready, _, _ = select.select([done], [], [], ENTER_SECONDS)
+            said = os.read(done, 600) if ready else b""
+        finally:
+            os.close(done)
+        if said != b"1":
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
+            os.waitpid(pid, 0)
+            why = said.decode(errors="replace") or "no answer"
+            return {"error": f"the kernel could not enter its sandbox: {why}"}
         self.kernels[pid] = None
         return {"pid": pid}
 

@@ -53,6 +53,8 @@ class SandboxProvisioner(LocalProvisioner):
                                           "(where grading may make control groups: root)")
     enclosure = None
     zygote = None
+    unforked = None      # pre_launch's arguments, for a kernel its zygote could not start
+    sandboxed = True
     output = None
     exit_status = None
 
@@ -76,27 +78,41 @@ class SandboxProvisioner(LocalProvisioner):
             else:
                 km.ip = self.zygote.socket_path()
         kwargs = await super().pre_launch(**kwargs)
-        if not sandboxed:
-            return kwargs
+        self.sandboxed = sandboxed
         if self.zygote is not None:           # the zygote's sandbox is made: the kernel's env
-            kwargs["env"] = environment(env, kwargs["cmd"])
+            self.unforked = dict(kwargs, env=env)
+            if sandboxed:
+                kwargs["env"] = environment(env, kwargs["cmd"])
             return kwargs
+        return self._enclosed(kwargs, env) if sandboxed else kwargs
+
+    def _enclosed(self, kwargs, env):
+        """`kwargs` (pre_launch's) with the kernel's command in a sandbox of its own."""
+        km = self.parent
+        cwd = os.path.abspath(kwargs.get("cwd") or os.getcwd())
         self.enclosure = Enclosure(kwargs["cmd"], env, cwd, readonly=[km.connection_file],
                                    shared=[os.path.dirname(km.ip)], limits=self.limits())
         kwargs["cmd"], kwargs["env"] = self.enclosure.cmd, self.enclosure.env
         return kwargs
 
     async def launch_kernel(self, cmd, **kwargs):
-        if self.zygote is None:
-            self.output = KernelOutput()
-            kwargs.update(stdin=self.output.stdin, stdout=self.output.file,
-                          stderr=self.output.file)
-            return await super().launch_kernel(cmd, **kwargs)
-        self.process = self.zygote.start(Path(self.parent.connection_file).read_text(),
-                                         kwargs.get("env") or {})
-        self.pid, self.pgid = self.process.pid, None   # signals go through the parent
-        self.cwd = kwargs.get("cwd")
-        return self.connection_info
+        if self.zygote is not None:
+            try:
+                self.process = self.zygote.start(Path(self.parent.connection_file).read_text(),
+                                                 kwargs.get("env") or {})
+            except ZygoteError as error:      # in a sandbox of its own, as without a parent
+                self.log.warning("Starting the kernel on its own: %s", error)
+                self.zygote, unforked = None, dict(self.unforked)
+                kwargs = dict(kwargs, **(self._enclosed(unforked, unforked["env"])
+                                         if self.sandboxed else unforked))
+                cmd = kwargs.pop("cmd")
+            else:
+                self.pid, self.pgid = self.process.pid, None   # signals go through the parent
+                self.cwd = kwargs.get("cwd")
+                return self.connection_info
+        self.output = KernelOutput()
+        kwargs.update(stdin=self.output.stdin, stdout=self.output.file, stderr=self.output.file)
+        return await super().launch_kernel(cmd, **kwargs)
 
     async def wait(self):
         status = await super().wait()
