@@ -27,6 +27,7 @@ from nbconvert.filters.markdown_mistune import IPythonRenderer, MarkdownWithMath
 from nbconvert.preprocessors import Preprocessor
 from traitlets import Bool, default
 
+from .grading.speedups import remembered
 from .settings import COURSE_KEY
 
 MAX_TEX = 5000                     # longer formulas are shown as TeX (converting costs time)
@@ -113,7 +114,6 @@ def markdown2html(context, source):
 
     if attachments or not isinstance(source, str):
         return render()
-    from .grading.speedups import remembered
     return remembered("markdown", source, render)
 
 

@@ -238,20 +238,18 @@ class Zygote:
 
     def _leave(self):
         """Undo what `_join` did, however far it went."""
-        if self.sock is not None:             # its files too: the parent sees the end
-            for stream in (self.requests, self.replies):
-                try:
-                    stream.close()
-                except OSError:
-                    pass
+        streams = (self.requests, self.replies) if self.sock is not None else ()
+        if self.proc is not None:
+            streams += (self.proc.stdin, self.proc.stdout)
+        for stream in streams:            # the socket's files too: the parent sees the end
+            try:
+                stream.close()
+            except OSError:
+                pass
+        if self.sock is not None:
             self.sock.close()
             self.sock = None
         if self.proc is not None:
-            for stream in (self.proc.stdin, self.proc.stdout):
-                try:
-                    stream.close()
-                except OSError:
-                    pass
             try:
                 self.proc.wait(timeout=5)
             except subprocess.TimeoutExpired:

@@ -130,10 +130,11 @@ def enter(sandbox):
         raise OSError("the sandbox's user was not taken")
 
 
-def sweep(seconds=5.0):
+def sweep(seconds=5.0, spare=()):
     """As the sandbox's user, in its process namespace: kill every other process of that user
-    (`kill(-1)` reaches only those) and wait until they are gone (what remains is the sandbox's
-    init and holder, which are not the user's)."""
+    (`kill(-1)` reaches only those, and never the namespace's init) and wait until they are gone,
+    but for the process ids in `spare` (what remains then is the sandbox's init and holder, which
+    are not the user's)."""
     me, uid = os.getpid(), os.getuid()
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -143,7 +144,7 @@ def sweep(seconds=5.0):
             pass
         others = []
         for name in os.listdir("/proc"):
-            if name.isdigit() and int(name) != me:
+            if name.isdigit() and int(name) != me and int(name) not in spare:
                 try:
                     if os.stat(f"/proc/{name}").st_uid == uid:
                         others.append(name)

@@ -51,7 +51,6 @@ import socket
 import sys
 import tempfile
 import threading
-import time
 
 from . import entering, jsonlines
 
@@ -138,21 +137,11 @@ class Zygote:
         return [pid for pid in self.kernels if self.poll(pid)["exit"] is None]
 
     def sweep(self, seconds=5.0):
-        """In the sandbox, with no kernel running: kill every other process in it (kill(-1)
-        spares only this process and the sandbox's init) and wait until they are gone."""
+        """In the sandbox, with no kernel running: kill every other process of its user in it
+        and wait until they are gone (the sandbox's init is spared, whoever it runs as)."""
         if not self.sandboxed or self.running():
             return
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            try:
-                os.kill(-1, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            others = [p for p in os.listdir("/proc")
-                      if p.isdigit() and int(p) not in (1, os.getpid())]
-            if not others:
-                return
-            time.sleep(0.01)
+        entering.sweep(seconds, spare=(1,))
 
     def start(self, request):
         self.sweep()

@@ -82,7 +82,7 @@ class Enclosure:
             uid = FIRST_UID + uuid.uuid4().int % 50_000
             for path in (scratch, *shared, *readonly):
                 _chown(path, uid)
-        self.uid, self.limits = uid, limits
+        self.uid = uid
         self.cgroups = make_cgroups(f"{CGROUP_PREFIX}{os.getpid()}-{uuid.uuid4().hex[:12]}",
                                     limits) if uid else []
         self.info = self.pass_fds = None
